@@ -1,0 +1,44 @@
+using Orleans.Tts.Voices;
+
+namespace Orleans.Tts.Synthesis;
+
+/// <summary>
+/// The stateless synthesis workers of one silo. Bounded parallelism and a bounded queue:
+/// when the queue is full a call fails at once with <see cref="WorkerPoolSaturatedException"/>.
+/// </summary>
+public interface ISynthesisWorker
+{
+    /// <summary>Every voice this silo can speak with.</summary>
+    ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Synthesises the whole text, sentence by sentence, into one clip at the voice's rate.</summary>
+    ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Current load, for readiness, metrics and (later) load-aware routing.</summary>
+    WorkerPoolStatus Status { get; }
+}
+
+/// <summary>A snapshot of a worker pool.</summary>
+/// <param name="Ready">Engines loaded and the pool accepting work.</param>
+/// <param name="Parallelism">Syntheses that can run at once.</param>
+/// <param name="Running">Syntheses running now.</param>
+/// <param name="Queued">Syntheses waiting for a worker.</param>
+/// <param name="QueueLimit">Waiting syntheses beyond which calls are rejected.</param>
+/// <param name="Detail">Why the pool is not ready, or engine facts.</param>
+public sealed record WorkerPoolStatus(bool Ready, int Parallelism, int Running, int Queued, int QueueLimit, IReadOnlyDictionary<string, string> Detail);
+
+/// <summary>The pool's queue is full. Retry after <see cref="RetryAfter"/>.</summary>
+public sealed class WorkerPoolSaturatedException(TimeSpan retryAfter, int queued, int queueLimit)
+    : Exception($"All {queueLimit} queue places of this silo are taken; retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+    public int Queued { get; } = queued;
+    public int QueueLimit { get; } = queueLimit;
+}
+
+/// <summary>The voice id names no voice this silo has.</summary>
+public sealed class UnknownVoiceException(string voiceId)
+    : Exception($"There is no voice '{voiceId}'. GET /v1/voices lists the valid ids.")
+{
+    public string VoiceId { get; } = voiceId;
+}

@@ -1,0 +1,17 @@
+namespace Orleans.Tts.Synthesis;
+
+/// <summary>One synthesis as a silo sees it: text already validated by the Frontend.</summary>
+/// <param name="Text">Plain text (any mix of Han, kana, Hangul and Latin script).</param>
+/// <param name="VoiceId">A voice id from the voice list.</param>
+/// <param name="Speed">Speaking rate multiplier, 0.25–4.0.</param>
+/// <param name="Pitch">Pitch shift in semitones, −12 to +12.</param>
+public sealed record SynthesisRequest(string Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0)
+{
+    public const double MinSpeed = 0.25, MaxSpeed = 4.0, MinPitch = -12, MaxPitch = 12;
+}
+
+/// <summary>Per-sentence options an engine honours.</summary>
+public sealed record SynthesisOptions(double Speed = 1.0, double Pitch = 0.0)
+{
+    public static SynthesisOptions Default { get; } = new();
+}
