@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Orleans.Tts.Grains.Audio;
 
@@ -7,14 +9,19 @@ internal static class VectorMath
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var length = Math.Min(a.Length, b.Length);
+        ref var x = ref MemoryMarshal.GetReference(a);
+        ref var y = ref MemoryMarshal.GetReference(b);
         var width = Vector<float>.Count;
-        var acc = Vector<float>.Zero;
+        Vector<float> acc0 = Vector<float>.Zero, acc1 = Vector<float>.Zero;
         var i = 0;
-        for (; i <= length - width; i += width)
-            acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
-        var sum = Vector.Sum(acc);
+        for (; i <= length - 2 * width; i += 2 * width)
+        {
+            acc0 += Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref y, (nuint)i);
+            acc1 += Vector.LoadUnsafe(ref x, (nuint)(i + width)) * Vector.LoadUnsafe(ref y, (nuint)(i + width));
+        }
+        var sum = Vector.Sum(acc0 + acc1);
         for (; i < length; i++)
-            sum += a[i] * b[i];
+            sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
         return sum;
     }
 
