@@ -19,7 +19,7 @@ public static class FrontendExtensions
     {
         var options = new FrontendOptions
         {
-            MaxInputChars = Settings.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
+            MaxInputChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
         };
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<VoiceResolver>();
@@ -40,17 +40,5 @@ public static class FrontendExtensions
         app.MapHealthEndpoints();
         app.MapWebUi();
         return app;
-    }
-}
-
-/// <summary>Reads TTS_* settings with errors that name the setting and what it accepts.</summary>
-public static class Settings
-{
-    public static int PositiveInt(IConfiguration config, string key, int fallback, int min = 1)
-    {
-        var raw = config[key];
-        if (string.IsNullOrWhiteSpace(raw)) return fallback;
-        if (int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= min) return v;
-        throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a whole number ≥ {min}.");
     }
 }

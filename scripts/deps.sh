@@ -33,4 +33,7 @@ deps_install() {
     test) apt_ensure "${DEPS_TEST_APT[@]}" ;;
   esac
   command -v dotnet >/dev/null || { echo "tts: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+  command -v npm >/dev/null || apt_ensure npm
+  # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
+  "$ROOT/scripts/install-onnxruntime.sh"
 }

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Tts.Grains.Engines;
+using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Grains.Text.Chinese;
+using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Synthesis;
+
+namespace Orleans.Tts.Grains;
+
+/// <summary>Registration of the grains a silo hosts, configured from TTS_* settings.</summary>
+public static class GrainsServiceExtensions
+{
+    /// <summary>Han→pinyin (Unihan) and kanji→kana (MeCab) front ends, loaded once per silo.</summary>
+    public static IServiceCollection AddTextFrontEnds(this IServiceCollection services)
+    {
+        services.AddSingleton(_ => MandarinFrontEnd.LoadDefault());
+        services.AddSingleton<IKanaConverter>(_ => MecabKanaConverter.Create());
+        return services;
+    }
+
+    /// <summary>eSpeak NG voices in isolated engine-host processes (TTS_ESPEAK_HOSTS, TTS_ENGINE_HOST).</summary>
+    public static IServiceCollection AddEspeakEngine(this IServiceCollection services, IConfiguration config, int defaultHosts)
+    {
+        services.AddSingleton(new EspeakEngineOptions
+        {
+            Hosts = Setting.PositiveInt(config, "TTS_ESPEAK_HOSTS", defaultHosts),
+            HostPath = config["TTS_ENGINE_HOST"] is { Length: > 0 } p ? p : null,
+        });
+        services.AddSingleton(sp => new EspeakTextFrontEnd(
+            sp.GetRequiredService<MandarinFrontEnd>().ToPinyin,
+            sp.GetRequiredService<IKanaConverter>().ToKana));
+        services.AddSingleton<EspeakEngine>();
+        services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<EspeakEngine>());
+        return services;
+    }
+
+    /// <summary>The silo's synthesis worker pool over every registered engine (TTS_WORKERS, TTS_WORKER_QUEUE).</summary>
+    public static IServiceCollection AddSynthesisWorkers(this IServiceCollection services, IConfiguration config, int workers)
+    {
+        services.AddSingleton(new WorkerPoolOptions
+        {
+            Parallelism = workers,
+            QueueLimit = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0),
+            MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
+        });
+        services.AddSingleton<SynthesisWorkerPool>();
+        services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
+        services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());
+        return services;
+    }
+}
