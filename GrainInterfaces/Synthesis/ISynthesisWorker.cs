@@ -42,3 +42,6 @@ public sealed class UnknownVoiceException(string voiceId)
 {
     public string VoiceId { get; } = voiceId;
 }
+
+/// <summary>An engine could not serve the request for a transient reason (a worker restarted); retry.</summary>
+public class EngineUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,26 @@
+namespace Orleans.Tts.Frontend;
+
+public sealed class FrontendOptions
+{
+    /// <summary>Longest <c>input</c> in characters (<c>TTS_MAX_INPUT_CHARS</c>).</summary>
+    public int MaxInputChars { get; set; } = 4096;
+
+    /// <summary>OpenAI voice names and the voices they stand for.</summary>
+    public Dictionary<string, string> VoiceAliases { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["alloy"] = "espeak:en-us",
+        ["ash"] = "espeak:en-us",
+        ["ballad"] = "espeak:en-gb",
+        ["coral"] = "espeak:en-us",
+        ["echo"] = "espeak:en-us",
+        ["fable"] = "espeak:en-gb",
+        ["onyx"] = "espeak:en-us",
+        ["nova"] = "espeak:en-us",
+        ["sage"] = "espeak:en-gb",
+        ["shimmer"] = "espeak:en-us",
+        ["verse"] = "espeak:en-gb",
+    };
+
+    /// <summary>Largest request body accepted: room for the longest input escaped as \uXXXX plus the other fields.</summary>
+    public long MaxRequestBodyBytes => Math.Max(64 * 1024, MaxInputChars * 12L + 8 * 1024);
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Orleans.Tts.Frontend.Problems;
+using Orleans.Tts.Synthesis;
+
+namespace Orleans.Tts.Frontend.Voices;
+
+/// <summary>
+/// Maps what a client calls a voice to a voice id: an exact id (<c>espeak:en-us</c>), an id
+/// without its engine (<c>en-us</c>) when only one engine has it, or an OpenAI name (<c>alloy</c>).
+/// </summary>
+public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions options)
+{
+    public const string DefaultVoice = "alloy";
+
+    public sealed record Resolution(string? VoiceId, IResult? Problem);
+
+    public async ValueTask<Resolution> ResolveAsync(string? requested, CancellationToken ct)
+    {
+        var name = string.IsNullOrWhiteSpace(requested) ? DefaultVoice : requested.Trim();
+        var voices = await worker.GetVoicesAsync(ct);
+        if (options.VoiceAliases.TryGetValue(name, out var aliased)) name = aliased;
+
+        var exact = voices.FirstOrDefault(v => v.Id.Equals(name, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null) return new(exact.Id, null);
+
+        var bare = voices.Where(v => v.Id[(v.Id.IndexOf(':') + 1)..].Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (bare.Count == 1) return new(bare[0].Id, null);
+
+        var shown = name.Length > 100 ? name[..100] + "…" : name;
+        var suggestions = voices
+            .Where(v => v.Id.Contains(name, StringComparison.OrdinalIgnoreCase) || v.Languages.Any(l => l.StartsWith(name, StringComparison.OrdinalIgnoreCase)))
+            .Select(v => v.Id).Take(10).ToList();
+        var hint = suggestions.Count > 0 ? $" Did you mean: {string.Join(", ", suggestions)}?" : "";
+        return new(null, Problem.BadRequest("Unknown voice",
+            $"There is no voice '{shown}'. GET /v1/voices lists the {voices.Count} valid ids; OpenAI names ({string.Join(", ", options.VoiceAliases.Keys)}) work too.{hint}",
+            new Dictionary<string, object?> { ["voicesUrl"] = "/v1/voices", ["suggestions"] = suggestions }));
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Orleans.Tts.Synthesis;
+using Orleans.Tts.Voices;
+
+namespace Orleans.Tts.Frontend.Voices;
+
+public sealed record VoiceList(IReadOnlyList<VoiceInfo> Voices, IReadOnlyDictionary<string, string> Aliases);
+
+public static class VoicesApi
+{
+    public static IEndpointRouteBuilder MapVoicesEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/voices", async (ISynthesisWorker worker, FrontendOptions options, CancellationToken ct) =>
+                TypedResults.Ok(new VoiceList(await worker.GetVoicesAsync(ct), options.VoiceAliases)))
+            .WithName("ListVoices")
+            .WithSummary("Every voice with its engine, languages, sample rate and gender; plus OpenAI voice aliases.");
+        return app;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Orleans.Tts.Grains.Engines.Espeak;
+
+/// <summary>
+/// The one eSpeak NG instance of a process. eSpeak keeps global state and is not thread-safe,
+/// so this type must be used from one thread only; the silo runs one per engine-host process.
+/// </summary>
+internal sealed unsafe class EspeakInstance
+{
+    private readonly EspeakNative.SynthCallback _callback;
+    private readonly List<short> _buffer = new(1 << 16);
+    private string? _currentVoice;
+
+    public int SampleRate { get; }
+    public string Version { get; }
+
+    public EspeakInstance()
+    {
+        SampleRate = EspeakNative.Initialize(EspeakNative.AudioOutputSynchronous, 200, 0, EspeakNative.InitializeDontExit);
+        if (SampleRate <= 0)
+            throw new InvalidOperationException("eSpeak NG failed to initialise: is its data installed (Debian package espeak-ng-data)?");
+        // The delegate lives as long as this instance, which lives as long as the process.
+        _callback = OnSamples;
+        EspeakNative.SetSynthCallback(Marshal.GetFunctionPointerForDelegate(_callback));
+        Version = Marshal.PtrToStringUTF8(EspeakNative.Info(0)) ?? "unknown";
+    }
+
+    private int OnSamples(short* wav, int numSamples, nint events)
+    {
+        if (wav != null && numSamples > 0)
+            _buffer.AddRange(new ReadOnlySpan<short>(wav, numSamples));
+        return 0;
+    }
+
+    /// <summary>Every voice eSpeak offers (mbrola voices excluded: they need a separate program).</summary>
+    public IReadOnlyList<EspeakVoiceEntry> ListVoices()
+    {
+        var result = new List<EspeakVoiceEntry>();
+        var list = EspeakNative.ListVoices(null);
+        for (var p = list; *p != null; p++)
+        {
+            var v = **p;
+            var identifier = Marshal.PtrToStringUTF8(v.Identifier) ?? "";
+            if (identifier.StartsWith("mb/", StringComparison.Ordinal)) continue;
+            result.Add(new EspeakVoiceEntry(
+                Marshal.PtrToStringUTF8(v.Name) ?? identifier,
+                identifier,
+                ReadLanguages(v.Languages),
+                v.Gender switch { 1 => "male", 2 => "female", _ => null }));
+        }
+        return result;
+    }
+
+    // The languages field is a run of (priority byte, zero-terminated name) pairs ending with a zero byte.
+    private static List<string> ReadLanguages(nint languages)
+    {
+        var names = new List<string>();
+        var p = (byte*)languages;
+        while (p != null && *p != 0)
+        {
+            p++; // priority
+            var name = Marshal.PtrToStringUTF8((nint)p) ?? "";
+            names.Add(name);
+            p += Encoding.UTF8.GetByteCount(name) + 1;
+        }
+        return names;
+    }
+
+    /// <summary>Speaks the segments one after another with the given prosody and returns 16-bit PCM.</summary>
+    public short[] Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody)
+    {
+        _buffer.Clear();
+        Set(EspeakNative.Parameter.Rate, prosody.WordsPerMinute);
+        Set(EspeakNative.Parameter.Pitch, prosody.Pitch);
+        Set(EspeakNative.Parameter.WordGap, prosody.WordGap);
+        Set(EspeakNative.Parameter.Volume, 100);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            SelectVoice(segments[i].Voice);
+            // Rate and pitch are per voice in eSpeak: set them again after a voice change.
+            Set(EspeakNative.Parameter.Rate, prosody.WordsPerMinute);
+            Set(EspeakNative.Parameter.Pitch, prosody.Pitch);
+            Set(EspeakNative.Parameter.WordGap, prosody.WordGap);
+            var flags = EspeakNative.CharsUtf8 | (i == segments.Count - 1 ? EspeakNative.EndPause : 0);
+            SynthText(segments[i].Text, flags);
+        }
+        return [.. _buffer];
+    }
+
+    /// <summary>IPA phonemes for the text, one clause per line, as eSpeak reads it.</summary>
+    public string Phonemize(string voice, string text)
+    {
+        SelectVoice(voice);
+        var bytes = Encoding.UTF8.GetBytes(text + "\0");
+        var sb = new StringBuilder();
+        fixed (byte* start = bytes)
+        {
+            var p = start;
+            while (p != null && *p != 0)
+            {
+                var before = p;
+                var phonemes = EspeakNative.TextToPhonemes(&p, (int)EspeakNative.CharsUtf8, EspeakNative.PhonemesIpa);
+                var s = Marshal.PtrToStringUTF8(phonemes);
+                if (!string.IsNullOrEmpty(s))
+                {
+                    if (sb.Length > 0) sb.Append('\n');
+                    sb.Append(s);
+                }
+                if (p == before) break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private void SelectVoice(string voice)
+    {
+        if (voice == _currentVoice) return;
+        var rc = EspeakNative.SetVoiceByName(voice);
+        if (rc != 0) throw new EspeakException($"eSpeak has no voice '{voice}' (error {rc}).");
+        _currentVoice = voice;
+    }
+
+    private static void Set(EspeakNative.Parameter parameter, int value)
+    {
+        var rc = EspeakNative.SetParameter(parameter, value, 0);
+        if (rc != 0) throw new EspeakException($"eSpeak rejected {parameter}={value} (error {rc}).");
+    }
+
+    private static void SynthText(string text, uint flags)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text + "\0");
+        fixed (byte* p = bytes)
+        {
+            var rc = EspeakNative.Synth(p, (nuint)bytes.Length, 0, EspeakNative.PositionCharacter, 0, flags, null, 0);
+            if (rc != 0) throw new EspeakException($"eSpeak failed to synthesise (error {rc}).");
+        }
+    }
+}
+
+public sealed class EspeakException(string message) : Exception(message);

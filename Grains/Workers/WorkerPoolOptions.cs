@@ -1,0 +1,13 @@
+namespace Orleans.Tts.Grains.Workers;
+
+public sealed class WorkerPoolOptions
+{
+    /// <summary>Requests synthesised at once by this silo (<c>TTS_WORKERS</c>); default: usable cores.</summary>
+    public int Parallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Requests that may wait for a worker (<c>TTS_WORKER_QUEUE</c>); one more is rejected at once.</summary>
+    public int QueueLimit { get; set; } = 64;
+
+    /// <summary>Longest piece handed to an engine in one call; longer sentences are split at clauses.</summary>
+    public int MaxSentenceChars { get; set; } = 300;
+}

@@ -1,0 +1,36 @@
+# Dependency installation for ./tts (sourced). Debian packages through apt; nothing else is
+# fetched except through the package registries (NuGet by dotnet restore, npm for native libraries).
+
+# Debian packages each mode needs.
+DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx)
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "tts: '$*' needs root (run as root or install sudo)" >&2; return 1; fi
+}
+
+apt_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]:-}"
+}
+
+apt_ensure() {
+  local missing; missing="$(apt_missing "$@")"
+  [[ -z "${missing// /}" ]] && return 0
+  echo "Installing Debian packages: $missing" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  # shellcheck disable=SC2086
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+deps_install() {
+  case "$1" in
+    runtime) apt_ensure "${DEPS_RUNTIME_APT[@]}" ;;
+    test) apt_ensure "${DEPS_TEST_APT[@]}" ;;
+  esac
+  command -v dotnet >/dev/null || { echo "tts: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Orleans.Tts.Api.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class SpeechEndpointTests(SiloFactory factory)
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    [Fact]
+    public async Task Speaks_english_as_a_wav_whose_header_matches_its_data()
+    {
+        var response = await _client.SpeakAsync(new { model = "tts-1", input = "Hello from the Orleans text to speech cluster.", voice = "espeak:en-us", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("audio/wav", response.Content.Headers.ContentType?.MediaType);
+        var wav = Wav.Parse(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(22050, wav.SampleRate);
+        Assert.Equal(1, wav.Channels);
+        Assert.Equal(16, wav.BitsPerSample);
+        Assert.InRange(wav.Seconds, 1.5, 6);
+        Assert.True(wav.RmsDbfs > -35, $"Too quiet: {wav.RmsDbfs:0.0} dBFS");
+    }
+
+    [Fact]
+    public async Task Defaults_to_wav_and_maps_openai_voice_names()
+    {
+        var response = await _client.SpeakAsync(new { input = "Alloy is an OpenAI voice name.", voice = "alloy" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("espeak:en-us", response.Headers.GetValues("X-Tts-Voice").Single());
+        Assert.Equal(22050, Wav.Parse(await response.Content.ReadAsByteArrayAsync()).SampleRate);
+    }
+
+    [Fact]
+    public async Task Pcm_is_raw_16_bit_at_24_khz_with_the_same_duration()
+    {
+        const string text = "Raw samples for clients that play audio themselves.";
+        var wav = Wav.Parse(await (await _client.SpeakAsync(new { input = text, voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync());
+        var response = await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = "pcm" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("audio/pcm", response.Content.Headers.ContentType?.MediaType);
+        var pcm = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(0, pcm.Length % 2);
+        Assert.NotEqual("RIFF", System.Text.Encoding.ASCII.GetString(pcm, 0, 4));
+        var seconds = pcm.Length / 2 / 24000.0;
+        Assert.InRange(seconds, wav.Seconds - 0.01, wav.Seconds + 0.01);
+    }
+
+    [Fact]
+    public async Task Longer_text_gives_longer_audio()
+    {
+        var one = Wav.Parse(await (await _client.SpeakAsync(new { input = "One sentence.", voice = "espeak:en-gb" })).Content.ReadAsByteArrayAsync());
+        var three = Wav.Parse(await (await _client.SpeakAsync(new
+        {
+            input = "One sentence. Then a second sentence that is longer. And a third one to finish the paragraph.",
+            voice = "espeak:en-gb",
+        })).Content.ReadAsByteArrayAsync());
+        Assert.True(three.Seconds > one.Seconds * 3, $"{three.Seconds:0.00} s vs {one.Seconds:0.00} s");
+    }
+
+    [Fact]
+    public async Task Mandarin_han_text_is_read_as_mandarin_syllables_not_tone_digits()
+    {
+        // 12 syllables. Read as Mandarin that is about 0.2–0.4 s each; eSpeak's own cmn voice
+        // reads tone digits as English words ("ni three"), which more than doubles the length.
+        const string text = "我们用这个服务来合成中文语音";
+        var response = await _client.SpeakAsync(new { input = text, voice = "espeak:cmn" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var wav = Wav.Parse(await response.Content.ReadAsByteArrayAsync());
+        Assert.InRange(wav.Seconds, 12 * 0.15, 12 * 0.45);
+        Assert.True(wav.RmsDbfs > -35);
+    }
+
+    [Fact]
+    public async Task Mixed_chinese_and_english_produces_audio_for_every_run()
+    {
+        var zh = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用部署服务", voice = "espeak:cmn" })).Content.ReadAsByteArrayAsync());
+        var en = Wav.Parse(await (await _client.SpeakAsync(new { input = "Kubernetes", voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync());
+        var mixed = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用 Kubernetes 部署服务", voice = "espeak:cmn" })).Content.ReadAsByteArrayAsync());
+        Assert.True(mixed.Seconds > zh.Seconds + en.Seconds * 0.7,
+            $"mixed {mixed.Seconds:0.00} s should hold the Chinese ({zh.Seconds:0.00} s) and the English ({en.Seconds:0.00} s)");
+    }
+
+    [Theory]
+    [InlineData("espeak:yue", "你好，今日天氣好好。")]
+    [InlineData("espeak:ja", "今日は良い天気です。")]
+    [InlineData("espeak:ko", "안녕하세요, 반갑습니다.")]
+    public async Task Speaks_cantonese_japanese_and_korean(string voice, string text)
+    {
+        var response = await _client.SpeakAsync(new { input = text, voice });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var wav = Wav.Parse(await response.Content.ReadAsByteArrayAsync());
+        Assert.InRange(wav.Seconds, 0.8, 6);
+        Assert.True(wav.RmsDbfs > -35);
+    }
+
+    [Fact]
+    public async Task Fifty_parallel_requests_each_get_their_own_correct_audio()
+    {
+        var texts = Enumerable.Range(1, 50).Select(i => $"This is request number {i}, and it is {new string('a', i % 7 + 1)} long.").ToList();
+        var expected = new List<byte[]>();
+        foreach (var t in texts.Take(10))
+            expected.Add(await (await _client.SpeakAsync(new { input = t, voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync());
+
+        var responses = await Task.WhenAll(texts.Select(t => _client.SpeakAsync(new { input = t, voice = "espeak:en-us" })));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsByteArrayAsync()));
+        for (var i = 0; i < expected.Count; i++) Assert.Equal(expected[i], bodies[i]);
+        Assert.All(bodies, b => Assert.True(Wav.Parse(b).Seconds > 1));
+        Assert.Equal(50, bodies.Select(Convert.ToBase64String).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Voices_lists_every_voice_with_metadata_and_aliases()
+    {
+        var doc = await _client.GetFromJsonAsync<JsonElement>("/v1/voices");
+        var voices = doc.GetProperty("voices").EnumerateArray().ToList();
+        Assert.True(voices.Count > 80);
+        var cmn = voices.Single(v => v.GetProperty("id").GetString() == "espeak:cmn");
+        Assert.Equal("espeak", cmn.GetProperty("engine").GetString());
+        Assert.Equal(22050, cmn.GetProperty("sampleRate").GetInt32());
+        Assert.Contains("cmn", cmn.GetProperty("languages").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal("espeak:en-us", doc.GetProperty("aliases").GetProperty("alloy").GetString());
+    }
+}

@@ -1,0 +1,10 @@
+using Orleans.Tts.Grains.Text.Japanese;
+
+namespace Orleans.Tts.Engine.Tests.Text.Japanese;
+
+public sealed class MecabConverterFixture : IDisposable
+{
+    public MecabKanaConverter Converter { get; } = MecabKanaConverter.Create();
+
+    public void Dispose() => Converter.Dispose();
+}
