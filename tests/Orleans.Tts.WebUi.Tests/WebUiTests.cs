@@ -127,8 +127,10 @@ public sealed class WebUiTests(SiloFixture silo, ChromiumFixture chromium, ITest
         await OpenAsync();
         var requestSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = 0;
         await Page.RouteAsync("**/v1/audio/speech", async route =>
         {
+            Interlocked.Increment(ref requests);
             requestSeen.TrySetResult();
             await release.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await route.ContinueAsync();
@@ -149,6 +151,7 @@ public sealed class WebUiTests(SiloFixture silo, ChromiumFixture chromium, ITest
         Assert.Equal(("RIFF", "WAVE"), (player.RiffTag, player.WaveTag));
         await Expect(SynthesizeButton).ToBeEnabledAsync();
         await Expect(SynthesizeButton).ToHaveAttributeAsync("aria-busy", "false");
+        Assert.Equal(1, requests);
     }
 
     [Fact]
