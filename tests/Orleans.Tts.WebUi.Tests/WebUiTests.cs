@@ -36,6 +36,28 @@ public sealed class WebUiTests(SiloFixture silo, ChromiumFixture chromium, ITest
     }
 
     [Fact]
+    public async Task Voice_list_that_fails_to_load_is_shown_and_retried()
+    {
+        var calls = 0;
+        await Page.RouteAsync("**/v1/voices", route => Interlocked.Increment(ref calls) == 1
+            ? route.FulfillAsync(new()
+            {
+                Status = 503,
+                ContentType = "application/problem+json",
+                Body = """{"title":"Not ready","status":503,"detail":"The engines are still starting."}""",
+            })
+            : route.ContinueAsync());
+
+        await Page.GotoAsync("/");
+
+        await Expect(Error).ToContainTextAsync("The engines are still starting.");
+        await Expect(SynthesizeButton).ToBeDisabledAsync();
+        await Expect(Voice).ToHaveValueAsync("espeak:en-us", new() { Timeout = 20_000 });
+        await Expect(Error).ToBeEmptyAsync();
+        await Expect(SynthesizeButton).ToBeEnabledAsync();
+    }
+
+    [Fact]
     public async Task Every_control_has_a_label_and_the_status_areas_are_live()
     {
         await OpenAsync();
