@@ -1,4 +1,10 @@
 using Orleans.Tts.Grains.Engines.Espeak;
 
-// One isolated eSpeak NG instance, driven by the silo over stdin/stdout (see EngineHostServer).
-return await EngineHostServer.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error);
+namespace Orleans.Tts.EngineHost;
+
+/// <summary>One isolated eSpeak NG instance, driven by the silo over stdin/stdout (see <see cref="EngineHostServer"/>).</summary>
+internal static class EngineHostProgram
+{
+    private static Task<int> Main() =>
+        EngineHostServer.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error);
+}

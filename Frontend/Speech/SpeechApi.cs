@@ -21,7 +21,16 @@ public static class SpeechApi
         app.MapPost("/v1/audio/speech", SynthesizeAsync)
             .WithName("CreateSpeech")
             .WithSummary("Synthesise speech from text (OpenAI-compatible).")
-            .Accepts<SpeechRequest>("application/json")
+            .AddOpenApiOperationTransformer(async (operation, context, ct) =>
+            {
+                // The body is read by hand (to answer every malformed body with a clear problem), so describe it here.
+                var schema = await context.GetOrCreateSchemaAsync(typeof(SpeechRequest), null, ct);
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+                };
+            })
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -12,7 +12,7 @@ public sealed class EspeakEngineTests(EspeakEngineFixture fixture)
     public void Lists_the_required_languages_with_stable_ids()
     {
         var ids = fixture.Engine.Voices.Select(v => v.Id).ToHashSet();
-        foreach (var id in new[] { "espeak:en-us", "espeak:en-gb", "espeak:cmn", "espeak:yue", "espeak:ja", "espeak:ko", "espeak:de", "espeak:fr" })
+        foreach (var id in new[] { "espeak:en-us", "espeak:en-gb", "espeak:cmn", "espeak:yue", "espeak:ja", "espeak:ko", "espeak:de", "espeak:fr-fr", "espeak:cmn-latn-pinyin", "espeak:yue-latn-jyutping" })
             Assert.Contains(id, ids);
         Assert.True(ids.Count > 80, $"Only {ids.Count} voices listed.");
         Assert.All(fixture.Engine.Voices, v =>
