@@ -25,6 +25,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private IReadOnlyList<VoiceInfo> _voices = [];
     private volatile bool _started;
     private int _waiting;
+    private int _disposed;
     private int _running;
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
@@ -139,9 +140,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 120));
     }
 
-    public async ValueTask DisposeAsync()
+    // Engines belong to the container; the pool owns only its slots. Disposal may be asked
+    // more than once (the pool is registered under several service types).
+    public ValueTask DisposeAsync()
     {
-        foreach (var engine in _engines) await engine.DisposeAsync();
-        _slots.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _slots.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -21,6 +22,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, EspeakVoice> _voices = [];
     private int _restarts;
+    private int _disposed;
     private int _sampleRate;
     private string _version = "";
 
@@ -90,6 +92,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
             try
             {
                 var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
+                var stretch = StretchFor(synthesisOptions);
+                if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
                 return new AudioClip(response.SampleRate, pcm);
             }
             catch (EngineHostFaultedException e) when (attempt < 2)
@@ -186,6 +190,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync();
         _idle.Writer.TryComplete();
         await Task.WhenAll(_hosts.Values.Select(h => h.DisposeAsync().AsTask()));

@@ -86,15 +86,15 @@ internal sealed unsafe class EspeakInstance
             var flags = EspeakNative.CharsUtf8 | (i == segments.Count - 1 ? EspeakNative.EndPause : 0);
             SynthText(segments[i].Text, flags);
         }
-        return TrimSilence(_buffer);
+        return TrimSilence(_buffer, prosody.WordsPerMinute);
     }
 
     /// <summary>
     /// eSpeak's trailing pause varies with what the instance spoke before (by up to ~40 ms), so
-    /// silence at both ends is cut and a fixed pause appended: the same sentence then has the same
+    /// silence at both ends is cut and a fixed, rate-scaled pause appended: the same sentence then has the same
     /// length on every host, and sentences join with even gaps.
     /// </summary>
-    private short[] TrimSilence(List<short> samples)
+    private short[] TrimSilence(List<short> samples, int wordsPerMinute)
     {
         const int threshold = 24;
         var start = 0;
@@ -103,7 +103,7 @@ internal sealed unsafe class EspeakInstance
         while (end > start && Math.Abs((int)samples[end - 1]) < threshold) end--;
         if (end == start) return [];
         var lead = SampleRate / 50;        // 20 ms
-        var tail = SampleRate * 3 / 10;    // 300 ms, eSpeak's usual sentence pause
+        var tail = SampleRate * 3 / 10 * 175 / Math.Max(wordsPerMinute, 1); // 300 ms at the normal rate, like eSpeak's own pause
         var result = new short[lead + (end - start) + tail];
         samples.CopyTo(start, result, lead, end - start);
         return result;

@@ -43,6 +43,8 @@ public sealed class EspeakEngineTests(EspeakEngineFixture fixture)
     [Theory]
     [InlineData(2.0, 0.35, 0.65)]
     [InlineData(0.5, 1.6, 2.4)]
+    [InlineData(0.25, 3.2, 4.8)]
+    [InlineData(4.0, 0.18, 0.32)]
     public async Task Speed_scales_duration(double speed, double minRatio, double maxRatio)
     {
         const string text = "Speech synthesis turns written words into sound that people can hear.";

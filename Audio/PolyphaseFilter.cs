@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 /// <summary>
 /// Immutable windowed-sinc (Kaiser) polyphase table for one rate pair, reduced to L/M = to/from.

@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 /// <summary>
 /// Pitch-preserving tempo change for speech by WSOLA (waveform-similarity overlap-add).

@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 /// <summary>
 /// WSOLA: Hann frames of length N are overlap-added at a fixed synthesis hop N/2; each frame is read from

@@ -1,6 +1,6 @@
-using Orleans.Tts.Grains.Audio;
+using Orleans.Tts.Audio;
 
-namespace Orleans.Tts.Engine.Tests.Audio;
+namespace Orleans.Tts.Audio.Tests;
 
 public sealed class TimeStretchTests
 {

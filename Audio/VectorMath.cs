@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 internal static class VectorMath
 {

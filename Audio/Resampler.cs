@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 /// <summary>
 /// Band-limited sample-rate conversion between arbitrary integer rates (windowed-sinc, Kaiser, polyphase).

@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Engine.Tests.Audio;
+namespace Orleans.Tts.Audio.Tests;
 
 /// <summary>Test-signal generation and measurement.</summary>
 internal static class Signals

@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Grains.Audio;
+namespace Orleans.Tts.Audio;
 
 /// <summary>Input surrounded by zeros, with running energy and a half-rate copy for coarse correlation search.</summary>
 internal sealed class PaddedSignal

@@ -1,0 +1,61 @@
+using Orleans.Tts.Grains.Onnx;
+
+namespace Orleans.Tts.Onnx.Tests;
+
+[Collection(OnnxCollection.Name)]
+public sealed class KokoroTests(ModelFixture fixture)
+{
+    private KokoroConstants K => fixture.Kokoro;
+
+    private float[] StyleRow(int row)
+    {
+        // Rows of a voice pack differ; this model voices the mean of the row as the amplitude.
+        var style = new float[K.StyleDim];
+        for (var i = 0; i < style.Length; i++)
+            style[i] = 0.1f * (row + 1) + (i % 2 == 0 ? 0.05f : -0.05f) + (i == style.Length - 1 ? 0.256f : 0f);
+        return style;
+    }
+
+    [Fact]
+    public void Kokoro_audio_is_a_rank_1_waveform_that_decodes_back_to_the_ids()
+    {
+        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        long[] ids = [0, 50, 83, 16, 0];
+
+        var waveform = Assert.Single(session.Run(Inputs.Kokoro(ids, StyleRow(0))));
+
+        Assert.Equal([ids.Length * (long)K.Segment], waveform.Shape);
+        Assert.Equal(ids, Audio.SegmentTones(waveform.AsFloat(), K.Segment, K.Segment).Select(t => (long)(t - K.BaseCycles)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void The_style_row_reaches_the_model(int row)
+    {
+        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        var style = StyleRow(row);
+
+        var audio = session.Run(Inputs.Kokoro([10, 20], style))[0].AsFloat();
+
+        var expected = style.Average();
+        var measured = Audio.Amplitude(audio.AsSpan(0, K.Segment), K.BaseCycles + 10, K.Segment);
+        Assert.InRange(measured, expected - 1e-3, expected + 1e-3);
+    }
+
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(1.0f)]
+    [InlineData(1.25f)]
+    [InlineData(2.0f)]
+    public void Speed_shortens_the_audio_in_inverse_proportion(float speed)
+    {
+        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        long[] ids = [1, 2, 3, 4];
+
+        var audio = session.Run(Inputs.Kokoro(ids, StyleRow(1), speed))[0].AsFloat();
+
+        Assert.Equal(ids.Length * (int)Math.Round(K.Segment / speed), audio.Length);
+    }
+}
