@@ -31,6 +31,9 @@ public static class SpeechApi
                     Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
                 };
             })
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/opus")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/flac")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -58,12 +61,12 @@ public static class SpeechApi
         if (!input.EnumerateRunes().Any(Rune.IsLetterOrDigit))
             return Problem.BadRequest("Nothing to speak", "The field 'input' contains no letters or digits to speak.");
 
-        var format = (body.ResponseFormat ?? "wav").Trim().ToLowerInvariant();
+        var format = (body.ResponseFormat ?? OutputFormats.Default).Trim().ToLowerInvariant();
         if (!OutputFormats.Supported.Contains(format))
         {
-            var planned = OutputFormats.Planned.Contains(format) ? $" '{format}' is not available yet." : "";
+            var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
             return Problem.BadRequest("Unsupported response_format",
-                $"response_format '{body.ResponseFormat}' is not supported.{planned} Supported: {string.Join(", ", OutputFormats.Supported)}.",
+                $"response_format '{body.ResponseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
                 new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
         }
         if (body.StreamFormat is not null && body.StreamFormat != "audio")
