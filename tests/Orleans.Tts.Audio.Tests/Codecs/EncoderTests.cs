@@ -1,10 +1,11 @@
 using System.Buffers;
 using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis;
+using Xunit.Abstractions;
 
 namespace Orleans.Tts.Audio.Tests.Codecs;
 
-public class EncoderTests
+public class EncoderTests(ITestOutputHelper log)
 {
     /// <summary>Voiced-speech stand-in: a 140 Hz harmonic series under a 4 Hz syllable envelope, with pauses.</summary>
     private static AudioClip Speechlike(int sampleRate, double seconds)
@@ -51,6 +52,7 @@ public class EncoderTests
         Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - ToleranceSeconds(format, decoded.SampleRate),
             clip.Duration.TotalSeconds + ToleranceSeconds(format, decoded.SampleRate));
         var levelDb = Signals.Db(Signals.Rms(Signals.ToDouble(decoded.Samples)) / Signals.Rms(Signals.ToDouble(clip.Samples)));
+        log.WriteLine($"{format} {rate} Hz: decoded at {decoded.SampleRate} Hz, {1000 * (decoded.Seconds - clip.Duration.TotalSeconds):+0.00;-0.00;0.00} ms, {levelDb:+0.00;-0.00} dB");
         Assert.InRange(levelDb, -1.0, 1.0);
     }
 
