@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Engines.Espeak;
 using Orleans.Tts.Grains.Text.Chinese;
 using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Grains.Workers;
 using Orleans.Tts.Synthesis;
 
@@ -45,6 +47,7 @@ public static class GrainsServiceExtensions
             QueueLimit = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0),
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
         });
+        services.TryAddSingleton(SpeechTextNormalizer.Default);
         services.AddSingleton<SynthesisWorkerPool>();
         services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Text;
+using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -20,6 +21,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly ILogger<SynthesisWorkerPool> _logger;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
+    private readonly SpeechTextNormalizer _normalizer;
     private readonly Dictionary<string, string> _startFailures = [];
     private Dictionary<string, ITtsEngine> _engineByVoice = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<VoiceInfo> _voices = [];
@@ -30,8 +32,10 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger)
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger,
+        SpeechTextNormalizer? normalizer = null)
     {
+        _normalizer = normalizer ?? SpeechTextNormalizer.Default;
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
         _engines = engines.ToList();
@@ -88,7 +92,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
         if (!_engineByVoice.TryGetValue(request.VoiceId, out var engine)) throw new UnknownVoiceException(request.VoiceId);
-        var rate = _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase)).SampleRate;
+        var voice = _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase));
+        var rate = voice.SampleRate;
 
         if (!_slots.Wait(0))
         {
@@ -110,7 +115,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         {
             var options = new SynthesisOptions(request.Speed, request.Pitch);
             var clips = new List<AudioClip>();
-            foreach (var sentence in _splitter.Split(request.Text))
+            // Before splitting: "Dr." and "3.5" must not end sentences, and every engine gets words, not written forms.
+            var text = _normalizer.Normalize(request.Text, voice.Languages.Count > 0 ? voice.Languages[0] : "");
+            foreach (var sentence in _splitter.Split(text))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
