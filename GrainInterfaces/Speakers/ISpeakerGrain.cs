@@ -40,6 +40,7 @@ public sealed record SpeakerDefinition(string BaseVoiceId, double Speed = 1.0, d
 public sealed record SpeakerProfile(string Id, string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
     string? EngineSpeaker = null, long Version = 1, DateTimeOffset? UpdatedAt = null)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public SpeakerDefinition Definition => new(BaseVoiceId, Speed, Pitch, Volume, EngineSpeaker);
 }
 

@@ -61,6 +61,7 @@ public static class ClusterServiceExtensions
 
         if (config["TTS_POSTGRES"] is { Length: > 0 } connectionString)
         {
+            services.AddLogging(b => b.AddFilter("Npgsql", LogLevel.Warning));
             services.AddSingleton(sp =>
             {
                 var builder = new NpgsqlDataSourceBuilder(connectionString);
