@@ -20,7 +20,7 @@ public sealed class InMemoryTests
     [Fact]
     public async Task Admission_never_exceeds_the_limit_under_contention()
     {
-        var grain = Admission(3);
+        var grain = Admission(3, queue: 64);
         var running = 0;
         var max = 0;
         await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
@@ -86,27 +86,30 @@ public sealed class InMemoryTests
         var holder = await grain.AcquireAsync(Req("a"));
         var queued = grain.AcquireAsync(Req("b", wait: 30000)).AsTask();
         await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(5), "queued");
-        var longOne = grain.AcquireAsync(Req("c", wait: 30000, length: 50, fallback: "espeak:en")).AsTask();
-        var shortOne = grain.AcquireAsync(Req("d", wait: 30000, length: 5, fallback: "espeak:en")).AsTask();
+        var longOne = Take(grain.AcquireAsync(Req("c", wait: 30000, length: 50, fallback: "espeak:en")).AsTask());
+        var shortOne = Take(grain.AcquireAsync(Req("d", wait: 30000, length: 5, fallback: "espeak:en")).AsTask());
+        var first = Take(queued);
         await holder.DisposeAsync();
-        await (await queued).DisposeAsync();
-        var l = await longOne;
-        Assert.Equal("espeak:en", l.VoiceId);
-        Assert.Equal("fallback-voice", l.Degradation);
-        await l.DisposeAsync();
-        await using var s = await shortOne;
-        Assert.Equal("espeak:en-us", s.VoiceId);
-        Assert.Null(s.Degradation);
+        await first;
+        Assert.Equal(("espeak:en", "fallback-voice"), await longOne);
+        Assert.Equal(("espeak:en-us", (string?)null), await shortOne);
+    }
+
+    private static async Task<(string, string?)> Take(Task<AdmissionPermit> acquiring)
+    {
+        var permit = await acquiring;
+        await permit.DisposeAsync();
+        return (permit.VoiceId, permit.Degradation);
     }
 
     [Fact]
     public void Lru_is_bounded_in_bytes_and_evicts_the_least_recently_used()
     {
         var lru = new LruCache<byte[]>(3000, b => b.Length);
-        lru.Set("a", new byte[900]);
-        lru.Set("b", new byte[900]);
+        lru.Set("a", new byte[1000]);
+        lru.Set("b", new byte[1000]);
         Assert.True(lru.TryGet("a", out _));
-        lru.Set("c", new byte[900]);
+        lru.Set("c", new byte[1000]);
         Assert.True(lru.Bytes <= 3000);
         Assert.False(lru.TryGet("b", out _));
         Assert.True(lru.TryGet("a", out _));
