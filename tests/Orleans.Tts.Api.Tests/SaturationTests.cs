@@ -11,6 +11,8 @@ public sealed class TinySiloFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("TTS_WORKERS", "1");
         builder.UseSetting("TTS_WORKER_QUEUE", "2");
+        // The two waiting requests are served however slow the machine is; the rest are refused at once.
+        builder.UseSetting("TTS_ADMISSION_WAIT_MS", "60000");
     }
 }
 
