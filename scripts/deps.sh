@@ -2,8 +2,13 @@
 # fetched except through the package registries (NuGet by dotnet restore, npm for native libraries).
 
 # Debian packages each mode needs.
+<<<<<<< HEAD
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8 libmp3lame0 libopus0 libflac12)
 DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx)
+=======
+DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx postgresql)
+>>>>>>> main
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -122,7 +122,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 cancellationToken.ThrowIfCancellationRequested();
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
             }
-            return clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            var clip = clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
         {
@@ -130,6 +131,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             Interlocked.Decrement(ref _running);
             _slots.Release();
         }
+    }
+
+    private static AudioClip Gain(AudioClip clip, double gain)
+    {
+        var samples = new short[clip.Samples.Length];
+        for (var i = 0; i < samples.Length; i++) samples[i] = (short)Math.Clamp(Math.Round(clip.Samples[i] * gain), short.MinValue, short.MaxValue);
+        return clip with { Samples = samples };
     }
 
     private void Observe(TimeSpan elapsed)
