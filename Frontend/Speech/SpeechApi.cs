@@ -11,6 +11,7 @@ using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
+using Orleans.Tts.Frontend.Speech.Ssml;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Synthesis;
@@ -118,6 +119,15 @@ public static class SpeechApi
             voiceId = keyVoice = voice.VoiceId!;
         }
 
+        // input starting with <speak> is SSML: parsed into segments here, so malformed markup is a 400 and never spoken.
+        IReadOnlyList<SpeechSegment>? segments = null;
+        if (SsmlParser.LooksLikeSsml(input))
+        {
+            var ssml = await SsmlRequest.PrepareAsync(input, voiceId, worker, voices, ct);
+            if (ssml.Problem is not null) return ssml.Problem;
+            segments = ssml.Segments;
+        }
+
         var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
         var etag = $"\"{key}\"";
         if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
@@ -139,7 +149,7 @@ public static class SpeechApi
                 await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
                 SpeakerEmbedding? embedding = null;
                 if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(fct);
-                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding), fct);
+                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding, segments), fct);
                 var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
                 return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
             }, ct);

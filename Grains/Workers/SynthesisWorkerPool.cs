@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Grains.Text.Normalization;
@@ -91,7 +92,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
-        if (!_engineByVoice.TryGetValue(request.VoiceId, out var engine)) throw new UnknownVoiceException(request.VoiceId);
+        if (!_engineByVoice.TryGetValue(request.VoiceId, out _)) throw new UnknownVoiceException(request.VoiceId);
         var voice = _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase));
         var rate = voice.SampleRate;
 
@@ -113,16 +114,16 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var options = new SynthesisOptions(request.Speed, request.Pitch);
+            // Plain text is one segment in the request's style; SSML arrives as segments (text, pauses, voices, prosody).
             var clips = new List<AudioClip>();
-            // Before splitting: "Dr." and "3.5" must not end sentences, and every engine gets words, not written forms.
-            var text = _normalizer.Normalize(request.Text, voice.Languages.Count > 0 ? voice.Languages[0] : "");
-            foreach (var sentence in _splitter.Split(text))
+            foreach (var segment in request.Segments ?? [new SpokenSegment(request.Text, SegmentStyle.Default)])
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
+                if (segment is PauseSegment pause)
+                    clips.Add(new AudioClip(rate, new short[(int)Math.Round(pause.Duration.TotalSeconds * rate)]));
+                else if (segment is SpokenSegment spoken)
+                    clips.AddRange(await SpeakAsync(request, spoken, cancellationToken));
             }
-            var clip = clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            var clip = AudioClip.Concat(rate, clips.Select(c => c.SampleRate == rate ? c : new AudioClip(rate, Resampler.Resample(c.Samples, c.SampleRate, rate))));
             return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
@@ -131,6 +132,27 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             Interlocked.Decrement(ref _running);
             _slots.Release();
         }
+    }
+
+    private async Task<List<AudioClip>> SpeakAsync(SynthesisRequest request, SpokenSegment segment, CancellationToken cancellationToken)
+    {
+        var style = segment.Style;
+        var voiceId = style.VoiceId ?? request.VoiceId;
+        if (!_engineByVoice.TryGetValue(voiceId, out var engine)) throw new UnknownVoiceException(voiceId);
+        var voice = _voices.First(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
+        var options = new SynthesisOptions(
+            Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
+            Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
+        // Before splitting: "Dr." and "3.5" must not end sentences, and every engine gets words, not written forms.
+        var text = _normalizer.Normalize(segment.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
+        var clips = new List<AudioClip>();
+        foreach (var sentence in _splitter.Split(text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clip = await engine.SynthesizeSentenceAsync(voice.Id, sentence, options, cancellationToken);
+            clips.Add(style.Gain == 1.0 ? clip : Gain(clip, style.Gain));
+        }
+        return clips;
     }
 
     private static AudioClip Gain(AudioClip clip, double gain)
