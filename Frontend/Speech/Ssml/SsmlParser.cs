@@ -36,7 +36,13 @@ public sealed partial class SsmlParser(SsmlLimits limits)
 
     public SsmlLimits Limits => limits;
 
-    public static bool LooksLikeSsml(string input) => input.AsSpan().TrimStart().StartsWith("<speak", StringComparison.Ordinal);
+    /// <summary>Input that starts as an XML document (a speak element, an XML declaration or a DTD) is SSML, and never read as text.</summary>
+    public static bool LooksLikeSsml(string input)
+    {
+        var start = input.AsSpan().TrimStart();
+        return start.StartsWith("<speak", StringComparison.Ordinal) || start.StartsWith("<?xml", StringComparison.OrdinalIgnoreCase)
+            || start.StartsWith("<!DOCTYPE", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <param name="language">The request voice's language, for say-as forms that differ by language (ordinals, dates).</param>
     public SsmlDocument Parse(string ssml, string language)

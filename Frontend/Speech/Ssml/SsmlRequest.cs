@@ -65,7 +65,8 @@ public static class SsmlRequest
             : l.Split('-')[0].Equals(tag.Split('-')[0], StringComparison.OrdinalIgnoreCase));
 
     private static IResult Invalid(SsmlError error) =>
-        Problem.BadRequest("Invalid SSML", error.Message, new Dictionary<string, object?>
+        Problem.BadRequest("Invalid SSML", error.Message.Contains(" at line ", StringComparison.Ordinal) || error.Element is null
+            ? error.Message : $"{error.Message} (<{error.Element}> at line {error.Line}, column {error.Column}.)", new Dictionary<string, object?>
         {
             ["line"] = error.Line,
             ["column"] = error.Column,

@@ -219,3 +219,15 @@ public sealed class SsmlParserTests
         Assert.Contains("at most 65536", Error("<speak>" + new string('a', 70000) + "</speak>").Message);
     }
 }
+
+public sealed class SsmlDetectionTests
+{
+    [Theory]
+    [InlineData("<speak>x</speak>", true)]
+    [InlineData("  \n<speak version=\"1.1\">x</speak>", true)]
+    [InlineData("<?xml version=\"1.0\"?><speak>x</speak>", true)]
+    [InlineData("<!DOCTYPE speak><speak>x</speak>", true)]
+    [InlineData("Hello <speak>", false)]
+    [InlineData("<b>bold</b> text", false)]
+    public void Input_that_starts_as_an_xml_document_is_ssml(string input, bool ssml) => Assert.Equal(ssml, SsmlParser.LooksLikeSsml(input));
+}

@@ -31,6 +31,7 @@ public sealed class EnglishTextNormalizerTests
         { "by 1900", "en-us", "by nineteen hundred" },
         { "in 1905", "en-us", "in nineteen oh five" },
         { "the 1990s", "en-us", "the nineteen nineties" },
+        { "5 5 5, 1 2 3 4", "en-us", "five five five, one two three four" },
         { "from 1939-1945", "en-us", "from nineteen thirty-nine to nineteen forty-five" },
         // Dates
         { "2026-11-22", "en-us", "November twenty-second, twenty twenty-six" },
