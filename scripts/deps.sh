@@ -3,7 +3,7 @@
 
 # Debian packages each mode needs.
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8)
-DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx postgresql)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx python3-yaml unzip postgresql)
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -36,4 +36,6 @@ deps_install() {
   command -v npm >/dev/null || apt_ensure npm
   # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
   "$ROOT/scripts/install-onnxruntime.sh"
+  # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
 }
