@@ -8,6 +8,7 @@ using Orleans.Tts.Grains.Text.Japanese;
 using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Grains.Workers;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains;
 
@@ -48,6 +49,7 @@ public static class GrainsServiceExtensions
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
         });
         services.TryAddSingleton(SpeechTextNormalizer.Default);
+        services.AddTtsMetrics();
         services.AddSingleton<SynthesisWorkerPool>();
         services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());

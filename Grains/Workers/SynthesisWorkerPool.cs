@@ -6,6 +6,7 @@ using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Grains.Workers;
@@ -20,6 +21,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
     private readonly ILogger<SynthesisWorkerPool> _logger;
+    private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
     private readonly SpeechTextNormalizer _normalizer;
@@ -33,7 +35,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger,
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
         SpeechTextNormalizer? normalizer = null)
     {
         _normalizer = normalizer ?? SpeechTextNormalizer.Default;
@@ -42,6 +44,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         _engines = engines.ToList();
         _options = options;
         _logger = logger;
+        _metrics = metrics;
         _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
         _splitter = new SentenceSplitter(options.MaxSentenceChars);
     }
@@ -99,18 +102,25 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
+            _metrics?.WorkerQueueChanged(1);
             try
             {
-                if (waiting > _options.QueueLimit) throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                if (waiting > _options.QueueLimit)
+                {
+                    _metrics?.Rejected("worker_queue_full");
+                    throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                }
                 await _slots.WaitAsync(cancellationToken);
             }
             finally
             {
                 Interlocked.Decrement(ref _waiting);
+                _metrics?.WorkerQueueChanged(-1);
             }
         }
 
         Interlocked.Increment(ref _running);
+        _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -124,12 +134,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                     clips.AddRange(await SpeakAsync(request, spoken, cancellationToken));
             }
             var clip = AudioClip.Concat(rate, clips.Select(c => c.SampleRate == rate ? c : new AudioClip(rate, Resampler.Resample(c.Samples, c.SampleRate, rate))));
+            _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
             return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
         {
             Observe(Stopwatch.GetElapsedTime(started));
             Interlocked.Decrement(ref _running);
+            _metrics?.SynthesesInFlightChanged(-1);
             _slots.Release();
         }
     }
