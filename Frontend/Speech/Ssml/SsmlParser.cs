@@ -416,8 +416,8 @@ public sealed partial class SsmlParser(SsmlLimits limits)
         {
             var parts = DateParts().Matches(text).Select(m => int.Parse(m.Value, CultureInfo.InvariantCulture)).ToArray();
             var order = string.IsNullOrEmpty(format) ? (parts.Length == 3 && parts[0] > 31 ? "ymd" : "mdy") : format;
-            if (order.Length != parts.Length || order.Any(c => c is not ('y' or 'm' or 'd')) || order.Distinct().Count() != order.Length)
-                Fail($"<say-as interpret-as=\"date\"> could not read '{text}' with format '{order}'; formats are orders of y, m, d such as ymd, mdy, dmy, md.", "say-as");
+            if (order.Length != parts.Length || order.Any(c => c is not ('y' or 'm' or 'd')) || order.Distinct().Count() != order.Length || !order.Contains('m'))
+                Fail($"<say-as interpret-as=\"date\"> could not read '{text}' with format '{order}'; formats are orders of y, m, d with a month, such as ymd, mdy, dmy, md, my.", "say-as");
             int? y = order.Contains('y') ? parts[order.IndexOf('y')] : null;
             var m = order.Contains('m') ? parts[order.IndexOf('m')] : 0;
             int? d = order.Contains('d') ? parts[order.IndexOf('d')] : null;
