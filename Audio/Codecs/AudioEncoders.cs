@@ -11,6 +11,17 @@ public static class AudioEncoders
 
     public static readonly IReadOnlyList<string> Formats = ["mp3", "opus", "flac", "wav", "pcm"];
 
+    /// <summary>The media type OpenAI answers each format with.</summary>
+    public static string ContentType(string format) => format switch
+    {
+        "wav" => "audio/wav",
+        "pcm" => "audio/pcm",
+        "mp3" => "audio/mpeg",
+        "opus" => "audio/opus",
+        "flac" => "audio/flac",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
+    };
+
     public static IAudioEncoder Create(string format, int inputSampleRate) => format switch
     {
         "wav" => new WavEncoder(inputSampleRate),

@@ -32,7 +32,7 @@ public sealed unsafe class FlacEncoder : IAudioEncoder
     }
 
     public string Format => "flac";
-    public string ContentType => "audio/flac";
+    public string ContentType => AudioEncoders.ContentType(Format);
     public int InputSampleRate { get; }
     public IReadOnlyList<HeaderPatch> Patches => _patches;
 

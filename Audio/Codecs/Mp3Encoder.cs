@@ -44,7 +44,7 @@ public sealed unsafe class Mp3Encoder : IAudioEncoder
     }
 
     public string Format => "mp3";
-    public string ContentType => "audio/mpeg";
+    public string ContentType => AudioEncoders.ContentType(Format);
     public int InputSampleRate { get; }
     public int OutputSampleRate { get; }
     public IReadOnlyList<HeaderPatch> Patches => _patches;

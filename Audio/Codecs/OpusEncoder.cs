@@ -55,7 +55,7 @@ public sealed unsafe class OpusEncoder : IAudioEncoder
     }
 
     public string Format => "opus";
-    public string ContentType => "audio/opus";
+    public string ContentType => AudioEncoders.ContentType(Format);
     public int InputSampleRate { get; }
     public int PreSkip { get; }
     public IReadOnlyList<HeaderPatch> Patches => [];

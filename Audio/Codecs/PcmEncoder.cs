@@ -9,7 +9,7 @@ public sealed class PcmEncoder(int inputSampleRate, int outputSampleRate) : IAud
     private readonly StreamingResampler _resampler = new(inputSampleRate, outputSampleRate);
 
     public string Format => "pcm";
-    public string ContentType => "audio/pcm";
+    public string ContentType => AudioEncoders.ContentType(Format);
     public int InputSampleRate => inputSampleRate;
     public IReadOnlyList<HeaderPatch> Patches => [];
 

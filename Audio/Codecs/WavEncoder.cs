@@ -13,7 +13,7 @@ public sealed class WavEncoder(int sampleRate) : IAudioEncoder
     private HeaderPatch[] _patches = [];
 
     public string Format => "wav";
-    public string ContentType => "audio/wav";
+    public string ContentType => AudioEncoders.ContentType(Format);
     public int InputSampleRate => sampleRate;
     public IReadOnlyList<HeaderPatch> Patches => _patches;
 

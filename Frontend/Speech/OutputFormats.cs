@@ -18,15 +18,7 @@ public static class OutputFormats
                   "too large an API to bind for one format. Use 'mp3' for the widest compatibility or 'opus' for the smallest files.",
     };
 
-    public static string ContentType(string format) => format switch
-    {
-        "wav" => "audio/wav",
-        "pcm" => "audio/pcm",
-        "mp3" => "audio/mpeg",
-        "opus" => "audio/opus",
-        "flac" => "audio/flac",
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unsupported format."),
-    };
+    public static string ContentType(string format) => AudioEncoders.ContentType(format);
 
     public static byte[] Encode(AudioClip clip, string format) => AudioEncoders.Encode(clip, format);
 }

@@ -149,3 +149,27 @@ public class EncoderTests(ITestOutputHelper log)
     private static Task<Ffmpeg.Decoded> DecodeAsync(string format, byte[] bytes) =>
         Ffmpeg.DecodeAsync(bytes, format == "pcm" ? AudioEncoders.PcmSampleRate : null);
 }
+
+public class EncoderCatalogueTests
+{
+    [Theory]
+    [InlineData("mp3", "audio/mpeg")]
+    [InlineData("opus", "audio/opus")]
+    [InlineData("flac", "audio/flac")]
+    [InlineData("wav", "audio/wav")]
+    [InlineData("pcm", "audio/pcm")]
+    public void Each_format_has_an_encoder_with_openais_media_type(string format, string contentType)
+    {
+        using var encoder = AudioEncoders.Create(format, 22050);
+        Assert.Equal(format, encoder.Format);
+        Assert.Equal(contentType, encoder.ContentType);
+        Assert.Equal(22050, encoder.InputSampleRate);
+    }
+
+    [Fact]
+    public void Aac_and_unknown_formats_have_no_encoder()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("aac", 22050));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("ogg", 22050));
+    }
+}
