@@ -115,7 +115,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 cancellationToken.ThrowIfCancellationRequested();
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
             }
-            return clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            // One sentence (the usual request) is returned as is: no copy of its samples.
+            return clips.Count switch
+            {
+                0 => AudioClip.Empty(rate),
+                1 => clips[0],
+                _ => AudioClip.Concat(clips[0].SampleRate, clips),
+            };
         }
         finally
         {
