@@ -8,9 +8,10 @@ public sealed class BenchOptions
     public const string Usage = """
         Usage: Orleans.Tts.Bench [options] [RESULTS.json]
 
-          --rounds N          measured rounds per benchmark (default 5); best and spread are reported
+          --rounds N          measured rounds (default 7); best and spread are reported
           --warmup N          warm-up passes over every corpus before measuring (default 6: the silo's
                               JIT tiers settle only after ~1,500 requests)
+          --min-sentences N   sentences per throughput run at least; a corpus is repeated (default 400)
           --cores N           engine hosts, workers and raw concurrency (default: usable cores)
           --silo PATH         Orleans.Tts.Silo.dll to start (default: <repo>/Silo/bin/Release/net10.0/)
           --ready-timeout S   seconds to wait for the silo's /ready (default 120)
@@ -19,8 +20,9 @@ public sealed class BenchOptions
           --json FILE         write the figures as JSON (same as the positional argument)
         """;
 
-    public int Rounds { get; private set; } = 5;
+    public int Rounds { get; private set; } = 7;
     public int WarmupPasses { get; private set; } = 6;
+    public int MinThroughputSentences { get; private set; } = 400;
     public int Cores { get; private set; } = Environment.ProcessorCount;
     public string? SiloPath { get; private set; }
     public TimeSpan ReadyTimeout { get; private set; } = TimeSpan.FromSeconds(120);
@@ -41,6 +43,7 @@ public sealed class BenchOptions
                 case "-h" or "--help": o.Help = true; break;
                 case "--rounds": o.Rounds = PositiveInt(a, Next()); break;
                 case "--warmup": o.WarmupPasses = PositiveInt(a, Next()); break;
+                case "--min-sentences": o.MinThroughputSentences = PositiveInt(a, Next()); break;
                 case "--cores": o.Cores = PositiveInt(a, Next()); break;
                 case "--silo": o.SiloPath = Next(); break;
                 case "--ready-timeout": o.ReadyTimeout = TimeSpan.FromSeconds(PositiveInt(a, Next())); break;

@@ -20,6 +20,7 @@ public sealed class BenchmarkSession(BenchOptions options, TextWriter log)
         SampleLoad();
         log.WriteLine($"Machine: {Environment.ProcessorCount} cores ({ProcFs.CpuModel()}), load average {loadAtStart}");
         log.WriteLine($"Corpora: {string.Join(", ", corpora.Select(c => $"{c.Name} {c.Sentences.Count} sentences ({c.VoiceId})"))}");
+        log.WriteLine($"Throughput runs: each corpus repeated to at least {options.MinThroughputSentences} sentences; {options.Rounds} rounds after {options.WarmupPasses} warm-up passes");
         log.WriteLine($"Raw: {cores} engine hosts, concurrency {cores}; HTTP: silo with {cores} workers, concurrency {2 * cores}; latency at concurrency 1");
 
         var siloPath = options.SiloPath ?? DefaultSiloPath();
@@ -83,7 +84,7 @@ public sealed class BenchmarkSession(BenchOptions options, TextWriter log)
             {
                 foreach (var corpus in corpora)
                 {
-                    requests += (await LoadDriver.ThroughputAsync(side.Target, corpus, side.Concurrency, ct)).Sentences;
+                    requests += (await LoadDriver.ThroughputAsync(side.Target, corpus, side.Concurrency, 1, ct)).Sentences;
                 }
             }
             foreach (var corpus in corpora)
@@ -104,7 +105,10 @@ public sealed class BenchmarkSession(BenchOptions options, TextWriter log)
         Side[] order = round % 2 == 1 ? [raw, http] : [http, raw];
         foreach (var side in order)
         {
-            var (run, cpu) = await side.Cpu.MeasureAsync(() => LoadDriver.ThroughputAsync(side.Target, corpus, side.Concurrency, ct), corpus.Sentences.Count);
+            // Small corpora are repeated: enough sentences for a steady pipeline and CPU times well above /proc's 10 ms ticks.
+            var passes = (options.MinThroughputSentences + corpus.Sentences.Count - 1) / corpus.Sentences.Count;
+            var (run, cpu) = await side.Cpu.MeasureAsync(
+                () => LoadDriver.ThroughputAsync(side.Target, corpus, side.Concurrency, passes, ct), passes * corpus.Sentences.Count);
             side.Recorders[corpus.Name].AddThroughput(run, cpu);
         }
         var (rawMs, httpMs) = await LoadDriver.PairedLatenciesAsync(raw.Target, http.Target, corpus, ct);

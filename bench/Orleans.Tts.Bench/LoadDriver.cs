@@ -11,22 +11,26 @@ public sealed record ThroughputRun(int Sentences, double Seconds, double AudioSe
 /// <summary>Drives a target with a corpus: all sentences at a concurrency (throughput) or one at a time (latency).</summary>
 public static class LoadDriver
 {
-    /// <summary>Every sentence once, <paramref name="concurrency"/> callers pulling the next sentence as soon as they finish one.</summary>
-    public static async Task<ThroughputRun> ThroughputAsync(ISpeechTarget target, Corpus corpus, int concurrency, CancellationToken ct)
+    /// <summary>
+    /// Every sentence <paramref name="passes"/> times, <paramref name="concurrency"/> callers pulling
+    /// the next sentence as soon as they finish one.
+    /// </summary>
+    public static async Task<ThroughputRun> ThroughputAsync(ISpeechTarget target, Corpus corpus, int concurrency, int passes, CancellationToken ct)
     {
+        var count = corpus.Sentences.Count;
         var next = -1;
-        var audio = new double[corpus.Sentences.Count];
+        var audio = new double[count * passes];
         async Task Caller()
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < corpus.Sentences.Count)
-                audio[i] = await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i], ct);
+            while ((i = Interlocked.Increment(ref next)) < audio.Length)
+                audio[i] = await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i % count], ct);
         }
 
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Caller, ct)));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new ThroughputRun(corpus.Sentences.Count, seconds, audio.Sum());
+        return new ThroughputRun(audio.Length, seconds, audio.Sum());
     }
 
     /// <summary>Milliseconds per sentence, one sentence at a time, in corpus order.</summary>
