@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
@@ -21,6 +23,13 @@ public static class FrontendExtensions
         {
             MaxInputChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
         };
+        foreach (var pair in (builder.Configuration["TTS_FALLBACK_VOICES"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new InvalidOperationException($"Setting TTS_FALLBACK_VOICES has an invalid entry '{pair}': use voice=fallback pairs separated by commas.");
+            options.FallbackVoices[parts[0]] = parts[1];
+        }
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<VoiceResolver>();
         builder.Services.AddProblemDetails();
@@ -38,6 +47,8 @@ public static class FrontendExtensions
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
         app.MapHealthEndpoints();
+        app.MapClusterEndpoint();
+        app.MapSpeakersEndpoints();
         app.MapWebUi();
         return app;
     }

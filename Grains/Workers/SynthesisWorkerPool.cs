@@ -116,12 +116,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
             }
             // One sentence (the usual request) is returned as is: no copy of its samples.
-            return clips.Count switch
+            var clip = clips.Count switch
             {
                 0 => AudioClip.Empty(rate),
                 1 => clips[0],
                 _ => AudioClip.Concat(clips[0].SampleRate, clips),
             };
+            return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
         {
@@ -129,6 +130,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             Interlocked.Decrement(ref _running);
             _slots.Release();
         }
+    }
+
+    private static AudioClip Gain(AudioClip clip, double gain)
+    {
+        var samples = new short[clip.Samples.Length];
+        for (var i = 0; i < samples.Length; i++) samples[i] = (short)Math.Clamp(Math.Round(clip.Samples[i] * gain), short.MinValue, short.MaxValue);
+        return clip with { Samples = samples };
     }
 
     private void Observe(TimeSpan elapsed)
