@@ -65,7 +65,8 @@ public sealed class BenchmarkSession(BenchOptions options, TextWriter log)
             SampleLoad();
         }
         var results = corpora.Select(c => Compare(c, rawSide.Recorders[c.Name], httpSide.Recorders[c.Name])).ToList();
-        return new BenchReport(DateTimeOffset.UtcNow, Machine(loadAtStart), options.Rounds, results, Targets(results), memory, wrk);
+        return new BenchReport(DateTimeOffset.UtcNow, Machine(loadAtStart), options.Rounds, results, Targets(results), memory, wrk,
+            http.Requests, http.SharedResponses);
     }
 
     private static Dictionary<string, ModeRecorder> Recorders(IReadOnlyList<Corpus> corpora, int concurrency) =>

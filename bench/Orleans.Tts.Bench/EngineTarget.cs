@@ -41,7 +41,7 @@ public sealed class EngineTarget : ISpeechTarget, IAsyncDisposable
         return new EngineTarget(engine, kana);
     }
 
-    public async ValueTask<double> SpeakAsync(string voiceId, string sentence, CancellationToken ct)
+    public async ValueTask<double> SpeakAsync(string voiceId, string sentence, int caller, CancellationToken ct)
     {
         var clip = await _engine.SynthesizeSentenceAsync(voiceId, sentence, Defaults, ct);
         if (clip.Samples.Length == 0) throw new InvalidDataException($"The engine returned no audio for '{sentence}'.");

@@ -5,6 +5,6 @@ public interface ISpeechTarget
 {
     string Name { get; }
 
-    /// <summary>Speaks the sentence and returns the seconds of audio produced.</summary>
-    ValueTask<double> SpeakAsync(string voiceId, string sentence, CancellationToken ct);
+    /// <summary>Speaks the sentence for caller number <paramref name="caller"/> and returns the seconds of audio produced.</summary>
+    ValueTask<double> SpeakAsync(string voiceId, string sentence, int caller, CancellationToken ct);
 }

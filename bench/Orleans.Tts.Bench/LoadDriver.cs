@@ -20,15 +20,15 @@ public static class LoadDriver
         var count = corpus.Sentences.Count;
         var next = -1;
         var audio = new double[count * passes];
-        async Task Caller()
+        async Task Caller(int caller)
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < audio.Length)
-                audio[i] = await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i % count], ct);
+                audio[i] = await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i % count], caller, ct);
         }
 
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Caller, ct)));
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => Task.Run(() => Caller(c), ct)));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         return new ThroughputRun(audio.Length, seconds, audio.Sum());
     }
@@ -68,7 +68,7 @@ public static class LoadDriver
     private static async Task<double> TimeAsync(ISpeechTarget target, Corpus corpus, int i, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i], ct);
+        await target.SpeakAsync(corpus.VoiceId, corpus.Sentences[i], 0, ct);
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 }

@@ -35,6 +35,7 @@ public static class ReportPrinter
             w.WriteLine(Inv($"{"",-6} CPU-bound ratio (raw CPU/sentence over HTTP CPU/sentence): service alone {c.CpuRatioService:0.000}, with the HTTP client {c.CpuRatioWithClient:0.000}"));
         }
         w.WriteLine();
+        w.WriteLine(Inv($"HTTP requests: {report.HttpRequests} (warm-up included), {report.HttpSharedResponses} answered by an identical request in flight (X-Tts-Cache: hit; the result cache is off)"));
         var mem = report.Memory;
         w.WriteLine(Inv($"Silo RSS at the end: {Mib(mem.SiloRssKiB)} silo + {Mib(mem.EngineHostsRssKiB)} in {mem.EngineHosts} engine hosts = {Mib(mem.TotalRssKiB)}"));
         if (report.Wrk is { } wrk)

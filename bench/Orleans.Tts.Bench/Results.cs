@@ -28,9 +28,11 @@ public sealed record MemoryResult(long SiloRssKiB, int EngineHosts, long EngineH
 
 public sealed record MachineInfo(int Cores, string CpuModel, long MemTotalKiB, string Os, string Runtime, string LoadAverageAtStart, string LoadAverageAtEnd, double Load1Min, double Load1Max);
 
+/// <param name="HttpRequests">Requests the HTTP side sent, warm-up included.</param>
+/// <param name="HttpSharedResponses">Of those, answered with the result of an identical request in flight at the same moment.</param>
 public sealed record BenchReport(
     DateTimeOffset Date, MachineInfo Machine, int Rounds, IReadOnlyList<CorpusResult> Corpora,
-    IReadOnlyList<TargetResult> Targets, MemoryResult Memory, WrkResult? Wrk)
+    IReadOnlyList<TargetResult> Targets, MemoryResult Memory, WrkResult? Wrk, long HttpRequests, int HttpSharedResponses)
 {
     public bool AllTargetsMet => Targets.All(t => t.Met);
 }

@@ -36,6 +36,10 @@ public sealed class SiloProcess : IAsyncDisposable
         info.Environment["TTS_HOST"] = "127.0.0.1";
         info.Environment["TTS_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["TTS_WORKERS"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The result cache off: the benchmark measures synthesis, and it repeats its sentences.
+        info.Environment["TTS_CACHE_MEMORY_MB"] = "0";
+        // Embedded single silo: no cluster store, whatever the caller's environment says.
+        info.Environment.Remove("TTS_POSTGRES");
         info.Environment.Remove("ASPNETCORE_URLS");
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the silo.");
         var silo = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}/"));

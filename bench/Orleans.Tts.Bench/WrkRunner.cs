@@ -20,7 +20,7 @@ public static partial class WrkRunner
         try
         {
             var url = new Uri(baseAddress, "v1/audio/speech").ToString();
-            string[] args = ["-t1", $"-c{connections}", $"-d{seconds}s", "--timeout", "10s", "--latency", "-s", script, url];
+            string[] args = [$"-t{connections}", $"-c{connections}", $"-d{seconds}s", "--timeout", "10s", "--latency", "-s", script, url];
             var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in args) info.ArgumentList.Add(a);
             using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start wrk.");
@@ -42,11 +42,21 @@ public static partial class WrkRunner
         var lua = new StringBuilder("local bodies = {\n");
         foreach (var s in corpus.Sentences)
             lua.Append("  [==[").Append(Encoding.UTF8.GetString(HttpTarget.Body(corpus.VoiceId, s))).Append("]==],\n");
-        lua.Append("""
+        // One connection per wrk thread, each thread its own client (X-Api-Key), as in HttpTarget.
+        lua.Append($$"""
             }
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("id", threads)
+            end
             local i = 0
-            local headers = { ["Content-Type"] = "application/json" }
-            request = function()
+            local headers
+            function init(args)
+              i = id * 37
+              headers = { ["Content-Type"] = "application/json", ["X-Api-Key"] = "{{HttpTarget.ClientKeyPrefix}}wrk-" .. id }
+            end
+            function request()
               i = i % #bodies + 1
               return wrk.format("POST", nil, headers, bodies[i])
             end
