@@ -54,8 +54,7 @@ public sealed class BenchmarkSession(BenchOptions options, TextWriter log)
             SampleLoad();
         }
 
-        // Memory after the measured rounds; wrk comes last because it ends with requests in flight,
-        // and the engine hosts serving an abandoned request are killed and replaced by design.
+        // Memory right after the measured rounds; wrk comes last, as it stops with requests in flight.
         var memory = Memory(silo.ProcessId);
         WrkResult? wrk = null;
         if (options.Wrk ?? WrkRunner.IsInstalled())
