@@ -133,7 +133,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 else if (segment is SpokenSegment spoken)
                     clips.AddRange(await SpeakAsync(request, spoken, cancellationToken));
             }
-            var clip = AudioClip.Concat(rate, clips.Select(c => c.SampleRate == rate ? c : new AudioClip(rate, Resampler.Resample(c.Samples, c.SampleRate, rate))));
+            // One sentence (the usual request) is returned as is: no copy of its samples. Segments of
+            // other voices (SSML) are brought to the request voice's rate.
+            var clip = clips.Count switch
+            {
+                0 => AudioClip.Empty(rate),
+                1 => clips[0],
+                _ => AudioClip.Concat(rate, clips.Select(c => c.SampleRate == rate ? c : new AudioClip(rate, Resampler.Resample(c.Samples, c.SampleRate, rate)))),
+            };
             _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
             return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
