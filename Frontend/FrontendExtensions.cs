@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Tts.Frontend.Admin;
 using Orleans.Tts.Frontend.Health;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Voices;
@@ -29,7 +30,7 @@ public static class FrontendExtensions
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, OpenAPI document and the WebUI.</summary>
+    /// <summary>Maps the speech API, voices, health probes, model reload, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -38,6 +39,7 @@ public static class FrontendExtensions
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
         app.MapHealthEndpoints();
+        app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;
     }

@@ -36,4 +36,6 @@ deps_install() {
   command -v npm >/dev/null || apt_ensure npm
   # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
   "$ROOT/scripts/install-onnxruntime.sh"
+  # The published Kokoro voice tables (the tests' real speaker data), from npm, checksum-pinned.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-kokoro-voices.sh"; fi
 }

@@ -6,7 +6,8 @@ namespace Orleans.Tts.Frontend.Voices;
 
 /// <summary>
 /// Maps what a client calls a voice to a voice id: an exact id (<c>espeak:en-us</c>), an id
-/// without its engine (<c>en-us</c>) when only one engine has it, or an OpenAI name (<c>alloy</c>).
+/// without its engine (<c>en-us</c>) when only one engine has it, an OpenAI name (<c>alloy</c>), or a
+/// blend of voices (<c>kokoro:af_bella*0.7+af_sky*0.3</c>, engine prefix optional).
 /// </summary>
 public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions options)
 {
@@ -25,6 +26,15 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
 
         var bare = voices.Where(v => v.Id[(v.Id.IndexOf(':') + 1)..].Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
         if (bare.Count == 1) return new(bare[0].Id, null);
+
+        // A blend (kokoro:af_bella*0.7+af_sky*0.3) is composed by its engine, which checks it.
+        if (name.Contains('+') || name.Contains('*'))
+        {
+            if (name.Contains(':')) return new(name, null);
+            var first = name.Split('+', '*')[0].Trim();
+            var engine = voices.FirstOrDefault(v => v.Id[(v.Id.IndexOf(':') + 1)..].Equals(first, StringComparison.OrdinalIgnoreCase))?.Engine;
+            if (engine is not null) return new($"{engine}:{name}", null);
+        }
 
         var shown = name.Length > 100 ? name[..100] + "…" : name;
         var suggestions = voices
