@@ -5,8 +5,9 @@ namespace Orleans.Tts.Frontend.Problems;
 /// <summary>RFC 9457 problem responses that say what was wrong and what is allowed.</summary>
 public static class Problem
 {
+    /// <summary>A problem; with no <paramref name="type"/>, ASP.NET Core links the RFC 9110 section of the status.</summary>
     public static IResult Of(int status, string title, string detail, IDictionary<string, object?>? extensions = null, string? type = null) =>
-        Results.Problem(detail: detail, statusCode: status, title: title, type: type ?? $"https://httpstatuses.io/{status}", extensions: extensions);
+        Results.Problem(detail: detail, statusCode: status, title: title, type: type, extensions: extensions);
 
     public static IResult BadRequest(string title, string detail, IDictionary<string, object?>? extensions = null) =>
         Of(StatusCodes.Status400BadRequest, title, detail, extensions);
