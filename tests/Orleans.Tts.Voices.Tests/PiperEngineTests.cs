@@ -158,4 +158,27 @@ public sealed class PiperEngineTests(VoiceModels models) : IDisposable
         Assert.Contains("no config noconfig.onnx.json", engine.Failures[1].Error);
         Assert.Equal(engine.Failures[0].Error, engine.Describe()["piper.failed:piper/broken.onnx"]);
     }
+
+    [Theory]
+    [InlineData(12.0)]
+    [InlineData(-12.0)]
+    [InlineData(7.0)]
+    public async Task Pitch_shifts_every_frequency_and_keeps_the_duration(double semitones)
+    {
+        // Every id the same, so the model's output is one steady tone.
+        var steady = new Dictionary<string, long[]> { ["_"] = [5], ["^"] = [5], ["$"] = [5], ["c"] = [5] };
+        _dir.AddPiper("v", "piper-single.onnx", new PiperConfigFile(steady));
+        await using var engine = await StartAsync(_dir.Piper(_phonemizer));
+        var p = models.Piper;
+
+        var plain = await engine.SynthesizeSentenceAsync("piper:v", "cccccccccccccccc", SynthesisOptions.Default, default);
+        var shifted = await engine.SynthesizeSentenceAsync("piper:v", "cccccccccccccccc", new SynthesisOptions(Pitch: semitones), default);
+
+        Assert.Equal(plain.Samples.Length, shifted.Samples.Length);
+        var middle = Decode.ToFloat(shifted.Samples).AsSpan(shifted.Samples.Length / 2 - 2 * p.Segment, 4 * p.Segment);
+        var tone = 4 * (p.BaseCycles + 5);
+        var moved = tone * Math.Pow(2, semitones / 12);
+        Assert.True(Onnx.Tests.Audio.Amplitude(middle, moved, 4 * p.Segment) > 0.8, "the tone is not at its shifted frequency");
+        Assert.True(Onnx.Tests.Audio.Amplitude(middle, tone, 4 * p.Segment) < 0.1, "the tone is still at its original frequency");
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
 using Orleans.Tts.Grains.Engines.Espeak;
 using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Engines.Phonemes;
@@ -195,7 +196,9 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         {
             throw new EngineUnavailableException($"The Kokoro model was reloaded while this request was using it; retry.", e);
         }
-        return AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
+        var clip = AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
+        // Kokoro has no pitch control; the shift is applied to the audio, keeping its duration.
+        return synthesisOptions.Pitch == 0 ? clip : clip with { Samples = PitchShift.Shift(clip.Samples, clip.SampleRate, synthesisOptions.Pitch) };
     }
 
     /// <summary>The sentence in Kokoro's phoneme symbols, clauses closed by their punctuation and joined by spaces.</summary>

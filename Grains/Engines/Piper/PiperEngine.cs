@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
 using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Engines.Phonemes;
 using Orleans.Tts.Models;
@@ -142,7 +143,9 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         if (missing.Count > 0 && logger.IsEnabled(LogLevel.Debug))
             logger.LogDebug("Piper voice {Voice} has no ids for phonemes {Phonemes}; they were dropped", voiceId,
                 string.Join(", ", missing.Select(m => $"'{m.Key}' (U+{m.Key.Value:X4}) ×{m.Value}")));
-        return new AudioClip(config.SampleRate, [.. pcm]);
+        // Piper has no pitch control; the shift is applied to the audio, keeping its duration.
+        var samples = synthesisOptions.Pitch == 0 ? [.. pcm] : PitchShift.Shift([.. pcm], config.SampleRate, synthesisOptions.Pitch);
+        return new AudioClip(config.SampleRate, samples);
     }
 
     /// <summary>Piper scales every phrase to full range (peak at 32767, gain at most 100×) and truncates to 16 bits.</summary>
