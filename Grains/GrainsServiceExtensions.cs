@@ -55,6 +55,7 @@ public static class GrainsServiceExtensions
             Parallelism = workers,
         });
         services.AddSingleton<OnnxRuntimeProvider>();
+        services.AddSingleton<InferenceThreads>();
         services.AddSingleton<IPhonemizer>(sp => sp.GetRequiredService<EspeakEngine>());
         services.AddSingleton<PhonemeFrontEnd>();
         services.AddSingleton<PiperEngine>();

@@ -18,8 +18,8 @@ namespace Orleans.Tts.Grains.Engines.Kokoro;
 /// phonemised by eSpeak NG in the voice's language and mapped to Kokoro's vocabulary; input longer than one inference
 /// takes is split at sentence or clause breaks and the audio joined.
 /// </summary>
-public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx, EspeakTextFrontEnd segmenter, IPhonemizer phonemizer,
-    ILogger<KokoroEngine> logger) : IReloadableEngine, IComposedVoices
+public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx, InferenceThreads inference, EspeakTextFrontEnd segmenter,
+    IPhonemizer phonemizer, ILogger<KokoroEngine> logger) : IReloadableEngine, IComposedVoices
 {
     public const string EngineName = "kokoro";
     private const string Prefix = EngineName + ":";
@@ -189,7 +189,8 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             foreach (var chunk in KokoroChunks.Split(tokens))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                audio.AddRange(model.Infer(chunk, voice.Table.Row(chunk.Count), (float)synthesisOptions.Speed));
+                var style = voice.Table.Row(chunk.Count);
+                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
             }
         }
         catch (ObjectDisposedException e)

@@ -15,7 +15,8 @@ namespace Orleans.Tts.Grains.Engines.Piper;
 /// as Piper does, each sentence inferred separately and followed by Piper's sentence silence. A multi-speaker
 /// model gives <c>piper:NAME</c> (its first speaker) and one <c>piper:NAME#speaker</c> per speaker.
 /// </summary>
-public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, PhonemeFrontEnd frontEnd, ILogger<PiperEngine> logger)
+public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, InferenceThreads inference, PhonemeFrontEnd frontEnd,
+    ILogger<PiperEngine> logger)
     : IReloadableEngine
 {
     public const string EngineName = "piper";
@@ -130,7 +131,7 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var ids = PiperPhonemeIds.Build(phrase, config.PhonemeIdMap, missing);
-                    AppendPeakNormalised(pcm, model.Infer(ids, lengthScale, voice.SpeakerId));
+                    AppendPeakNormalised(pcm, await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId), cancellationToken));
                     pcm.AddRange(new short[(int)(silenceSeconds * config.SampleRate)]);
                 }
                 pcm.AddRange(new short[sentenceSilence]);

@@ -60,10 +60,10 @@ public sealed class ModelsDirectory(VoiceModels models) : IDisposable
     };
 
     public PiperEngine Piper(IPhonemizer phonemizer, ModelOptions? options = null, ILogger<PiperEngine>? logger = null) =>
-        new(options ?? Options(), models.Onnx, new PhonemeFrontEnd(Segmenter, phonemizer), logger ?? NullLogger<PiperEngine>.Instance);
+        new(options ?? Options(), models.Onnx, models.Inference, new PhonemeFrontEnd(Segmenter, phonemizer), logger ?? NullLogger<PiperEngine>.Instance);
 
     public KokoroEngine Kokoro(IPhonemizer phonemizer, ILogger<KokoroEngine>? logger = null) =>
-        new(Options(), models.Onnx, Segmenter, phonemizer, logger ?? NullLogger<KokoroEngine>.Instance);
+        new(Options(), models.Onnx, models.Inference, Segmenter, phonemizer, logger ?? NullLogger<KokoroEngine>.Instance);
 
     // Tests that need Han or kana read use the silo's real front ends; these pass other scripts through.
     private static EspeakTextFrontEnd Segmenter => new(text => text, text => text);
