@@ -60,7 +60,16 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         try
         {
             var old = _catalog;
-            _catalog = Scan(old);
+            try
+            {
+                _catalog = Scan(old);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The directory itself could not be read: keep serving what is loaded, and say why.
+                logger.LogError("Kokoro models could not be scanned: {Reason}", e.Message);
+                _catalog = new Catalog(old.Model, old.Voices, old.List, old.Tables, [new ModelLoadFailure(EngineName, EngineName, e.Message)]);
+            }
             // A replaced model is freed once the runs already using it finish.
             if (old.Model is not null && !ReferenceEquals(old.Model, _catalog.Model)) old.Model.Dispose();
         }

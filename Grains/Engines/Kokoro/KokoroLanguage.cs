@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Orleans.Tts.Grains.Engines.Kokoro;
 
 /// <summary>A Kokoro voice's language, from the first letter of its name (<c>af_heart</c> → American English).</summary>
@@ -17,7 +19,7 @@ public sealed record KokoroLanguage(char Letter, string Code, string EspeakVoice
         ['p'] = new('p', "pt-br", "pt-br"),
         // Han is read through pinyin (eSpeak's own Mandarin reading of Han is wrong).
         ['z'] = new('z', "zh", Espeak.EspeakTextFrontEnd.MandarinVoice),
-    };
+    }.ToFrozenDictionary();
 
     public static KokoroLanguage Of(string voiceName) =>
         voiceName.Length > 0 && ByLetter.TryGetValue(char.ToLowerInvariant(voiceName[0]), out var language)

@@ -49,7 +49,17 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         try
         {
             var old = _catalog;
-            var next = Scan(old);
+            Catalog next;
+            try
+            {
+                next = Scan(old);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The directory itself could not be read: keep serving what is loaded, and say why.
+                logger.LogError("Piper models could not be scanned: {Reason}", e.Message);
+                next = old with { Failures = [new ModelLoadFailure(EngineName, EngineName, e.Message)] };
+            }
             _catalog = next;
             // Models no longer listed are freed once the runs already using them finish.
             foreach (var (path, model) in old.Models)
