@@ -6,10 +6,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Admin;
+using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Metrics;
+using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Frontend;
 
@@ -22,23 +26,34 @@ public static class FrontendExtensions
         {
             MaxInputChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
         };
+        foreach (var pair in (builder.Configuration["TTS_FALLBACK_VOICES"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new InvalidOperationException($"Setting TTS_FALLBACK_VOICES has an invalid entry '{pair}': use voice=fallback pairs separated by commas.");
+            options.FallbackVoices[parts[0]] = parts[1];
+        }
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<VoiceResolver>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddTtsMetrics();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, model reload, OpenAPI document and the WebUI.</summary>
+    /// <summary>Maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
+        app.UseTtsMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
         app.MapHealthEndpoints();
+        app.MapClusterEndpoint();
+        app.MapSpeakersEndpoints();
         app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;

@@ -21,6 +21,9 @@ public sealed class FrontendOptions
         ["verse"] = "espeak:en-gb",
     };
 
+    /// <summary>Voice → cheaper fallback voice for long text under saturation (<c>TTS_FALLBACK_VOICES</c>, <c>a=b,c=d</c>).</summary>
+    public Dictionary<string, string> FallbackVoices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Largest request body accepted: room for the longest input escaped as \uXXXX plus the other fields.</summary>
     public long MaxRequestBodyBytes => Math.Max(64 * 1024, MaxInputChars * 12L + 8 * 1024);
 }

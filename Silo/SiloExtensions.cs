@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains;
+using Orleans.Tts.Grains.Cluster;
 
 namespace Orleans.Tts.Silo;
 
@@ -12,17 +13,18 @@ public static class SiloExtensions
     public static WebApplicationBuilder AddSiloServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.ListenOnConfiguredAddress();
+        var address = builder.ListenOnConfiguredAddress();
         var workers = Setting.PositiveInt(config, "TTS_WORKERS", Environment.ProcessorCount);
         builder.Services
             .AddTextFrontEnds()
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
-            .AddSynthesisWorkers(config, workers);
+            .AddSynthesisWorkers(config, workers)
+            .AddClusterServices(config, capacity: workers, address);
         return builder;
     }
 
-    private static void ListenOnConfiguredAddress(this WebApplicationBuilder builder)
+    private static string ListenOnConfiguredAddress(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
         var host = config["TTS_HOST"] is { Length: > 0 } h ? h : "127.0.0.1";
@@ -38,5 +40,6 @@ public static class SiloExtensions
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(10));
             k.AddServerHeader = false;
         });
+        return config["TTS_ADVERTISE_URL"] is { Length: > 0 } advertised ? advertised : $"http://{host}:{port}";
     }
 }

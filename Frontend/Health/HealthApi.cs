@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Orleans.Tts.Admission;
+using Orleans.Tts.Cluster;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Frontend.Health;
@@ -18,13 +20,22 @@ public static class HealthApi
             .WithName("Health").WithSummary("Liveness: the process is alive.");
 
         // Readiness: engines loaded and the worker pool accepting.
-        app.MapGet("/ready", (ISynthesisWorker worker) =>
+        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, CancellationToken ct) =>
             {
                 var s = worker.Status;
-                var report = new ReadinessReport(s.Ready ? "ready" : "not ready", s.Parallelism, s.Running, s.Queued, s.QueueLimit, s.Detail);
-                return s.Ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+                var details = new Dictionary<string, string>(s.Detail);
+                var view = await membership.GetViewAsync(ct);
+                details["cluster.mode"] = view.Mode;
+                details["cluster.storage"] = view.Storage;
+                details["cluster.admission"] = admission.Status.Backend;
+                // PostgreSQL trouble degrades the silo but keeps it ready: it serves with local limits and caches.
+                if (view.Storage.StartsWith("unavailable", StringComparison.Ordinal)) details["cluster.degraded"] = "PostgreSQL unreachable: local admission limits and local caches; speaker writes refused";
+                if (activity.Draining) details["silo"] = "draining before shutdown";
+                var ready = s.Ready && !activity.Draining;
+                var report = new ReadinessReport(ready ? "ready" : activity.Draining ? "draining" : "not ready", s.Parallelism, s.Running, s.Queued, s.QueueLimit, details);
+                return ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
-            .WithName("Ready").WithSummary("Readiness: engines loaded and the worker pool accepting work.");
+            .WithName("Ready").WithSummary("Readiness: engines loaded, the worker pool accepting work, the silo not draining; cluster storage state in details.");
         return app;
     }
 }

@@ -13,11 +13,11 @@ public static class Problem
         Of(StatusCodes.Status400BadRequest, title, detail, extensions);
 
     /// <summary>503 with a Retry-After header in whole seconds (at least 1).</summary>
-    public static IResult Busy(HttpContext http, string detail, TimeSpan retryAfter)
+    public static IResult Busy(HttpContext http, string detail, TimeSpan retryAfter, string title = "Service busy")
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Of(StatusCodes.Status503ServiceUnavailable, "Service busy", detail,
+        return Of(StatusCodes.Status503ServiceUnavailable, title, detail,
             new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
 }

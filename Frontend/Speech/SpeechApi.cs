@@ -6,7 +6,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Admission;
+using Orleans.Tts.Caching;
+using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
+using Orleans.Tts.Frontend.Speakers;
+using Orleans.Tts.Speakers;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Synthesis;
 
@@ -33,6 +38,7 @@ public static class SpeechApi
             })
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -40,9 +46,13 @@ public static class SpeechApi
         return app;
     }
 
-    private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices,
-        FrontendOptions options, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
+        IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, CancellationToken ct)
     {
+        using var inFlight = activity.TryBegin();
+        if (inFlight is null)
+            return Problem.Busy(http, "This silo is draining before shutdown and accepts no new synthesis; retry and another silo will serve it.", TimeSpan.FromSeconds(1), "Silo draining");
+
         var parsed = await ReadRequestAsync(http, options, ct);
         if (parsed.Problem is not null) return parsed.Problem;
         var body = parsed.Request!;
@@ -52,8 +62,8 @@ public static class SpeechApi
         var length = input.EnumerateRunes().Count();
         if (length > options.MaxInputChars)
             return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Input too long",
-                $"'input' has {length} characters; at most {options.MaxInputChars} are allowed. Split the text, or submit long text as an async job.",
-                new Dictionary<string, object?> { ["maxInputChars"] = options.MaxInputChars, ["inputChars"] = length });
+                $"'input' has {length} characters; at most {options.MaxInputChars} are allowed here. Split the text, or submit long text as an async job: POST /v1/jobs.",
+                new Dictionary<string, object?> { ["maxInputChars"] = options.MaxInputChars, ["inputChars"] = length, ["jobsUrl"] = "/v1/jobs" });
         if (string.IsNullOrWhiteSpace(input)) return Problem.BadRequest("Empty input", "The field 'input' is empty: give the text to speak.");
         if (!input.EnumerateRunes().Any(Rune.IsLetterOrDigit))
             return Problem.BadRequest("Nothing to speak", "The field 'input' contains no letters or digits to speak.");
@@ -77,15 +87,63 @@ public static class SpeechApi
         if (!double.IsFinite(pitch) || pitch < SynthesisRequest.MinPitch || pitch > SynthesisRequest.MaxPitch)
             return Problem.BadRequest("Bad pitch", $"pitch is a shift in semitones from {SynthesisRequest.MinPitch} to {SynthesisRequest.MaxPitch}; got {body.Pitch}.");
         if (body.Model is { Length: > 256 }) return Problem.BadRequest("Bad model", "'model' is at most 256 characters.");
+        var maxWait = MaxWait(http, body);
+        if (maxWait.Problem is not null) return maxWait.Problem;
 
-        var voice = await voices.ResolveAsync(body.Voice, ct);
-        if (voice.Problem is not null) return voice.Problem;
+        // speaker:<id> → the speaker's base voice and parameters; its version is part of the cache key.
+        var volume = 1.0;
+        string voiceId, keyVoice;
+        SpeakerProfile? speaker = null;
+        if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var speakerId = requested[SpeakersApi.VoicePrefix.Length..];
+            try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
+            catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
+            if (speaker is null)
+                return Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
+                    new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
+            voiceId = speaker.BaseVoiceId;
+            keyVoice = $"speaker:{speaker.Id}@{speaker.Version}";
+            speed = Math.Clamp(speed * speaker.Speed, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed);
+            pitch = Math.Clamp(pitch + speaker.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch);
+            volume = speaker.Volume;
+        }
+        else
+        {
+            var voice = await voices.ResolveAsync(body.Voice, ct);
+            if (voice.Problem is not null) return voice.Problem;
+            voiceId = keyVoice = voice.VoiceId!;
+        }
+
+        var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
+        var etag = $"\"{key}\"";
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
+            && await cache.TryGetAsync(key, ct) is not null)
+        {
+            http.Response.Headers.ETag = etag;
+            http.Response.Headers["X-Tts-Cache"] = "hit";
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
 
         var started = Stopwatch.GetTimestamp();
-        AudioClip clip;
+        var clientId = ClientId(http);
+        var fallback = await voices.FallbackForAsync(voiceId, ct);
+        CacheOutcome outcome;
         try
         {
-            clip = await worker.SynthesizeAsync(new SynthesisRequest(input, voice.VoiceId!, speed, pitch), ct);
+            outcome = await cache.GetOrCreateAsync(key, async fct =>
+            {
+                await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
+                SpeakerEmbedding? embedding = null;
+                if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(fct);
+                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding), fct);
+                var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
+                return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
+            }, ct);
+        }
+        catch (AdmissionRejectedException e)
+        {
+            return Problem.Busy(http, e.Message, e.RetryAfter);
         }
         catch (WorkerPoolSaturatedException e)
         {
@@ -101,10 +159,45 @@ public static class SpeechApi
             return Problem.Busy(http, "The synthesis engine restarted while serving this request; retry.", TimeSpan.FromSeconds(1));
         }
 
-        http.Response.Headers["X-Tts-Voice"] = voice.VoiceId;
-        http.Response.Headers["X-Tts-Audio-Seconds"] = clip.Duration.TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        var result = outcome.Audio;
+        http.Response.Headers["X-Tts-Voice"] = result.VoiceId;
+        http.Response.Headers["X-Tts-Cache"] = outcome.Hit ? "hit" : "miss";
+        if (outcome.Degradation is not null) http.Response.Headers["X-Tts-Degraded"] = outcome.Degradation;
+        else http.Response.Headers.ETag = etag;
+        http.Response.Headers["X-Tts-Audio-Seconds"] = result.AudioSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Tts-Synthesis-Ms"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Bytes(OutputFormats.Encode(clip, format), OutputFormats.ContentType(format));
+        return Results.Bytes(result.Content, result.ContentType);
+    }
+
+    /// <summary>Who a request counts against for the per-client share: its API key (hashed) if any, else its remote address.</summary>
+    public static string ClientId(HttpContext http)
+    {
+        var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
+        if (string.IsNullOrEmpty(key) && http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            key = auth["Bearer ".Length..].Trim();
+        if (!string.IsNullOrEmpty(key))
+            return "key:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
+        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    }
+
+    public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
+
+    private sealed record QueueWait(TimeSpan Wait, IResult? Problem);
+
+    /// <summary>The per-request queue deadline: header X-Tts-Max-Wait-Ms or body max_wait_ms (clamped to the server's maximum).</summary>
+    private static QueueWait MaxWait(HttpContext http, SpeechRequest body)
+    {
+        double? ms = body.MaxWaitMs;
+        if (http.Request.Headers[MaxWaitHeader].FirstOrDefault() is { } raw)
+        {
+            if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                return new(TimeSpan.Zero, Problem.BadRequest("Bad max wait", $"{MaxWaitHeader} must be a number of milliseconds; got '{raw}'."));
+            ms = parsed;
+        }
+        if (ms is null) return new(TimeSpan.Zero, null);
+        if (!double.IsFinite(ms.Value) || ms < 0)
+            return new(TimeSpan.Zero, Problem.BadRequest("Bad max wait", $"max_wait_ms must be a number of milliseconds ≥ 0; got {ms}."));
+        return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(ms.Value), null);
     }
 
     private sealed record Parsed(SpeechRequest? Request, IResult? Problem);

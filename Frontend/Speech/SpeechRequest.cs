@@ -10,4 +10,5 @@ public sealed record SpeechRequest(
     [property: JsonPropertyName("response_format")] string? ResponseFormat,
     [property: JsonPropertyName("speed")] double? Speed,
     [property: JsonPropertyName("pitch")] double? Pitch,
-    [property: JsonPropertyName("stream_format")] string? StreamFormat);
+    [property: JsonPropertyName("stream_format")] string? StreamFormat,
+    [property: JsonPropertyName("max_wait_ms")] double? MaxWaitMs = null);

@@ -45,4 +45,31 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
             $"There is no voice '{shown}'. GET /v1/voices lists the {voices.Count} valid ids; OpenAI names ({string.Join(", ", options.VoiceAliases.Keys)}) work too.{hint}",
             new Dictionary<string, object?> { ["voicesUrl"] = "/v1/voices", ["suggestions"] = suggestions }));
     }
+
+    /// <summary>
+    /// Engine and model versions (from the worker pool's details): part of every result cache key. Read on every
+    /// request, because POST /admin/models/reload can change the models while the silo runs.
+    /// </summary>
+    public ValueTask<string> ModelVersionAsync(CancellationToken ct)
+    {
+        var status = worker.Status;
+        var version = string.Join(';', status.Detail.Where(d => d.Key.EndsWith("version", StringComparison.OrdinalIgnoreCase)).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}={d.Value}"));
+        return ValueTask.FromResult(version);
+    }
+
+    /// <summary>
+    /// The cheaper voice a long request falls back to when the cluster is saturated: TTS_FALLBACK_VOICES
+    /// (<c>voice=fallback,…</c>) first; otherwise, for a voice of a non-eSpeak engine, the eSpeak voice of its language.
+    /// </summary>
+    public async ValueTask<string?> FallbackForAsync(string voiceId, CancellationToken ct)
+    {
+        if (options.FallbackVoices.TryGetValue(voiceId, out var configured)) return configured;
+        var voices = await worker.GetVoicesAsync(ct);
+        var voice = voices.FirstOrDefault(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
+        if (voice is null || voice.Engine == "espeak" || voice.Languages.Count == 0) return null;
+        var language = voice.Languages[0];
+        var espeak = voices.Where(v => v.Engine == "espeak").ToList();
+        return (espeak.FirstOrDefault(v => v.Languages.Any(l => l.Equals(language, StringComparison.OrdinalIgnoreCase)))
+            ?? espeak.FirstOrDefault(v => v.Languages.Any(l => l.Split('-')[0].Equals(language.Split('-')[0], StringComparison.OrdinalIgnoreCase))))?.Id;
+    }
 }

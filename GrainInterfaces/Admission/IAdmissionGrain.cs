@@ -1,34 +1,45 @@
 namespace Orleans.Tts.Admission;
 
 /// <summary>
-/// Enforces the cluster-wide concurrency limit and decides degradations (long text,
-/// fallback voice). Implemented in memory for the embedded default and over PostgreSQL
-/// leases for a cluster (issue 4).
+/// Enforces the cluster-wide concurrency limit, the per-client share and decides degradations
+/// (long text on an expensive voice falls back to a cheaper voice when the cluster is saturated).
+/// In memory for the embedded default, over PostgreSQL leases in a cluster.
 /// </summary>
 public interface IAdmissionGrain
 {
     /// <summary>Waits (up to <see cref="AdmissionRequest.MaxWait"/>) for a permit, or throws <see cref="AdmissionRejectedException"/>.</summary>
     ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>This silo's view of admission now.</summary>
+    AdmissionStatus Status { get; }
 }
 
 /// <param name="ClientId">API key id or remote address.</param>
 /// <param name="VoiceId">Requested voice.</param>
 /// <param name="TextLength">Characters of input.</param>
-/// <param name="MaxWait">How long the caller may wait in the queue.</param>
-public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait);
+/// <param name="MaxWait">How long the caller may wait in the queue (clamped to the configured maximum).</param>
+/// <param name="FallbackVoiceId">A cheaper voice to use for long text when the cluster is saturated, or null.</param>
+public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null);
+
+/// <param name="Limit">Cluster-wide permits (last known).</param>
+/// <param name="InUse">Permits in use cluster-wide (last known).</param>
+/// <param name="HeldHere">Permits this silo holds.</param>
+/// <param name="QueuedHere">Requests of this silo waiting for a permit.</param>
+/// <param name="Backend"><c>memory</c>, <c>postgres</c> or <c>local-fallback</c> (PostgreSQL unreachable).</param>
+public sealed record AdmissionStatus(int Limit, int InUse, int HeldHere, int QueuedHere, string Backend);
 
 /// <summary>A granted permit; disposing it gives the permit back.</summary>
 public abstract class AdmissionPermit : IAsyncDisposable
 {
     /// <summary>The voice to use (may be a cheaper fallback).</summary>
     public abstract string VoiceId { get; }
-    /// <summary>Why the request was degraded, or null.</summary>
+    /// <summary>Why the request was degraded (for <c>X-Tts-Degraded</c>), or null.</summary>
     public abstract string? Degradation { get; }
     public abstract ValueTask DisposeAsync();
 }
 
 public sealed class AdmissionRejectedException(string reason, TimeSpan retryAfter)
-    : Exception($"{reason} Retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+    : Exception($"{reason} Retry in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds))} s.")
 {
     public string Reason { get; } = reason;
     public TimeSpan RetryAfter { get; } = retryAfter;

@@ -5,7 +5,11 @@ namespace Orleans.Tts.Synthesis;
 /// <param name="VoiceId">A voice id from the voice list.</param>
 /// <param name="Speed">Speaking rate multiplier, 0.25–4.0.</param>
 /// <param name="Pitch">Pitch shift in semitones, −12 to +12.</param>
-public sealed record SynthesisRequest(string Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0)
+/// <param name="Volume">Output gain, 0.1–2 (speakers set it).</param>
+/// <param name="Speaker">The speaker's engine-computed embedding when synthesising for <c>speaker:&lt;id&gt;</c>; engines that
+/// support speaker styles (Kokoro blends, Piper speaker ids) read it, the others ignore it.</param>
+public sealed record SynthesisRequest(string Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
+    Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null)
 {
     public const double MinSpeed = 0.25, MaxSpeed = 4.0, MinPitch = -12, MaxPitch = 12;
 }

@@ -6,6 +6,7 @@ using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Models;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Grains.Workers;
@@ -21,6 +22,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
     private readonly ILogger<SynthesisWorkerPool> _logger;
+    private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
     private readonly Dictionary<string, string> _startFailures = [];
@@ -39,7 +41,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         public static VoiceMap Empty { get; } = new(new Dictionary<string, (ITtsEngine, VoiceInfo)>(), []);
     }
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger,
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
         ModelOptions? modelOptions = null)
     {
         _modelOptions = modelOptions;
@@ -48,6 +50,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         _engines = engines.ToList();
         _options = options;
         _logger = logger;
+        _metrics = metrics;
         _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
         _splitter = new SentenceSplitter(options.MaxSentenceChars);
     }
@@ -133,18 +136,25 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
+            _metrics?.WorkerQueueChanged(1);
             try
             {
-                if (waiting > _options.QueueLimit) throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                if (waiting > _options.QueueLimit)
+                {
+                    _metrics?.Rejected("worker_queue_full");
+                    throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                }
                 await _slots.WaitAsync(cancellationToken);
             }
             finally
             {
                 Interlocked.Decrement(ref _waiting);
+                _metrics?.WorkerQueueChanged(-1);
             }
         }
 
         Interlocked.Increment(ref _running);
+        _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -155,12 +165,15 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 cancellationToken.ThrowIfCancellationRequested();
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
             }
-            return clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            var clip = clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
+            return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
         {
             Observe(Stopwatch.GetElapsedTime(started));
             Interlocked.Decrement(ref _running);
+            _metrics?.SynthesesInFlightChanged(-1);
             _slots.Release();
         }
     }
@@ -173,6 +186,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
             if (engine is IComposedVoices composer && !_startFailures.ContainsKey(engine.Name) && composer.Compose(voiceId) is { } voice)
                 return (engine, voice);
         throw new UnknownVoiceException(voiceId);
+    }
+
+    private static AudioClip Gain(AudioClip clip, double gain)
+    {
+        var samples = new short[clip.Samples.Length];
+        for (var i = 0; i < samples.Length; i++) samples[i] = (short)Math.Clamp(Math.Round(clip.Samples[i] * gain), short.MinValue, short.MaxValue);
+        return clip with { Samples = samples };
     }
 
     private void Observe(TimeSpan elapsed)

@@ -11,6 +11,8 @@ public sealed class TinySiloFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("TTS_WORKERS", "1");
         builder.UseSetting("TTS_WORKER_QUEUE", "2");
+        // The two waiting requests are served however slow the machine is; the rest are refused at once.
+        builder.UseSetting("TTS_ADMISSION_WAIT_MS", "60000");
     }
 }
 
@@ -21,7 +23,8 @@ public sealed class SaturationTests(TinySiloFactory factory) : IClassFixture<Tin
     {
         var client = factory.CreateClient();
         var text = string.Join(" ", Enumerable.Repeat("This sentence keeps the only worker busy for a while.", 12));
-        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => client.SpeakAsync(new { input = text, voice = "alloy" })));
+        // Distinct texts: identical ones would share one synthesis through the result cache.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => client.SpeakAsync(new { input = $"Request {i}. {text}", voice = "alloy" })));
 
         var ok = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
         var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();

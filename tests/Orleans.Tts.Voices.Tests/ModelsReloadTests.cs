@@ -54,4 +54,26 @@ public sealed class ModelsReloadTests(VoiceModels models)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         foreach (var speech in responses.Skip(4)) Assert.Equal(before, await speech.Content.ReadAsByteArrayAsync());
     }
+
+    [Fact]
+    public async Task A_model_changed_on_disk_is_heard_after_reload_not_answered_from_the_result_cache()
+    {
+        using var silo = new OnnxSilo(models, dir => dir.AddPiper("v", "piper-single.onnx", Config));
+        var client = silo.CreateClient();
+        async Task<Api.Tests.Wav> SpeakAsync()
+        {
+            var response = await client.PostAsJsonAsync("/v1/audio/speech", new { input = "Twice the same.", voice = "piper:v", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return Api.Tests.Wav.Parse(await response.Content.ReadAsByteArrayAsync());
+        }
+        var before = await SpeakAsync();
+
+        File.WriteAllText(Path.Combine(silo.Models.PiperDirectory, "v.onnx.json"), (Config with { LengthScale = 2f }).ToJson());
+        var reload = await client.PostAsync("/admin/models/reload", null);
+        var after = await SpeakAsync();
+
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        var silence = before.SampleRate / 5;
+        Assert.Equal(2 * (before.Samples.Length - silence), after.Samples.Length - silence);
+    }
 }

@@ -249,6 +249,8 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         {
             ["kokoro.model"] = c.Model is null ? "none" : options.Relative(c.Model.Path),
             ["kokoro.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
+            // Part of the result cache key: a reloaded model or voice table must not be answered from the old audio.
+            ["kokoro.version"] = ModelFileStamp.Digest(c.Tables.Values.Select(t => t.Stamp).Concat(c.Model is null ? [] : [c.Model.Stamp])),
         };
         foreach (var f in c.Failures) facts[$"kokoro.failed:{f.Path}"] = f.Error;
         return facts;

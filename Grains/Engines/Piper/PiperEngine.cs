@@ -177,6 +177,8 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         {
             ["piper.models"] = c.Models.Count.ToString(CultureInfo.InvariantCulture),
             ["piper.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
+            // Part of the result cache key: a reloaded model must not be answered from the old one's audio.
+            ["piper.version"] = ModelFileStamp.Digest(c.Models.Values.Select(m => m.Stamp)),
         };
         foreach (var f in c.Failures) facts[$"piper.failed:{f.Path}"] = f.Error;
         return facts;

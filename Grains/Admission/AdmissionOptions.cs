@@ -1,0 +1,24 @@
+namespace Orleans.Tts.Grains.Admission;
+
+/// <summary>Admission settings (TTS_GLOBAL_MAX_INFLIGHT, TTS_CLIENT_MAX_SHARE, TTS_ADMISSION_*, TTS_LONG_TEXT_CHARS, TTS_DEGRADE_QUEUE).</summary>
+public sealed class AdmissionOptions
+{
+    /// <summary>Cluster-wide permits; null = the sum of the live silos' capacities.</summary>
+    public int? GlobalMaxInflight { get; init; }
+    /// <summary>This silo's capacity: the limit in the embedded default and when PostgreSQL is unreachable.</summary>
+    public int LocalCapacity { get; init; } = Environment.ProcessorCount;
+    /// <summary>Fraction of the limit one client may hold (at least one permit).</summary>
+    public double ClientMaxShare { get; init; } = 0.5;
+    public TimeSpan DefaultWait { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Requests that may wait on this silo; one more is refused at once.</summary>
+    public int QueueLimit { get; init; } = 64;
+    /// <summary>Texts longer than this are "long" (synthesised piecewise; may fall back to a cheaper voice).</summary>
+    public int LongTextChars { get; init; } = 1000;
+    /// <summary>Cluster queue depth at or above which the cluster counts as saturated.</summary>
+    public int DegradeQueueThreshold { get; init; } = 4;
+    /// <summary>How often a waiter re-checks without a wake-up signal.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public int ClientLimit(int limit) => Math.Max(1, (int)Math.Floor(limit * ClientMaxShare));
+}

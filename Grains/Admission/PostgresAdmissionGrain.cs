@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Tts.Cluster;
+using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Telemetry;
+
+namespace Orleans.Tts.Grains.Admission;
+
+/// <summary>
+/// Cluster-wide admission over PostgreSQL: a permit is a lease row inserted by <c>tts_acquire_permit</c>
+/// under a transaction-scoped advisory lock (one round trip), so the global limit and the client share
+/// hold at every instant across silos. Releases NOTIFY <c>tts_permits</c>, which wakes waiters on every silo.
+/// When PostgreSQL is unreachable the silo admits against its own capacity (<c>X-Tts-Degraded: local-admission</c>).
+/// </summary>
+public sealed class PostgresAdmissionGrain : AdmissionGrainBase
+{
+    private readonly PostgresStore _store;
+    private readonly ClusterOptions _cluster;
+    private readonly InMemoryAdmissionGrain _local;
+    private readonly ILogger<PostgresAdmissionGrain> _logger;
+
+    public PostgresAdmissionGrain(PostgresStore store, PostgresNotifications notifications, AdmissionOptions options, ClusterOptions cluster,
+        ClusterLoad load, ILogger<PostgresAdmissionGrain> logger, TtsMetrics? metrics = null) : base(options, load, metrics)
+    {
+        _store = store;
+        _cluster = cluster;
+        _logger = logger;
+        // The fallback counts against this silo's own capacity only; its load counters are its own.
+        _local = new InMemoryAdmissionGrain(new AdmissionOptions
+        {
+            GlobalMaxInflight = options.LocalCapacity, LocalCapacity = options.LocalCapacity, ClientMaxShare = options.ClientMaxShare,
+        }, new ClusterLoad(), "local-fallback");
+        notifications.Subscribe("tts_permits", _ => Pulse());
+    }
+
+    protected override string Backend => _store.Available ? "postgres" : "local-fallback";
+    protected override string? DegradationOf(object handle) => handle is LocalLease ? "local-admission" : null;
+
+    private sealed record Lease(Guid Id);
+    private sealed record LocalLease(object Handle);
+
+    protected override async ValueTask<Attempt> TryAcquireAsync(string clientId, CancellationToken ct)
+    {
+        if (_store.Available)
+        {
+            try
+            {
+                var id = Guid.CreateVersion7();
+                Load.PermitLeases[id] = 0;
+                var attempt = await _store.RunAsync(async (connection, token) =>
+                {
+                    await using var command = new NpgsqlCommand("SELECT granted, in_use, client_in_use, effective_limit FROM tts_acquire_permit(@id, @silo, @client, @limit, @share, @lease)", connection);
+                    command.Parameters.AddWithValue("id", id);
+                    command.Parameters.AddWithValue("silo", _cluster.Self.Id);
+                    command.Parameters.AddWithValue("client", clientId);
+                    command.Parameters.AddWithValue("limit", Options.GlobalMaxInflight ?? 0);
+                    command.Parameters.AddWithValue("share", Options.ClientMaxShare);
+                    command.Parameters.AddWithValue("lease", Math.Max(1, _cluster.DeadAfter.TotalSeconds));
+                    await using var reader = await command.ExecuteReaderAsync(token);
+                    await reader.ReadAsync(token);
+                    return new Attempt(reader.GetBoolean(0) ? new Lease(id) : null, reader.GetInt32(3), reader.GetInt32(1), reader.GetInt32(2));
+                }, ct);
+                if (attempt.Handle is null) Load.PermitLeases.TryRemove(id, out _);
+                Observed(attempt.Limit, attempt.InUse);
+                return attempt;
+            }
+            catch (StorageUnavailableException)
+            {
+                // Fall through to local admission; the store reconnects in the background.
+            }
+        }
+        var local = await LocalTryAcquireAsync(clientId, ct);
+        return local.Handle is null ? local : local with { Handle = new LocalLease(local.Handle) };
+    }
+
+    private ValueTask<Attempt> LocalTryAcquireAsync(string clientId, CancellationToken ct) => _local.TryAcquireForFallbackAsync(clientId, ct);
+
+    protected override async ValueTask ReleaseAsync(object handle)
+    {
+        switch (handle)
+        {
+            case LocalLease local:
+                await _local.ReleaseForFallbackAsync(local.Handle);
+                break;
+            case Lease lease:
+                Load.PermitLeases.TryRemove(lease.Id, out _);
+                if (!_store.Available) return; // the row is dropped as stale by the next heartbeat
+                try
+                {
+                    await _store.RunAsync(async (connection, token) =>
+                    {
+                        await using var command = new NpgsqlCommand("SELECT tts_release_permit(@id)", connection);
+                        command.Parameters.AddWithValue("id", lease.Id);
+                        await command.ExecuteNonQueryAsync(token);
+                    }, CancellationToken.None);
+                }
+                catch (StorageUnavailableException e)
+                {
+                    _logger.LogDebug(e, "Permit {Permit} not released now; the next heartbeat drops it", lease.Id);
+                }
+                break;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Tts.Cluster;
+using Orleans.Tts.Grains.Caching;
+using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Speakers;
+
+namespace Orleans.Tts.Grains.Speakers;
+
+/// <summary>
+/// Speakers in the <c>speakers</c> table. The embedding is computed under the speaker row's lock
+/// (<c>SELECT … FOR UPDATE</c>): the first silo computes and stores it, the others block on the lock
+/// and then read it — once per version for the cluster. Profiles and embeddings are cached per silo in
+/// a memory-bounded LRU, invalidated on every silo by NOTIFY <c>tts_speakers</c> (and wholesale after
+/// a PostgreSQL outage, when notifications may have been missed). Writes need PostgreSQL (503 otherwise).
+/// </summary>
+public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
+{
+    private readonly PostgresStore _store;
+    private readonly SpeakerEmbeddings _embeddings;
+    private readonly ILogger<PostgresSpeakerDirectory> _logger;
+    private readonly LruCache<SpeakerProfile> _profiles;
+    private readonly LruCache<SpeakerEmbedding> _embeddingCache;
+
+    public PostgresSpeakerDirectory(PostgresStore store, PostgresNotifications notifications, SpeakerEmbeddings embeddings, CacheOptions cache,
+        ILogger<PostgresSpeakerDirectory> logger)
+    {
+        _store = store;
+        _embeddings = embeddings;
+        _logger = logger;
+        var bytes = Math.Max(1 << 20, cache.MemoryBytes / 8);
+        _profiles = new LruCache<SpeakerProfile>(bytes, p => 256 + p.BaseVoiceId.Length * 2 + (p.EngineSpeaker?.Length ?? 0) * 2);
+        _embeddingCache = new LruCache<SpeakerEmbedding>(bytes, e => e.Data.Length + 128);
+        notifications.Subscribe("tts_speakers", Invalidate);
+        store.Regained += _ =>
+        {
+            _profiles.Clear();
+            _embeddingCache.Clear();
+            return Task.CompletedTask;
+        };
+    }
+
+    private void Invalidate(string id)
+    {
+        _profiles.Remove(id);
+        _embeddingCache.Remove(id);
+        _logger.LogDebug("Speaker {Speaker} changed; local copies dropped", id);
+    }
+
+    public ISpeakerGrain GetSpeaker(string speakerId) => new Grain(this, speakerId);
+
+    public async ValueTask<IReadOnlyList<SpeakerProfile>> ListAsync(CancellationToken cancellationToken = default) =>
+        await _store.RunAsync(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT {Columns} FROM speakers ORDER BY id LIMIT 10000", connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var list = new List<SpeakerProfile>();
+            while (await reader.ReadAsync(ct)) list.Add(Read(reader));
+            return (IReadOnlyList<SpeakerProfile>)list;
+        }, cancellationToken);
+
+    private const string Columns = "id, base_voice_id, speed, pitch, volume, engine_speaker, version, updated_at";
+
+    private static SpeakerProfile Read(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4),
+        r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero));
+
+    private static void Bind(NpgsqlCommand command, string id, SpeakerDefinition d)
+    {
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("voice", d.BaseVoiceId);
+        command.Parameters.AddWithValue("speed", d.Speed);
+        command.Parameters.AddWithValue("pitch", d.Pitch);
+        command.Parameters.AddWithValue("volume", d.Volume);
+        command.Parameters.AddWithValue("engine", (object?)d.EngineSpeaker ?? DBNull.Value);
+    }
+
+    private sealed class Grain(PostgresSpeakerDirectory owner, string id) : ISpeakerGrain
+    {
+        public string SpeakerId => id;
+
+        public async ValueTask<SpeakerProfile?> GetAsync(CancellationToken cancellationToken = default)
+        {
+            if (owner._profiles.TryGet(id, out var cached)) return cached;
+            var profile = await owner._store.RunAsync(async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand($"SELECT {Columns} FROM speakers WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                return await reader.ReadAsync(ct) ? Read(reader) : null;
+            }, cancellationToken);
+            if (profile is not null) owner._profiles.Set(id, profile);
+            return profile;
+        }
+
+        public async ValueTask<SpeakerProfile> CreateAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default) =>
+            await Write($"""
+                INSERT INTO speakers (id, base_voice_id, speed, pitch, volume, engine_speaker) VALUES (@id, @voice, @speed, @pitch, @volume, @engine)
+                ON CONFLICT (id) DO NOTHING RETURNING {Columns}
+                """, definition, cancellationToken) ?? throw new SpeakerConflictException(id);
+
+        public async ValueTask<SpeakerProfile> PutAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default) =>
+            (await Write($"""
+                INSERT INTO speakers (id, base_voice_id, speed, pitch, volume, engine_speaker) VALUES (@id, @voice, @speed, @pitch, @volume, @engine)
+                ON CONFLICT (id) DO UPDATE SET base_voice_id = excluded.base_voice_id, speed = excluded.speed, pitch = excluded.pitch,
+                    volume = excluded.volume, engine_speaker = excluded.engine_speaker, version = speakers.version + 1, updated_at = now(),
+                    embedding = NULL, embedding_kind = NULL, embedding_version = NULL
+                RETURNING {Columns}
+                """, definition, cancellationToken))!;
+
+        private async Task<SpeakerProfile?> Write(string sql, SpeakerDefinition definition, CancellationToken cancellationToken)
+        {
+            var profile = await owner._store.RunAsync(async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                Bind(command, id, definition);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                var written = await reader.ReadAsync(ct) ? Read(reader) : null;
+                await reader.DisposeAsync();
+                if (written is not null) await Notify(connection, ct);
+                return written;
+            }, cancellationToken);
+            owner.Invalidate(id);
+            if (profile is not null) owner._logger.LogInformation("Speaker {Speaker} written (version {Version})", id, profile.Version);
+            return profile;
+        }
+
+        public async ValueTask<bool> DeleteAsync(CancellationToken cancellationToken = default)
+        {
+            var deleted = await owner._store.RunAsync(async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand("DELETE FROM speakers WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                var n = await command.ExecuteNonQueryAsync(ct);
+                if (n > 0) await Notify(connection, ct);
+                return n > 0;
+            }, cancellationToken);
+            owner.Invalidate(id);
+            if (deleted) owner._logger.LogInformation("Speaker {Speaker} deleted", id);
+            return deleted;
+        }
+
+        private async Task Notify(NpgsqlConnection connection, CancellationToken ct)
+        {
+            await using var notify = new NpgsqlCommand("SELECT pg_notify('tts_speakers', @id)", connection);
+            notify.Parameters.AddWithValue("id", id);
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+
+        public async ValueTask<SpeakerEmbedding?> GetEmbeddingAsync(CancellationToken cancellationToken = default)
+        {
+            var profile = await GetAsync(cancellationToken);
+            if (profile is null) return null;
+            if (owner._embeddingCache.TryGet(id, out var cached) && cached.Version == profile.Version) return cached;
+            if (!owner._store.Available) return await owner._embeddings.ComputeAsync(profile, cancellationToken); // not shared; recomputed once PostgreSQL is back
+            var embedding = await owner._store.RunAsync(async (connection, ct) =>
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                SpeakerProfile? current;
+                SpeakerEmbedding? stored = null;
+                await using (var select = new NpgsqlCommand($"SELECT {Columns}, embedding_kind, embedding, embedding_version FROM speakers WHERE id = @id FOR UPDATE", connection, tx))
+                {
+                    select.Parameters.AddWithValue("id", id);
+                    await using var reader = await select.ExecuteReaderAsync(ct);
+                    if (!await reader.ReadAsync(ct)) return null;
+                    current = Read(reader);
+                    if (!reader.IsDBNull(10) && reader.GetInt64(10) == current.Version)
+                        stored = new SpeakerEmbedding(id, current.Version, reader.GetString(8), (byte[])reader.GetValue(9));
+                }
+                if (stored is null)
+                {
+                    stored = await owner._embeddings.ComputeAsync(current, ct);
+                    await using var update = new NpgsqlCommand("""
+                        UPDATE speakers SET embedding_kind = @kind, embedding = @data, embedding_version = @version,
+                            embedding_computations = embedding_computations + 1 WHERE id = @id
+                        """, connection, tx);
+                    update.Parameters.AddWithValue("kind", stored.Kind);
+                    update.Parameters.AddWithValue("data", stored.Data);
+                    update.Parameters.AddWithValue("version", stored.Version);
+                    update.Parameters.AddWithValue("id", id);
+                    await update.ExecuteNonQueryAsync(ct);
+                    owner._logger.LogInformation("Speaker {Speaker} embedding ({Kind}) computed for version {Version}", id, stored.Kind, stored.Version);
+                }
+                await tx.CommitAsync(ct);
+                return stored;
+            }, cancellationToken);
+            if (embedding is not null) owner._embeddingCache.Set(id, embedding);
+            return embedding;
+        }
+    }
+}

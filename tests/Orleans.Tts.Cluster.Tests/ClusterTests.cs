@@ -1,0 +1,245 @@
+using System.Net.Http.Json;
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+
+namespace Orleans.Tts.Cluster.Tests;
+
+/// <summary>Several silo processes on loopback sharing one PostgreSQL database per test.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private readonly List<SiloProcess> _silos = [];
+    private string _db = "";
+
+    public async Task InitializeAsync() => _db = await postgres.CreateDatabaseAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var silo in _silos) await silo.DisposeAsync();
+    }
+
+    private async Task<SiloProcess[]> StartAsync(int count, Dictionary<string, string>? extra = null, string prefix = "silo")
+    {
+        var silos = await SiloProcess.StartManyAsync(count, _ =>
+        {
+            var settings = new Dictionary<string, string> { ["TTS_POSTGRES"] = _db };
+            foreach (var (k, v) in extra ?? []) settings[k] = v;
+            return settings;
+        }, prefix);
+        _silos.AddRange(silos);
+        return silos;
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task A_burst_never_holds_more_than_the_global_limit_and_every_request_gets_audio_or_503_with_retry_after()
+    {
+        const int limit = 2;
+        var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = $"{limit}", ["TTS_ADMISSION_WAIT_MS"] = "1500" });
+        await Poll.UntilAsync(async () => await ScalarAsync<int>("SELECT count(*) FROM silos WHERE status = 'active'") == 3, TimeSpan.FromSeconds(10), "3 silos registered");
+
+        var maxDb = 0;
+        var maxSilo = 0;
+        using var stop = new CancellationTokenSource();
+        var watchDb = Task.Run(async () =>
+        {
+            await using var connection = new NpgsqlConnection(_db);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*)::int FROM admission_permits", connection);
+            while (!stop.IsCancellationRequested) maxDb = Math.Max(maxDb, (int)(await command.ExecuteScalarAsync())!);
+        });
+        var watchSilos = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                foreach (var silo in silos)
+                {
+                    var c = await silo.Client.ClusterAsync();
+                    maxSilo = Math.Max(maxSilo, c.GetProperty("admission").GetProperty("heldHere").GetInt32());
+                    foreach (var m in c.GetProperty("cluster").GetProperty("members").EnumerateArray())
+                        maxSilo = Math.Max(maxSilo, m.GetProperty("load").GetInt32());
+                }
+        });
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10 * limit).Select(i =>
+            silos[i % 3].Client.SpeakAsync(new { input = Http.Sentences($"Burst {i}", 6), voice = "alloy" }, apiKey: $"client-{i}")));
+        await stop.CancelAsync();
+        await Task.WhenAll(watchDb, watchSilos);
+
+        Assert.InRange(maxDb, 1, limit);
+        Assert.InRange(maxSilo, 1, limit);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        foreach (var r in responses)
+        {
+            Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"unexpected {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
+            if (r.StatusCode == HttpStatusCode.ServiceUnavailable) Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "503 without Retry-After");
+            else Assert.Equal("audio/wav", r.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(0, await ScalarAsync<int>("SELECT count(*) FROM admission_permits"));
+    }
+
+    [Fact]
+    public async Task Permits_of_a_killed_silo_return_within_the_dead_silo_timeout_plus_two_seconds()
+    {
+        var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "6", ["TTS_ADMISSION_WAIT_MS"] = "20000" }, prefix: "victim");
+        var (victim, survivor) = (silos[0], silos[1]);
+        var pending = Enumerable.Range(0, 3).Select(i => victim.Client.SpeakAsync(new { input = Http.Sentences($"Held {i}", 60), voice = "alloy" }, apiKey: $"k{i}")
+            .ContinueWith(t => t.Exception is null ? t.Result : null, TaskScheduler.Default)).ToList();
+        await Poll.UntilAsync(async () => await ScalarAsync<int>($"SELECT count(*) FROM admission_permits WHERE silo_id = '{victim.Id}'") >= 2,
+            TimeSpan.FromSeconds(20), "the victim holds permits");
+
+        victim.Kill();
+        // Dead after TTS_DEAD_SILO_SECONDS=2 (set by SiloProcess); the permits must be back within 2 + 2 s.
+        await Poll.UntilAsync(async () => await ScalarAsync<int>($"SELECT count(*) FROM admission_permits WHERE silo_id = '{victim.Id}'") == 0,
+            TimeSpan.FromSeconds(4), "the killed silo's permits released");
+        var view = await survivor.Client.ClusterAsync();
+        var member = view.GetProperty("cluster").GetProperty("members").EnumerateArray().Single(m => m.GetProperty("id").GetString() == victim.Id);
+        Assert.Equal("dead", member.GetProperty("status").GetString());
+        await Task.WhenAll(pending);
+    }
+
+    [Fact]
+    public async Task A_result_cached_via_one_silo_is_a_hit_on_another_and_20_identical_concurrent_requests_cause_one_synthesis()
+    {
+        var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "20", ["TTS_CLIENT_MAX_SHARE"] = "1" });
+        var body = new { input = "Cached once, served everywhere.", voice = "alloy" };
+        var first = await silos[0].Client.SpeakAsync(body);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("miss", first.Header("X-Tts-Cache"));
+        var second = await silos[1].Client.SpeakAsync(body);
+        Assert.Equal("hit", second.Header("X-Tts-Cache"));
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
+        var etag = first.Headers.ETag?.Tag;
+        Assert.NotNull(etag);
+        var notModified = await silos[2].Client.SpeakAsync(body, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        var same = new { input = Http.Sentences("Twenty at once", 8), voice = "alloy" };
+        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => silos[i % 3].Client.SpeakAsync(same)));
+        Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, burst.Count(r => r.Header("X-Tts-Cache") == "miss"));
+        Assert.Equal(19, burst.Count(r => r.Header("X-Tts-Cache") == "hit"));
+    }
+
+    [Fact]
+    public async Task A_speaker_embedding_requested_by_three_silos_at_once_is_computed_once_and_changes_reach_every_silo()
+    {
+        var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "20", ["TTS_CLIENT_MAX_SHARE"] = "1" });
+        var created = await silos[0].Client.PostAsJsonAsync("/v1/speakers", new { id = "narrator", voice = "en-gb", speed = 1.1, pitch = 2, volume = 0.8 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 9).Select(i =>
+            silos[i % 3].Client.SpeakAsync(new { input = $"Speaker line {i}.", voice = "speaker:narrator", max_wait_ms = 20000 })));
+        foreach (var r in responses) Assert.True(r.StatusCode == HttpStatusCode.OK, $"{(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
+        Assert.Equal(1, await ScalarAsync<int>("SELECT embedding_computations FROM speakers WHERE id = 'narrator'"));
+
+        // Every silo has the profile cached; a change on one is seen by all (LISTEN/NOTIFY invalidation).
+        var put = await silos[1].Client.PutAsJsonAsync("/v1/speakers/narrator", new { voice = "en-us", speed = 1.0 });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        foreach (var silo in silos)
+            await Poll.UntilAsync(async () =>
+                JsonDocument.Parse(await silo.Client.GetStringAsync("/v1/speakers/narrator")).RootElement.GetProperty("version").GetInt64() == 2,
+                TimeSpan.FromSeconds(10), $"{silo.Id} sees version 2");
+        var after = await silos[2].Client.SpeakAsync(new { input = "Speaker line 0.", voice = "speaker:narrator" });
+        Assert.Equal("espeak:en-us", after.Header("X-Tts-Voice"));
+    }
+
+    [Fact]
+    public async Task When_postgres_stops_silos_keep_serving_and_rebuild_the_cluster_state_after_it_returns()
+    {
+        var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1" }, prefix: "pgfault");
+        Assert.Equal(HttpStatusCode.OK, (await silos[0].Client.SpeakAsync(new { input = "Before the outage.", voice = "alloy" })).StatusCode);
+
+        await postgres.StopAsync();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var r = await silos[i % 2].Client.SpeakAsync(new { input = $"During the outage {i}.", voice = "alloy" });
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            }
+            foreach (var silo in silos)
+            {
+                var ready = await silo.Client.GetAsync("/ready");
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+                Assert.Contains("unavailable", await ready.Content.ReadAsStringAsync());
+            }
+            var write = await silos[0].Client.PostAsJsonAsync("/v1/speakers", new { id = "offline", voice = "alloy" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+            Assert.NotNull(write.Headers.RetryAfter);
+        }
+        finally
+        {
+            await postgres.StartAsync();
+        }
+
+        foreach (var silo in silos)
+            await Poll.UntilAsync(async () =>
+            {
+                var c = await silo.Client.ClusterAsync();
+                var cluster = c.GetProperty("cluster");
+                return cluster.GetProperty("storage").GetString() == "available"
+                    && cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "active") == 2;
+            }, TimeSpan.FromSeconds(20), $"{silo.Id} sees the rebuilt cluster");
+        var created = await silos[1].Client.PostAsJsonAsync("/v1/speakers", new { id = "online", voice = "alloy" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var after = await silos[0].Client.SpeakAsync(new { input = "After the outage.", voice = "alloy" });
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Null(after.Header("X-Tts-Degraded"));
+    }
+
+    [Fact]
+    public async Task Long_text_under_saturation_is_served_with_the_fallback_voice_and_says_so()
+    {
+        var silos = await StartAsync(1, new()
+        {
+            ["TTS_GLOBAL_MAX_INFLIGHT"] = "1", ["TTS_DEGRADE_QUEUE"] = "1", ["TTS_LONG_TEXT_CHARS"] = "200",
+            ["TTS_FALLBACK_VOICES"] = "espeak:en-gb=espeak:en-us",
+        }, prefix: "saturated");
+        var silo = silos[0];
+        var blockers = Enumerable.Range(0, 6).Select(i =>
+            silo.Client.SpeakAsync(new { input = Http.Sentences($"Blocker {i}", 25), voice = "alloy", max_wait_ms = 30000 }, apiKey: $"b{i}")).ToList();
+        await Poll.UntilAsync(async () => (await silo.Client.ClusterAsync()).GetProperty("admission").GetProperty("queuedHere").GetInt32() >= 2,
+            TimeSpan.FromSeconds(20), "requests queued");
+
+        var longText = Http.Sentences("Long request", 6);
+        Assert.True(longText.Length > 200);
+        var degraded = silo.Client.SpeakAsync(new { input = longText, voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "long");
+        var shortOne = silo.Client.SpeakAsync(new { input = "Short stays.", voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "short");
+        var (l, s) = (await degraded, await shortOne);
+        Assert.Equal(HttpStatusCode.OK, l.StatusCode);
+        Assert.Equal("fallback-voice", l.Header("X-Tts-Degraded"));
+        Assert.Equal("espeak:en-us", l.Header("X-Tts-Voice"));
+        Assert.Equal(HttpStatusCode.OK, s.StatusCode);
+        Assert.Null(s.Header("X-Tts-Degraded"));
+        Assert.Equal("espeak:en-gb", s.Header("X-Tts-Voice"));
+        await Task.WhenAll(blockers);
+    }
+
+    [Fact]
+    public async Task Sigterm_drains_in_flight_work_refuses_new_work_and_exits_zero()
+    {
+        var silos = await StartAsync(1, new() { ["TTS_DRAIN_SECONDS"] = "30", ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1" }, prefix: "drain");
+        var silo = silos[0];
+        var inFlight = Enumerable.Range(0, 4).Select(i => silo.Client.SpeakAsync(new { input = Http.Sentences($"In flight {i}", 40), voice = "alloy" })).ToList();
+        await Poll.UntilAsync(async () => (await silo.Client.ClusterAsync()).GetProperty("inFlight").GetInt32() >= 4, TimeSpan.FromSeconds(20), "4 requests in flight");
+
+        silo.Terminate();
+        await Poll.UntilAsync(async () => (await silo.Client.GetAsync("/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "/ready 503");
+        var refused = await silo.Client.SpeakAsync(new { input = "Too late.", voice = "alloy" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Contains("draining", await refused.Content.ReadAsStringAsync());
+
+        foreach (var r in await Task.WhenAll(inFlight)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        Assert.Equal("stopped", await ScalarAsync<string>($"SELECT status FROM silos WHERE id = '{silo.Id}'"));
+    }
+}

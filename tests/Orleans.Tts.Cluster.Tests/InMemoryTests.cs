@@ -1,0 +1,170 @@
+using Orleans.Tts.Admission;
+using Orleans.Tts.Caching;
+using Orleans.Tts.Grains.Admission;
+using Orleans.Tts.Grains.Caching;
+using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Grains.Speakers;
+using Orleans.Tts.Speakers;
+
+namespace Orleans.Tts.Cluster.Tests;
+
+/// <summary>The in-memory implementations of the embedded default.</summary>
+public sealed class InMemoryTests
+{
+    private static InMemoryAdmissionGrain Admission(int limit, double share = 1, int queue = 8, int waitMs = 2000) =>
+        new(new AdmissionOptions { GlobalMaxInflight = limit, ClientMaxShare = share, QueueLimit = queue, DefaultWait = TimeSpan.FromMilliseconds(waitMs), LongTextChars = 10, DegradeQueueThreshold = 1 }, new ClusterLoad());
+
+    private static AdmissionRequest Req(string client, int wait = 0, int length = 5, string? fallback = null) =>
+        new(client, "espeak:en-us", length, TimeSpan.FromMilliseconds(wait), fallback);
+
+    [Fact]
+    public async Task Admission_never_exceeds_the_limit_under_contention()
+    {
+        var grain = Admission(3, queue: 64);
+        var running = 0;
+        var max = 0;
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var permit = await grain.AcquireAsync(Req($"c{i}", wait: 30000));
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref max, now);
+            await Task.Yield();
+            await Task.Delay(1);
+            Interlocked.Decrement(ref running);
+        }));
+        Assert.InRange(max, 1, 3);
+        Assert.Equal(0, grain.InUse);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+    }
+
+    [Fact]
+    public async Task One_client_cannot_take_more_than_its_share()
+    {
+        var grain = Admission(4, share: 0.5);
+        await using var a = await grain.AcquireAsync(Req("greedy"));
+        await using var b = await grain.AcquireAsync(Req("greedy"));
+        var refused = await Assert.ThrowsAsync<AdmissionRejectedException>(async () => await grain.AcquireAsync(Req("greedy", wait: 50)));
+        Assert.Contains("client", refused.Message);
+        await using var other = await grain.AcquireAsync(Req("polite"));
+        Assert.Equal(3, grain.InUse);
+    }
+
+    [Fact]
+    public async Task A_full_queue_refuses_at_once_and_a_waiter_gets_the_released_permit()
+    {
+        var grain = Admission(1, queue: 1);
+        var first = await grain.AcquireAsync(Req("a"));
+        var waiter = grain.AcquireAsync(Req("b", wait: 30000)).AsTask();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(5), "one waiter");
+        var full = await Assert.ThrowsAsync<AdmissionRejectedException>(async () => await grain.AcquireAsync(Req("c", wait: 30000)));
+        Assert.True(full.RetryAfter >= TimeSpan.FromSeconds(1));
+        await first.DisposeAsync();
+        await using var second = await waiter;
+        Assert.Equal(1, grain.InUse);
+    }
+
+    [Fact]
+    public async Task Retry_after_grows_with_the_queue_and_the_observed_hold_time()
+    {
+        var grain = Admission(2);
+        Assert.True(grain.RetryAfter(40, 2) > grain.RetryAfter(0, 2));
+        Assert.True(grain.RetryAfter(0, 2) >= TimeSpan.FromSeconds(1));
+        await using var _ = await grain.AcquireAsync(Req("x"));
+    }
+
+    [Fact]
+    public async Task Long_text_falls_back_only_when_saturated()
+    {
+        var grain = Admission(1, queue: 4);
+        await using (var calm = await grain.AcquireAsync(Req("a", length: 50, fallback: "espeak:en")))
+            Assert.Null(calm.Degradation);
+        var holder = await grain.AcquireAsync(Req("a"));
+        var queued = grain.AcquireAsync(Req("b", wait: 30000)).AsTask();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(5), "queued");
+        var longOne = Take(grain.AcquireAsync(Req("c", wait: 30000, length: 50, fallback: "espeak:en")).AsTask());
+        var shortOne = Take(grain.AcquireAsync(Req("d", wait: 30000, length: 5, fallback: "espeak:en")).AsTask());
+        var first = Take(queued);
+        await holder.DisposeAsync();
+        await first;
+        Assert.Equal(("espeak:en", "fallback-voice"), await longOne);
+        Assert.Equal(("espeak:en-us", (string?)null), await shortOne);
+    }
+
+    private static async Task<(string, string?)> Take(Task<AdmissionPermit> acquiring)
+    {
+        var permit = await acquiring;
+        await permit.DisposeAsync();
+        return (permit.VoiceId, permit.Degradation);
+    }
+
+    [Fact]
+    public void Lru_is_bounded_in_bytes_and_evicts_the_least_recently_used()
+    {
+        var lru = new LruCache<byte[]>(3000, b => b.Length);
+        lru.Set("a", new byte[1000]);
+        lru.Set("b", new byte[1000]);
+        Assert.True(lru.TryGet("a", out _));
+        lru.Set("c", new byte[1000]);
+        Assert.True(lru.Bytes <= 3000);
+        Assert.False(lru.TryGet("b", out _));
+        Assert.True(lru.TryGet("a", out _));
+        lru.Set("huge", new byte[5000]);
+        Assert.False(lru.TryGet("huge", out _));
+    }
+
+    [Fact]
+    public async Task Identical_requests_in_flight_share_one_production()
+    {
+        var cache = new InMemoryResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
+        var produced = 0;
+        var gate = new TaskCompletionSource();
+        async ValueTask<ProducedAudio> Factory(CancellationToken _)
+        {
+            Interlocked.Increment(ref produced);
+            await gate.Task;
+            return new ProducedAudio(new CachedAudio("k", [1, 2, 3], "audio/wav", "v", 1), true, null);
+        }
+        var calls = Enumerable.Range(0, 20).Select(_ => cache.GetOrCreateAsync("k", Factory).AsTask()).ToList();
+        gate.SetResult();
+        var outcomes = await Task.WhenAll(calls);
+        Assert.Equal(1, produced);
+        Assert.Equal(1, outcomes.Count(o => !o.Hit));
+        Assert.True((await cache.GetOrCreateAsync("k", Factory)).Hit);
+        Assert.NotNull(await cache.TryGetAsync("k"));
+    }
+
+    [Fact]
+    public void Cache_keys_ignore_whitespace_differences_but_not_voice_speed_format_or_model()
+    {
+        var k = ResultCacheKey.Compute("Hello   world ", "espeak:en-us", 1, 0, "wav", "m1");
+        Assert.Equal(k, ResultCacheKey.Compute(" Hello world", "espeak:en-us", 1, 0, "wav", "m1"));
+        Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-gb", 1, 0, "wav", "m1"));
+        Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1.1, 0, "wav", "m1"));
+        Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1, 0, "pcm", "m1"));
+        Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1, 0, "wav", "m2"));
+    }
+
+    [Fact]
+    public async Task Speaker_embeddings_are_computed_once_per_version()
+    {
+        var embeddings = new SpeakerEmbeddings([new VoiceParameterEmbeddingProvider()]);
+        var directory = new InMemorySpeakerDirectory(embeddings, TimeProvider.System);
+        var grain = directory.GetSpeaker("ann");
+        await grain.CreateAsync(new SpeakerDefinition("espeak:en-us", 1.2));
+        await Assert.ThrowsAsync<SpeakerConflictException>(async () => await grain.CreateAsync(new SpeakerDefinition("espeak:en-us")));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => grain.GetEmbeddingAsync().AsTask()));
+        Assert.Equal(1, embeddings.Computed);
+        var v2 = await grain.PutAsync(new SpeakerDefinition("espeak:en-gb"));
+        Assert.Equal(2, v2.Version);
+        Assert.Equal(2, (await grain.GetEmbeddingAsync())!.Version);
+        Assert.Equal(2, embeddings.Computed);
+        Assert.True(await grain.DeleteAsync());
+        Assert.Null(await grain.GetEmbeddingAsync());
+        Assert.Empty(await directory.ListAsync());
+    }
+}
