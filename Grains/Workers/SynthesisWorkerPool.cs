@@ -165,7 +165,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 cancellationToken.ThrowIfCancellationRequested();
                 clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
             }
-            var clip = clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+            // One sentence (the usual request) is returned as is: no copy of its samples.
+            var clip = clips.Count switch
+            {
+                0 => AudioClip.Empty(rate),
+                1 => clips[0],
+                _ => AudioClip.Concat(clips[0].SampleRate, clips),
+            };
             _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
             return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
