@@ -47,6 +47,8 @@ deps_install() {
   "$ROOT/scripts/install-onnxruntime.sh"
   # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
+  # The published Kokoro voice tables (the tests' real speaker data), from npm, checksum-pinned.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-kokoro-voices.sh"; fi
 }
 
 # Run directly (not sourced): `scripts/deps.sh print runtime`.

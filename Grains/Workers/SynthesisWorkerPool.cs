@@ -3,8 +3,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Audio;
 using Orleans.Tts.Grains.Engines;
+using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Models;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
@@ -15,8 +17,9 @@ namespace Orleans.Tts.Grains.Workers;
 /// The stateless synthesis workers of one silo: at most <see cref="WorkerPoolOptions.Parallelism"/>
 /// requests run at once, at most <see cref="WorkerPoolOptions.QueueLimit"/> wait, and the next
 /// one is refused at once with a Retry-After estimated from the queue and the observed service time.
+/// The voice map is an immutable snapshot swapped whole when model engines reload, so lookups never lock.
 /// </summary>
-public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsyncDisposable
+public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHostedService, IAsyncDisposable
 {
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
@@ -26,8 +29,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly SentenceSplitter _splitter;
     private readonly SpeechTextNormalizer _normalizer;
     private readonly Dictionary<string, string> _startFailures = [];
-    private Dictionary<string, ITtsEngine> _engineByVoice = new(StringComparer.OrdinalIgnoreCase);
-    private IReadOnlyList<VoiceInfo> _voices = [];
+    private readonly ModelOptions? _modelOptions;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private volatile VoiceMap _map = VoiceMap.Empty;
     private volatile bool _started;
     private int _waiting;
     private int _disposed;
@@ -35,9 +39,15 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
-        SpeechTextNormalizer? normalizer = null)
+    private sealed record VoiceMap(IReadOnlyDictionary<string, (ITtsEngine Engine, VoiceInfo Voice)> ById, IReadOnlyList<VoiceInfo> Voices)
     {
+        public static VoiceMap Empty { get; } = new(new Dictionary<string, (ITtsEngine, VoiceInfo)>(), []);
+    }
+
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
+        ModelOptions? modelOptions = null, SpeechTextNormalizer? normalizer = null)
+    {
+        _modelOptions = modelOptions;
         _normalizer = normalizer ?? SpeechTextNormalizer.Default;
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
@@ -53,13 +63,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var byVoice = new Dictionary<string, ITtsEngine>(StringComparer.OrdinalIgnoreCase);
         foreach (var engine in _engines)
         {
             try
             {
                 await engine.StartAsync(cancellationToken);
-                foreach (var v in engine.Voices) byVoice.TryAdd(v.Id, engine);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -68,14 +76,45 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 _logger.LogError(e, "Engine {Engine} failed to start; its voices are unavailable", engine.Name);
             }
         }
-        _engineByVoice = byVoice;
-        _voices = _engines.Where(e => !_startFailures.ContainsKey(e.Name)).SelectMany(e => e.Voices).ToList();
+        RefreshVoices();
         _started = true;
+    }
+
+    /// <summary>Rebuilds the voice map from the engines' current voices (the first engine listing an id keeps it).</summary>
+    private void RefreshVoices()
+    {
+        var byId = new Dictionary<string, (ITtsEngine, VoiceInfo)>(StringComparer.OrdinalIgnoreCase);
+        var voices = new List<VoiceInfo>();
+        foreach (var engine in _engines.Where(e => !_startFailures.ContainsKey(e.Name)))
+            foreach (var v in engine.Voices)
+                if (byId.TryAdd(v.Id, (engine, v))) voices.Add(v);
+        _map = new VoiceMap(byId, voices);
+    }
+
+    public async ValueTask<ModelReloadReport> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var reloadable = _engines.OfType<IReloadableEngine>().Where(e => !_startFailures.ContainsKey(e.Name)).ToList();
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var engine in reloadable) await engine.ReloadAsync(cancellationToken);
+            RefreshVoices();
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+        var report = new ModelReloadReport(
+            _modelOptions?.FullDirectory ?? "",
+            [.. reloadable.SelectMany(e => e.Voices)],
+            [.. reloadable.SelectMany(e => e.Failures)]);
+        _logger.LogInformation("Models reloaded from {Directory}: {Voices} voices, {Failures} failures", report.Directory, report.Voices.Count, report.Failures.Count);
+        return report;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_voices);
+    public ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_map.Voices);
 
     public WorkerPoolStatus Status
     {
@@ -88,15 +127,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 else if (_started) foreach (var (k, v) in engine.Describe()) detail[k] = v;
             }
             if (!_started) detail["pool"] = "engines are starting";
-            var ready = _started && _voices.Count > 0;
+            var ready = _started && _map.Voices.Count > 0;
             return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
         }
     }
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
-        if (!_engineByVoice.TryGetValue(request.VoiceId, out _)) throw new UnknownVoiceException(request.VoiceId);
-        var voice = _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase));
+        var (_, voice) = Resolve(request.VoiceId);
         var rate = voice.SampleRate;
 
         if (!_slots.Wait(0))
@@ -157,8 +195,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     {
         var style = segment.Style;
         var voiceId = style.VoiceId ?? request.VoiceId;
-        if (!_engineByVoice.TryGetValue(voiceId, out var engine)) throw new UnknownVoiceException(voiceId);
-        var voice = _voices.First(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
+        var (engine, voice) = Resolve(voiceId);
         var options = new SynthesisOptions(
             Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
             Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
@@ -172,6 +209,16 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             clips.Add(style.Gain == 1.0 ? clip : Gain(clip, style.Gain));
         }
         return clips;
+    }
+
+    /// <summary>A listed voice, or one an engine composes on request (a Kokoro blend).</summary>
+    private (ITtsEngine Engine, VoiceInfo Voice) Resolve(string voiceId)
+    {
+        if (_map.ById.TryGetValue(voiceId, out var found)) return found;
+        foreach (var engine in _engines)
+            if (engine is IComposedVoices composer && !_startFailures.ContainsKey(engine.Name) && composer.Compose(voiceId) is { } voice)
+                return (engine, voice);
+        throw new UnknownVoiceException(voiceId);
     }
 
     private static AudioClip Gain(AudioClip clip, double gain)
@@ -200,7 +247,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // more than once (the pool is registered under several service types).
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) _slots.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _slots.Dispose();
+            _reloading.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }
