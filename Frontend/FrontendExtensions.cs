@@ -9,6 +9,7 @@ using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
+using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
 
@@ -32,6 +33,7 @@ public static class FrontendExtensions
         }
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<VoiceResolver>();
+        builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);

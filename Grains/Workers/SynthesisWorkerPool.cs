@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Grains.Engines;
@@ -27,6 +28,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private int _waiting;
     private int _disposed;
     private int _running;
+    private long _sentences;
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
@@ -80,6 +82,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 else if (_started) foreach (var (k, v) in engine.Describe()) detail[k] = v;
             }
             if (!_started) detail["pool"] = "engines are starting";
+            detail["pool.sentences"] = Interlocked.Read(ref _sentences).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            detail["pool.requestParallelism"] = _options.EffectiveRequestParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var ready = _started && _voices.Count > 0;
             return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
         }
@@ -87,9 +91,52 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
-        if (!_engineByVoice.TryGetValue(request.VoiceId, out var engine)) throw new UnknownVoiceException(request.VoiceId);
-        var rate = _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase)).SampleRate;
+        var rate = Resolve(request).Rate;
+        var clips = new List<AudioClip>();
+        await foreach (var clip in StreamAsync(request, cancellationToken)) clips.Add(clip);
+        return clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+    }
 
+    public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
+        StreamAsync(request, 0, cancellationToken);
+
+    /// <summary>The clips of the sentences from <paramref name="firstSentence"/> on (a frontend resuming a stream another silo began).</summary>
+    public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (engine, _) = Resolve(request);
+        var sentences = _splitter.Split(request.Text).Skip(firstSentence).ToList();
+        await AcquireSlotAsync(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lanes = new SentenceLanes(this, engine, request, sentences, _options.EffectiveRequestParallelism, stop.Token);
+        lanes.Start();
+        try
+        {
+            for (var i = 0; i < sentences.Count; i++)
+            {
+                var clip = await lanes.Result(i);
+                lanes.Consumed();
+                yield return clip;
+            }
+        }
+        finally
+        {
+            // Early disposal or a failure: the lanes stop after their current sentence and give their workers back.
+            await stop.CancelAsync();
+            await lanes.Completion;
+            Observe(Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private (ITtsEngine Engine, int Rate) Resolve(SynthesisRequest request)
+    {
+        if (!_engineByVoice.TryGetValue(request.VoiceId, out var engine)) throw new UnknownVoiceException(request.VoiceId);
+        return (engine, _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase)).SampleRate);
+    }
+
+    /// <summary>Takes a worker, waiting in the bounded queue; throws <see cref="WorkerPoolSaturatedException"/> when it is full.</summary>
+    private async ValueTask AcquireSlotAsync(CancellationToken cancellationToken)
+    {
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
@@ -103,26 +150,127 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 Interlocked.Decrement(ref _waiting);
             }
         }
-
         Interlocked.Increment(ref _running);
-        var started = Stopwatch.GetTimestamp();
-        try
+    }
+
+    /// <summary>Takes a worker only when one is free and nobody is queued for it (extra lanes never jump the queue).</summary>
+    private bool TryTakeFreeSlot()
+    {
+        if (Volatile.Read(ref _waiting) > 0 || !_slots.Wait(0)) return false;
+        Interlocked.Increment(ref _running);
+        return true;
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _running);
+        _slots.Release();
+    }
+
+    private async Task<AudioClip> SynthesizeSentenceAsync(ITtsEngine engine, SynthesisRequest request, string sentence, CancellationToken cancellationToken)
+    {
+        var clip = await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, new SynthesisOptions(request.Speed, request.Pitch), cancellationToken);
+        Interlocked.Increment(ref _sentences);
+        return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
+    }
+
+    /// <summary>
+    /// The sentences of one request spread over up to <c>maxLanes</c> workers: the first lane holds the
+    /// worker the request queued for; more lanes start while workers are free. Each lane takes the next
+    /// sentence not yet started; results are read back by index, so the order never changes.
+    /// </summary>
+    private sealed class SentenceLanes(SynthesisWorkerPool pool, ITtsEngine engine, SynthesisRequest request, IReadOnlyList<string> sentences,
+        int maxLanes, CancellationToken cancellationToken)
+    {
+        private readonly TaskCompletionSource<AudioClip>[] _results =
+            sentences.Select(_ => new TaskCompletionSource<AudioClip>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        private readonly List<Task> _lanes = [];
+        // Backpressure: at most this many sentences are synthesised ahead of the reader (a slow client
+        // does not make the silo synthesise the whole text into memory, and leaving stops the work soon).
+        private readonly int _window = Math.Max(2, maxLanes * 2);
+        private readonly SemaphoreSlim _progress = new(0);
+        private int _next = -1;
+        private int _consumed;
+        private int _laneCount;
+
+        public Task Completion { get { lock (_lanes) return Task.WhenAll(_lanes); } }
+
+        public Task<AudioClip> Result(int index) => _results[index].Task;
+
+        public void Start()
         {
-            var options = new SynthesisOptions(request.Speed, request.Pitch);
-            var clips = new List<AudioClip>();
-            foreach (var sentence in _splitter.Split(request.Text))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                clips.Add(await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, options, cancellationToken));
-            }
-            var clip = clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
-            return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
+            AddLane(primary: true);
+            TryAddLanes();
         }
-        finally
+
+        /// <summary>The reader took one more result: the window moves on.</summary>
+        public void Consumed()
         {
-            Observe(Stopwatch.GetElapsedTime(started));
-            Interlocked.Decrement(ref _running);
-            _slots.Release();
+            Interlocked.Increment(ref _consumed);
+            _progress.Release();
+            TryAddLanes();
+        }
+
+        private bool WindowFull => Volatile.Read(ref _next) + 1 - Volatile.Read(ref _consumed) >= _window;
+
+        private void AddLane(bool primary = false)
+        {
+            Interlocked.Increment(ref _laneCount);
+            lock (_lanes) _lanes.Add(Task.Run(() => RunLaneAsync(primary), CancellationToken.None));
+        }
+
+        private void TryAddLanes()
+        {
+            // Another lane is worth it only when at least two sentences are still unstarted.
+            while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _laneCount) < maxLanes && !WindowFull
+                   && sentences.Count - (Volatile.Read(ref _next) + 1) > Volatile.Read(ref _laneCount) && pool.TryTakeFreeSlot())
+                AddLane();
+        }
+
+        private async Task RunLaneAsync(bool primary)
+        {
+            try
+            {
+                while (true)
+                {
+                    // The worker the request queued for waits for the reader; extra workers are given back instead.
+                    while (WindowFull && Volatile.Read(ref _next) + 1 < sentences.Count)
+                    {
+                        if (!primary) return;
+                        try { await _progress.WaitAsync(cancellationToken); }
+                        catch (OperationCanceledException) { FailFrom(Volatile.Read(ref _next) + 1, null); return; }
+                    }
+                    var i = Interlocked.Increment(ref _next);
+                    if (i >= sentences.Count) return;
+                    try
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        _results[i].TrySetResult(await pool.SynthesizeSentenceAsync(engine, request, sentences[i], cancellationToken));
+                    }
+                    catch (Exception e)
+                    {
+                        FailFrom(i, e is OperationCanceledException ? null : e);
+                        return;
+                    }
+                    TryAddLanes();
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _laneCount);
+                pool.ReleaseSlot();
+            }
+        }
+
+        /// <summary>Nothing after a failed or cancelled sentence is useful: fail the rest so the reader never hangs.</summary>
+        private void FailFrom(int first, Exception? error)
+        {
+            for (var j = Math.Max(0, first); j < _results.Length; j++)
+            {
+                if (error is null) _results[j].TrySetCanceled(cancellationToken);
+                else _results[j].TrySetException(error);
+            }
+            Interlocked.Exchange(ref _next, sentences.Count);
         }
     }
 
