@@ -7,11 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Frontend;
 
@@ -36,13 +38,15 @@ public static class FrontendExtensions
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddTtsMetrics();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, OpenAPI document and the WebUI.</summary>
+    /// <summary>Maps the speech API, voices, health probes, metrics, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
+        app.UseTtsMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

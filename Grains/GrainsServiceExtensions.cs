@@ -6,6 +6,7 @@ using Orleans.Tts.Grains.Text.Chinese;
 using Orleans.Tts.Grains.Text.Japanese;
 using Orleans.Tts.Grains.Workers;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains;
 
@@ -46,6 +47,7 @@ public static class GrainsServiceExtensions
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
             RequestParallelism = config["TTS_REQUEST_PARALLELISM"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_REQUEST_PARALLELISM", 1, max: workers) : null,
         });
+        services.AddTtsMetrics();
         services.AddSingleton<SynthesisWorkerPool>();
         services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());

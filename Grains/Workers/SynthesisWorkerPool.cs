@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Grains.Workers;
@@ -19,6 +20,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
     private readonly ILogger<SynthesisWorkerPool> _logger;
+    private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
     private readonly Dictionary<string, string> _startFailures = [];
@@ -32,13 +34,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger)
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null)
     {
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
         _engines = engines.ToList();
         _options = options;
         _logger = logger;
+        _metrics = metrics;
         _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
         _splitter = new SentenceSplitter(options.MaxSentenceChars);
     }
@@ -106,7 +109,10 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         var (engine, _) = Resolve(request);
         var sentences = _splitter.Split(request.Text).Skip(firstSentence).ToList();
         await AcquireSlotAsync(cancellationToken);
+        _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
+        var audio = TimeSpan.Zero;
+        var complete = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lanes = new SentenceLanes(this, engine, request, sentences, _options.EffectiveRequestParallelism, stop.Token);
         lanes.Start();
@@ -116,15 +122,20 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             {
                 var clip = await lanes.Result(i);
                 lanes.Consumed();
+                audio += clip.Duration;
                 yield return clip;
             }
+            complete = true;
         }
         finally
         {
             // Early disposal or a failure: the lanes stop after their current sentence and give their workers back.
             await stop.CancelAsync();
             await lanes.Completion;
-            Observe(Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Observe(elapsed);
+            if (complete) _metrics?.Synthesized(elapsed, audio);
+            _metrics?.SynthesesInFlightChanged(-1);
         }
     }
 
@@ -140,14 +151,20 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
+            _metrics?.WorkerQueueChanged(1);
             try
             {
-                if (waiting > _options.QueueLimit) throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                if (waiting > _options.QueueLimit)
+                {
+                    _metrics?.Rejected("worker_queue_full");
+                    throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                }
                 await _slots.WaitAsync(cancellationToken);
             }
             finally
             {
                 Interlocked.Decrement(ref _waiting);
+                _metrics?.WorkerQueueChanged(-1);
             }
         }
         Interlocked.Increment(ref _running);
