@@ -97,7 +97,13 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         var rate = Resolve(request).Rate;
         var clips = new List<AudioClip>();
         await foreach (var clip in StreamAsync(request, cancellationToken)) clips.Add(clip);
-        return clips.Count == 0 ? AudioClip.Empty(rate) : AudioClip.Concat(clips[0].SampleRate, clips);
+        // One sentence (the usual request) is returned as is: no copy of its samples.
+        return clips.Count switch
+        {
+            0 => AudioClip.Empty(rate),
+            1 => clips[0],
+            _ => AudioClip.Concat(clips[0].SampleRate, clips),
+        };
     }
 
     public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Synthesis;
 
@@ -82,10 +81,8 @@ internal sealed class EngineHostProcess : IAsyncDisposable
             var pcm = Array.Empty<short>();
             if (response.SampleCount > 0)
             {
-                var bytes = await HostFraming.ReadFrameAsync(_stdout, deadline.Token)
-                            ?? throw new EndOfStreamException("The engine host closed its output before the audio.");
-                if (bytes.Length != response.SampleCount * 2) throw new InvalidDataException("Engine host audio length mismatch.");
-                pcm = MemoryMarshal.Cast<byte, short>(bytes).ToArray();
+                pcm = await HostFraming.ReadPcmFrameAsync(_stdout, response.SampleCount, deadline.Token)
+                      ?? throw new EndOfStreamException("The engine host closed its output before the audio.");
             }
             if (!response.Ok) throw new EspeakException(response.Error ?? "The engine host failed.");
             return (response, pcm);

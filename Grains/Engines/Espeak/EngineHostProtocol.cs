@@ -42,17 +42,41 @@ internal static class HostFraming
         await stream.WriteAsync(payload, ct);
     }
 
+    /// <summary>One frame holding 16-bit PCM, written from the samples' own memory.</summary>
+    public static ValueTask WritePcmFrameAsync(Stream stream, short[] pcm, CancellationToken ct) =>
+        WriteFrameAsync(stream, new PcmBytes(pcm).Memory, ct);
+
     /// <summary>Reads one frame, or null at a clean end of stream.</summary>
     public static async ValueTask<byte[]?> ReadFrameAsync(Stream stream, CancellationToken ct)
+    {
+        if (await ReadLengthAsync(stream, ct) is not { } length) return null;
+        var payload = new byte[length];
+        if (!await ReadExactlyOrEndAsync(stream, payload, ct))
+            throw new EndOfStreamException("The engine host stream ended inside a frame.");
+        return payload;
+    }
+
+    /// <summary>
+    /// Reads one frame that must hold exactly <paramref name="sampleCount"/> 16-bit samples straight
+    /// into a new array, or null at a clean end of stream.
+    /// </summary>
+    public static async ValueTask<short[]?> ReadPcmFrameAsync(Stream stream, int sampleCount, CancellationToken ct)
+    {
+        if (await ReadLengthAsync(stream, ct) is not { } length) return null;
+        if (length != sampleCount * 2) throw new InvalidDataException("Engine host audio length mismatch.");
+        var pcm = new short[sampleCount];
+        if (!await ReadExactlyOrEndAsync(stream, new PcmBytes(pcm).Memory, ct))
+            throw new EndOfStreamException("The engine host stream ended inside a frame.");
+        return pcm;
+    }
+
+    private static async ValueTask<int?> ReadLengthAsync(Stream stream, CancellationToken ct)
     {
         var header = new byte[4];
         if (!await ReadExactlyOrEndAsync(stream, header, ct)) return null;
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (length is < 0 or > MaxFrameBytes) throw new InvalidDataException($"Corrupt engine host frame length {length}.");
-        var payload = new byte[length];
-        if (!await ReadExactlyOrEndAsync(stream, payload, ct))
-            throw new EndOfStreamException("The engine host stream ended inside a frame.");
-        return payload;
+        return length;
     }
 
     public static ValueTask WriteJsonAsync<T>(Stream stream, T value, CancellationToken ct) =>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Orleans.Tts.Grains.Engines.Espeak;
 
 /// <summary>
@@ -58,7 +56,7 @@ public static class EngineHostServer
 
             await HostFraming.WriteJsonAsync(output, response, ct);
             if (pcm is { Length: > 0 })
-                await HostFraming.WriteFrameAsync(output, MemoryMarshal.AsBytes(pcm.AsSpan()).ToArray(), ct);
+                await HostFraming.WritePcmFrameAsync(output, pcm, ct);
             await output.FlushAsync(ct);
         }
         return 0;
