@@ -45,12 +45,13 @@ internal sealed class PolyphaseFilter
     /// <paramref name="padded"/> is the input preceded by HalfTaps − 1 zeros and followed by at least
     /// HalfTaps + 1 zeros, so that every tap window is in range.
     /// </summary>
-    public void Process(ReadOnlySpan<float> padded, Span<float> output)
+    public void Process(ReadOnlySpan<float> padded, Span<float> output) => Process(padded, output, 0, 0);
+
+    /// <summary>As above, with the first output at padded position <paramref name="index"/> + <paramref name="remainder"/>/Up (streaming).</summary>
+    public void Process(ReadOnlySpan<float> padded, Span<float> output, int index, int remainder)
     {
         var wholeStep = Down / Up;
         var fractionStep = Down % Up;
-        var index = 0;     // i: integer input position
-        var remainder = 0; // r: fractional position in units of 1/Up
         for (var n = 0; n < output.Length; n++)
         {
             var window = padded.Slice(index, TapCount);

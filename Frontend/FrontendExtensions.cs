@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Tts.Frontend.Admin;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
 using Orleans.Tts.Frontend.Metrics;
@@ -43,7 +44,7 @@ public static class FrontendExtensions
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, metrics, OpenAPI document and the WebUI.</summary>
+    /// <summary>Maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
         app.UseTtsMetrics();
@@ -55,6 +56,7 @@ public static class FrontendExtensions
         app.MapHealthEndpoints();
         app.MapClusterEndpoint();
         app.MapSpeakersEndpoints();
+        app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;
     }

@@ -1,10 +1,17 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Grains.Engines.Kokoro;
+using Orleans.Tts.Grains.Engines.Models;
+using Orleans.Tts.Grains.Engines.Phonemes;
+using Orleans.Tts.Grains.Engines.Piper;
 using Orleans.Tts.Grains.Text.Chinese;
 using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Models;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Telemetry;
 
@@ -37,6 +44,30 @@ public static class GrainsServiceExtensions
         return services;
     }
 
+    /// <summary>
+    /// Neural voices from the models directory (TTS_MODELS_DIR, default ./models): Piper in <c>piper/</c>, Kokoro in
+    /// <c>kokoro/</c>. One ONNX Runtime environment and one session per model, each inference on TTS_ONNX_THREADS
+    /// threads (default cores ÷ workers). Needs the eSpeak engine, which phonemises for them.
+    /// </summary>
+    public static IServiceCollection AddOnnxVoices(this IServiceCollection services, IConfiguration config, int workers)
+    {
+        services.AddSingleton(new ModelOptions
+        {
+            Directory = config["TTS_MODELS_DIR"] is { Length: > 0 } dir ? dir : "models",
+            IntraOpThreads = Setting.PositiveInt(config, "TTS_ONNX_THREADS", Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers)), max: 256),
+            Parallelism = workers,
+        });
+        services.AddSingleton<OnnxRuntimeProvider>();
+        services.AddSingleton<InferenceThreads>();
+        services.AddSingleton<IPhonemizer>(sp => sp.GetRequiredService<EspeakEngine>());
+        services.AddSingleton<PhonemeFrontEnd>();
+        services.AddSingleton<PiperEngine>();
+        services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<PiperEngine>());
+        services.AddSingleton<KokoroEngine>();
+        services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<KokoroEngine>());
+        return services;
+    }
+
     /// <summary>The silo's synthesis worker pool over every registered engine (TTS_WORKERS, TTS_WORKER_QUEUE).</summary>
     public static IServiceCollection AddSynthesisWorkers(this IServiceCollection services, IConfiguration config, int workers)
     {
@@ -47,9 +78,11 @@ public static class GrainsServiceExtensions
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
             RequestParallelism = config["TTS_REQUEST_PARALLELISM"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_REQUEST_PARALLELISM", 1, max: workers) : null,
         });
+        services.TryAddSingleton(SpeechTextNormalizer.Default);
         services.AddTtsMetrics();
         services.AddSingleton<SynthesisWorkerPool>();
         services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
+        services.AddSingleton<IModelCatalog>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         return services;
     }

@@ -8,8 +8,8 @@ namespace Orleans.Tts.Silo;
 public static class SiloExtensions
 {
     /// <summary>
-    /// The silo: text front ends, engines (eSpeak NG in isolated host processes) and the synthesis
-    /// worker pool, listening on TTS_HOST:TTS_PORT (default 127.0.0.1:8080).
+    /// The silo: text front ends, engines (eSpeak NG in isolated host processes; Piper and Kokoro models from
+    /// TTS_MODELS_DIR) and the synthesis worker pool, listening on TTS_HOST:TTS_PORT (default 127.0.0.1:8080).
     /// </summary>
     public static WebApplicationBuilder AddSiloServices(this WebApplicationBuilder builder)
     {
@@ -19,6 +19,7 @@ public static class SiloExtensions
         builder.Services
             .AddTextFrontEnds()
             .AddEspeakEngine(config, defaultHosts: workers)
+            .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
             .AddClusterServices(config, capacity: workers, address);
         return builder;

@@ -2,8 +2,8 @@
 # fetched except through the package registries (NuGet by dotnet restore, npm for native libraries).
 
 # Debian packages each mode needs.
-DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8)
-DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx python3-yaml unzip postgresql)
+DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8 libmp3lame0 libopus0 libflac12)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx python3-yaml unzip postgresql)
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -47,6 +47,8 @@ deps_install() {
   "$ROOT/scripts/install-onnxruntime.sh"
   # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
+  # The published Kokoro voice tables (the tests' real speaker data), from npm, checksum-pinned.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-kokoro-voices.sh"; fi
 }
 
 # Run directly (not sourced): `scripts/deps.sh print runtime`.

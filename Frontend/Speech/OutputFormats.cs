@@ -1,4 +1,4 @@
-using Orleans.Tts.Audio;
+using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Frontend.Speech;
@@ -6,23 +6,19 @@ namespace Orleans.Tts.Frontend.Speech;
 /// <summary>The <c>response_format</c> values and how each is produced.</summary>
 public static class OutputFormats
 {
-    /// <summary>OpenAI's <c>pcm</c>: raw 16-bit little-endian mono at 24 kHz.</summary>
-    public const int PcmSampleRate = 24000;
+    /// <summary>OpenAI's default when <c>response_format</c> is omitted.</summary>
+    public const string Default = "mp3";
 
-    public static readonly IReadOnlyList<string> Supported = ["wav", "pcm"];
-    public static readonly IReadOnlyList<string> Planned = ["mp3", "opus", "aac", "flac"];
+    public static readonly IReadOnlyList<string> Supported = AudioEncoders.Formats;
 
-    public static string ContentType(string format) => format switch
+    /// <summary>Formats OpenAI defines that this server declines, with the reason.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Unavailable = new Dictionary<string, string>
     {
-        "wav" => "audio/wav",
-        "pcm" => "audio/pcm",
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unsupported format."),
+        ["aac"] = "'aac' is not available: this server encodes with Debian's libraries, whose only AAC encoder is FFmpeg's libavcodec, " +
+                  "too large an API to bind for one format. Use 'mp3' for the widest compatibility or 'opus' for the smallest files.",
     };
 
-    public static byte[] Encode(AudioClip clip, string format) => format switch
-    {
-        "wav" => WavWriter.Encode(clip),
-        "pcm" => WavWriter.EncodePcm(Resampler.Resample(clip.Samples, clip.SampleRate, PcmSampleRate)),
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unsupported format."),
-    };
+    public static string ContentType(string format) => AudioEncoders.ContentType(format);
+
+    public static byte[] Encode(AudioClip clip, string format) => AudioEncoders.Encode(clip, format);
 }

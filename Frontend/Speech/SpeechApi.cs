@@ -11,6 +11,7 @@ using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
+using Orleans.Tts.Frontend.Speech.Ssml;
 using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Frontend.Voices;
@@ -37,6 +38,9 @@ public static class SpeechApi
                     Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
                 };
             })
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/opus")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/flac")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
@@ -70,12 +74,12 @@ public static class SpeechApi
         if (!input.EnumerateRunes().Any(Rune.IsLetterOrDigit))
             return Problem.BadRequest("Nothing to speak", "The field 'input' contains no letters or digits to speak.");
 
-        var format = (body.ResponseFormat ?? "wav").Trim().ToLowerInvariant();
+        var format = (body.ResponseFormat ?? OutputFormats.Default).Trim().ToLowerInvariant();
         if (!OutputFormats.Supported.Contains(format))
         {
-            var planned = OutputFormats.Planned.Contains(format) ? $" '{format}' is not available yet." : "";
+            var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
             return Problem.BadRequest("Unsupported response_format",
-                $"response_format '{body.ResponseFormat}' is not supported.{planned} Supported: {string.Join(", ", OutputFormats.Supported)}.",
+                $"response_format '{body.ResponseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
                 new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
         }
         var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
@@ -123,12 +127,21 @@ public static class SpeechApi
             voiceId = keyVoice = voice.VoiceId!;
         }
 
+        // input starting with <speak> is SSML: parsed into segments here, so malformed markup is a 400 and never spoken.
+        IReadOnlyList<SpeechSegment>? segments = null;
+        if (SsmlParser.LooksLikeSsml(input))
+        {
+            var ssml = await SsmlRequest.PrepareAsync(input, voiceId, worker, voices, ct);
+            if (ssml.Problem is not null) return ssml.Problem;
+            segments = ssml.Segments;
+        }
+
         if (streamFormat is not null)
         {
             // Streams are not cached: their point is the first sentence, not the whole result.
             SpeakerEmbedding? embedding = null;
             if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(ct);
-            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, embedding);
+            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, embedding, segments);
             var admissionRequest = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
             return await streamer.StreamAsync(http, new SpeechStream(synthesis, admissionRequest, format, streamFormat, length), ct);
         }
@@ -154,7 +167,7 @@ public static class SpeechApi
                 await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
                 SpeakerEmbedding? embedding = null;
                 if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(fct);
-                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding), fct);
+                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding, segments), fct);
                 var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
                 return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
             }, ct);

@@ -57,7 +57,7 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
             }
 
             var sse = stream.StreamFormat == Sse;
-            var encoder = StreamingEncoders.Create(stream.Format);
+            using var encoder = StreamingEncoders.Create(stream.Format);
             var response = http.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = sse ? "text/event-stream" : encoder.ContentType;
@@ -98,7 +98,7 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
         }
     }
 
-    private static int OutputSampleRate(string format) => format == "pcm" ? Speech.OutputFormats.PcmSampleRate : 22050;
+    private static int OutputSampleRate(string format) => format == "pcm" ? Orleans.Tts.Audio.Codecs.AudioEncoders.PcmSampleRate : 22050;
 
     private static async Task WriteAsync(HttpResponse response, byte[] bytes, bool sse, CancellationToken ct)
     {

@@ -6,7 +6,8 @@ namespace Orleans.Tts.Frontend.Voices;
 
 /// <summary>
 /// Maps what a client calls a voice to a voice id: an exact id (<c>espeak:en-us</c>), an id
-/// without its engine (<c>en-us</c>) when only one engine has it, or an OpenAI name (<c>alloy</c>).
+/// without its engine (<c>en-us</c>) when only one engine has it, an OpenAI name (<c>alloy</c>), or a
+/// blend of voices (<c>kokoro:af_bella*0.7+af_sky*0.3</c>, engine prefix optional).
 /// </summary>
 public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions options)
 {
@@ -26,6 +27,15 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
         var bare = voices.Where(v => v.Id[(v.Id.IndexOf(':') + 1)..].Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
         if (bare.Count == 1) return new(bare[0].Id, null);
 
+        // A blend (kokoro:af_bella*0.7+af_sky*0.3) is composed by its engine, which checks it.
+        if (name.Contains('+') || name.Contains('*'))
+        {
+            if (name.Contains(':')) return new(name, null);
+            var first = name.Split('+', '*')[0].Trim();
+            var engine = voices.FirstOrDefault(v => v.Id[(v.Id.IndexOf(':') + 1)..].Equals(first, StringComparison.OrdinalIgnoreCase))?.Engine;
+            if (engine is not null) return new($"{engine}:{name}", null);
+        }
+
         var shown = name.Length > 100 ? name[..100] + "…" : name;
         var suggestions = voices
             .Where(v => v.Id.Contains(name, StringComparison.OrdinalIgnoreCase) || v.Languages.Any(l => l.StartsWith(name, StringComparison.OrdinalIgnoreCase)))
@@ -36,15 +46,14 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
             new Dictionary<string, object?> { ["voicesUrl"] = "/v1/voices", ["suggestions"] = suggestions }));
     }
 
-    private string? _modelVersion;
-
-    /// <summary>Engine versions (from the worker pool's details): part of every result cache key.</summary>
+    /// <summary>
+    /// Engine and model versions (from the worker pool's details): part of every result cache key. Read on every
+    /// request, because POST /admin/models/reload can change the models while the silo runs.
+    /// </summary>
     public ValueTask<string> ModelVersionAsync(CancellationToken ct)
     {
-        if (_modelVersion is { } known) return ValueTask.FromResult(known);
         var status = worker.Status;
         var version = string.Join(';', status.Detail.Where(d => d.Key.EndsWith("version", StringComparison.OrdinalIgnoreCase)).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}={d.Value}"));
-        if (status.Ready) _modelVersion = version;
         return ValueTask.FromResult(version);
     }
 

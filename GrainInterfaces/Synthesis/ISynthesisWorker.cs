@@ -44,9 +44,9 @@ public sealed class WorkerPoolSaturatedException(TimeSpan retryAfter, int queued
     public int QueueLimit { get; } = queueLimit;
 }
 
-/// <summary>The voice id names no voice this silo has.</summary>
-public sealed class UnknownVoiceException(string voiceId)
-    : Exception($"There is no voice '{voiceId}'. GET /v1/voices lists the valid ids.")
+/// <summary>The voice id names no voice this silo has (or a voice blend that cannot be built; <paramref name="reason"/> says why).</summary>
+public sealed class UnknownVoiceException(string voiceId, string? reason = null)
+    : Exception(reason ?? $"There is no voice '{voiceId}'. GET /v1/voices lists the valid ids.")
 {
     public string VoiceId { get; } = voiceId;
 }

@@ -8,8 +8,9 @@ namespace Orleans.Tts.Synthesis;
 /// <param name="Volume">Output gain, 0.1–2 (speakers set it).</param>
 /// <param name="Speaker">The speaker's engine-computed embedding when synthesising for <c>speaker:&lt;id&gt;</c>; engines that
 /// support speaker styles (Kokoro blends, Piper speaker ids) read it, the others ignore it.</param>
+/// <param name="Segments">For SSML input: the parsed segments, rendered in order instead of <paramref name="Text"/> (kept as the source).</param>
 public sealed record SynthesisRequest(string Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
-    Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null)
+    Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null, IReadOnlyList<SpeechSegment>? Segments = null)
 {
     public const double MinSpeed = 0.25, MaxSpeed = 4.0, MinPitch = -12, MaxPitch = 12;
 }

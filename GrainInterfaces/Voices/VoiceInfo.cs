@@ -7,10 +7,12 @@ namespace Orleans.Tts.Voices;
 /// <param name="Languages">BCP-47-ish language codes, primary first.</param>
 /// <param name="SampleRate">Native output rate in Hz.</param>
 /// <param name="Gender"><c>male</c>, <c>female</c> or null when unknown.</param>
+/// <param name="Speakers">Speaker names of a multi-speaker model (each also has its own voice id), else null.</param>
 public sealed record VoiceInfo(
     string Id,
     string Name,
     string Engine,
     IReadOnlyList<string> Languages,
     int SampleRate,
-    string? Gender = null);
+    string? Gender = null,
+    IReadOnlyList<string>? Speakers = null);

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
 using Orleans.Tts.Grains.Engines;
+using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Text;
+using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Models;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
@@ -14,8 +18,11 @@ namespace Orleans.Tts.Grains.Workers;
 /// The stateless synthesis workers of one silo: at most <see cref="WorkerPoolOptions.Parallelism"/>
 /// requests run at once, at most <see cref="WorkerPoolOptions.QueueLimit"/> wait, and the next
 /// one is refused at once with a Retry-After estimated from the queue and the observed service time.
+/// A request becomes an ordered list of work items (sentences of its spoken segments, each with its voice, options
+/// and gain, and pauses) that are synthesised over up to <see cref="WorkerPoolOptions.EffectiveRequestParallelism"/>
+/// workers and yielded in order. The voice map is an immutable snapshot swapped whole when model engines reload, so lookups never lock.
 /// </summary>
-public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsyncDisposable
+public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHostedService, IAsyncDisposable
 {
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
@@ -23,9 +30,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
+    private readonly SpeechTextNormalizer _normalizer;
     private readonly Dictionary<string, string> _startFailures = [];
-    private Dictionary<string, ITtsEngine> _engineByVoice = new(StringComparer.OrdinalIgnoreCase);
-    private IReadOnlyList<VoiceInfo> _voices = [];
+    private readonly ModelOptions? _modelOptions;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private volatile VoiceMap _map = VoiceMap.Empty;
     private volatile bool _started;
     private int _waiting;
     private int _disposed;
@@ -34,8 +43,16 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null)
+    private sealed record VoiceMap(IReadOnlyDictionary<string, (ITtsEngine Engine, VoiceInfo Voice)> ById, IReadOnlyList<VoiceInfo> Voices)
     {
+        public static VoiceMap Empty { get; } = new(new Dictionary<string, (ITtsEngine, VoiceInfo)>(), []);
+    }
+
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
+        ModelOptions? modelOptions = null, SpeechTextNormalizer? normalizer = null)
+    {
+        _modelOptions = modelOptions;
+        _normalizer = normalizer ?? SpeechTextNormalizer.Default;
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
         _engines = engines.ToList();
@@ -50,13 +67,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var byVoice = new Dictionary<string, ITtsEngine>(StringComparer.OrdinalIgnoreCase);
         foreach (var engine in _engines)
         {
             try
             {
                 await engine.StartAsync(cancellationToken);
-                foreach (var v in engine.Voices) byVoice.TryAdd(v.Id, engine);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -65,14 +80,45 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 _logger.LogError(e, "Engine {Engine} failed to start; its voices are unavailable", engine.Name);
             }
         }
-        _engineByVoice = byVoice;
-        _voices = _engines.Where(e => !_startFailures.ContainsKey(e.Name)).SelectMany(e => e.Voices).ToList();
+        RefreshVoices();
         _started = true;
+    }
+
+    /// <summary>Rebuilds the voice map from the engines' current voices (the first engine listing an id keeps it).</summary>
+    private void RefreshVoices()
+    {
+        var byId = new Dictionary<string, (ITtsEngine, VoiceInfo)>(StringComparer.OrdinalIgnoreCase);
+        var voices = new List<VoiceInfo>();
+        foreach (var engine in _engines.Where(e => !_startFailures.ContainsKey(e.Name)))
+            foreach (var v in engine.Voices)
+                if (byId.TryAdd(v.Id, (engine, v))) voices.Add(v);
+        _map = new VoiceMap(byId, voices);
+    }
+
+    public async ValueTask<ModelReloadReport> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var reloadable = _engines.OfType<IReloadableEngine>().Where(e => !_startFailures.ContainsKey(e.Name)).ToList();
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var engine in reloadable) await engine.ReloadAsync(cancellationToken);
+            RefreshVoices();
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+        var report = new ModelReloadReport(
+            _modelOptions?.FullDirectory ?? "",
+            [.. reloadable.SelectMany(e => e.Voices)],
+            [.. reloadable.SelectMany(e => e.Failures)]);
+        _logger.LogInformation("Models reloaded from {Directory}: {Voices} voices, {Failures} failures", report.Directory, report.Voices.Count, report.Failures.Count);
+        return report;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_voices);
+    public ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_map.Voices);
 
     public WorkerPoolStatus Status
     {
@@ -87,14 +133,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
             if (!_started) detail["pool"] = "engines are starting";
             detail["pool.sentences"] = Interlocked.Read(ref _sentences).ToString(System.Globalization.CultureInfo.InvariantCulture);
             detail["pool.requestParallelism"] = _options.EffectiveRequestParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var ready = _started && _voices.Count > 0;
+            var ready = _started && _map.Voices.Count > 0;
             return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
         }
     }
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
-        var rate = Resolve(request).Rate;
+        var rate = Resolve(request.VoiceId).Voice.SampleRate;
         var clips = new List<AudioClip>();
         await foreach (var clip in StreamAsync(request, cancellationToken)) clips.Add(clip);
         // One sentence (the usual request) is returned as is: no copy of its samples.
@@ -102,25 +148,27 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         {
             0 => AudioClip.Empty(rate),
             1 => clips[0],
-            _ => AudioClip.Concat(clips[0].SampleRate, clips),
+            _ => AudioClip.Concat(rate, clips),
         };
     }
 
     public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
         StreamAsync(request, 0, cancellationToken);
 
-    /// <summary>The clips of the sentences from <paramref name="firstSentence"/> on (a frontend resuming a stream another silo began).</summary>
+    /// <summary>
+    /// The clips of the work items (sentences and pauses) from <paramref name="firstSentence"/> on (a frontend resuming a
+    /// stream another silo began). Every clip is at the request voice's rate.
+    /// </summary>
     public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (engine, _) = Resolve(request);
-        var sentences = _splitter.Split(request.Text).Skip(firstSentence).ToList();
+        var sentences = Plan(request).Skip(firstSentence).ToList();
         await AcquireSlotAsync(cancellationToken);
         _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
         var audio = TimeSpan.Zero;
         var complete = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var lanes = new SentenceLanes(this, engine, request, sentences, _options.EffectiveRequestParallelism, stop.Token);
+        var lanes = new SentenceLanes(this, sentences, _options.EffectiveRequestParallelism, stop.Token);
         lanes.Start();
         try
         {
@@ -145,10 +193,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         }
     }
 
-    private (ITtsEngine Engine, int Rate) Resolve(SynthesisRequest request)
+    /// <summary>A listed voice, or one an engine composes on request (a Kokoro blend).</summary>
+    private (ITtsEngine Engine, VoiceInfo Voice) Resolve(string voiceId)
     {
-        if (!_engineByVoice.TryGetValue(request.VoiceId, out var engine)) throw new UnknownVoiceException(request.VoiceId);
-        return (engine, _voices.First(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase)).SampleRate);
+        if (_map.ById.TryGetValue(voiceId, out var found)) return found;
+        foreach (var engine in _engines)
+            if (engine is IComposedVoices composer && !_startFailures.ContainsKey(engine.Name) && composer.Compose(voiceId) is { } voice)
+                return (engine, voice);
+        throw new UnknownVoiceException(voiceId);
     }
 
     /// <summary>Takes a worker, waiting in the bounded queue; throws <see cref="WorkerPoolSaturatedException"/> when it is full.</summary>
@@ -190,19 +242,58 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         _slots.Release();
     }
 
-    private async Task<AudioClip> SynthesizeSentenceAsync(ITtsEngine engine, SynthesisRequest request, string sentence, CancellationToken cancellationToken)
+    /// <summary>One unit of a request's audio: a sentence in a voice and style, or a pause; rendered at <see cref="Rate"/>.</summary>
+    private sealed record WorkItem(int Rate, ITtsEngine? Engine = null, string? VoiceId = null, string? Text = null,
+        SynthesisOptions? Options = null, double Gain = 1.0, TimeSpan Pause = default);
+
+    /// <summary>
+    /// The request as ordered work items. Plain text is one segment in the request's style; SSML arrives as segments
+    /// (text, pauses, voices, prosody). Each spoken segment is normalised before it is split, so "Dr." and "3.5" do not
+    /// end sentences and every engine gets words, not written forms. Voices are resolved here, so an unknown voice
+    /// fails before a worker is taken.
+    /// </summary>
+    private List<WorkItem> Plan(SynthesisRequest request)
     {
-        var clip = await engine.SynthesizeSentenceAsync(request.VoiceId, sentence, new SynthesisOptions(request.Speed, request.Pitch), cancellationToken);
+        var rate = Resolve(request.VoiceId).Voice.SampleRate;
+        var items = new List<WorkItem>();
+        foreach (var segment in request.Segments ?? [new SpokenSegment(request.Text, SegmentStyle.Default)])
+        {
+            if (segment is PauseSegment pause)
+            {
+                items.Add(new WorkItem(rate, Pause: pause.Duration));
+            }
+            else if (segment is SpokenSegment spoken)
+            {
+                var style = spoken.Style;
+                var (engine, voice) = Resolve(style.VoiceId ?? request.VoiceId);
+                var options = new SynthesisOptions(
+                    Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
+                    Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
+                var text = _normalizer.Normalize(spoken.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
+                foreach (var sentence in _splitter.Split(text))
+                    items.Add(new WorkItem(rate, engine, voice.Id, sentence, options, style.Gain * request.Volume));
+            }
+        }
+        return items;
+    }
+
+    private async Task<AudioClip> RenderAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.Engine is null)
+            return new AudioClip(item.Rate, new short[(int)Math.Round(item.Pause.TotalSeconds * item.Rate)]);
+        var clip = await item.Engine.SynthesizeSentenceAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
         Interlocked.Increment(ref _sentences);
-        return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
+        // Segments in other voices (SSML) are brought to the request voice's rate, so a stream has one rate.
+        if (clip.SampleRate != item.Rate) clip = new AudioClip(item.Rate, Resampler.Resample(clip.Samples, clip.SampleRate, item.Rate));
+        return item.Gain == 1.0 ? clip : Gain(clip, item.Gain);
     }
 
     /// <summary>
-    /// The sentences of one request spread over up to <c>maxLanes</c> workers: the first lane holds the
+    /// The work items of one request spread over up to <c>maxLanes</c> workers: the first lane holds the
     /// worker the request queued for; more lanes start while workers are free. Each lane takes the next
     /// sentence not yet started; results are read back by index, so the order never changes.
     /// </summary>
-    private sealed class SentenceLanes(SynthesisWorkerPool pool, ITtsEngine engine, SynthesisRequest request, IReadOnlyList<string> sentences,
+    private sealed class SentenceLanes(SynthesisWorkerPool pool, IReadOnlyList<WorkItem> sentences,
         int maxLanes, CancellationToken cancellationToken)
     {
         private readonly TaskCompletionSource<AudioClip>[] _results =
@@ -268,7 +359,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                     try
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        _results[i].TrySetResult(await pool.SynthesizeSentenceAsync(engine, request, sentences[i], cancellationToken));
+                        _results[i].TrySetResult(await pool.RenderAsync(sentences[i], cancellationToken));
                     }
                     catch (Exception e)
                     {
@@ -323,7 +414,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // more than once (the pool is registered under several service types).
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) _slots.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _slots.Dispose();
+            _reloading.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }

@@ -24,7 +24,7 @@ public sealed class SaturationTests(TinySiloFactory factory) : IClassFixture<Tin
         var client = factory.CreateClient();
         var text = string.Join(" ", Enumerable.Repeat("This sentence keeps the only worker busy for a while.", 12));
         // Distinct texts: identical ones would share one synthesis through the result cache.
-        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => client.SpeakAsync(new { input = $"Request {i}. {text}", voice = "alloy" })));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => client.SpeakAsync(new { input = $"Request {i}. {text}", voice = "alloy", response_format = "wav" })));
 
         var ok = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
         var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();

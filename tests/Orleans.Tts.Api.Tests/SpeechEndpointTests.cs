@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Orleans.Tts.Audio.Tests.Codecs;
 
 namespace Orleans.Tts.Api.Tests;
 
@@ -24,19 +25,43 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
     }
 
     [Fact]
-    public async Task Defaults_to_wav_and_maps_openai_voice_names()
+    public async Task Defaults_to_mp3_as_openai_does_and_maps_openai_voice_names()
     {
         var response = await _client.SpeakAsync(new { input = "Alloy is an OpenAI voice name.", voice = "alloy" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("espeak:en-us", response.Headers.GetValues("X-Tts-Voice").Single());
-        Assert.Equal(22050, Wav.Parse(await response.Content.ReadAsByteArrayAsync()).SampleRate);
+        Assert.Equal("audio/mpeg", response.Content.Headers.ContentType?.MediaType);
+        var probe = await Ffmpeg.ProbeAsync(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("mp3", probe.Codec);
+        Assert.Equal(22050, probe.SampleRate);
+    }
+
+    [Theory]
+    [InlineData("mp3", "audio/mpeg", "mp3")]
+    [InlineData("opus", "audio/opus", "opus")]
+    [InlineData("flac", "audio/flac", "flac")]
+    [InlineData("wav", "audio/wav", "pcm_s16le")]
+    public async Task Every_response_format_decodes_to_the_speech_of_the_wav(string format, string contentType, string codec)
+    {
+        const string text = "Every format carries the same speech.";
+        var wav = Wav.Parse(await (await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = "wav" })).Content.ReadAsByteArrayAsync());
+        var response = await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = format });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(codec, (await Ffmpeg.ProbeAsync(bytes)).Codec);
+        var decoded = await Ffmpeg.DecodeAsync(bytes);
+        Assert.InRange(decoded.Seconds, wav.Seconds - 0.05, wav.Seconds + 0.05);
+        var rmsDbfs = 20 * Math.Log10(Math.Sqrt(decoded.Samples.Average(s => (double)s * s)) / 32768);
+        Assert.InRange(rmsDbfs, wav.RmsDbfs - 1, wav.RmsDbfs + 1);
     }
 
     [Fact]
     public async Task Pcm_is_raw_16_bit_at_24_khz_with_the_same_duration()
     {
         const string text = "Raw samples for clients that play audio themselves.";
-        var wav = Wav.Parse(await (await _client.SpeakAsync(new { input = text, voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync());
+        var wav = Wav.Parse(await (await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = "wav" })).Content.ReadAsByteArrayAsync());
         var response = await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = "pcm" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("audio/pcm", response.Content.Headers.ContentType?.MediaType);
@@ -47,14 +72,26 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
         Assert.InRange(seconds, wav.Seconds - 0.01, wav.Seconds + 0.01);
     }
 
+    [Theory]
+    [InlineData("espeak:en-us", "It costs $1.5 million, due 2026-11-22.", "It costs one point five million dollars, due November twenty-second, twenty twenty-six.")]
+    [InlineData("espeak:cmn", "2026年11月22日13:45，价格￥120。", "二零二六年十一月二十二日十三点四十五分，价格一百二十元。")]
+    public async Task Numbers_dates_and_money_are_spoken_as_words_by_every_voice(string voice, string written, string spoken)
+    {
+        var a = Wav.Parse(await (await _client.SpeakAsync(new { input = written, voice, response_format = "wav" })).Content.ReadAsByteArrayAsync());
+        var b = Wav.Parse(await (await _client.SpeakAsync(new { input = spoken, voice, response_format = "wav" })).Content.ReadAsByteArrayAsync());
+        // The same words give the same length, up to eSpeak's small carried-over prosodic state (~50 ms).
+        Assert.InRange(a.Seconds, b.Seconds - 0.1, b.Seconds + 0.1);
+    }
+
     [Fact]
     public async Task Longer_text_gives_longer_audio()
     {
-        var one = Wav.Parse(await (await _client.SpeakAsync(new { input = "One sentence.", voice = "espeak:en-gb" })).Content.ReadAsByteArrayAsync());
+        var one = Wav.Parse(await (await _client.SpeakAsync(new { input = "One sentence.", voice = "espeak:en-gb", response_format = "wav" })).Content.ReadAsByteArrayAsync());
         var three = Wav.Parse(await (await _client.SpeakAsync(new
         {
             input = "One sentence. Then a second sentence that is longer. And a third one to finish the paragraph.",
             voice = "espeak:en-gb",
+            response_format = "wav",
         })).Content.ReadAsByteArrayAsync());
         Assert.True(three.Seconds > one.Seconds * 3, $"{three.Seconds:0.00} s vs {one.Seconds:0.00} s");
     }
@@ -65,7 +102,7 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
         // 12 syllables. Read as Mandarin that is about 0.2–0.4 s each; eSpeak's own cmn voice
         // reads tone digits as English words ("ni three"), which more than doubles the length.
         const string text = "我们用这个服务来合成中文语音";
-        var response = await _client.SpeakAsync(new { input = text, voice = "espeak:cmn" });
+        var response = await _client.SpeakAsync(new { input = text, voice = "espeak:cmn", response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var wav = Wav.Parse(await response.Content.ReadAsByteArrayAsync());
         Assert.InRange(wav.Seconds, 12 * 0.15, 12 * 0.45);
@@ -75,9 +112,9 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
     [Fact]
     public async Task Mixed_chinese_and_english_produces_audio_for_every_run()
     {
-        var zh = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用部署服务", voice = "espeak:cmn" })).Content.ReadAsByteArrayAsync());
-        var en = Wav.Parse(await (await _client.SpeakAsync(new { input = "Kubernetes", voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync());
-        var mixed = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用 Kubernetes 部署服务", voice = "espeak:cmn" })).Content.ReadAsByteArrayAsync());
+        var zh = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用部署服务", voice = "espeak:cmn", response_format = "wav" })).Content.ReadAsByteArrayAsync());
+        var en = Wav.Parse(await (await _client.SpeakAsync(new { input = "Kubernetes", voice = "espeak:en-us", response_format = "wav" })).Content.ReadAsByteArrayAsync());
+        var mixed = Wav.Parse(await (await _client.SpeakAsync(new { input = "我们用 Kubernetes 部署服务", voice = "espeak:cmn", response_format = "wav" })).Content.ReadAsByteArrayAsync());
         Assert.True(mixed.Seconds > zh.Seconds + en.Seconds * 0.7,
             $"mixed {mixed.Seconds:0.00} s should hold the Chinese ({zh.Seconds:0.00} s) and the English ({en.Seconds:0.00} s)");
     }
@@ -88,7 +125,7 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
     [InlineData("espeak:ko", "안녕하세요, 반갑습니다.")]
     public async Task Speaks_cantonese_japanese_and_korean(string voice, string text)
     {
-        var response = await _client.SpeakAsync(new { input = text, voice });
+        var response = await _client.SpeakAsync(new { input = text, voice, response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var wav = Wav.Parse(await response.Content.ReadAsByteArrayAsync());
         Assert.InRange(wav.Seconds, 0.8, 6);
@@ -102,9 +139,9 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
         var texts = Enumerable.Range(1, 50).Select(i => $"Request {i}: " + string.Join(" ", Enumerable.Repeat("word", i % 10 + 1)) + ".").ToList();
         var expected = new List<Wav>();
         foreach (var t in texts)
-            expected.Add(Wav.Parse(await (await _client.SpeakAsync(new { input = t, voice = "espeak:en-us" })).Content.ReadAsByteArrayAsync()));
+            expected.Add(Wav.Parse(await (await _client.SpeakAsync(new { input = t, voice = "espeak:en-us", response_format = "wav" })).Content.ReadAsByteArrayAsync()));
 
-        var responses = await Task.WhenAll(texts.Select(t => _client.SpeakAsync(new { input = t, voice = "espeak:en-us" })));
+        var responses = await Task.WhenAll(texts.Select(t => _client.SpeakAsync(new { input = t, voice = "espeak:en-us", response_format = "wav" })));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var actual = (await Task.WhenAll(responses.Select(r => r.Content.ReadAsByteArrayAsync()))).Select(Wav.Parse).ToList();
         for (var i = 0; i < texts.Count; i++)

@@ -64,7 +64,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         });
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 10 * limit).Select(i =>
-            silos[i % 3].HttpClient.SpeakAsync(new { input = Http.Sentences($"Burst {i}", 6), voice = "alloy" }, apiKey: $"client-{i}")));
+            silos[i % 3].HttpClient.SpeakAsync(new { input = Http.Sentences($"Burst {i}", 6), voice = "alloy", response_format = "wav" }, apiKey: $"client-{i}")));
         await stop.CancelAsync();
         await Task.WhenAll(watchDb, watchSilos);
 

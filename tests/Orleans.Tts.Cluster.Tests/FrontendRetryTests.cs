@@ -37,7 +37,7 @@ public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
     {
         var (busy, free) = (_silos[0], _silos[1]);
         // A long stream that is never read keeps the busy silo's only worker taken (synthesising, then held by backpressure).
-        using var held = await busy.HttpClient.SpeakStreamingAsync(new { input = Http.Sentences("Held", 400), voice = "alloy", stream_format = "audio" });
+        using var held = await busy.HttpClient.SpeakStreamingAsync(new { input = Http.Sentences("Held", 400), voice = "alloy", response_format = "wav", stream_format = "audio" });
         Assert.Equal(HttpStatusCode.OK, held.StatusCode);
         var refused = await busy.HttpClient.SpeakAsync(new { input = "Refused here.", voice = "alloy" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);

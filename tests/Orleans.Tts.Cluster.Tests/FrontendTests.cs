@@ -41,11 +41,11 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
         Assert.False(ready.GetProperty("details").TryGetProperty("espeak.hosts", out _), "the frontend runs no engines");
         var before = await SentencesOnSilosAsync();
 
-        var whole = await _frontend.HttpClient.SpeakAsync(new { input = "Through the frontend. Two sentences.", voice = "alloy" });
+        var whole = await _frontend.HttpClient.SpeakAsync(new { input = "Through the frontend. Two sentences.", voice = "alloy", response_format = "wav" });
         Assert.True(whole.StatusCode == HttpStatusCode.OK, $"{(int)whole.StatusCode}: {await whole.Content.ReadAsStringAsync()}");
         Assert.Equal(22050, SpeechStreams.WavHeader(await whole.Content.ReadAsByteArrayAsync()).SampleRate);
 
-        using var sse = await _frontend.HttpClient.SpeakStreamingAsync(new { input = "Streamed through the frontend. In two sentences.", voice = "alloy", stream_format = "sse" });
+        using var sse = await _frontend.HttpClient.SpeakStreamingAsync(new { input = "Streamed through the frontend. In two sentences.", voice = "alloy", response_format = "wav", stream_format = "sse" });
         var events = await sse.ReadEventsAsync();
         Assert.Equal(new[] { "speech.audio.delta", "speech.audio.delta", "speech.audio.done" }, events.Select(e => e.GetProperty("type").GetString()));
 
@@ -57,7 +57,7 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
     {
         const int count = 40;
         var text = Http.Sentences("Resumed", count);
-        using var response = await _frontend.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", stream_format = "audio" });
+        using var response = await _frontend.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", response_format = "wav", stream_format = "audio" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var body = await response.Content.ReadAsStreamAsync();
         var streamed = new MemoryStream();
@@ -77,7 +77,7 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
 
         await body.CopyToAsync(streamed);
         var samples = SpeechStreams.WavSamples(streamed.ToArray());
-        var reference = SpeechStreams.WavSamples(await (await survivor.HttpClient.SpeakAsync(new { input = text, voice = "alloy" })).Content.ReadAsByteArrayAsync());
+        var reference = SpeechStreams.WavSamples(await (await survivor.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" })).Content.ReadAsByteArrayAsync());
         // A lost or repeated sentence is ~3 s (66,000 samples); engine-host history moves a sentence by a few ms.
         Assert.True(Math.Abs(samples - reference) < 20_000, $"streamed {samples} samples, {reference} in one piece");
 

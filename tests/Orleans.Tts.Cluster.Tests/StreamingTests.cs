@@ -36,7 +36,7 @@ public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
     private async Task<int[]> SentenceByItselfSamplesAsync() =>
         await Task.WhenAll(Sentences.Select(async s =>
         {
-            var r = await _silo.HttpClient.SpeakAsync(new { input = s, voice = "alloy" });
+            var r = await _silo.HttpClient.SpeakAsync(new { input = s, voice = "alloy", response_format = "wav" });
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             return SpeechStreams.WavSamples(await r.Content.ReadAsByteArrayAsync());
         }));
@@ -46,7 +46,7 @@ public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
     {
         var expected = await SentenceByItselfSamplesAsync();
         var text = string.Join(" ", Sentences);
-        using var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", stream_format = "sse" });
+        using var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", response_format = "wav", stream_format = "sse" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = await response.ReadEventsAsync();
@@ -77,8 +77,8 @@ public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
     public async Task A_streamed_wav_has_a_streaming_header_and_the_same_audio_as_the_whole_file()
     {
         var text = string.Join(" ", Sentences);
-        var whole = await (await _silo.HttpClient.SpeakAsync(new { input = text, voice = "alloy" })).Content.ReadAsByteArrayAsync();
-        using var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", stream_format = "audio" });
+        var whole = await (await _silo.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" })).Content.ReadAsByteArrayAsync();
+        using var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", response_format = "wav", stream_format = "audio" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("audio/wav", response.Content.Headers.ContentType?.MediaType);
         Assert.Null(response.Content.Headers.ContentLength);
@@ -112,7 +112,7 @@ public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
         const int count = 60;
         var before = (await _silo.HttpClient.ReadyAsync()).SentencesSynthesized();
         var text = Http.Sentences("Abandoned", count);
-        using (var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", stream_format = "audio" }))
+        using (var response = await _silo.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", response_format = "wav", stream_format = "audio" }))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await using var body = await response.Content.ReadAsStreamAsync();

@@ -1,3 +1,4 @@
+using Orleans.Tts.Grains.Engines.Phonemes;
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -15,10 +16,11 @@ public sealed record EspeakProsody(int WordsPerMinute, int Pitch, int WordGap)
 
 public sealed record EspeakVoiceEntry(string Name, string Identifier, IReadOnlyList<string> Languages, string? Gender);
 
-internal sealed record HostRequest(string Op, IReadOnlyList<EspeakSegment>? Segments = null, EspeakProsody? Prosody = null, string? Voice = null, string? Text = null);
+internal sealed record HostRequest(string Op, IReadOnlyList<EspeakSegment>? Segments = null, EspeakProsody? Prosody = null, string? Voice = null, string? Text = null,
+    string? Tie = null);
 
 internal sealed record HostResponse(bool Ok, string? Error = null, int SampleRate = 0, int SampleCount = 0, string? Phonemes = null,
-    IReadOnlyList<EspeakVoiceEntry>? Voices = null, string? Version = null, int ProcessId = 0);
+    IReadOnlyList<EspeakVoiceEntry>? Voices = null, string? Version = null, int ProcessId = 0, IReadOnlyList<PhonemeClause>? Clauses = null);
 
 [JsonSerializable(typeof(HostRequest))]
 [JsonSerializable(typeof(HostResponse))]

@@ -43,6 +43,10 @@ public static class EngineHostServer
                     case "phonemes":
                         response = new HostResponse(true, Phonemes: espeak.Phonemize(request.Voice ?? "en-us", request.Text ?? ""));
                         break;
+                    case "clauses":
+                        var tie = request.Tie is { Length: 1 } t ? t[0] : (char?)null;
+                        response = new HostResponse(true, Clauses: espeak.PhonemizeClauses(request.Voice ?? "en-us", request.Text ?? "", tie));
+                        break;
                     default:
                         response = new HostResponse(false, $"Unknown operation '{request.Op}'.");
                         break;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Audio;
+using Orleans.Tts.Grains.Engines.Phonemes;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -12,7 +13,7 @@ namespace Orleans.Tts.Grains.Engines.Espeak;
 /// each, so every core is used and a native crash costs one process, not the silo). A host that
 /// dies or hangs is killed and replaced, and the sentence is retried once on another host.
 /// </summary>
-public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd frontEnd, ILogger<EspeakEngine> logger) : ITtsEngine
+public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd frontEnd, ILogger<EspeakEngine> logger) : ITtsEngine, IPhonemizer
 {
     public const string EngineName = "espeak";
     private const int DefaultWordsPerMinute = 175, MinWordsPerMinute = 80, MaxWordsPerMinute = 1000;
@@ -119,6 +120,29 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         finally
         {
             Return(host);
+        }
+    }
+
+    /// <summary>IPA clause by clause with each clause's closing punctuation (the neural voices' front end).</summary>
+    public async ValueTask<IReadOnlyList<PhonemeClause>> PhonemizeAsync(string espeakVoice, string text, char? tie, CancellationToken cancellationToken)
+    {
+        var request = new HostRequest("clauses", Voice: espeakVoice, Text: text, Tie: tie?.ToString());
+        for (var attempt = 1; ; attempt++)
+        {
+            var host = await _idle.Reader.ReadAsync(cancellationToken);
+            try
+            {
+                var (response, _) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
+                return response.Clauses ?? [];
+            }
+            catch (EngineHostFaultedException e) when (attempt < 2)
+            {
+                logger.LogWarning("Retrying phonemisation on another engine host: {Reason}", e.Message);
+            }
+            finally
+            {
+                Return(host);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Orleans.Tts.Grains.Engines.Phonemes;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -132,6 +133,61 @@ internal sealed unsafe class EspeakInstance
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// IPA phonemes clause by clause, each with the punctuation that ended it (what Piper's phonemizer
+    /// appends), optionally with <paramref name="tie"/> between the letters of multi-letter phonemes.
+    /// </summary>
+    public IReadOnlyList<PhonemeClause> PhonemizeClauses(string voice, string text, char? tie)
+    {
+        SelectVoice(voice);
+        var mode = EspeakNative.PhonemesIpa | (tie is { } t ? EspeakNative.PhonemesTie | (t << 8) : 0);
+        var bytes = Encoding.UTF8.GetBytes(text + "\0");
+        var clauses = new List<PhonemeClause>();
+        fixed (byte* start = bytes)
+        {
+            var p = start;
+            while (p != null && *p != 0)
+            {
+                var before = p;
+                var from = clauses.Count == 0 ? 0 : LastCharStart(bytes, (int)(p - start));
+                var phonemes = Marshal.PtrToStringUTF8(EspeakNative.TextToPhonemes(&p, (int)EspeakNative.CharsUtf8, mode)) ?? "";
+                // eSpeak has read the first character of the next clause when it returns, so a clause's own
+                // text ends where that character starts (at the end of the text the pointer is null).
+                var end = p == null ? bytes.Length - 1 : LastCharStart(bytes, (int)(p - start));
+                clauses.Add(new PhonemeClause(phonemes, Terminator(bytes, from, end)));
+                if (p == before) break;
+            }
+        }
+        return clauses;
+    }
+
+    private static int LastCharStart(byte[] utf8, int end)
+    {
+        var i = end - 1;
+        while (i > 0 && (utf8[i] & 0xC0) == 0x80) i--;
+        return Math.Max(i, 0);
+    }
+
+    /// <summary>The clause's last non-space character when it is clause punctuation, as ASCII; else empty.</summary>
+    private static string Terminator(byte[] utf8, int from, int end)
+    {
+        if (end <= from) return "";
+        var text = Encoding.UTF8.GetString(utf8, from, end - from);
+        var i = text.Length - 1;
+        while (i >= 0 && char.IsWhiteSpace(text[i])) i--;
+        if (i < 0) return "";
+        return text[i] switch
+        {
+            '.' or '。' or '．' => ".",
+            '?' or '？' => "?",
+            '!' or '！' => "!",
+            ',' or '，' or '、' => ",",
+            ':' or '：' => ":",
+            ';' or '；' => ";",
+            _ => "",
+        };
     }
 
     private void SelectVoice(string voice)

@@ -13,6 +13,8 @@ internal static unsafe partial class EspeakNative
     public const uint CharsUtf8 = 1;
     public const uint EndPause = 0x1000;
     public const int PhonemesIpa = 0x02;
+    /// <summary>Bits 8–23 hold a tie character written between the letters of multi-letter phonemes.</summary>
+    public const int PhonemesTie = 0x80;
     public const int EventListTerminated = 0;
 
     public enum Parameter

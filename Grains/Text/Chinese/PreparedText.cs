@@ -25,8 +25,7 @@ internal sealed class PreparedText
         var numeric = new List<bool>(text.Length + 16);
         for (var i = 0; i < text.Length;)
         {
-            if ((ChineseNumberReader.IsDigit(text[i]) || ChineseNumberReader.IsMinus(text[i]))
-                && ChineseNumberReader.TryRead(text, i, out var numeral))
+            if (ChineseNumberReader.CanStart(text[i]) && ChineseNumberReader.TryRead(text, i, out var numeral))
             {
                 builder.Append(numeral.Han);
                 // A lone 一 or 两 is an ordinary word (一个, 一月): let the phrase table and sandhi see it.

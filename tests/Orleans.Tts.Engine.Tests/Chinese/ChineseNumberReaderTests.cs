@@ -84,7 +84,7 @@ public sealed class ChineseNumberReaderTests
     [InlineData("2月2号", "二月二号")]
     [InlineData("12个", "十二个")]
     [InlineData("2.5个", "二点五个")]
-    [InlineData("3-5天", "三-五天")]
+    [InlineData("3-5天", "三到五天")]
     [InlineData("第1名", "第一名")]
     [InlineData("没有数字", "没有数字")]
     public void Rewrites_numerals_in_text(string text, string expected)

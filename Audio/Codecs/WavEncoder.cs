@@ -1,0 +1,42 @@
+using System.Buffers;
+
+namespace Orleans.Tts.Audio.Codecs;
+
+/// <summary>
+/// RIFF/WAVE 16-bit mono at the input rate. The header is written first with the "unknown length" marker that
+/// players accept for streams; <see cref="Patches"/> holds the header with the real length.
+/// </summary>
+public sealed class WavEncoder(int sampleRate) : IAudioEncoder
+{
+    private long _samples;
+    private bool _headerWritten;
+    private HeaderPatch[] _patches = [];
+
+    public string Format => "wav";
+    public string ContentType => AudioEncoders.ContentType(Format);
+    public int InputSampleRate => sampleRate;
+    public IReadOnlyList<HeaderPatch> Patches => _patches;
+
+    public void Write(ReadOnlySpan<short> samples, IBufferWriter<byte> output)
+    {
+        WriteHeaderOnce(output);
+        _samples += samples.Length;
+        PcmEncoder.WriteLittleEndian(samples, output);
+    }
+
+    public void Complete(IBufferWriter<byte> output)
+    {
+        WriteHeaderOnce(output);
+        var dataBytes = (uint)Math.Min(_samples * 2, uint.MaxValue - 36 - 1);
+        _patches = [new HeaderPatch(0, WavWriter.Header(sampleRate, dataBytes))];
+    }
+
+    public void Dispose() { }
+
+    private void WriteHeaderOnce(IBufferWriter<byte> output)
+    {
+        if (_headerWritten) return;
+        _headerWritten = true;
+        output.Write(WavWriter.Header(sampleRate, uint.MaxValue));
+    }
+}

@@ -1,0 +1,266 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
+using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Grains.Engines.Models;
+using Orleans.Tts.Grains.Engines.Phonemes;
+using Orleans.Tts.Models;
+using Orleans.Tts.Synthesis;
+using Orleans.Tts.Voices;
+
+namespace Orleans.Tts.Grains.Engines.Kokoro;
+
+/// <summary>
+/// Kokoro voices: the model <c>models/kokoro/*.onnx</c> and one voice per style table <c>models/kokoro/voices/NAME.bin</c>
+/// (<c>kokoro:NAME</c>), plus blends of them named at request time (<c>kokoro:af_bella*0.7+af_sky*0.3</c>). Text is
+/// phonemised by eSpeak NG in the voice's language and mapped to Kokoro's vocabulary; input longer than one inference
+/// takes is split at sentence or clause breaks and the audio joined.
+/// </summary>
+public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx, InferenceThreads inference, EspeakTextFrontEnd segmenter,
+    IPhonemizer phonemizer, ILogger<KokoroEngine> logger) : IReloadableEngine, IComposedVoices
+{
+    public const string EngineName = "kokoro";
+    private const string Prefix = EngineName + ":";
+    private const int MaxCachedBlends = 256;
+
+    private readonly KokoroVocabulary _vocabulary = KokoroVocabulary.Load();
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private volatile Catalog _catalog = Catalog.Empty();
+    private int _disposed;
+
+    private sealed record KokoroVoice(VoiceInfo Info, KokoroVoiceTable Table, KokoroLanguage Language);
+
+    private sealed record LoadedTable(ModelFileStamp Stamp, KokoroVoiceTable Table);
+
+    private sealed record Catalog(
+        KokoroModel? Model,
+        IReadOnlyDictionary<string, KokoroVoice> Voices,
+        IReadOnlyList<VoiceInfo> List,
+        IReadOnlyDictionary<string, LoadedTable> Tables,
+        IReadOnlyList<ModelLoadFailure> Failures)
+    {
+        // Blends are built from this catalog's tables, so they are cached with it and dropped on reload.
+        public ConcurrentDictionary<string, KokoroVoice> Blends { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public static Catalog Empty() => new(null, new Dictionary<string, KokoroVoice>(), [], new Dictionary<string, LoadedTable>(), []);
+    }
+
+    public string Name => EngineName;
+    public int MaxParallelism => options.Parallelism;
+    public IReadOnlyList<VoiceInfo> Voices => _catalog.List;
+    public IReadOnlyList<ModelLoadFailure> Failures => _catalog.Failures;
+
+    public Task StartAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
+
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            var old = _catalog;
+            try
+            {
+                _catalog = Scan(old);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The directory itself could not be read: keep serving what is loaded, and say why.
+                logger.LogError("Kokoro models could not be scanned: {Reason}", e.Message);
+                _catalog = new Catalog(old.Model, old.Voices, old.List, old.Tables, [new ModelLoadFailure(EngineName, EngineName, e.Message)]);
+            }
+            // A replaced model is freed once the runs already using it finish.
+            if (old.Model is not null && !ReferenceEquals(old.Model, _catalog.Model)) old.Model.Dispose();
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private Catalog Scan(Catalog previous)
+    {
+        var root = Path.Combine(options.FullDirectory, EngineName);
+        if (!Directory.Exists(root)) return Catalog.Empty();
+        var failures = new List<ModelLoadFailure>();
+        void Fail(string path, string error)
+        {
+            var relative = options.Relative(path);
+            failures.Add(new ModelLoadFailure(EngineName, relative, error));
+            logger.LogError("Kokoro file {File} did not load: {Reason}", relative, error);
+        }
+
+        KokoroModel? model = null;
+        var modelPaths = Directory.EnumerateFiles(root, "*.onnx").Order(StringComparer.Ordinal).ToList();
+        foreach (var path in modelPaths)
+        {
+            if (model is not null)
+            {
+                Fail(path, $"Only one Kokoro model is served; {Path.GetFileName(model.Path)} is already loaded, so this one is ignored.");
+                continue;
+            }
+            try
+            {
+                model = previous.Model is { } loaded && loaded.Path == path && loaded.Stamp == ModelFileStamp.Of(path) ? loaded : KokoroModel.Load(path, onnx);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Fail(path, e.Message);
+            }
+        }
+
+        var voicesDir = Path.Combine(root, "voices");
+        var tablePaths = Directory.Exists(voicesDir)
+            ? Directory.EnumerateFiles(voicesDir, "*.bin").Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (modelPaths.Count == 0 && tablePaths.Count > 0)
+            Fail(root, "There are voice tables but no Kokoro model (*.onnx) in this directory.");
+        if (modelPaths.Count > 0 && tablePaths.Count == 0)
+            Fail(voicesDir, "There is a Kokoro model but no voice tables (voices/*.bin); scripts/install-kokoro-voices.sh installs the 54 published ones.");
+
+        var tables = new Dictionary<string, LoadedTable>(StringComparer.Ordinal);
+        var voices = new Dictionary<string, KokoroVoice>(StringComparer.OrdinalIgnoreCase);
+        foreach (var path in tablePaths)
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            try
+            {
+                if (KokoroBlend.LooksLikeBlend(name) || name.Contains(':'))
+                    throw new InvalidDataException("Voice names cannot contain '+', '*' or ':' (they write blends and engine prefixes).");
+                var language = KokoroLanguage.Of(name);
+                var stamp = ModelFileStamp.Of(path);
+                var table = previous.Tables.TryGetValue(path, out var loaded) && loaded.Stamp == stamp ? loaded : new LoadedTable(stamp, KokoroVoiceTable.Load(path));
+                tables[path] = table;
+                if (model is null) continue;
+                var info = new VoiceInfo(Prefix + name, name, EngineName, [language.Code], KokoroModel.SampleRate, KokoroLanguage.GenderOf(name));
+                voices[info.Id] = new KokoroVoice(info, table.Table, language);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Fail(path, e.Message);
+            }
+        }
+        if (model is not null)
+            logger.LogInformation("Kokoro: model {Model}, {Voices} voices", Path.GetFileName(model.Path), voices.Count);
+        var list = voices.Values.Select(v => v.Info).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
+        return new Catalog(model, voices, list, tables, failures);
+    }
+
+    public VoiceInfo? Compose(string voiceId) => Find(_catalog, voiceId)?.Info;
+
+    private KokoroVoice? Find(Catalog catalog, string voiceId)
+    {
+        if (catalog.Voices.TryGetValue(voiceId, out var voice)) return voice;
+        if (!voiceId.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || !KokoroBlend.LooksLikeBlend(voiceId)) return null;
+        if (catalog.Blends.TryGetValue(voiceId, out var cached)) return cached;
+        if (catalog.Model is null) throw new UnknownVoiceException(voiceId, $"Voice blend '{voiceId}' needs a Kokoro model, and none is loaded.");
+
+        KokoroBlend blend;
+        try
+        {
+            blend = KokoroBlend.Parse(voiceId[Prefix.Length..]);
+        }
+        catch (FormatException e)
+        {
+            throw new UnknownVoiceException(voiceId, e.Message);
+        }
+        var parts = new List<(KokoroVoice Voice, double Weight)>();
+        foreach (var (name, weight) in blend.Parts)
+        {
+            if (!catalog.Voices.TryGetValue(Prefix + name, out var part))
+                throw new UnknownVoiceException(voiceId,
+                    $"Voice blend '{voiceId}' names '{name}', which is not a Kokoro voice here. GET /v1/voices lists the kokoro:… voices that can be blended.");
+            parts.Add((part, weight));
+        }
+        var genders = parts.Select(p => p.Voice.Info.Gender).Distinct().ToList();
+        var displayName = string.Join(" + ", parts.Select(p => $"{p.Voice.Info.Name} {p.Weight.ToString("0.##%", CultureInfo.InvariantCulture)}"));
+        var info = new VoiceInfo(voiceId, displayName, EngineName, parts[0].Voice.Info.Languages, KokoroModel.SampleRate, genders.Count == 1 ? genders[0] : null);
+        var composed = new KokoroVoice(info, KokoroVoiceTable.Blend([.. parts.Select(p => (p.Voice.Table, p.Weight))]), parts[0].Voice.Language);
+        if (catalog.Blends.Count < MaxCachedBlends) catalog.Blends.TryAdd(voiceId, composed);
+        return composed;
+    }
+
+    public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
+    {
+        var catalog = _catalog;
+        var voice = Find(catalog, voiceId) ?? throw new UnknownVoiceException(voiceId);
+        var model = catalog.Model ?? throw new UnknownVoiceException(voiceId);
+        var missing = new Dictionary<Rune, int>();
+        var tokens = _vocabulary.Encode(await PhonemesAsync(voice.Language, sentence, cancellationToken), missing);
+        if (missing.Count > 0 && logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("Kokoro has no tokens for phonemes {Phonemes}; they were dropped",
+                string.Join(", ", missing.Select(m => $"'{m.Key}' (U+{m.Key.Value:X4}) ×{m.Value}")));
+
+        var audio = new List<float>();
+        try
+        {
+            foreach (var chunk in KokoroChunks.Split(tokens))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var style = voice.Table.Row(chunk.Count);
+                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
+            }
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new EngineUnavailableException($"The Kokoro model was reloaded while this request was using it; retry.", e);
+        }
+        var clip = AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
+        // Kokoro has no pitch control; the shift is applied to the audio, keeping its duration.
+        return synthesisOptions.Pitch == 0 ? clip : clip with { Samples = PitchShift.Shift(clip.Samples, clip.SampleRate, synthesisOptions.Pitch) };
+    }
+
+    /// <summary>The sentence in Kokoro's phoneme symbols, clauses closed by their punctuation and joined by spaces.</summary>
+    internal async ValueTask<string> PhonemesAsync(KokoroLanguage language, string sentence, CancellationToken cancellationToken)
+    {
+        var phonemes = new StringBuilder();
+        void Append(string clause, string terminator)
+        {
+            clause = clause.Trim();
+            if (clause.Length == 0 && terminator.Length == 0) return;
+            if (phonemes.Length > 0 && phonemes[^1] != ' ') phonemes.Append(' ');
+            phonemes.Append(clause).Append(terminator);
+        }
+
+        foreach (var segment in segmenter.Segment(language.EspeakVoice, language.Code, sentence))
+        {
+            var dialect = KokoroPhonemes.DialectOf(segment.Voice);
+            if (dialect == KokoroDialect.Mandarin)
+            {
+                var (text, tones) = KokoroPhonemes.NeutralPinyin(segment.Text);
+                var clauses = await phonemizer.PhonemizeAsync(segment.Voice, text, KokoroPhonemes.Tie, cancellationToken);
+                var converted = KokoroPhonemes.MandarinClauses(clauses, tones);
+                for (var i = 0; i < clauses.Count; i++) Append(converted[i], clauses[i].Terminator);
+            }
+            else
+            {
+                foreach (var clause in await phonemizer.PhonemizeAsync(segment.Voice, segment.Text, KokoroPhonemes.Tie, cancellationToken))
+                    Append(KokoroPhonemes.FromEspeak(clause.Phonemes, dialect), clause.Terminator);
+            }
+        }
+        return phonemes.ToString();
+    }
+
+    public IReadOnlyDictionary<string, string> Describe()
+    {
+        var c = _catalog;
+        var facts = new Dictionary<string, string>
+        {
+            ["kokoro.model"] = c.Model is null ? "none" : options.Relative(c.Model.Path),
+            ["kokoro.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
+            // Part of the result cache key: a reloaded model or voice table must not be answered from the old audio.
+            ["kokoro.version"] = ModelFileStamp.Digest(c.Tables.Values.Select(t => t.Stamp).Concat(c.Model is null ? [] : [c.Model.Stamp])),
+        };
+        foreach (var f in c.Failures) facts[$"kokoro.failed:{f.Path}"] = f.Error;
+        return facts;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        _catalog.Model?.Dispose();
+        _catalog = Catalog.Empty();
+        return ValueTask.CompletedTask;
+    }
+}

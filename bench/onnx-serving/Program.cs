@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Grains.Engines.Phonemes;
+using Orleans.Tts.Grains.Engines.Piper;
+using Orleans.Tts.Grains.Onnx;
+
+// Throughput of one Piper voice, in seconds of model audio per wall-clock second:
+//   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxSession.Run on THREADS threads
+//        (ids built from eSpeak IPA as the silo builds them, once, before timing);
+//   http URL VOICE SECONDS CLIENTS [SILO_PID]                    POST /v1/audio/speech from CLIENTS concurrent clients
+//        (one sentence per request; Piper's 0.2 s sentence silence is not counted as audio).
+// Each side first runs the same load for WARMUP seconds (BENCH_WARMUP, default 5), unmeasured, so that both are
+// past JIT tiering and ONNX Runtime's first runs per input shape.
+// Prints one line: "<mode> audio_s=A wall_s=W throughput=A/W requests=N p50_ms=P cpu_s=C audio_per_cpu_s=A/C", where
+// cpu_s is the CPU time of the timed part: the raw process, or the silo and its engine-host processes (not the
+// clients). On a shared machine wall-clock throughput follows the neighbours' load; audio per CPU second does not.
+string[] sentences =
+[
+    "The quick brown fox jumps over the lazy dog.",
+    "Speech synthesis turns written text into audible words.",
+    "A cluster of small workers can serve many requests at once.",
+    "Please leave a message after the tone, and we will call you back.",
+    "It was the best of times, it was the worst of times.",
+    "The meeting has been moved to Thursday afternoon at three.",
+    "Every sentence is phonemised, converted to ids and inferred on its own.",
+    "Latency matters most for the first audio a listener hears.",
+];
+
+if (args.Length < 1) return Usage();
+return args[0] switch
+{
+    "raw" when args.Length == 7 => await RawAsync(args[1], args[2], args[3], double.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6])),
+    "http" when args.Length is 5 or 6 => await HttpAsync(new Uri(args[1]), args[2], double.Parse(args[3]), int.Parse(args[4]),
+        args.Length == 6 ? int.Parse(args[5]) : null),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: OnnxServing raw MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP | http URL VOICE SECONDS CLIENTS [SILO_PID]");
+    return 2;
+}
+
+async Task<int> RawAsync(string model, string configPath, string engineHost, double seconds, int threads, int intraOp)
+{
+    var config = PiperConfig.Parse(File.ReadAllText(configPath));
+    var ids = new List<long[]>();
+    await using (var espeak = new EspeakEngine(new EspeakEngineOptions { Hosts = 1, HostPath = engineHost },
+        new EspeakTextFrontEnd(s => s, s => s), NullLogger<EspeakEngine>.Instance))
+    {
+        await espeak.StartAsync(CancellationToken.None);
+        foreach (var sentence in sentences)
+        {
+            var clauses = await espeak.PhonemizeAsync(config.EspeakVoice, sentence, null, CancellationToken.None);
+            foreach (var phonemes in PiperPhonemes.Sentences(clauses.Select(c => new VoicedClause(config.EspeakVoice, c))))
+                ids.Add(PiperPhonemeIds.Build(phonemes, config.PhonemeIdMap));
+        }
+    }
+
+    using var runtime = OnnxRuntime.Create();
+    using var session = runtime.OpenSession(model, new OnnxSessionOptions(IntraOpThreads: intraOp, InterOpThreads: 1));
+    float[] Run(long[] x) => session.Run(
+    [
+        ("input", OnnxTensor.FromInt64(x, 1, x.Length)),
+        ("input_lengths", OnnxTensor.FromInt64([x.Length], 1)),
+        ("scales", OnnxTensor.FromFloat([config.NoiseScale, config.LengthScale, config.NoiseW], 3)),
+    ])[0].AsFloat();
+    var cpuBefore = TimeSpan.Zero;
+    var result = await Load.RunAsync(threads, seconds, dedicatedThreads: true,
+        onMeasureStart: () => cpuBefore = Process.GetCurrentProcess().TotalProcessorTime,
+        request: i => Task.FromResult((long)Run(ids[i % ids.Count]).Length));
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+    Report("raw", result.Samples / (double)config.SampleRate, result.WallSeconds, result.Latencies, cpu);
+    return 0;
+}
+
+async Task<int> HttpAsync(Uri baseUri, string voice, double seconds, int clients, int? siloPid)
+{
+    using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(2) };
+    var voices = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/voices");
+    var rate = voices.GetProperty("voices").EnumerateArray().First(v => v.GetProperty("id").GetString() == voice).GetProperty("sampleRate").GetInt32();
+    var silence = rate / 5;
+
+    async Task<long> SpeakAsync(string text)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/audio/speech", new { input = text, voice, response_format = "wav" });
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)}");
+        return (bytes.Length - 44) / 2 - silence;
+    }
+
+    var cpuBefore = 0.0;
+    var result = await Load.RunAsync(clients, seconds, dedicatedThreads: false,
+        onMeasureStart: () => cpuBefore = siloPid is { } p0 ? ProcessTreeCpuSeconds(p0) : double.NaN,
+        request: i => SpeakAsync(sentences[i % sentences.Length]));
+    var cpu = siloPid is { } p1 ? ProcessTreeCpuSeconds(p1) - cpuBefore : double.NaN;
+    Report("http", result.Samples / (double)rate, result.WallSeconds, result.Latencies, cpu);
+    return 0;
+}
+
+static void Report(string mode, double audioSeconds, double wallSeconds, List<double> latencies, double cpuSeconds)
+{
+    latencies.Sort();
+    var p50 = latencies.Count > 0 ? latencies[latencies.Count / 2] : 0;
+    Console.WriteLine(FormattableString.Invariant(
+        $"{mode} audio_s={audioSeconds:F2} wall_s={wallSeconds:F2} throughput={audioSeconds / wallSeconds:F3} requests={latencies.Count} p50_ms={p50:F1} cpu_s={cpuSeconds:F2} audio_per_cpu_s={audioSeconds / cpuSeconds:F3}"));
+}
+
+// User + system time of a process and its children (the silo and its engine hosts), from /proc in USER_HZ ticks.
+static double ProcessTreeCpuSeconds(int pid)
+{
+    const double ticksPerSecond = 100;
+    static (int Parent, long Ticks)? Stat(string dir)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(dir, "stat"));
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(fields[1]), long.Parse(fields[11]) + long.Parse(fields[12]));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+    var stats = Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
+        .Select(d => (Pid: int.Parse(Path.GetFileName(d)), Stat: Stat(d))).Where(s => s.Stat is not null).ToList();
+    return stats.Where(s => s.Pid == pid || s.Stat!.Value.Parent == pid).Sum(s => s.Stat!.Value.Ticks) / ticksPerSecond;
+}
+
+/// <summary>Closed-loop load: <c>concurrency</c> loops each issuing requests back to back, first unmeasured, then measured.</summary>
+static class Load
+{
+    public sealed record Result(long Samples, double WallSeconds, List<double> Latencies);
+
+    public static async Task<Result> RunAsync(int concurrency, double seconds, bool dedicatedThreads, Action onMeasureStart, Func<int, Task<long>> request)
+    {
+        var warmup = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP"), out var w) ? w : 5);
+        var samples = new long[concurrency];
+        var latencies = new List<double>[concurrency];
+        var clock = Stopwatch.StartNew();
+        var measuring = 0;
+        var measureStart = TimeSpan.Zero;
+        var end = warmup + TimeSpan.FromSeconds(seconds);
+        using var started = new CountdownEvent(concurrency);
+
+        async Task Loop(int c)
+        {
+            latencies[c] = [];
+            var i = c;
+            while (clock.Elapsed < warmup) await request(i++);
+            // Every loop is past its warm-up before the measured window starts.
+            started.Signal();
+            started.Wait();
+            if (Interlocked.Exchange(ref measuring, 1) == 0)
+            {
+                onMeasureStart();
+                measureStart = clock.Elapsed;
+            }
+            while (clock.Elapsed < end)
+            {
+                var t = Stopwatch.GetTimestamp();
+                samples[c] += await request(i++);
+                latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        }
+
+        var loops = Enumerable.Range(0, concurrency).Select(c => dedicatedThreads
+            ? Task.Factory.StartNew(() => Loop(c).GetAwaiter().GetResult(), TaskCreationOptions.LongRunning)
+            : Task.Run(() => Loop(c)));
+        await Task.WhenAll(loops);
+        return new Result(samples.Sum(), (clock.Elapsed - measureStart).TotalSeconds, [.. latencies.SelectMany(l => l)]);
+    }
+}

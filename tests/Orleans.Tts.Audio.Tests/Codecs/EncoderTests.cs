@@ -1,0 +1,175 @@
+using System.Buffers;
+using Orleans.Tts.Audio.Codecs;
+using Orleans.Tts.Synthesis;
+using Xunit.Abstractions;
+
+namespace Orleans.Tts.Audio.Tests.Codecs;
+
+public class EncoderTests(ITestOutputHelper log)
+{
+    /// <summary>Voiced-speech stand-in: a 140 Hz harmonic series under a 4 Hz syllable envelope, with pauses.</summary>
+    private static AudioClip Speechlike(int sampleRate, double seconds)
+    {
+        var length = (int)(seconds * sampleRate) + 37; // not a whole number of codec frames
+        var samples = new short[length];
+        for (var n = 0; n < length; n++)
+        {
+            var t = (double)n / sampleRate;
+            var envelope = Math.Max(0, Math.Sin(2 * Math.PI * 4 * t));
+            var voiced = 0.0;
+            for (var h = 1; h <= 12; h++) voiced += Math.Sin(2 * Math.PI * 140 * h * t + h) / h;
+            samples[n] = (short)Math.Round(5000 * envelope * voiced);
+        }
+        return new AudioClip(sampleRate, samples);
+    }
+
+    /// <summary>Samples of slack in decoded length: a frame or two of the codec at its rate, in input seconds.</summary>
+    private static double ToleranceSeconds(string format, int decodedRate) => format switch
+    {
+        "mp3" => 2 * 1152.0 / decodedRate,
+        "opus" => 0.040,
+        _ => 1.5 / decodedRate,
+    };
+
+    public static TheoryData<string, int> FormatsAndRates()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var format in new[] { "mp3", "opus", "flac", "wav" })
+            foreach (var rate in new[] { 22050, 24000, 16000, 44100 })
+                data.Add(format, rate);
+        data.Add("mp3", 19000); // not an MP3 rate: resampled to 22050
+        data.Add("opus", 19000);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FormatsAndRates))]
+    public async Task Every_format_decodes_with_ffmpeg_to_the_same_duration_and_level(string format, int rate)
+    {
+        var clip = Speechlike(rate, 2.3);
+        var decoded = await Ffmpeg.DecodeAsync(AudioEncoders.Encode(clip, format));
+
+        Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - ToleranceSeconds(format, decoded.SampleRate),
+            clip.Duration.TotalSeconds + ToleranceSeconds(format, decoded.SampleRate));
+        var levelDb = Signals.Db(Signals.Rms(Signals.ToDouble(decoded.Samples)) / Signals.Rms(Signals.ToDouble(clip.Samples)));
+        log.WriteLine($"{format} {rate} Hz: decoded at {decoded.SampleRate} Hz, {1000 * (decoded.Seconds - clip.Duration.TotalSeconds):+0.00;-0.00;0.00} ms, {levelDb:+0.00;-0.00} dB");
+        Assert.InRange(levelDb, -1.0, 1.0);
+    }
+
+    [Fact]
+    public async Task Pcm_is_headerless_16_bit_at_24_khz_whatever_the_voice_rate()
+    {
+        var clip = Speechlike(22050, 1.7);
+        var bytes = AudioEncoders.Encode(clip, "pcm");
+        Assert.Equal(Resampler.OutputLength(clip.Samples.Length, 22050, 24000) * 2, bytes.Length);
+        var decoded = await Ffmpeg.DecodeAsync(bytes, rawRate: 24000);
+        var levelDb = Signals.Db(Signals.Rms(Signals.ToDouble(decoded.Samples)) / Signals.Rms(Signals.ToDouble(clip.Samples)));
+        Assert.InRange(levelDb, -0.2, 0.2);
+    }
+
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("opus")]
+    [InlineData("flac")]
+    [InlineData("wav")]
+    [InlineData("pcm")]
+    public async Task Encoding_in_many_small_chunks_decodes_to_the_same_length_as_encoding_in_one_go(string format)
+    {
+        var clip = Speechlike(22050, 2.1);
+        var whole = await DecodeAsync(format, AudioEncoders.Encode(clip, format));
+
+        var random = new Random(7);
+        using var encoder = AudioEncoders.Create(format, clip.SampleRate);
+        var output = new ArrayBufferWriter<byte>();
+        var chunkOutputs = 0;
+        for (var at = 0; at < clip.Samples.Length;)
+        {
+            var n = Math.Min(random.Next(1, 1500), clip.Samples.Length - at);
+            var before = output.WrittenCount;
+            encoder.Write(clip.Samples.AsSpan(at, n), output);
+            if (output.WrittenCount > before) chunkOutputs++;
+            at += n;
+        }
+        encoder.Complete(output);
+        var streamed = output.WrittenSpan.ToArray();
+        foreach (var patch in encoder.Patches) patch.Bytes.CopyTo(streamed, patch.Offset);
+
+        Assert.True(chunkOutputs > 10, $"The encoder emitted bytes during only {chunkOutputs} of the writes.");
+        Assert.Equal(whole.Samples.Length, (await DecodeAsync(format, streamed)).Samples.Length);
+    }
+
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("opus")]
+    [InlineData("flac")]
+    [InlineData("wav")]
+    public async Task A_stream_sent_as_it_is_produced_without_its_header_patches_still_decodes(string format)
+    {
+        var clip = Speechlike(24000, 1.5);
+        using var encoder = AudioEncoders.Create(format, clip.SampleRate);
+        var output = new ArrayBufferWriter<byte>();
+        foreach (var chunk in clip.Samples.Chunk(4000)) encoder.Write(chunk, output);
+        encoder.Complete(output);
+
+        var decoded = await Ffmpeg.DecodeAsync(output.WrittenSpan.ToArray());
+        // Unpatched MP3 keeps LAME's encoder delay and padding and the silent Info-tag placeholder: at most ~3 frames more.
+        Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - 0.04, clip.Duration.TotalSeconds + 0.15);
+    }
+
+    [Fact]
+    public void Mp3_uses_the_voice_rate_when_mp3_has_it_and_the_next_higher_rate_otherwise()
+    {
+        using var at24 = new Mp3Encoder(24000);
+        using var at19 = new Mp3Encoder(19000);
+        using var at96 = new Mp3Encoder(96000);
+        Assert.Equal(24000, at24.OutputSampleRate);
+        Assert.Equal(22050, at19.OutputSampleRate);
+        Assert.Equal(48000, at96.OutputSampleRate);
+    }
+
+    [Fact]
+    public async Task Mp3_is_64_kbps_mono_by_default()
+    {
+        var bytes = AudioEncoders.Encode(Speechlike(24000, 3), "mp3");
+        var probe = await Ffmpeg.ProbeAsync(bytes);
+        Assert.Equal("mp3", probe.Codec);
+        Assert.Equal(1, probe.Channels);
+        var kbps = bytes.Length * 8 / probe.Seconds / 1000;
+        Assert.InRange(kbps, 60, 70);
+    }
+
+    [Fact]
+    public async Task Flac_is_lossless()
+    {
+        var clip = Speechlike(22050, 1.2);
+        var decoded = await Ffmpeg.DecodeAsync(AudioEncoders.Encode(clip, "flac"));
+        Assert.Equal(clip.Samples, decoded.Samples);
+    }
+
+    private static Task<Ffmpeg.Decoded> DecodeAsync(string format, byte[] bytes) =>
+        Ffmpeg.DecodeAsync(bytes, format == "pcm" ? AudioEncoders.PcmSampleRate : null);
+}
+
+public class EncoderCatalogueTests
+{
+    [Theory]
+    [InlineData("mp3", "audio/mpeg")]
+    [InlineData("opus", "audio/opus")]
+    [InlineData("flac", "audio/flac")]
+    [InlineData("wav", "audio/wav")]
+    [InlineData("pcm", "audio/pcm")]
+    public void Each_format_has_an_encoder_with_openais_media_type(string format, string contentType)
+    {
+        using var encoder = AudioEncoders.Create(format, 22050);
+        Assert.Equal(format, encoder.Format);
+        Assert.Equal(contentType, encoder.ContentType);
+        Assert.Equal(22050, encoder.InputSampleRate);
+    }
+
+    [Fact]
+    public void Aac_and_unknown_formats_have_no_encoder()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("aac", 22050));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("ogg", 22050));
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Orleans.Tts.Voices.Tests.Fixtures;
+
+/// <summary>The embedded silo (Silo + Frontend in one process) serving a temporary models directory.</summary>
+public sealed class OnnxSilo : WebApplicationFactory<Program>
+{
+    public OnnxSilo(VoiceModels models, Action<ModelsDirectory> populate)
+    {
+        Models = new ModelsDirectory(models);
+        populate(Models);
+    }
+
+    public ModelsDirectory Models { get; }
+
+    /// <summary>The models the API tests share: two Piper voices (one multi-speaker), a broken model, Kokoro with three published voices.</summary>
+    public static void Standard(ModelsDirectory dir)
+    {
+        var map = PiperConfigFile.SmallMap(PiperConfigFile.EnglishSymbols);
+        dir.AddPiper("en_US-test-medium", "piper-single.onnx", new PiperConfigFile(map, SampleRate: 16000));
+        dir.AddPiper("duo", "piper-multi.onnx", new PiperConfigFile(map, NumSpeakers: 2, Speakers: new Dictionary<string, long> { ["alice"] = 0, ["bob"] = 1 }));
+        dir.AddPiper("broken", "broken.onnx", new PiperConfigFile(map));
+        dir.AddKokoroModel();
+        foreach (var voice in new[] { "af_bella", "af_sky", "zf_xiaoxiao" }) dir.AddRealVoice(voice);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("TTS_WORKERS", "2");
+        builder.UseSetting("TTS_WORKER_QUEUE", "64");
+        builder.UseSetting("TTS_MODELS_DIR", Models.Root);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) Models.Dispose();
+    }
+}
