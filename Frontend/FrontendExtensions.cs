@@ -11,6 +11,7 @@ using Orleans.Tts.Frontend.Health;
 using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
+using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
 using Orleans.Tts.Telemetry;
@@ -35,6 +36,7 @@ public static class FrontendExtensions
         }
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<VoiceResolver>();
+        builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddTtsMetrics();

@@ -76,6 +76,7 @@ public static class GrainsServiceExtensions
             Parallelism = workers,
             QueueLimit = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0),
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
+            RequestParallelism = config["TTS_REQUEST_PARALLELISM"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_REQUEST_PARALLELISM", 1, max: workers) : null,
         });
         services.TryAddSingleton(SpeechTextNormalizer.Default);
         services.AddTtsMetrics();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Frontend.Remote;
 
 namespace Orleans.Tts.Silo;
 
@@ -13,7 +14,7 @@ public static class SiloExtensions
     public static WebApplicationBuilder AddSiloServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        var address = builder.ListenOnConfiguredAddress();
+        var address = builder.ListenOnConfiguredAddress(InternalPort(config));
         var workers = Setting.PositiveInt(config, "TTS_WORKERS", Environment.ProcessorCount);
         builder.Services
             .AddTextFrontEnds()
@@ -24,15 +25,54 @@ public static class SiloExtensions
         return builder;
     }
 
-    private static string ListenOnConfiguredAddress(this WebApplicationBuilder builder)
+    /// <summary>
+    /// A process with the public API and no engines (<c>--role frontend</c> or <c>TTS_ROLE=frontend</c>): it reads the
+    /// live silos from the PostgreSQL membership table and sends every synthesis to one of them over HTTP/2 cleartext.
+    /// </summary>
+    public static WebApplicationBuilder AddFrontendTier(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        if (config["TTS_POSTGRES"] is not { Length: > 0 })
+            throw new InvalidOperationException("--role frontend needs TTS_POSTGRES (the cluster's PostgreSQL connection string): it finds the silos in the membership table.");
+        var address = builder.ListenOnConfiguredAddress(internalPort: null);
+        builder.Services
+            .AddClusterServices(config, capacity: 0, address)
+            .AddSiloDirectory(config)
+            .AddSingleton(new RemoteWorkerOptions(Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4)))
+            .AddSingleton<RemoteSynthesisWorker>()
+            .AddSingleton<Orleans.Tts.Synthesis.ISynthesisWorker>(sp => sp.GetRequiredService<RemoteSynthesisWorker>());
+        return builder;
+    }
+
+    /// <summary><c>frontend</c> or <c>silo</c> (the default: engines plus the public API), from <c>--role</c> or <c>TTS_ROLE</c>.</summary>
+    public static string Role(this WebApplicationBuilder builder)
+    {
+        var role = (builder.Configuration["role"] ?? builder.Configuration["TTS_ROLE"] ?? "silo").Trim().ToLowerInvariant();
+        return role is "silo" or "frontend"
+            ? role
+            : throw new InvalidOperationException($"Unknown role '{role}': use --role silo (engines and the API, the default) or --role frontend (the API only, over the silos in TTS_POSTGRES).");
+    }
+
+    /// <summary>The silo's HTTP/2 cleartext port for frontends (<c>TTS_INTERNAL_PORT</c>), or null when it has none.</summary>
+    public static int? InternalPort(IConfiguration config) =>
+        config["TTS_INTERNAL_PORT"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_INTERNAL_PORT", 1, max: 65535) : null;
+
+    private static string ListenOnConfiguredAddress(this WebApplicationBuilder builder, int? internalPort)
     {
         var config = builder.Configuration;
         var host = config["TTS_HOST"] is { Length: > 0 } h ? h : "127.0.0.1";
         var port = Setting.PositiveInt(config, "TTS_PORT", 8080, max: 65535);
-        if (config["ASPNETCORE_URLS"] is null && config["urls"] is null) builder.WebHost.UseUrls($"http://{host}:{port}");
+        if (internalPort is null && config["ASPNETCORE_URLS"] is null && config["urls"] is null) builder.WebHost.UseUrls($"http://{host}:{port}");
 
         builder.WebHost.ConfigureKestrel(k =>
         {
+            if (internalPort is { } h2c)
+            {
+                // Explicit endpoints: the public one (HTTP/1.1 and HTTP/2) and the internal one, HTTP/2 only (cleartext needs prior knowledge).
+                var ip = host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(host);
+                k.Listen(ip, port);
+                k.Listen(ip, h2c, o => o.Protocols = HttpProtocols.Http2);
+            }
             // Slow or oversized clients cannot hold memory or connections for long.
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;

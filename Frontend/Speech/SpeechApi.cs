@@ -12,6 +12,7 @@ using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech.Ssml;
+using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Synthesis;
@@ -42,6 +43,7 @@ public static class SpeechApi
             .Produces(StatusCodes.Status200OK, contentType: "audio/flac")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -51,7 +53,7 @@ public static class SpeechApi
     }
 
     private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
-        IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, CancellationToken ct)
+        IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, SpeechStreamer streamer, CancellationToken ct)
     {
         using var inFlight = activity.TryBegin();
         if (inFlight is null)
@@ -80,9 +82,15 @@ public static class SpeechApi
                 $"response_format '{body.ResponseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
                 new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
         }
-        if (body.StreamFormat is not null && body.StreamFormat != "audio")
+        var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
+        if (streamFormat is not null && !SpeechStreamer.StreamFormats.Contains(streamFormat))
             return Problem.BadRequest("Unsupported stream_format",
-                $"stream_format '{body.StreamFormat}' is not supported by this server yet; use 'audio' or leave it out.");
+                $"stream_format '{body.StreamFormat}' is not supported. Use 'audio' (the audio file, sent as each sentence is ready), 'sse' (OpenAI speech.audio.delta events) or leave it out (the whole file at once).",
+                new Dictionary<string, object?> { ["supported"] = SpeechStreamer.StreamFormats });
+        if (streamFormat is not null && !StreamingEncoders.Supported.Contains(format))
+            return Problem.BadRequest("Format cannot be streamed",
+                $"response_format '{format}' cannot be streamed yet; streaming supports {string.Join(", ", StreamingEncoders.Supported)}. Leave out stream_format to get the whole file.",
+                new Dictionary<string, object?> { ["supported"] = StreamingEncoders.Supported });
 
         var speed = body.Speed ?? 1.0;
         if (!double.IsFinite(speed) || speed < SynthesisRequest.MinSpeed || speed > SynthesisRequest.MaxSpeed)
@@ -126,6 +134,16 @@ public static class SpeechApi
             var ssml = await SsmlRequest.PrepareAsync(input, voiceId, worker, voices, ct);
             if (ssml.Problem is not null) return ssml.Problem;
             segments = ssml.Segments;
+        }
+
+        if (streamFormat is not null)
+        {
+            // Streams are not cached: their point is the first sentence, not the whole result.
+            SpeakerEmbedding? embedding = null;
+            if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(ct);
+            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, embedding, segments);
+            var admissionRequest = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
+            return await streamer.StreamAsync(http, new SpeechStream(synthesis, admissionRequest, format, streamFormat, length), ct);
         }
 
         var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));

@@ -14,6 +14,14 @@ public interface ISynthesisWorker
     /// <summary>Synthesises the whole text, sentence by sentence, into one clip at the voice's rate.</summary>
     ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Synthesises the text sentence by sentence and yields one clip per sentence, in order, as soon as
+    /// each is ready (sentences may be synthesised in parallel; the order of the clips never changes).
+    /// Concatenated, the clips are what <see cref="SynthesizeAsync"/> returns. Cancelling (or disposing
+    /// the enumerator early) stops the remaining sentences.
+    /// </summary>
+    IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Current load, for readiness, metrics and (later) load-aware routing.</summary>
     WorkerPoolStatus Status { get; }
 }

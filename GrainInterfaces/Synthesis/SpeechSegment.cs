@@ -1,6 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Orleans.Tts.Synthesis;
 
 /// <summary>One piece of a structured (SSML) request, rendered in order by the worker pool.</summary>
+/// <remarks>Polymorphic in JSON: a frontend sends segments to a silo's internal synthesis endpoint.</remarks>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(SpokenSegment), "spoken")]
+[JsonDerivedType(typeof(PauseSegment), "pause")]
 public abstract record SpeechSegment;
 
 /// <summary>Text spoken in a style; its voice and prosody are relative to the request's.</summary>

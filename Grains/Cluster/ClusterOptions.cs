@@ -6,6 +6,8 @@ namespace Orleans.Tts.Grains.Cluster;
 public sealed class ClusterOptions
 {
     public required SiloIdentity Self { get; init; }
+    /// <summary>This silo's HTTP/2 cleartext endpoint for frontends (<c>TTS_INTERNAL_PORT</c>), or null when it serves none.</summary>
+    public string? InternalAddress { get; init; }
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -33,6 +33,7 @@ public static class ClusterServiceExtensions
             HeartbeatInterval = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_HEARTBEAT_MS", 2000, min: 50)),
             DeadAfter = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DEAD_SILO_SECONDS", 10)),
             DrainTimeout = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DRAIN_SECONDS", 30, min: 0)),
+            InternalAddress = InternalAddress(config, capacity),
         };
         var workerQueue = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0);
         var admission = new AdmissionOptions
@@ -94,6 +95,25 @@ public static class ClusterServiceExtensions
         }
         services.AddHostedService<DrainService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout + TimeSpan.FromSeconds(10));
+        return services;
+    }
+
+    /// <summary>The h2c address frontends reach this silo at: TTS_INTERNAL_ADVERTISE_URL, else TTS_HOST:TTS_INTERNAL_PORT; null without a port or capacity.</summary>
+    public static string? InternalAddress(IConfiguration config, int capacity)
+    {
+        if (capacity <= 0 || config["TTS_INTERNAL_PORT"] is not { Length: > 0 }) return null;
+        if (config["TTS_INTERNAL_ADVERTISE_URL"] is { Length: > 0 } advertised) return advertised;
+        var host = config["TTS_HOST"] is { Length: > 0 } h && h != "0.0.0.0" ? h : "127.0.0.1";
+        return $"http://{host}:{Setting.PositiveInt(config, "TTS_INTERNAL_PORT", 1, max: 65535)}";
+    }
+
+    /// <summary>Live silos read from the PostgreSQL membership table, for a frontend (TTS_SILOS_REFRESH_MS).</summary>
+    public static IServiceCollection AddSiloDirectory(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddSingleton(new SiloDirectoryOptions(TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_SILOS_REFRESH_MS", 1000, min: 50))));
+        services.AddSingleton<PostgresSiloDirectory>();
+        services.AddSingleton<ISiloDirectory>(sp => sp.GetRequiredService<PostgresSiloDirectory>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresSiloDirectory>());
         return services;
     }
 

@@ -65,9 +65,9 @@ public sealed class PostgresMembership(
         await using (batch)
         {
             var upsert = new NpgsqlBatchCommand("""
-                INSERT INTO silos (id, address, version, capacity, load, queued, status)
-                VALUES (@id, @address, @version, @capacity, @load, @queued, @status)
-                ON CONFLICT (id) DO UPDATE SET address = excluded.address, version = excluded.version, capacity = excluded.capacity,
+                INSERT INTO silos (id, address, version, capacity, load, queued, status, internal_address)
+                VALUES (@id, @address, @version, @capacity, @load, @queued, @status, @internal)
+                ON CONFLICT (id) DO UPDATE SET address = excluded.address, internal_address = excluded.internal_address, version = excluded.version, capacity = excluded.capacity,
                     load = excluded.load, queued = excluded.queued, heartbeat_at = now(),
                     status_changed_at = CASE WHEN silos.status = excluded.status THEN silos.status_changed_at ELSE now() END,
                     status = excluded.status
@@ -80,6 +80,7 @@ public sealed class PostgresMembership(
             upsert.Parameters.AddWithValue("load", worker.Status.Running);
             upsert.Parameters.AddWithValue("queued", load.QueuedHere);
             upsert.Parameters.AddWithValue("status", LocalStatus);
+            upsert.Parameters.Add(new NpgsqlParameter("internal", NpgsqlDbType.Text) { Value = (object?)options.InternalAddress ?? DBNull.Value });
             batch.BatchCommands.Add(upsert);
 
             var lease = Lease(options.DeadAfter);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Audio;
@@ -17,7 +18,9 @@ namespace Orleans.Tts.Grains.Workers;
 /// The stateless synthesis workers of one silo: at most <see cref="WorkerPoolOptions.Parallelism"/>
 /// requests run at once, at most <see cref="WorkerPoolOptions.QueueLimit"/> wait, and the next
 /// one is refused at once with a Retry-After estimated from the queue and the observed service time.
-/// The voice map is an immutable snapshot swapped whole when model engines reload, so lookups never lock.
+/// A request becomes an ordered list of work items (sentences of its spoken segments, each with its voice, options
+/// and gain, and pauses) that are synthesised over up to <see cref="WorkerPoolOptions.EffectiveRequestParallelism"/>
+/// workers and yielded in order. The voice map is an immutable snapshot swapped whole when model engines reload, so lookups never lock.
 /// </summary>
 public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHostedService, IAsyncDisposable
 {
@@ -36,6 +39,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private int _waiting;
     private int _disposed;
     private int _running;
+    private long _sentences;
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
@@ -127,6 +131,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 else if (_started) foreach (var (k, v) in engine.Describe()) detail[k] = v;
             }
             if (!_started) detail["pool"] = "engines are starting";
+            detail["pool.sentences"] = Interlocked.Read(ref _sentences).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            detail["pool.requestParallelism"] = _options.EffectiveRequestParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var ready = _started && _map.Voices.Count > 0;
             return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
         }
@@ -134,9 +140,72 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
-        var (_, voice) = Resolve(request.VoiceId);
-        var rate = voice.SampleRate;
+        var rate = Resolve(request.VoiceId).Voice.SampleRate;
+        var clips = new List<AudioClip>();
+        await foreach (var clip in StreamAsync(request, cancellationToken)) clips.Add(clip);
+        // One sentence (the usual request) is returned as is: no copy of its samples.
+        return clips.Count switch
+        {
+            0 => AudioClip.Empty(rate),
+            1 => clips[0],
+            _ => AudioClip.Concat(rate, clips),
+        };
+    }
 
+    public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
+        StreamAsync(request, 0, cancellationToken);
+
+    /// <summary>
+    /// The clips of the work items (sentences and pauses) from <paramref name="firstSentence"/> on (a frontend resuming a
+    /// stream another silo began). Every clip is at the request voice's rate.
+    /// </summary>
+    public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var sentences = Plan(request).Skip(firstSentence).ToList();
+        await AcquireSlotAsync(cancellationToken);
+        _metrics?.SynthesesInFlightChanged(1);
+        var started = Stopwatch.GetTimestamp();
+        var audio = TimeSpan.Zero;
+        var complete = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lanes = new SentenceLanes(this, sentences, _options.EffectiveRequestParallelism, stop.Token);
+        lanes.Start();
+        try
+        {
+            for (var i = 0; i < sentences.Count; i++)
+            {
+                var clip = await lanes.Result(i);
+                lanes.Consumed();
+                audio += clip.Duration;
+                yield return clip;
+            }
+            complete = true;
+        }
+        finally
+        {
+            // Early disposal or a failure: the lanes stop after their current sentence and give their workers back.
+            await stop.CancelAsync();
+            await lanes.Completion;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Observe(elapsed);
+            if (complete) _metrics?.Synthesized(elapsed, audio);
+            _metrics?.SynthesesInFlightChanged(-1);
+        }
+    }
+
+    /// <summary>A listed voice, or one an engine composes on request (a Kokoro blend).</summary>
+    private (ITtsEngine Engine, VoiceInfo Voice) Resolve(string voiceId)
+    {
+        if (_map.ById.TryGetValue(voiceId, out var found)) return found;
+        foreach (var engine in _engines)
+            if (engine is IComposedVoices composer && !_startFailures.ContainsKey(engine.Name) && composer.Compose(voiceId) is { } voice)
+                return (engine, voice);
+        throw new UnknownVoiceException(voiceId);
+    }
+
+    /// <summary>Takes a worker, waiting in the bounded queue; throws <see cref="WorkerPoolSaturatedException"/> when it is full.</summary>
+    private async ValueTask AcquireSlotAsync(CancellationToken cancellationToken)
+    {
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
@@ -156,69 +225,167 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 _metrics?.WorkerQueueChanged(-1);
             }
         }
-
         Interlocked.Increment(ref _running);
-        _metrics?.SynthesesInFlightChanged(1);
-        var started = Stopwatch.GetTimestamp();
-        try
+    }
+
+    /// <summary>Takes a worker only when one is free and nobody is queued for it (extra lanes never jump the queue).</summary>
+    private bool TryTakeFreeSlot()
+    {
+        if (Volatile.Read(ref _waiting) > 0 || !_slots.Wait(0)) return false;
+        Interlocked.Increment(ref _running);
+        return true;
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _running);
+        _slots.Release();
+    }
+
+    /// <summary>One unit of a request's audio: a sentence in a voice and style, or a pause; rendered at <see cref="Rate"/>.</summary>
+    private sealed record WorkItem(int Rate, ITtsEngine? Engine = null, string? VoiceId = null, string? Text = null,
+        SynthesisOptions? Options = null, double Gain = 1.0, TimeSpan Pause = default);
+
+    /// <summary>
+    /// The request as ordered work items. Plain text is one segment in the request's style; SSML arrives as segments
+    /// (text, pauses, voices, prosody). Each spoken segment is normalised before it is split, so "Dr." and "3.5" do not
+    /// end sentences and every engine gets words, not written forms. Voices are resolved here, so an unknown voice
+    /// fails before a worker is taken.
+    /// </summary>
+    private List<WorkItem> Plan(SynthesisRequest request)
+    {
+        var rate = Resolve(request.VoiceId).Voice.SampleRate;
+        var items = new List<WorkItem>();
+        foreach (var segment in request.Segments ?? [new SpokenSegment(request.Text, SegmentStyle.Default)])
         {
-            // Plain text is one segment in the request's style; SSML arrives as segments (text, pauses, voices, prosody).
-            var clips = new List<AudioClip>();
-            foreach (var segment in request.Segments ?? [new SpokenSegment(request.Text, SegmentStyle.Default)])
+            if (segment is PauseSegment pause)
             {
-                if (segment is PauseSegment pause)
-                    clips.Add(new AudioClip(rate, new short[(int)Math.Round(pause.Duration.TotalSeconds * rate)]));
-                else if (segment is SpokenSegment spoken)
-                    clips.AddRange(await SpeakAsync(request, spoken, cancellationToken));
+                items.Add(new WorkItem(rate, Pause: pause.Duration));
             }
-            // One sentence (the usual request) is returned as is: no copy of its samples. Segments of
-            // other voices (SSML) are brought to the request voice's rate.
-            var clip = clips.Count switch
+            else if (segment is SpokenSegment spoken)
             {
-                0 => AudioClip.Empty(rate),
-                1 => clips[0],
-                _ => AudioClip.Concat(rate, clips.Select(c => c.SampleRate == rate ? c : new AudioClip(rate, Resampler.Resample(c.Samples, c.SampleRate, rate)))),
-            };
-            _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
-            return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
+                var style = spoken.Style;
+                var (engine, voice) = Resolve(style.VoiceId ?? request.VoiceId);
+                var options = new SynthesisOptions(
+                    Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
+                    Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
+                var text = _normalizer.Normalize(spoken.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
+                foreach (var sentence in _splitter.Split(text))
+                    items.Add(new WorkItem(rate, engine, voice.Id, sentence, options, style.Gain * request.Volume));
+            }
         }
-        finally
-        {
-            Observe(Stopwatch.GetElapsedTime(started));
-            Interlocked.Decrement(ref _running);
-            _metrics?.SynthesesInFlightChanged(-1);
-            _slots.Release();
-        }
+        return items;
     }
 
-    private async Task<List<AudioClip>> SpeakAsync(SynthesisRequest request, SpokenSegment segment, CancellationToken cancellationToken)
+    private async Task<AudioClip> RenderAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        var style = segment.Style;
-        var voiceId = style.VoiceId ?? request.VoiceId;
-        var (engine, voice) = Resolve(voiceId);
-        var options = new SynthesisOptions(
-            Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
-            Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
-        // Before splitting: "Dr." and "3.5" must not end sentences, and every engine gets words, not written forms.
-        var text = _normalizer.Normalize(segment.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
-        var clips = new List<AudioClip>();
-        foreach (var sentence in _splitter.Split(text))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var clip = await engine.SynthesizeSentenceAsync(voice.Id, sentence, options, cancellationToken);
-            clips.Add(style.Gain == 1.0 ? clip : Gain(clip, style.Gain));
-        }
-        return clips;
+        if (item.Engine is null)
+            return new AudioClip(item.Rate, new short[(int)Math.Round(item.Pause.TotalSeconds * item.Rate)]);
+        var clip = await item.Engine.SynthesizeSentenceAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
+        Interlocked.Increment(ref _sentences);
+        // Segments in other voices (SSML) are brought to the request voice's rate, so a stream has one rate.
+        if (clip.SampleRate != item.Rate) clip = new AudioClip(item.Rate, Resampler.Resample(clip.Samples, clip.SampleRate, item.Rate));
+        return item.Gain == 1.0 ? clip : Gain(clip, item.Gain);
     }
 
-    /// <summary>A listed voice, or one an engine composes on request (a Kokoro blend).</summary>
-    private (ITtsEngine Engine, VoiceInfo Voice) Resolve(string voiceId)
+    /// <summary>
+    /// The work items of one request spread over up to <c>maxLanes</c> workers: the first lane holds the
+    /// worker the request queued for; more lanes start while workers are free. Each lane takes the next
+    /// sentence not yet started; results are read back by index, so the order never changes.
+    /// </summary>
+    private sealed class SentenceLanes(SynthesisWorkerPool pool, IReadOnlyList<WorkItem> sentences,
+        int maxLanes, CancellationToken cancellationToken)
     {
-        if (_map.ById.TryGetValue(voiceId, out var found)) return found;
-        foreach (var engine in _engines)
-            if (engine is IComposedVoices composer && !_startFailures.ContainsKey(engine.Name) && composer.Compose(voiceId) is { } voice)
-                return (engine, voice);
-        throw new UnknownVoiceException(voiceId);
+        private readonly TaskCompletionSource<AudioClip>[] _results =
+            sentences.Select(_ => new TaskCompletionSource<AudioClip>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        private readonly List<Task> _lanes = [];
+        // Backpressure: at most this many sentences are synthesised ahead of the reader (a slow client
+        // does not make the silo synthesise the whole text into memory, and leaving stops the work soon).
+        private readonly int _window = Math.Max(2, maxLanes * 2);
+        private readonly SemaphoreSlim _progress = new(0);
+        private int _next = -1;
+        private int _consumed;
+        private int _laneCount;
+
+        public Task Completion { get { lock (_lanes) return Task.WhenAll(_lanes); } }
+
+        public Task<AudioClip> Result(int index) => _results[index].Task;
+
+        public void Start()
+        {
+            AddLane(primary: true);
+            TryAddLanes();
+        }
+
+        /// <summary>The reader took one more result: the window moves on.</summary>
+        public void Consumed()
+        {
+            Interlocked.Increment(ref _consumed);
+            _progress.Release();
+            TryAddLanes();
+        }
+
+        private bool WindowFull => Volatile.Read(ref _next) + 1 - Volatile.Read(ref _consumed) >= _window;
+
+        private void AddLane(bool primary = false)
+        {
+            Interlocked.Increment(ref _laneCount);
+            lock (_lanes) _lanes.Add(Task.Run(() => RunLaneAsync(primary), CancellationToken.None));
+        }
+
+        private void TryAddLanes()
+        {
+            // Another lane is worth it only when at least two sentences are still unstarted.
+            while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _laneCount) < maxLanes && !WindowFull
+                   && sentences.Count - (Volatile.Read(ref _next) + 1) > Volatile.Read(ref _laneCount) && pool.TryTakeFreeSlot())
+                AddLane();
+        }
+
+        private async Task RunLaneAsync(bool primary)
+        {
+            try
+            {
+                while (true)
+                {
+                    // The worker the request queued for waits for the reader; extra workers are given back instead.
+                    while (WindowFull && Volatile.Read(ref _next) + 1 < sentences.Count)
+                    {
+                        if (!primary) return;
+                        try { await _progress.WaitAsync(cancellationToken); }
+                        catch (OperationCanceledException) { FailFrom(Volatile.Read(ref _next) + 1, null); return; }
+                    }
+                    var i = Interlocked.Increment(ref _next);
+                    if (i >= sentences.Count) return;
+                    try
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        _results[i].TrySetResult(await pool.RenderAsync(sentences[i], cancellationToken));
+                    }
+                    catch (Exception e)
+                    {
+                        FailFrom(i, e is OperationCanceledException ? null : e);
+                        return;
+                    }
+                    TryAddLanes();
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _laneCount);
+                pool.ReleaseSlot();
+            }
+        }
+
+        /// <summary>Nothing after a failed or cancelled sentence is useful: fail the rest so the reader never hangs.</summary>
+        private void FailFrom(int first, Exception? error)
+        {
+            for (var j = Math.Max(0, first); j < _results.Length; j++)
+            {
+                if (error is null) _results[j].TrySetCanceled(cancellationToken);
+                else _results[j].TrySetException(error);
+            }
+            Interlocked.Exchange(ref _next, sentences.Count);
+        }
     }
 
     private static AudioClip Gain(AudioClip clip, double gain)

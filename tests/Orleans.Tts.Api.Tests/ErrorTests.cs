@@ -79,9 +79,9 @@ public sealed class ErrorTests(SiloFactory factory)
     }
 
     [Fact]
-    public async Task Rejects_sse_streaming_clearly_instead_of_ignoring_it()
+    public async Task Rejects_an_unknown_stream_format_naming_audio_and_sse()
     {
-        await (await _client.SpeakAsync(new { input = "Hi", voice = "alloy", stream_format = "sse" })).AssertProblemAsync(400, "stream_format");
+        await (await _client.SpeakAsync(new { input = "Hi", voice = "alloy", stream_format = "chunked" })).AssertProblemAsync(400, "'sse'");
     }
 
     [Theory]

@@ -21,12 +21,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
 
     private async Task<SiloProcess[]> StartAsync(int count, Dictionary<string, string>? extra = null, string prefix = "silo")
     {
-        var silos = await SiloProcess.StartManyAsync(count, _ =>
-        {
-            var settings = new Dictionary<string, string> { ["TTS_POSTGRES"] = _db };
-            foreach (var (k, v) in extra ?? []) settings[k] = v;
-            return settings;
-        }, prefix);
+        var silos = await SiloProcess.StartManyAsync(count, i => ClusterSilo.Options($"{prefix}{i}", _db, extra));
         _silos.AddRange(silos);
         return silos;
     }
@@ -61,7 +56,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
             while (!stop.IsCancellationRequested)
                 foreach (var silo in silos)
                 {
-                    var c = await silo.Client.ClusterAsync();
+                    var c = await silo.HttpClient.ClusterAsync();
                     maxSilo = Math.Max(maxSilo, c.GetProperty("admission").GetProperty("heldHere").GetInt32());
                     foreach (var m in c.GetProperty("cluster").GetProperty("members").EnumerateArray())
                         maxSilo = Math.Max(maxSilo, m.GetProperty("load").GetInt32());
@@ -69,7 +64,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         });
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 10 * limit).Select(i =>
-            silos[i % 3].Client.SpeakAsync(new { input = Http.Sentences($"Burst {i}", 6), voice = "alloy", response_format = "wav" }, apiKey: $"client-{i}")));
+            silos[i % 3].HttpClient.SpeakAsync(new { input = Http.Sentences($"Burst {i}", 6), voice = "alloy", response_format = "wav" }, apiKey: $"client-{i}")));
         await stop.CancelAsync();
         await Task.WhenAll(watchDb, watchSilos);
 
@@ -90,7 +85,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     {
         var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "6", ["TTS_ADMISSION_WAIT_MS"] = "20000" }, prefix: "victim");
         var (victim, survivor) = (silos[0], silos[1]);
-        var pending = Enumerable.Range(0, 3).Select(i => victim.Client.SpeakAsync(new { input = Http.Sentences($"Held {i}", 60), voice = "alloy" }, apiKey: $"k{i}")
+        var pending = Enumerable.Range(0, 3).Select(i => victim.HttpClient.SpeakAsync(new { input = Http.Sentences($"Held {i}", 60), voice = "alloy" }, apiKey: $"k{i}")
             .ContinueWith(t => t.Exception is null ? t.Result : null, TaskScheduler.Default)).ToList();
         await Poll.UntilAsync(async () => await ScalarAsync<int>($"SELECT count(*) FROM admission_permits WHERE silo_id = '{victim.Id}'") >= 2,
             TimeSpan.FromSeconds(20), "the victim holds permits");
@@ -99,7 +94,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         // Dead after TTS_DEAD_SILO_SECONDS=2 (set by SiloProcess); the permits must be back within 2 + 2 s.
         await Poll.UntilAsync(async () => await ScalarAsync<int>($"SELECT count(*) FROM admission_permits WHERE silo_id = '{victim.Id}'") == 0,
             TimeSpan.FromSeconds(4), "the killed silo's permits released");
-        var view = await survivor.Client.ClusterAsync();
+        var view = await survivor.HttpClient.ClusterAsync();
         var member = view.GetProperty("cluster").GetProperty("members").EnumerateArray().Single(m => m.GetProperty("id").GetString() == victim.Id);
         Assert.Equal("dead", member.GetProperty("status").GetString());
         await Task.WhenAll(pending);
@@ -110,19 +105,19 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     {
         var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "20", ["TTS_CLIENT_MAX_SHARE"] = "1" });
         var body = new { input = "Cached once, served everywhere.", voice = "alloy" };
-        var first = await silos[0].Client.SpeakAsync(body);
+        var first = await silos[0].HttpClient.SpeakAsync(body);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal("miss", first.Header("X-Tts-Cache"));
-        var second = await silos[1].Client.SpeakAsync(body);
+        var second = await silos[1].HttpClient.SpeakAsync(body);
         Assert.Equal("hit", second.Header("X-Tts-Cache"));
         Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
         var etag = first.Headers.ETag?.Tag;
         Assert.NotNull(etag);
-        var notModified = await silos[2].Client.SpeakAsync(body, ifNoneMatch: etag);
+        var notModified = await silos[2].HttpClient.SpeakAsync(body, ifNoneMatch: etag);
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
 
         var same = new { input = Http.Sentences("Twenty at once", 8), voice = "alloy" };
-        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => silos[i % 3].Client.SpeakAsync(same)));
+        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => silos[i % 3].HttpClient.SpeakAsync(same)));
         Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(1, burst.Count(r => r.Header("X-Tts-Cache") == "miss"));
         Assert.Equal(19, burst.Count(r => r.Header("X-Tts-Cache") == "hit"));
@@ -132,22 +127,22 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     public async Task A_speaker_embedding_requested_by_three_silos_at_once_is_computed_once_and_changes_reach_every_silo()
     {
         var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "20", ["TTS_CLIENT_MAX_SHARE"] = "1" });
-        var created = await silos[0].Client.PostAsJsonAsync("/v1/speakers", new { id = "narrator", voice = "en-gb", speed = 1.1, pitch = 2, volume = 0.8 });
+        var created = await silos[0].HttpClient.PostAsJsonAsync("/v1/speakers", new { id = "narrator", voice = "en-gb", speed = 1.1, pitch = 2, volume = 0.8 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 9).Select(i =>
-            silos[i % 3].Client.SpeakAsync(new { input = $"Speaker line {i}.", voice = "speaker:narrator", max_wait_ms = 20000 })));
+            silos[i % 3].HttpClient.SpeakAsync(new { input = $"Speaker line {i}.", voice = "speaker:narrator", max_wait_ms = 20000 })));
         foreach (var r in responses) Assert.True(r.StatusCode == HttpStatusCode.OK, $"{(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
         Assert.Equal(1, await ScalarAsync<int>("SELECT embedding_computations FROM speakers WHERE id = 'narrator'"));
 
         // Every silo has the profile cached; a change on one is seen by all (LISTEN/NOTIFY invalidation).
-        var put = await silos[1].Client.PutAsJsonAsync("/v1/speakers/narrator", new { voice = "en-us", speed = 1.0 });
+        var put = await silos[1].HttpClient.PutAsJsonAsync("/v1/speakers/narrator", new { voice = "en-us", speed = 1.0 });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         foreach (var silo in silos)
             await Poll.UntilAsync(async () =>
-                JsonDocument.Parse(await silo.Client.GetStringAsync("/v1/speakers/narrator")).RootElement.GetProperty("version").GetInt64() == 2,
+                JsonDocument.Parse(await silo.HttpClient.GetStringAsync("/v1/speakers/narrator")).RootElement.GetProperty("version").GetInt64() == 2,
                 TimeSpan.FromSeconds(10), $"{silo.Id} sees version 2");
-        var after = await silos[2].Client.SpeakAsync(new { input = "Speaker line 0.", voice = "speaker:narrator" });
+        var after = await silos[2].HttpClient.SpeakAsync(new { input = "Speaker line 0.", voice = "speaker:narrator" });
         Assert.Equal("espeak:en-us", after.Header("X-Tts-Voice"));
     }
 
@@ -155,23 +150,23 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     public async Task When_postgres_stops_silos_keep_serving_and_rebuild_the_cluster_state_after_it_returns()
     {
         var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1" }, prefix: "pgfault");
-        Assert.Equal(HttpStatusCode.OK, (await silos[0].Client.SpeakAsync(new { input = "Before the outage.", voice = "alloy" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await silos[0].HttpClient.SpeakAsync(new { input = "Before the outage.", voice = "alloy" })).StatusCode);
 
         await postgres.StopAsync();
         try
         {
             for (var i = 0; i < 6; i++)
             {
-                var r = await silos[i % 2].Client.SpeakAsync(new { input = $"During the outage {i}.", voice = "alloy" });
+                var r = await silos[i % 2].HttpClient.SpeakAsync(new { input = $"During the outage {i}.", voice = "alloy" });
                 Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             }
             foreach (var silo in silos)
             {
-                var ready = await silo.Client.GetAsync("/ready");
+                var ready = await silo.HttpClient.GetAsync("/ready");
                 Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
                 Assert.Contains("unavailable", await ready.Content.ReadAsStringAsync());
             }
-            var write = await silos[0].Client.PostAsJsonAsync("/v1/speakers", new { id = "offline", voice = "alloy" });
+            var write = await silos[0].HttpClient.PostAsJsonAsync("/v1/speakers", new { id = "offline", voice = "alloy" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
             Assert.NotNull(write.Headers.RetryAfter);
         }
@@ -183,14 +178,14 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         foreach (var silo in silos)
             await Poll.UntilAsync(async () =>
             {
-                var c = await silo.Client.ClusterAsync();
+                var c = await silo.HttpClient.ClusterAsync();
                 var cluster = c.GetProperty("cluster");
                 return cluster.GetProperty("storage").GetString() == "available"
                     && cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "active") == 2;
             }, TimeSpan.FromSeconds(20), $"{silo.Id} sees the rebuilt cluster");
-        var created = await silos[1].Client.PostAsJsonAsync("/v1/speakers", new { id = "online", voice = "alloy" });
+        var created = await silos[1].HttpClient.PostAsJsonAsync("/v1/speakers", new { id = "online", voice = "alloy" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var after = await silos[0].Client.SpeakAsync(new { input = "After the outage.", voice = "alloy" });
+        var after = await silos[0].HttpClient.SpeakAsync(new { input = "After the outage.", voice = "alloy" });
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Null(after.Header("X-Tts-Degraded"));
     }
@@ -205,14 +200,14 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         }, prefix: "saturated");
         var silo = silos[0];
         var blockers = Enumerable.Range(0, 6).Select(i =>
-            silo.Client.SpeakAsync(new { input = Http.Sentences($"Blocker {i}", 25), voice = "alloy", max_wait_ms = 30000 }, apiKey: $"b{i}")).ToList();
-        await Poll.UntilAsync(async () => (await silo.Client.ClusterAsync()).GetProperty("admission").GetProperty("queuedHere").GetInt32() >= 2,
+            silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"Blocker {i}", 25), voice = "alloy", max_wait_ms = 30000 }, apiKey: $"b{i}")).ToList();
+        await Poll.UntilAsync(async () => (await silo.HttpClient.ClusterAsync()).GetProperty("admission").GetProperty("queuedHere").GetInt32() >= 2,
             TimeSpan.FromSeconds(20), "requests queued");
 
         var longText = Http.Sentences("Long request", 6);
         Assert.True(longText.Length > 200);
-        var degraded = silo.Client.SpeakAsync(new { input = longText, voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "long");
-        var shortOne = silo.Client.SpeakAsync(new { input = "Short stays.", voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "short");
+        var degraded = silo.HttpClient.SpeakAsync(new { input = longText, voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "long");
+        var shortOne = silo.HttpClient.SpeakAsync(new { input = "Short stays.", voice = "espeak:en-gb", max_wait_ms = 30000 }, apiKey: "short");
         var (l, s) = (await degraded, await shortOne);
         Assert.Equal(HttpStatusCode.OK, l.StatusCode);
         Assert.Equal("fallback-voice", l.Header("X-Tts-Degraded"));
@@ -228,12 +223,12 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     {
         var silos = await StartAsync(1, new() { ["TTS_DRAIN_SECONDS"] = "30", ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1" }, prefix: "drain");
         var silo = silos[0];
-        var inFlight = Enumerable.Range(0, 4).Select(i => silo.Client.SpeakAsync(new { input = Http.Sentences($"In flight {i}", 40), voice = "alloy" })).ToList();
-        await Poll.UntilAsync(async () => (await silo.Client.ClusterAsync()).GetProperty("inFlight").GetInt32() >= 4, TimeSpan.FromSeconds(20), "4 requests in flight");
+        var inFlight = Enumerable.Range(0, 4).Select(i => silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"In flight {i}", 40), voice = "alloy" })).ToList();
+        await Poll.UntilAsync(async () => (await silo.HttpClient.ClusterAsync()).GetProperty("inFlight").GetInt32() >= 4, TimeSpan.FromSeconds(20), "4 requests in flight");
 
         silo.Terminate();
-        await Poll.UntilAsync(async () => (await silo.Client.GetAsync("/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "/ready 503");
-        var refused = await silo.Client.SpeakAsync(new { input = "Too late.", voice = "alloy" });
+        await Poll.UntilAsync(async () => (await silo.HttpClient.GetAsync("/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "/ready 503");
+        var refused = await silo.HttpClient.SpeakAsync(new { input = "Too late.", voice = "alloy" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
         Assert.Contains("draining", await refused.Content.ReadAsStringAsync());

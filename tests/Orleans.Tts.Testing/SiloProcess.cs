@@ -20,13 +20,17 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly OutputBuffer _output;
     private int _disposed;
 
-    private SiloProcess(Process process, OutputBuffer output, Uri baseAddress)
+    private SiloProcess(Process process, OutputBuffer output, Uri baseAddress, string id)
     {
         _process = process;
         _output = output;
         BaseAddress = baseAddress;
+        Id = id;
         HttpClient = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
     }
+
+    /// <summary>The silo id (<c>TTS_SILO_ID</c> when the options set it, else <c>pid-N</c>).</summary>
+    public string Id { get; }
 
     /// <summary>e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
@@ -57,7 +61,8 @@ public sealed class SiloProcess : IAsyncDisposable
             var port = options.Port ?? FreeLoopbackPort(options.Host);
             var output = new OutputBuffer(options.MaxOutputLines, options.OnOutput);
             var process = Launch(dll, options, port, output);
-            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri);
+            var id = options.Environment.TryGetValue("TTS_SILO_ID", out var given) && given is { Length: > 0 } ? given : $"pid-{process.Id}";
+            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id);
             try
             {
                 await silo.WaitUntilReadyAsync(options, cancellationToken);
@@ -74,6 +79,53 @@ public sealed class SiloProcess : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>Starts <paramref name="count"/> silos at once; <paramref name="options"/> gets the 1-based index.</summary>
+    public static async Task<SiloProcess[]> StartManyAsync(int count, Func<int, SiloOptions> options, CancellationToken cancellationToken = default)
+    {
+        var starts = Enumerable.Range(1, count).Select(i => StartAsync(options(i), cancellationToken)).ToList();
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            // Do not leak the ones that did start.
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully)) await start.Result.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>kill -9 of the whole process tree: no drain, no goodbye.</summary>
+    public void Kill()
+    {
+        try { _process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { /* exited meanwhile */ }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator sends it: the silo drains and exits.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    /// <exception cref="TimeoutException">It still runs after <paramref name="timeout"/>.</exception>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The silo (pid {_process.Id}) still runs after {timeout.TotalSeconds:0} s.{Environment.NewLine}{FormatOutput()}");
+        }
+        return _process.ExitCode;
     }
 
     /// <summary>Path of the silo dll next to the calling test assembly, checked to be runnable.</summary>

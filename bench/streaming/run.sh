@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Streaming (issue 5): time to first audio byte of a 2,000-character text through a frontend vs the synthesis
+# time of its first sentence alone (target ≤ 2×), and a 20-sentence text through a frontend over 3 silos vs 1.
+# Starts a throwaway PostgreSQL, the silos (TTS_WORKERS each, default 1) and a --role frontend on loopback.
+# Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use)
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+RUNS="${1:-5}"
+DLL="${SILO_DLL:-$ROOT/Silo/bin/Release/net10.0/Orleans.Tts.Silo.dll}"
+[[ -f "$DLL" ]] || dotnet build "$ROOT/Silo/Orleans.Tts.Silo.csproj" -c Release -nologo -v:q -clp:ErrorsOnly >&2
+DIR="$(mktemp -d -t tts-bench-pg.XXXXXX)"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  "$ROOT/scripts/postgres.sh" stop --dir "$DIR" --purge >/dev/null
+}
+trap cleanup EXIT
+BASE=$((20000 + RANDOM % 20000))
+PG="$("$ROOT/scripts/postgres.sh" start --dir "$DIR" | tail -1)"
+
+# start_cluster SILOS DB → frontend port in $FRONT
+start_cluster() {
+  local silos="$1" db="$2" i
+  local pg="${PG/Database=tts/Database=$db}"
+  psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
+  for ((i = 1; i <= silos; i++)); do
+    TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="${TTS_WORKERS:-1}" \
+      TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning dotnet "$DLL" >/dev/null 2>&1 &
+    PIDS+=("$!")
+  done
+  FRONT=$((BASE + 50))
+  TTS_POSTGRES="$pg" TTS_PORT=$FRONT TTS_SILO_ID="bench-$db-frontend" TTS_GLOBAL_MAX_INFLIGHT=64 TTS_CLIENT_MAX_SHARE=1 \
+    TTS_SILOS_REFRESH_MS=200 Logging__LogLevel__Default=Warning dotnet "$DLL" --role frontend >/dev/null 2>&1 &
+  PIDS+=("$!")
+  for ((i = 1; i <= silos; i++)); do until curl -sf "http://127.0.0.1:$((BASE + i))/ready" >/dev/null; do sleep 0.3; done; done
+  until curl -sf "http://127.0.0.1:$FRONT/ready" | grep -q "bench-$db-$silos"; do sleep 0.3; done
+  BASE=$((BASE + 200))
+}
+
+stop_cluster() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  PIDS=()
+}
+
+sentence() { echo "Run $1 sentence number $2 is here to keep the speech engine busy for a little while."; }
+text() { local run="$1" n="$2" i out=""; for ((i = 0; i < n; i++)); do out+="$(sentence "$run" "$i") "; done; echo "${out% }"; }
+body() { python3 -c 'import json,sys; print(json.dumps({"input": sys.argv[1], "voice": "alloy", **({"stream_format": sys.argv[2]} if sys.argv[2] else {})}))' "$1" "${2:-}"; }
+post() { curl -s -o /dev/null -w "$2" "http://127.0.0.1:$FRONT/v1/audio/speech" -H 'Content-Type: application/json' -d "$1"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+start_cluster 3 three
+post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+LONG_CHARS=$(text 0 25 | wc -m)
+ttfa=(); first=()
+for ((r = 1; r <= RUNS; r++)); do
+  ttfa+=("$(post "$(body "$(text "$r" 25)" audio)" "%{time_starttransfer}")")
+  first+=("$(post "$(body "$(sentence "$r" 0)")" "%{time_total}")")
+done
+TTFA=$(printf '%s\n' "${ttfa[@]}" | median); FIRST=$(printf '%s\n' "${first[@]}" | median)
+three=()
+for ((r = 1; r <= RUNS; r++)); do three+=("$(post "$(body "$(text "$((100 + r))" 20)")" "%{time_total}")"); done
+THREE=$(printf '%s\n' "${three[@]}" | median)
+stop_cluster
+
+start_cluster 1 one
+post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+one=()
+for ((r = 1; r <= RUNS; r++)); do one+=("$(post "$(body "$(text "$((200 + r))" 20)")" "%{time_total}")"); done
+ONE=$(printf '%s\n' "${one[@]}" | median)
+stop_cluster
+
+echo "machine: $(nproc) cores; silos with TTS_WORKERS=${TTS_WORKERS:-1}; $RUNS runs each, medians, through a --role frontend"
+printf 'time to first audio byte, %s-char text (25 sentences), stream_format=audio: %.0f ms\n' "$LONG_CHARS" "$(bc -l <<<"$TTFA*1000")"
+printf 'whole request for its first sentence alone:                            %.0f ms  (ratio %.2f, target <= 2)\n' "$(bc -l <<<"$FIRST*1000")" "$(bc -l <<<"$TTFA/$FIRST")"
+printf '20-sentence text, 3 silos: %.0f ms; 1 silo: %.0f ms; speed-up %.2fx (target >= 2.5x)\n' "$(bc -l <<<"$THREE*1000")" "$(bc -l <<<"$ONE*1000")" "$(bc -l <<<"$ONE/$THREE")"
