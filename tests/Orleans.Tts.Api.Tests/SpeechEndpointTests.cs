@@ -57,6 +57,28 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
         Assert.InRange(rmsDbfs, wav.RmsDbfs - 1, wav.RmsDbfs + 1);
     }
 
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("opus")]
+    [InlineData("flac")]
+    [InlineData("wav")]
+    public async Task Streamed_and_whole_responses_decode_to_the_same_length(string format)
+    {
+        const string text = "The first sentence arrives early. The second one follows it. And the third closes the stream.";
+        var whole = await (await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = format })).Content.ReadAsByteArrayAsync();
+        var streamedResponse = await _client.SpeakAsync(new { input = text, voice = "espeak:en-us", response_format = format, stream_format = "audio" });
+        Assert.Equal(HttpStatusCode.OK, streamedResponse.StatusCode);
+        var streamed = await streamedResponse.Content.ReadAsByteArrayAsync();
+
+        var a = await Ffmpeg.DecodeAsync(whole);
+        var b = await Ffmpeg.DecodeAsync(streamed);
+        // Three sentences, each ≥ 1 s: a lost or repeated sentence is far outside this. The slack
+        // covers eSpeak's per-host variation (≤ ~50 ms a sentence) and an MP3 stream's leading
+        // Info frame (~24 ms).
+        Assert.True(a.Seconds > 4, $"whole {format} decodes to only {a.Seconds:0.00} s");
+        Assert.InRange(b.Seconds, a.Seconds - 0.2, a.Seconds + 0.2);
+    }
+
     [Fact]
     public async Task Pcm_is_raw_16_bit_at_24_khz_with_the_same_duration()
     {
