@@ -16,7 +16,8 @@ using Orleans.Tts.Grains.Onnx;
 // past JIT tiering and ONNX Runtime's first runs per input shape.
 // Prints one line: "<mode> audio_s=A wall_s=W throughput=A/W requests=N p50_ms=P cpu_s=C audio_per_cpu_s=A/C", where
 // cpu_s is the CPU time of the timed part: the raw process, or the silo and its engine-host processes (not the
-// clients). On a shared machine wall-clock throughput follows the neighbours' load; audio per CPU second does not.
+// clients; the http line adds client_cpu_s, the load generator's own share of the same cores). On a shared machine
+// wall-clock throughput follows the neighbours' load; audio per CPU second does not.
 string[] sentences =
 [
     "The quick brown fox jumps over the lazy dog.",
@@ -71,7 +72,7 @@ async Task<int> RawAsync(string model, string configPath, string engineHost, dou
     var cpuBefore = TimeSpan.Zero;
     var result = await Load.RunAsync(threads, seconds, dedicatedThreads: true,
         onMeasureStart: () => cpuBefore = Process.GetCurrentProcess().TotalProcessorTime,
-        request: i => Task.FromResult((long)Run(ids[i % ids.Count]).Length));
+        request: (_, i) => Task.FromResult((long)Run(ids[i % ids.Count]).Length));
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     Report("raw", result.Samples / (double)config.SampleRate, result.WallSeconds, result.Latencies, cpu);
     return 0;
@@ -84,29 +85,43 @@ async Task<int> HttpAsync(Uri baseUri, string voice, double seconds, int clients
     var rate = voices.GetProperty("voices").EnumerateArray().First(v => v.GetProperty("id").GetString() == voice).GetProperty("sampleRate").GetInt32();
     var silence = rate / 5;
 
-    async Task<long> SpeakAsync(string text)
+    // Each loop is its own client (X-Api-Key): admission lets one client hold only part of the permits.
+    async Task<long> SpeakAsync(int client, string text)
     {
-        using var response = await http.PostAsJsonAsync("/v1/audio/speech", new { input = text, voice, response_format = "wav" });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech")
+        {
+            Content = JsonContent.Create(new { input = text, voice, response_format = "wav" }),
+        };
+        request.Headers.Add("X-Api-Key", $"bench-onnx-serving-{client}");
+        using var response = await http.SendAsync(request);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)}");
+        if (response.Headers.TryGetValues("X-Tts-Cache", out var cache) && cache.Contains("hit"))
+            throw new InvalidOperationException("A response was not synthesised for this request (X-Tts-Cache: hit); run the silo with TTS_CACHE_MEMORY_MB=0.");
         return (bytes.Length - 44) / 2 - silence;
     }
 
     var cpuBefore = 0.0;
+    var clientCpuBefore = TimeSpan.Zero;
     var result = await Load.RunAsync(clients, seconds, dedicatedThreads: false,
-        onMeasureStart: () => cpuBefore = siloPid is { } p0 ? ProcessTreeCpuSeconds(p0) : double.NaN,
-        request: i => SpeakAsync(sentences[i % sentences.Length]));
+        onMeasureStart: () =>
+        {
+            cpuBefore = siloPid is { } p0 ? ProcessTreeCpuSeconds(p0) : double.NaN;
+            clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        },
+        request: (c, i) => SpeakAsync(c, sentences[i % sentences.Length]));
     var cpu = siloPid is { } p1 ? ProcessTreeCpuSeconds(p1) - cpuBefore : double.NaN;
-    Report("http", result.Samples / (double)rate, result.WallSeconds, result.Latencies, cpu);
+    var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+    Report("http", result.Samples / (double)rate, result.WallSeconds, result.Latencies, cpu, $" client_cpu_s={clientCpu:F2}");
     return 0;
 }
 
-static void Report(string mode, double audioSeconds, double wallSeconds, List<double> latencies, double cpuSeconds)
+static void Report(string mode, double audioSeconds, double wallSeconds, List<double> latencies, double cpuSeconds, string extra = "")
 {
     latencies.Sort();
     var p50 = latencies.Count > 0 ? latencies[latencies.Count / 2] : 0;
     Console.WriteLine(FormattableString.Invariant(
-        $"{mode} audio_s={audioSeconds:F2} wall_s={wallSeconds:F2} throughput={audioSeconds / wallSeconds:F3} requests={latencies.Count} p50_ms={p50:F1} cpu_s={cpuSeconds:F2} audio_per_cpu_s={audioSeconds / cpuSeconds:F3}"));
+        $"{mode} audio_s={audioSeconds:F2} wall_s={wallSeconds:F2} throughput={audioSeconds / wallSeconds:F3} requests={latencies.Count} p50_ms={p50:F1} cpu_s={cpuSeconds:F2} audio_per_cpu_s={audioSeconds / cpuSeconds:F3}{extra}"));
 }
 
 // User + system time of a process and its children (the silo and its engine hosts), from /proc in USER_HZ ticks.
@@ -136,35 +151,52 @@ static class Load
 {
     public sealed record Result(long Samples, double WallSeconds, List<double> Latencies);
 
-    public static async Task<Result> RunAsync(int concurrency, double seconds, bool dedicatedThreads, Action onMeasureStart, Func<int, Task<long>> request)
+    public static async Task<Result> RunAsync(int concurrency, double seconds, bool dedicatedThreads, Action onMeasureStart, Func<int, int, Task<long>> request)
     {
         var warmup = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP"), out var w) ? w : 5);
         var samples = new long[concurrency];
         var latencies = new List<double>[concurrency];
         var clock = Stopwatch.StartNew();
-        var measuring = 0;
         var measureStart = TimeSpan.Zero;
         var end = warmup + TimeSpan.FromSeconds(seconds);
-        using var started = new CountdownEvent(concurrency);
+        var warm = 0;
+        var allWarm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var failed = new CancellationTokenSource();
 
         async Task Loop(int c)
         {
             latencies[c] = [];
             var i = c;
-            while (clock.Elapsed < warmup) await request(i++);
-            // Every loop is past its warm-up before the measured window starts.
-            started.Signal();
-            started.Wait();
-            if (Interlocked.Exchange(ref measuring, 1) == 0)
+            try
             {
-                onMeasureStart();
-                measureStart = clock.Elapsed;
+                // Loop c takes items c, c + concurrency, …: no two loops ever send the same text at once, which the
+                // silo would answer once for both (single-flight), and every loop covers its own share of the corpus.
+                while (clock.Elapsed < warmup && !failed.IsCancellationRequested)
+                {
+                    await request(c, i);
+                    i += concurrency;
+                }
+                // The measured window starts when every loop is past its warm-up.
+                if (Interlocked.Increment(ref warm) == concurrency)
+                {
+                    onMeasureStart();
+                    measureStart = clock.Elapsed;
+                    allWarm.TrySetResult();
+                }
+                await allWarm.Task.WaitAsync(failed.Token);
+                while (clock.Elapsed < end && !failed.IsCancellationRequested)
+                {
+                    var t = Stopwatch.GetTimestamp();
+                    samples[c] += await request(c, i);
+                    i += concurrency;
+                    latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                }
             }
-            while (clock.Elapsed < end)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                var t = Stopwatch.GetTimestamp();
-                samples[c] += await request(i++);
-                latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                // One failing loop ends the run rather than leaving the others waiting for it.
+                await failed.CancelAsync();
+                throw;
             }
         }
 

@@ -5,7 +5,7 @@
 # inference costs about what a real Piper voice costs; its real-time factor on one core is printed.
 # Both sides use the same parallelism: WORKERS threads with cores ÷ WORKERS intra-op threads each; the
 # HTTP side has 2 × WORKERS concurrent clients, so the silo's queue never runs dry.
-# Usage: bench/onnx-serving/run.sh [SECONDS_PER_ROUND] [ROUNDS]   (default 20 s, 3 rounds, best of each side)
+# Usage: bench/onnx-serving/run.sh [SECONDS_PER_ROUND] [ROUNDS]   (or ./tts bench onnx-serving …)   (default 20 s, 3 rounds, best of each side)
 # Env: BENCH_SILO_WARMUP (s, default 30) load on the fresh silo before the rounds; BENCH_WARMUP (s, default 5)
 # unmeasured load before each measurement; BENCH_LAYERS/BENCH_DIM the model's compute load (48 × 512).
 # Needs: dotnet, /usr/bin/python3 with python3-onnx, espeak-ng. Nothing is written into the source tree.
@@ -43,7 +43,8 @@ model="$work/models/piper/en_US-bench-medium.onnx"
 
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 start_silo() {
-  TTS_MODELS_DIR="$work/models" TTS_PORT="$port" TTS_WORKERS="$workers" TTS_ONNX_THREADS="$intra" \
+  # The result cache off: the benchmark repeats its sentences and measures synthesis.
+  TTS_MODELS_DIR="$work/models" TTS_PORT="$port" TTS_WORKERS="$workers" TTS_ONNX_THREADS="$intra" TTS_CACHE_MEMORY_MB=0 \
     Logging__LogLevel__Default=Warning dotnet "$work/silo/Orleans.Tts.Silo.dll" >"$work/silo.log" 2>&1 &
   silo_pid=$!
   for _ in $(seq 1 600); do
