@@ -7,10 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Frontend;
 
@@ -34,13 +36,15 @@ public static class FrontendExtensions
         builder.Services.AddSingleton<VoiceResolver>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddTtsMetrics();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, OpenAPI document and the WebUI.</summary>
+    /// <summary>Maps the speech API, voices, health probes, metrics, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
+        app.UseTtsMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

@@ -6,6 +6,7 @@ using Orleans.Tts.Grains.Text.Chinese;
 using Orleans.Tts.Grains.Text.Japanese;
 using Orleans.Tts.Grains.Workers;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains;
 
@@ -45,6 +46,7 @@ public static class GrainsServiceExtensions
             QueueLimit = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0),
             MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
         });
+        services.AddTtsMetrics();
         services.AddSingleton<SynthesisWorkerPool>();
         services.AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<SynthesisWorkerPool>());
         services.AddHostedService(sp => sp.GetRequiredService<SynthesisWorkerPool>());

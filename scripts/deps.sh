@@ -3,7 +3,7 @@
 
 # Debian packages each mode needs.
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8)
-DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx postgresql)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox chromium python3-onnx python3-yaml unzip postgresql)
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -27,6 +27,15 @@ apt_ensure() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
 }
 
+# `scripts/deps.sh print runtime|test` prints one mode's Debian packages (the Dockerfile installs exactly these).
+deps_print() {
+  case "$1" in
+    runtime) echo "${DEPS_RUNTIME_APT[@]}" ;;
+    test) echo "${DEPS_TEST_APT[@]}" ;;
+    *) echo "deps.sh print: runtime or test" >&2; return 2 ;;
+  esac
+}
+
 deps_install() {
   case "$1" in
     runtime) apt_ensure "${DEPS_RUNTIME_APT[@]}" ;;
@@ -36,4 +45,15 @@ deps_install() {
   command -v npm >/dev/null || apt_ensure npm
   # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
   "$ROOT/scripts/install-onnxruntime.sh"
+  # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
 }
+
+# Run directly (not sourced): `scripts/deps.sh print runtime`.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  case "${1:-}" in
+    print) deps_print "${2:-runtime}" ;;
+    *) echo "usage: scripts/deps.sh print runtime|test" >&2; exit 2 ;;
+  esac
+fi

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Admission;
 
@@ -10,7 +11,7 @@ namespace Orleans.Tts.Grains.Admission;
 /// at <see cref="AdmissionOptions.PollInterval"/>) until the deadline; then refuse with a Retry-After
 /// estimated from the queue depth and the observed permit hold time.
 /// </summary>
-public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load) : IAdmissionGrain
+public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null) : IAdmissionGrain
 {
     private TaskCompletionSource _released = NewSignal();
     // Exponentially weighted mean permit hold time, in ticks; starts at a guess and follows observations.
@@ -47,7 +48,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             if (load.AddQueued(1) > options.QueueLimit)
             {
                 load.AddQueued(-1);
-                throw Reject($"All {options.QueueLimit} waiting places of this silo are taken ({attempt.InUse} of {attempt.Limit} permits in use).", attempt);
+                throw Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({attempt.InUse} of {attempt.Limit} permits in use).", attempt);
             }
             try
             {
@@ -57,10 +58,11 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
                     var left = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
                     if (left <= TimeSpan.Zero)
                     {
-                        var why = attempt.ClientInUse >= options.ClientLimit(attempt.Limit) && attempt.InUse < attempt.Limit
+                        var clientShare = attempt.ClientInUse >= options.ClientLimit(attempt.Limit) && attempt.InUse < attempt.Limit;
+                        var why = clientShare
                             ? $"This client already holds {attempt.ClientInUse} of the {options.ClientLimit(attempt.Limit)} permits one client may hold ({options.ClientMaxShare:P0} of {attempt.Limit})."
                             : $"All {attempt.Limit} synthesis permits of the cluster stayed in use for {wait.TotalSeconds:0.###} s.";
-                        throw Reject(why, attempt);
+                        throw Reject(clientShare ? "client_share" : "admission_wait_timeout", why, attempt);
                     }
                     var signal = Volatile.Read(ref _released).Task;
                     await signal.WaitAsync(left < options.PollInterval ? left : options.PollInterval, cancellationToken)
@@ -74,7 +76,9 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             }
         }
         load.AddHeld(1);
-        return new Permit(this, attempt.Handle, voice, Combine(degradation, DegradationOf(attempt.Handle)));
+        var degraded = Combine(degradation, DegradationOf(attempt.Handle));
+        if (degraded is not null) metrics?.Degraded(degraded);
+        return new Permit(this, attempt.Handle, voice, degraded);
     }
 
     private static string? Combine(string? a, string? b) => a is null ? b : b is null ? a : $"{a}, {b}";
@@ -93,8 +97,11 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AdmissionRejectedException Reject(string why, Attempt attempt) =>
-        new($"{why} Retry later.", RetryAfter(load.QueuedHere + load.QueuedElsewhere, Math.Max(1, attempt.Limit)));
+    private AdmissionRejectedException Reject(string reason, string why, Attempt attempt)
+    {
+        metrics?.Rejected(reason);
+        return new($"{why} Retry later.", RetryAfter(load.QueuedHere + load.QueuedElsewhere, Math.Max(1, attempt.Limit)));
+    }
 
     /// <summary>When a permit is likely to be free for a newcomer: the queue ahead drained at the observed rate.</summary>
     public TimeSpan RetryAfter(int queued, int limit)

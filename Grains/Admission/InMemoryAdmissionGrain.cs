@@ -1,9 +1,10 @@
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>Admission within one process: the embedded default, and the local fallback when PostgreSQL is unreachable.</summary>
-public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory") : AdmissionGrainBase(options, load)
+public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null) : AdmissionGrainBase(options, load, metrics)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _byClient = new(StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Admission;
 
@@ -19,7 +20,7 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
     private readonly ILogger<PostgresAdmissionGrain> _logger;
 
     public PostgresAdmissionGrain(PostgresStore store, PostgresNotifications notifications, AdmissionOptions options, ClusterOptions cluster,
-        ClusterLoad load, ILogger<PostgresAdmissionGrain> logger) : base(options, load)
+        ClusterLoad load, ILogger<PostgresAdmissionGrain> logger, TtsMetrics? metrics = null) : base(options, load, metrics)
     {
         _store = store;
         _cluster = cluster;

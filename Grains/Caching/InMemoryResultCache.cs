@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Orleans.Tts.Caching;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Caching;
 
@@ -7,7 +8,7 @@ namespace Orleans.Tts.Grains.Caching;
 /// Silo-local result cache: an LRU bounded in bytes plus local single flight (identical requests in
 /// flight at once share one synthesis). <see cref="PostgresResultCache"/> adds the shared layer.
 /// </summary>
-public class InMemoryResultCache(CacheOptions options) : IResultCache
+public class InMemoryResultCache(CacheOptions options, TtsMetrics? metrics = null) : IResultCache
 {
     private readonly ConcurrentDictionary<string, Task<ProducedAudio>> _inFlight = new(StringComparer.Ordinal);
     protected LruCache<CachedAudio> Local { get; } = new(options.MemoryBytes, a => a.Content.Length);
@@ -18,12 +19,17 @@ public class InMemoryResultCache(CacheOptions options) : IResultCache
 
     public async ValueTask<CacheOutcome> GetOrCreateAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory, CancellationToken cancellationToken = default)
     {
-        if (Local.TryGet(key, out var cached)) return new CacheOutcome(cached, Hit: true, null);
+        if (Local.TryGet(key, out var cached))
+        {
+            metrics?.CacheLookup(hit: true);
+            return new CacheOutcome(cached, Hit: true, null);
+        }
         var mine = new TaskCompletionSource<ProducedAudio>(TaskCreationOptions.RunContinuationsAsynchronously);
         var flight = _inFlight.GetOrAdd(key, mine.Task);
         if (flight != mine.Task)
         {
             var shared = await flight.WaitAsync(cancellationToken);
+            metrics?.CacheLookup(hit: true);
             return new CacheOutcome(shared.Audio, Hit: true, shared.Degradation);
         }
         try
@@ -32,6 +38,7 @@ public class InMemoryResultCache(CacheOptions options) : IResultCache
             var (produced, hit) = await ProduceAsync(key, factory);
             if (produced.Cacheable) Local.Set(key, produced.Audio);
             mine.SetResult(produced);
+            metrics?.CacheLookup(hit);
             return new CacheOutcome(produced.Audio, hit, produced.Degradation);
         }
         catch (Exception e)

@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Caching;
 
@@ -22,7 +23,7 @@ public sealed class PostgresResultCache : InMemoryResultCache
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiting = new(StringComparer.Ordinal);
 
     public PostgresResultCache(PostgresStore store, PostgresNotifications notifications, CacheOptions options, ClusterOptions cluster,
-        ClusterLoad load, ILogger<PostgresResultCache> logger) : base(options)
+        ClusterLoad load, ILogger<PostgresResultCache> logger, TtsMetrics? metrics = null) : base(options, metrics)
     {
         _store = store;
         _cluster = cluster;

@@ -11,6 +11,7 @@ using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
 using Orleans.Tts.Grains.Speakers;
 using Orleans.Tts.Speakers;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Cluster;
 
@@ -84,11 +85,11 @@ public static class ClusterServiceExtensions
         }
         else
         {
-            services.AddSingleton<IAdmissionGrain>(sp => new InMemoryAdmissionGrain(admission, sp.GetRequiredService<ClusterLoad>()));
+            services.AddSingleton<IAdmissionGrain>(sp => new InMemoryAdmissionGrain(admission, sp.GetRequiredService<ClusterLoad>(), metrics: sp.GetService<TtsMetrics>()));
             services.AddSingleton<InMemoryMembership>();
             services.AddSingleton<IClusterMembership>(sp => sp.GetRequiredService<InMemoryMembership>());
             services.AddSingleton<IMembershipLifecycle>(sp => sp.GetRequiredService<InMemoryMembership>());
-            services.AddSingleton<IResultCache>(new InMemoryResultCache(cache));
+            services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
             services.AddSingleton<ISpeakerDirectory, InMemorySpeakerDirectory>();
         }
         services.AddHostedService<DrainService>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Tts.Grains.Engines;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Grains.Workers;
@@ -18,6 +19,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     private readonly IReadOnlyList<ITtsEngine> _engines;
     private readonly WorkerPoolOptions _options;
     private readonly ILogger<SynthesisWorkerPool> _logger;
+    private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly SentenceSplitter _splitter;
     private readonly Dictionary<string, string> _startFailures = [];
@@ -30,13 +32,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
-    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger)
+    public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null)
     {
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
         _engines = engines.ToList();
         _options = options;
         _logger = logger;
+        _metrics = metrics;
         _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
         _splitter = new SentenceSplitter(options.MaxSentenceChars);
     }
@@ -93,18 +96,25 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
         if (!_slots.Wait(0))
         {
             var waiting = Interlocked.Increment(ref _waiting);
+            _metrics?.WorkerQueueChanged(1);
             try
             {
-                if (waiting > _options.QueueLimit) throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                if (waiting > _options.QueueLimit)
+                {
+                    _metrics?.Rejected("worker_queue_full");
+                    throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
+                }
                 await _slots.WaitAsync(cancellationToken);
             }
             finally
             {
                 Interlocked.Decrement(ref _waiting);
+                _metrics?.WorkerQueueChanged(-1);
             }
         }
 
         Interlocked.Increment(ref _running);
+        _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -122,12 +132,14 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IHostedService, IAsy
                 1 => clips[0],
                 _ => AudioClip.Concat(clips[0].SampleRate, clips),
             };
+            _metrics?.Synthesized(Stopwatch.GetElapsedTime(started), clip.Duration);
             return request.Volume == 1.0 ? clip : Gain(clip, request.Volume);
         }
         finally
         {
             Observe(Stopwatch.GetElapsedTime(started));
             Interlocked.Decrement(ref _running);
+            _metrics?.SynthesesInFlightChanged(-1);
             _slots.Release();
         }
     }

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Orleans.Tts.Telemetry;
+
+public static class TelemetryServiceExtensions
+{
+    /// <summary>The <c>Orleans.Tts</c> instruments and their Prometheus exporter (idempotent).</summary>
+    public static IServiceCollection AddTtsMetrics(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<TtsMetrics>();
+        services.TryAddSingleton<PrometheusExporter>();
+        return services;
+    }
+}

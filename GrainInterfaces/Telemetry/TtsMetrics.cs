@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Orleans.Tts.Telemetry;
+
+/// <summary>
+/// Every instrument of the <c>Orleans.Tts</c> meter, defined here and nowhere else. Instrument names are
+/// the Prometheus names (counters get <c>_total</c> when exported); durations are in seconds.
+/// One instance per host (from its <see cref="IMeterFactory"/>), so hosts in one process never mix.
+/// </summary>
+public sealed class TtsMetrics
+{
+    public const string MeterName = "Orleans.Tts";
+
+    private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+    private static readonly double[] RatioBuckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _timeToFirstAudio;
+    private readonly Histogram<double> _realTimeFactor;
+    private readonly UpDownCounter<int> _workerQueue;
+    private readonly UpDownCounter<int> _inFlight;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _degradations;
+    private readonly Counter<long> _cacheLookups;
+    private int _liveSilos;
+    private long _jobBacklog;
+
+    public TtsMetrics(IMeterFactory meterFactory)
+    {
+        Meter = meterFactory.Create(MeterName);
+        _requests = Meter.CreateCounter<long>("tts_requests", description: "HTTP requests served, by route, method and status code.");
+        _requestDuration = Meter.CreateHistogram("tts_request_duration_seconds", "s", "HTTP request duration, from the first byte in to the last byte out.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _timeToFirstAudio = Meter.CreateHistogram("tts_time_to_first_audio_seconds", "s", "Time from the request's arrival to the first byte of audio sent.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _realTimeFactor = Meter.CreateHistogram("tts_real_time_factor", description: "Synthesis time divided by the duration of the audio produced (below 1 is faster than real time).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RatioBuckets });
+        _workerQueue = Meter.CreateUpDownCounter<int>("tts_worker_queue_length", description: "Requests waiting for a synthesis worker of this silo.");
+        _inFlight = Meter.CreateUpDownCounter<int>("tts_syntheses_in_flight", description: "Syntheses running on this silo's workers.");
+        _rejections = Meter.CreateCounter<long>("tts_admission_rejections", description: "Requests refused with 503 and Retry-After, by reason.");
+        _degradations = Meter.CreateCounter<long>("tts_degradations", description: "Requests served in a degraded way (cheaper voice, local admission), by reason.");
+        _cacheLookups = Meter.CreateCounter<long>("tts_cache_lookups", description: "Result cache lookups, by result (hit or miss).");
+        Meter.CreateObservableGauge("tts_cluster_live_silos", () => Volatile.Read(ref _liveSilos), description: "Silos this silo sees as active (not dead, draining or stopped).");
+        Meter.CreateObservableGauge("tts_job_backlog", () => Volatile.Read(ref _jobBacklog), description: "Asynchronous synthesis jobs waiting to run (0 until jobs exist).");
+
+        Meter.CreateObservableCounter("process_cpu_seconds", () => { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime.TotalSeconds; }, "s",
+            "Total user and system CPU time spent, in seconds.");
+        Meter.CreateObservableGauge("process_resident_memory_bytes", () => Environment.WorkingSet, "By", "Resident memory size, in bytes.");
+        Meter.CreateObservableGauge("process_start_time_seconds", () => { using var p = Process.GetCurrentProcess(); return new DateTimeOffset(p.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0; },
+            "s", "Start time of the process since the Unix epoch, in seconds.");
+        Meter.CreateObservableCounter("dotnet_gc_collections", () => Enumerable.Range(0, GC.MaxGeneration + 1)
+            .Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", $"gen{g}"))),
+            description: "Garbage collections since the process started, by generation.");
+        Meter.CreateObservableGauge("dotnet_gc_heap_size_bytes", () => GC.GetTotalMemory(false), "By", "Bytes currently thought to be allocated on the managed heap.");
+    }
+
+    public Meter Meter { get; }
+
+    public void RequestCompleted(string route, string method, int status, TimeSpan duration)
+    {
+        _requests.Add(1, new("route", route), new("method", method), new("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _requestDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("route", route), new("method", method));
+    }
+
+    public void FirstAudio(string route, TimeSpan sinceArrival) => _timeToFirstAudio.Record(sinceArrival.TotalSeconds, new KeyValuePair<string, object?>("route", route));
+
+    /// <summary>One synthesis finished: its real-time factor.</summary>
+    public void Synthesized(TimeSpan synthesis, TimeSpan audio)
+    {
+        if (audio > TimeSpan.Zero) _realTimeFactor.Record(synthesis.TotalSeconds / audio.TotalSeconds);
+    }
+
+    public void WorkerQueueChanged(int delta) => _workerQueue.Add(delta);
+    public void SynthesesInFlightChanged(int delta) => _inFlight.Add(delta);
+
+    /// <param name="reason">Short snake_case reason, e.g. <c>admission_queue_full</c>.</param>
+    public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <param name="reasons">The degradation as reported in <c>X-Tts-Degraded</c> (comma-separated reasons).</param>
+    public void Degraded(string reasons)
+    {
+        foreach (var reason in reasons.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            _degradations.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void LiveSilos(int count) => Volatile.Write(ref _liveSilos, count);
+    public void JobBacklog(long count) => Volatile.Write(ref _jobBacklog, count);
+}
