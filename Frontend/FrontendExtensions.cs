@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Admin;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Jobs;
 using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
@@ -56,6 +57,7 @@ public static class FrontendExtensions
         app.MapHealthEndpoints();
         app.MapClusterEndpoint();
         app.MapSpeakersEndpoints();
+        app.MapJobsEndpoints();
         app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Frontend.Remote;
 
 namespace Orleans.Tts.Silo;
@@ -21,7 +22,8 @@ public static class SiloExtensions
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
-            .AddClusterServices(config, capacity: workers, address);
+            .AddClusterServices(config, capacity: workers, address)
+            .AddJobRunner();
         return builder;
     }
 

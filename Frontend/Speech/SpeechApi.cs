@@ -59,29 +59,13 @@ public static class SpeechApi
         if (inFlight is null)
             return Problem.Busy(http, "This silo is draining before shutdown and accepts no new synthesis; retry and another silo will serve it.", TimeSpan.FromSeconds(1), "Silo draining");
 
-        var parsed = await ReadRequestAsync(http, options, ct);
+        var parsed = await ReadRequestAsync(http, options.MaxRequestBodyBytes, ct);
         if (parsed.Problem is not null) return parsed.Problem;
         var body = parsed.Request!;
 
-        var input = body.Input;
-        if (input is null) return Problem.BadRequest("Missing input", "The field 'input' is required: the text to speak.");
-        var length = input.EnumerateRunes().Count();
-        if (length > options.MaxInputChars)
-            return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Input too long",
-                $"'input' has {length} characters; at most {options.MaxInputChars} are allowed here. Split the text, or submit long text as an async job: POST /v1/jobs.",
-                new Dictionary<string, object?> { ["maxInputChars"] = options.MaxInputChars, ["inputChars"] = length, ["jobsUrl"] = "/v1/jobs" });
-        if (string.IsNullOrWhiteSpace(input)) return Problem.BadRequest("Empty input", "The field 'input' is empty: give the text to speak.");
-        if (!input.EnumerateRunes().Any(Rune.IsLetterOrDigit))
-            return Problem.BadRequest("Nothing to speak", "The field 'input' contains no letters or digits to speak.");
-
-        var format = (body.ResponseFormat ?? OutputFormats.Default).Trim().ToLowerInvariant();
-        if (!OutputFormats.Supported.Contains(format))
-        {
-            var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
-            return Problem.BadRequest("Unsupported response_format",
-                $"response_format '{body.ResponseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
-                new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
-        }
+        if (SpeechValidation.Input(body.Input, options.MaxInputChars, "Split the text, or submit long text as an async job: POST /v1/jobs.", out var length) is { } badInput) return badInput;
+        var input = body.Input!;
+        if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
         var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
         if (streamFormat is not null && !SpeechStreamer.StreamFormats.Contains(streamFormat))
             return Problem.BadRequest("Unsupported stream_format",
@@ -92,13 +76,9 @@ public static class SpeechApi
                 $"response_format '{format}' cannot be streamed yet; streaming supports {string.Join(", ", StreamingEncoders.Supported)}. Leave out stream_format to get the whole file.",
                 new Dictionary<string, object?> { ["supported"] = StreamingEncoders.Supported });
 
+        if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
         var speed = body.Speed ?? 1.0;
-        if (!double.IsFinite(speed) || speed < SynthesisRequest.MinSpeed || speed > SynthesisRequest.MaxSpeed)
-            return Problem.BadRequest("Bad speed", $"speed must be a number from {SynthesisRequest.MinSpeed} to {SynthesisRequest.MaxSpeed}; got {body.Speed}.");
         var pitch = body.Pitch ?? 0.0;
-        if (!double.IsFinite(pitch) || pitch < SynthesisRequest.MinPitch || pitch > SynthesisRequest.MaxPitch)
-            return Problem.BadRequest("Bad pitch", $"pitch is a shift in semitones from {SynthesisRequest.MinPitch} to {SynthesisRequest.MaxPitch}; got {body.Pitch}.");
-        if (body.Model is { Length: > 256 }) return Problem.BadRequest("Bad model", "'model' is at most 256 characters.");
         var maxWait = MaxWait(http, body);
         if (maxWait.Problem is not null) return maxWait.Problem;
 
@@ -231,16 +211,16 @@ public static class SpeechApi
         return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(ms.Value), null);
     }
 
-    private sealed record Parsed(SpeechRequest? Request, IResult? Problem);
+    internal sealed record Parsed(SpeechRequest? Request, IResult? Problem);
 
-    private static async Task<Parsed> ReadRequestAsync(HttpContext http, FrontendOptions options, CancellationToken ct)
+    /// <summary>The JSON body (at most <paramref name="limit"/> bytes), or the problem with it.</summary>
+    internal static async Task<Parsed> ReadRequestAsync(HttpContext http, long limit, CancellationToken ct)
     {
         var contentType = http.Request.ContentType;
         if (contentType is null || !contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase))
             return new(null, Problem.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"Send the request as JSON with 'Content-Type: application/json' (got '{contentType ?? "none"}')."));
 
-        var limit = options.MaxRequestBodyBytes;
         if (http.Request.ContentLength > limit) return new(null, TooLarge(limit));
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature) sizeFeature.MaxRequestBodySize = limit;
 

@@ -39,7 +39,10 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private int _waiting;
     private int _disposed;
     private int _running;
+    private int _background;
     private long _sentences;
+    // Completed (and replaced) each time a worker is given back: background work waits on it for a free worker.
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
@@ -240,6 +243,54 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     {
         Interlocked.Decrement(ref _running);
         _slots.Release();
+        Interlocked.Exchange(ref _released, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Workers held by background (job) work now.</summary>
+    public int BackgroundRunning => Volatile.Read(ref _background);
+
+    /// <summary>
+    /// The lower-priority lane for jobs: the request's sentences one at a time, each on a worker taken only when it is free
+    /// and no interactive request is queued, and only while fewer than <paramref name="maxWorkers"/> workers do background
+    /// work. The worker is given back after every sentence, so an interactive request waits at most one sentence for it.
+    /// Background work never queues and is never refused: it waits for a free worker instead.
+    /// </summary>
+    public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var item in Plan(request))
+        {
+            if (item.Engine is null)
+            {
+                yield return await RenderAsync(item, cancellationToken);
+                continue;
+            }
+            await TakeBackgroundSlotAsync(maxWorkers, cancellationToken);
+            AudioClip clip;
+            try { clip = await RenderAsync(item, cancellationToken); }
+            finally
+            {
+                Interlocked.Decrement(ref _background);
+                ReleaseSlot();
+            }
+            yield return clip;
+        }
+    }
+
+    private async Task TakeBackgroundSlotAsync(int maxWorkers, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var released = Volatile.Read(ref _released).Task;
+            if (Interlocked.Increment(ref _background) <= maxWorkers)
+            {
+                if (TryTakeFreeSlot()) return;
+            }
+            Interlocked.Decrement(ref _background);
+            // Woken by the next worker given back; the timeout covers a queue that empties without a release.
+            try { await released.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken); }
+            catch (TimeoutException) { }
+        }
     }
 
     /// <summary>One unit of a request's audio: a sentence in a voice and style, or a pause; rendered at <see cref="Rate"/>.</summary>
