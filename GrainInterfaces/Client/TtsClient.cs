@@ -50,7 +50,7 @@ public sealed class TtsRequestException(HttpStatusCode status, string problem)
     public string Problem { get; } = problem;
 }
 
-public interface ITtsClient
+public partial interface ITtsClient
 {
     /// <summary>The whole audio file.</summary>
     Task<byte[]> SynthesizeAsync(SpeechOptions speech, CancellationToken cancellationToken = default);
@@ -66,7 +66,7 @@ public interface ITtsClient
 /// while tries and the retry budget last, then fails fast with <see cref="TtsBusyException"/>; other client errors
 /// throw <see cref="TtsRequestException"/> with the server's problem text; cancellation is honoured everywhere.
 /// </summary>
-public sealed class TtsClient(HttpClient http, TtsClientOptions options) : ITtsClient
+public sealed partial class TtsClient(HttpClient http, TtsClientOptions options) : ITtsClient
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
