@@ -277,16 +277,28 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         }
     }
 
+    /// <summary>
+    /// Background work starts a sentence when no interactive synthesis runs, or when one worker would still be left
+    /// spare for the next interactive arrival: an interactive request shares the CPU with at most the one background
+    /// sentence already under way (on a 2-worker silo, jobs pause while any interactive request runs).
+    /// </summary>
+    private bool SpareForBackground()
+    {
+        var running = Volatile.Read(ref _running);
+        var interactive = running - Volatile.Read(ref _background);
+        return interactive <= 0 || _options.Parallelism - running >= 2;
+    }
+
     private async Task TakeBackgroundSlotAsync(int maxWorkers, CancellationToken cancellationToken)
     {
         while (true)
         {
             var released = Volatile.Read(ref _released).Task;
-            if (Interlocked.Increment(ref _background) <= maxWorkers)
+            if (SpareForBackground())
             {
-                if (TryTakeFreeSlot()) return;
+                if (Interlocked.Increment(ref _background) <= maxWorkers && TryTakeFreeSlot()) return;
+                Interlocked.Decrement(ref _background);
             }
-            Interlocked.Decrement(ref _background);
             // Woken by the next worker given back; the timeout covers a queue that empties without a release.
             try { await released.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken); }
             catch (TimeoutException) { }
