@@ -39,7 +39,17 @@ app.kubernetes.io/component: {{ .tier }}
 {{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.drainSeconds .Values.shutdown.extraGraceSeconds -}}
 {{- end -}}
 
-{{/* The Secret and key holding the PostgreSQL connection string, or nothing (embedded, in-memory cluster state). */}}
+{{/* "true" when the chart runs its own PostgreSQL: bundled.enabled and no existingSecret. */}}
+{{- define "tts.bundledPostgres" -}}
+{{- if and .Values.postgresql.bundled.enabled (not .Values.postgresql.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{/* The Secret holding the PostgreSQL connection string (existingSecret first, else the bundled one), or nothing
+     (in-memory cluster state: co-hosted only, since the frontend tier finds the silos in PostgreSQL). */}}
 {{- define "tts.postgresSecret" -}}
-{{- if .Values.postgresql.bundled.enabled }}{{ include "tts.fullname" . }}-postgresql{{ else }}{{ .Values.postgresql.existingSecret }}{{ end -}}
+{{- if .Values.postgresql.existingSecret }}{{ .Values.postgresql.existingSecret }}
+{{- else if include "tts.bundledPostgres" . }}{{ include "tts.fullname" . }}-postgresql{{ end -}}
+{{- if and (not .Values.coHosted) (not .Values.postgresql.existingSecret) (not .Values.postgresql.bundled.enabled) }}
+{{- fail "The frontend tier finds the silos in PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
+{{- end -}}
 {{- end -}}
