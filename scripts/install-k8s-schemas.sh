@@ -17,17 +17,8 @@ readonly MODELS_VERSION="5.1.0"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly PINS="${here}/k8s-schemas.pins"
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "install-k8s-schemas: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-log() { if [[ $verbose == 1 ]]; then echo "install-k8s-schemas: $*"; fi; }
-die() { printf 'install-k8s-schemas: ERROR: %s\n' "$*" >&2; exit 1; }
-source "${here}/npm-verified.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-k8s-schemas "$@"
 
 cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/k8s-schemas-${MODELS_VERSION}"
@@ -50,6 +41,7 @@ while read -r spec sha; do
   count=$((count + 1))
 done <"$PINS"
 echo "$pins_sha" >"${staged}/PINS.sha256"
+chmod 0755 "$staged"
 
 # Swap the whole tree in, so a reader never sees a half-installed one.
 rm -rf "${dest_dir}.old"

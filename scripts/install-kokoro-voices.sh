@@ -21,17 +21,8 @@ readonly SUMS_SHA256="85c31b6238f3f80fdcbd561459f0dd888cedd579d0550e923e584d3ad3
 readonly VOICE_COUNT=54
 readonly VOICE_BYTES=522240
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "install-kokoro-voices: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-
-log() { if [[ $verbose == 1 ]]; then echo "install-kokoro-voices: $*"; fi; }
-die() { printf 'install-kokoro-voices: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-kokoro-voices "$@"
 
 cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/kokoro-voices-${KOKORO_JS_VERSION}"
@@ -50,7 +41,6 @@ if tables_ok "$dest_dir"; then
   exit 0
 fi
 
-source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
 mkdir -p "$cache_root"
 scratch="$(mktemp -d "${cache_root}/.kokoro-voices.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT

@@ -17,17 +17,8 @@ readonly NPM_PACKAGE="onnxruntime-node@${ORT_VERSION}"
 readonly TARBALL_SHA256="6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75"
 readonly LIB_NAME="libonnxruntime.so.1"
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "install-onnxruntime: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-
-log() { if [[ $verbose == 1 ]]; then echo "install-onnxruntime: $*"; fi; }
-die() { printf 'install-onnxruntime: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-onnxruntime "$@"
 
 case "$(uname -s)/$(uname -m)" in
   Linux/x86_64)
@@ -43,7 +34,6 @@ cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/onnxruntime-${ORT_VERSION}"
 dest_lib="${dest_dir}/${LIB_NAME}"
 
-source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
 
 if sha256_ok "$dest_lib" "$lib_sha256"; then
   log "already installed: $dest_lib"

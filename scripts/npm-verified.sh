@@ -36,3 +36,20 @@ npm_fetch_verified() {
 
 # sha256_ok FILE SHA256: true when FILE exists and has that digest.
 sha256_ok() { [[ -f "$1" ]] && echo "$2  $1" | sha256sum --quiet --check - >/dev/null 2>&1; }
+
+# install_args NAME "$@": the options every install script takes (-v/--verbose: say what it does; -h/--help: print
+# the script's header comment) and the log/die helpers that name the script.
+install_args() {
+  INSTALL_NAME="$1"; shift
+  INSTALL_VERBOSE=0
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      -v|--verbose) INSTALL_VERBOSE=1 ;;
+      -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+      *) echo "${INSTALL_NAME}: unknown argument '$arg'" >&2; exit 2 ;;
+    esac
+  done
+}
+log() { if [[ "${INSTALL_VERBOSE:-0}" == 1 ]]; then echo "${INSTALL_NAME}: $*"; fi; }
+die() { printf '%s: ERROR: %s\n' "$INSTALL_NAME" "$*" >&2; exit 1; }
