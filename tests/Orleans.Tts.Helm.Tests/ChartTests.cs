@@ -217,6 +217,14 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void A_grace_margin_too_short_for_the_hosts_shutdown_refuses_to_render()
+    {
+        var (code, output) = Helm.Run(Helm.Binary, "", "template", "t", Helm.Chart, "--set", "shutdown.extraGraceSeconds=5");
+        Assert.NotEqual(0, code);
+        Assert.Contains("shutdown.extraGraceSeconds is 5: it must be at least 10", output);
+    }
+
+    [Fact]
     public void Each_tier_has_an_hpa_on_cpu_memory_requests_per_second_and_queue_length_with_behaviour()
     {
         var manifests = Helm.Template("--set", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=600");
