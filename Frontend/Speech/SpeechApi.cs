@@ -89,15 +89,11 @@ public static class SpeechApi
         if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
         {
             var speakerId = requested[SpeakersApi.VoicePrefix.Length..];
-            try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-            catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
-            if (speaker is null)
-                return Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
-                    new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
+            (speaker, var speakerProblem) = await SpeechValidation.SpeakerAsync(http, speakers, speakerId, ct);
+            if (speaker is null) return speakerProblem!;
             voiceId = speaker.BaseVoiceId;
             keyVoice = $"speaker:{speaker.Id}@{speaker.Version}";
-            speed = Math.Clamp(speed * speaker.Speed, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed);
-            pitch = Math.Clamp(pitch + speaker.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch);
+            (speed, pitch) = SpeechValidation.WithSpeaker(speed, pitch, speaker);
             volume = speaker.Volume;
         }
         else

@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
+using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Frontend.Speech;
@@ -47,4 +49,21 @@ public static class SpeechValidation
         if (model is { Length: > 256 }) return Problem.BadRequest("Bad model", "'model' is at most 256 characters.");
         return null;
     }
+
+    /// <summary>The speaker of <c>speaker:&lt;id&gt;</c>, or the problem: 400 for an unknown one, 503 when it cannot be read.</summary>
+    public static async Task<(SpeakerProfile? Speaker, IResult? Problem)> SpeakerAsync(HttpContext http, ISpeakerDirectory speakers, string speakerId, CancellationToken ct)
+    {
+        SpeakerProfile? speaker;
+        try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
+        catch (StorageUnavailableException e) { return (null, Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable")); }
+        return speaker is not null
+            ? (speaker, null)
+            : (null, Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
+                new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" }));
+    }
+
+    /// <summary>The request's speed and pitch combined with the speaker's, kept within range.</summary>
+    public static (double Speed, double Pitch) WithSpeaker(double speed, double pitch, SpeakerProfile speaker) =>
+        (Math.Clamp(speed * speaker.Speed, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
+         Math.Clamp(pitch + speaker.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
 }

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Orleans.Tts.Client;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Testing;
@@ -185,10 +183,11 @@ public sealed class JobsTests(SiloFactory factory)
     {
         var http = factory.CreateClient();
         var client = new TtsClient(http, new TtsClientOptions());
-        var seen = new List<JobStatus>();
+        var log = new ProgressLog<JobStatus>();
         var submitted = await client.SubmitJobAsync(new JobRequest(Sentences(8, "lake"), "en-us", "wav"));
-        var final = await client.WaitForJobAsync(submitted.Id, new Collect(seen));
+        var final = await client.WaitForJobAsync(submitted.Id, log);
         Assert.Equal("succeeded", final.State);
+        var seen = log.Seen;
         Assert.Equal(final, seen[^1]);
         Assert.Equal(seen.Select(s => s.Progress.Done).OrderBy(d => d), seen.Select(s => s.Progress.Done));
         await using var audio = await client.OpenJobAudioAsync(submitted.Id);
@@ -198,11 +197,6 @@ public sealed class JobsTests(SiloFactory factory)
         Assert.Equal("succeeded", (await client.GetJobAsync(submitted.Id)).State);
         var error = await Assert.ThrowsAsync<TtsRequestException>(() => client.GetJobAsync("job_ffffffffffffffffffffffffffffffff"));
         Assert.Equal(HttpStatusCode.NotFound, error.Status);
-    }
-
-    private sealed class Collect(List<JobStatus> seen) : IProgress<JobStatus>
-    {
-        public void Report(JobStatus value) => seen.Add(value);
     }
 
     public static async Task<JobStatus> SubmitAsync(HttpClient client, object body)
@@ -237,21 +231,13 @@ public sealed class JobsTests(SiloFactory factory)
     }
 }
 
-/// <summary>An embedded silo whose job results expire after one second.</summary>
-public sealed class ShortTtlSiloFactory : WebApplicationFactory<Program>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("TTS_WORKERS", "1");
-        builder.UseSetting("TTS_JOB_TTL_SECONDS", "1");
-    }
-}
-
-public sealed class JobExpiryTests(ShortTtlSiloFactory factory) : IClassFixture<ShortTtlSiloFactory>
+/// <summary>An embedded silo of its own whose job results expire after one second.</summary>
+public sealed class JobExpiryTests
 {
     [Fact]
     public async Task Job_results_expire_after_the_ttl_with_410()
     {
+        await using var factory = new SiloFactory(new Dictionary<string, string> { ["TTS_WORKERS"] = "1", ["TTS_JOB_TTL_SECONDS"] = "1" });
         var client = factory.CreateClient();
         var status = await JobsTests.SubmitAsync(client, new { input = "A short job.", voice = "en-us", response_format = "wav" });
         var done = await JobsTests.WaitForStateAsync(client, status.Id, "succeeded");

@@ -106,10 +106,11 @@ public sealed class JobsClusterTests(PostgresServer postgres)
 
             frontend = await SiloProcess.StartAsync(ClusterSilo.Options("jobfrontend2", db) with { Arguments = ["--role", "frontend"] });
             var client = new TtsClient(frontend.HttpClient, new TtsClientOptions());
-            var seen = new List<JobStatus>();
-            var final = await client.WaitForJobAsync(job.Id, new Collect(seen)).WaitAsync(Deadline);
+            var log = new ProgressLog<JobStatus>();
+            var final = await client.WaitForJobAsync(job.Id, log).WaitAsync(Deadline);
             Assert.Equal("succeeded", final.State);
             Assert.Equal(60, final.Progress.Done);
+            var seen = log.Seen;
             Assert.Equal(final, seen[^1]);
             Assert.Equal(seen.Select(s => s.Progress.Done).Order(), seen.Select(s => s.Progress.Done));
 
@@ -124,11 +125,6 @@ public sealed class JobsClusterTests(PostgresServer postgres)
             if (frontend is not null) await frontend.DisposeAsync();
             foreach (var silo in silos) await silo.DisposeAsync();
         }
-    }
-
-    private sealed class Collect(List<JobStatus> seen) : IProgress<JobStatus>
-    {
-        public void Report(JobStatus value) => seen.Add(value);
     }
 
     private static Task<JobStatus> WaitForStateAsync(HttpClient client, string id, string state) =>
