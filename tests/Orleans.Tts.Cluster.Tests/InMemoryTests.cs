@@ -146,7 +146,8 @@ public sealed class InMemoryTests
         var cancelled = new TaskCompletionSource();
         async ValueTask<ProducedAudio> Factory(CancellationToken ct)
         {
-            await using (ct.Register(() => cancelled.TrySetResult())) await gate.Task.WaitAsync(ct);
+            try { await gate.Task.WaitAsync(ct); }
+            catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
             return new ProducedAudio(new CachedAudio("k", [1, 2, 3], "audio/wav", "v", 1), true, null);
         }
         using var first = new CancellationTokenSource();
