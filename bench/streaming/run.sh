@@ -76,7 +76,7 @@ ONE=$(printf '%s\n' "${one[@]}" | median)
 stop_cluster
 
 CORES=$(nproc)
-start_cluster 1 full "$CORES"
+start_cluster 1 allcores "$CORES"
 post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
 full=()
 for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done

@@ -15,18 +15,9 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await postgres.CreateDatabaseAsync();
-        _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"client{i}", _db, new Dictionary<string, string>
-        {
-            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1", ["TTS_MAX_INPUT_CHARS"] = "40000",
-        }));
-        _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("clientfront", _db, new Dictionary<string, string>
-        {
-            ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1", ["TTS_MAX_INPUT_CHARS"] = "40000",
-        }) with { Arguments = ["--role", "frontend"] });
-        await Poll.UntilAsync(async () =>
-            (await _frontend.HttpClient.ReadyAsync()).GetProperty("details").GetProperty("frontend.silos").GetString()!.Split(',').Length == 2,
-            TimeSpan.FromSeconds(10), "the frontend sees both silos");
+        var longTexts = new Dictionary<string, string> { ["TTS_MAX_INPUT_CHARS"] = "40000" };
+        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(_db, "client", 2,
+            siloExtra: new Dictionary<string, string>(longTexts) { ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1" }, frontendExtra: longTexts);
     }
 
     public async Task DisposeAsync()
@@ -47,8 +38,7 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
 
     private ITtsClient StraightToSilos() => Client(o => { o.PostgresConnectionString = _db; o.GatewayRefresh = TimeSpan.FromMilliseconds(200); });
 
-    private async Task<long[]> SentencesPerSiloAsync() =>
-        await Task.WhenAll(_silos.Where(s => !s.HasExited).Select(async s => (await s.HttpClient.ReadyAsync()).SentencesSynthesized()));
+    private Task<long[]> SentencesPerSiloAsync() => ClusterSilo.SentencesPerSiloAsync(_silos);
 
     [Theory]
     [InlineData("frontend")]
@@ -145,14 +135,7 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
         await Poll.UntilAsync(async () =>
             (await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).GetProperty("running").GetInt32()))).Sum() == 0,
             TimeSpan.FromSeconds(5), "no silo works for the cancelled stream any more");
-        long settled = -1;
-        await Poll.UntilAsync(async () =>
-        {
-            var now = (await SentencesPerSiloAsync()).Sum();
-            var stable = now == settled;
-            settled = now;
-            return stable;
-        }, TimeSpan.FromSeconds(5), "the sentence counters stop moving", TimeSpan.FromMilliseconds(300));
+        var settled = await ClusterSilo.SettledSentencesAsync(_silos);
         Assert.True(settled - before < 100, $"{settled - before} of 300 sentences were synthesised for a stream cancelled early");
     }
 

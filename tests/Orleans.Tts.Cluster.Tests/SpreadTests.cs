@@ -9,22 +9,9 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
 
-    public async Task InitializeAsync()
-    {
-        var db = await postgres.CreateDatabaseAsync();
-        _silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"spread{i}", db, new Dictionary<string, string>
-        {
-            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }));
-        _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("spreadfront", db, new Dictionary<string, string>
-        {
-            ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
-            ["TTS_FRONTEND_REQUEST_LANES"] = "3", ["TTS_MAX_INPUT_CHARS"] = "40000",
-        }) with { Arguments = ["--role", "frontend"] });
-        await Poll.UntilAsync(async () =>
-            (await _frontend.HttpClient.ReadyAsync()).GetProperty("details").GetProperty("frontend.silos").GetString()!.Split(',').Length == 3,
-            TimeSpan.FromSeconds(10), "the frontend sees the three silos");
-    }
+    public async Task InitializeAsync() =>
+        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(await postgres.CreateDatabaseAsync(), "spread", 3,
+            frontendExtra: new Dictionary<string, string> { ["TTS_FRONTEND_REQUEST_LANES"] = "3", ["TTS_MAX_INPUT_CHARS"] = "40000" });
 
     public async Task DisposeAsync()
     {
@@ -32,8 +19,7 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         foreach (var silo in _silos) await silo.DisposeAsync();
     }
 
-    private async Task<long[]> SentencesPerSiloAsync() =>
-        await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).SentencesSynthesized()));
+    private Task<long[]> SentencesPerSiloAsync() => ClusterSilo.SentencesPerSiloAsync(_silos);
 
     private async Task<int> RunningOnSilosAsync() =>
         (await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).GetProperty("running").GetInt32()))).Sum();
@@ -101,14 +87,7 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         await Poll.UntilAsync(async () => await RunningOnSilosAsync() == 0
             && (await _frontend.HttpClient.ReadyAsync()).GetProperty("running").GetInt32() == 0,
             TimeSpan.FromSeconds(5), "every silo and the frontend stop working for the request that was left");
-        long settled = -1;
-        await Poll.UntilAsync(async () =>
-        {
-            var now = (await SentencesPerSiloAsync()).Sum();
-            var stable = now == settled;
-            settled = now;
-            return stable;
-        }, TimeSpan.FromSeconds(5), "the sentence counters stop moving", TimeSpan.FromMilliseconds(300));
+        var settled = await ClusterSilo.SettledSentencesAsync(_silos);
         Assert.True(settled - before < count / 3, $"{settled - before} of {count} sentences were synthesised after the client left early");
     }
 }
