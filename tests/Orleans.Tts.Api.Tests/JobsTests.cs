@@ -182,7 +182,7 @@ public sealed class JobsTests(SiloFactory factory)
     public async Task Client_submits_waits_with_progress_and_streams_the_audio()
     {
         var http = factory.CreateClient();
-        var client = new TtsClient(http, new TtsClientOptions());
+        var client = new TtsClient(http, new TtsClientOptions(), new FrontendGateway(http.BaseAddress!));
         var log = new ProgressLog<JobStatus>();
         var submitted = await client.SubmitJobAsync(new JobRequest(Sentences(8, "lake"), "en-us", "wav"));
         var final = await client.WaitForJobAsync(submitted.Id, log);

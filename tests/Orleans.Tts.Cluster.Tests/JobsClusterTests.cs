@@ -114,14 +114,14 @@ public sealed class JobsClusterTests(PostgresServer postgres)
             var ready = await frontend.HttpClient.ReadyAsync();
             Assert.Contains("durable", ready.GetProperty("details").GetProperty("jobs").GetString());
 
-            var first = new TtsClient(frontend.HttpClient, new TtsClientOptions());
+            var first = new TtsClient(frontend.HttpClient, new TtsClientOptions(), new FrontendGateway(frontend.BaseAddress));
             var job = await first.SubmitJobAsync(new JobRequest(Text(60), "alloy", "wav"));
             Assert.Contains(job.State, new[] { "queued", "running" });
             frontend.Kill();
             await frontend.DisposeAsync();
 
             frontend = await SiloProcess.StartAsync(ClusterSilo.Options("jobfrontend2", db) with { Arguments = ["--role", "frontend"] });
-            var client = new TtsClient(frontend.HttpClient, new TtsClientOptions());
+            var client = new TtsClient(frontend.HttpClient, new TtsClientOptions(), new FrontendGateway(frontend.BaseAddress));
             var log = new ProgressLog<JobStatus>();
             var final = await client.WaitForJobAsync(job.Id, log).WaitAsync(Deadline);
             Assert.Equal("succeeded", final.State);
