@@ -22,6 +22,9 @@ public sealed class TtsClientOptions
 
     /// <summary>Longest single wait, whatever Retry-After says.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The API key (sent as <c>Authorization: Bearer</c> by <see cref="ApiKeyHandler"/>); null when the cluster needs none.</summary>
+    public string? ApiKey { get; set; }
 }
 
 /// <summary>What to say and how.</summary>
@@ -144,7 +147,7 @@ public static class TtsClientServiceExtensions
         {
             http.BaseAddress = options.BaseAddress;
             http.Timeout = Timeout.InfiniteTimeSpan;
-        });
+        }).AddTtsApiKey(options);
         return services;
     }
 }
