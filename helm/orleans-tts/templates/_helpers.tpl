@@ -43,3 +43,8 @@ app.kubernetes.io/component: {{ .tier }}
 {{- define "tts.postgresSecret" -}}
 {{- if .Values.postgresql.bundled.enabled }}{{ include "tts.fullname" . }}-postgresql{{ else }}{{ .Values.postgresql.existingSecret }}{{ end -}}
 {{- end -}}
+
+{{/* The Secret holding the API key hash lines: auth.existingSecret, else the chart's own when auth.keys is set. */}}
+{{- define "tts.authSecret" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecret }}{{ else if .Values.auth.keys }}{{ include "tts.fullname" . }}-api-keys{{ end -}}
+{{- end -}}
