@@ -45,7 +45,7 @@ public sealed class AuthChartTests
     public void An_existing_secret_is_mounted_and_the_chart_renders_none_of_its_own()
     {
         var manifests = Helm.Template("--set", "auth.existingSecret=tts-keys", "--set", "auth.secretKey=lines");
-        Assert.Empty(manifests.OfKind("Secret").Where(s => ((string)s["metadata"]!["name"]!).EndsWith("api-keys", StringComparison.Ordinal)));
+        Assert.DoesNotContain(manifests.OfKind("Secret"), s => ((string)s["metadata"]!["name"]!).EndsWith("api-keys", StringComparison.Ordinal));
         var container = TtsContainer(manifests, "t-orleans-tts-silo");
         Assert.Equal("/etc/orleans-tts/auth/lines", Env(container, "TTS_API_KEYS_FILE"));
         Assert.Equal("true", Env(container, "TTS_REQUIRE_API_KEY"));
