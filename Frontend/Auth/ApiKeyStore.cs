@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -29,7 +31,9 @@ public sealed record ApiKeyOptions(string? InlineKeys, string? KeysFile, bool Re
 }
 
 /// <summary>
-/// The configured keys, as hashes. A presented key is hashed once and compared with every entry in constant time;
+/// The configured keys, as hashes, indexed by the first 8 bytes of the hash. A presented key is hashed once; the
+/// entries sharing its prefix (one, almost always) are compared in full with a constant-time compare, so the cost does
+/// not grow with the number of keys and timing reveals nothing about a key (only, at most, about a SHA-256 prefix);
 /// the file is re-read when it changes (checked at most every <see cref="RecheckInterval"/>), so rotating a Secret
 /// needs no restart. A file that turns unreadable or invalid keeps the keys loaded before.
 /// </summary>
@@ -42,7 +46,7 @@ public sealed class ApiKeyStore
     private readonly TimeProvider _clock;
     private readonly IReadOnlyList<ApiKeyEntry> _inline;
     private readonly Lock _reload = new();
-    private volatile IReadOnlyList<ApiKeyEntry> _keys;
+    private volatile Index _keys;
     private (DateTime Written, long Length) _fileStamp;
     private long _nextCheck;
 
@@ -53,10 +57,10 @@ public sealed class ApiKeyStore
         _clock = clock;
         _inline = options.InlineKeys is { } text ? ApiKeys.Parse(text, "TTS_API_KEYS") : [];
         var fromFile = options.KeysFile is { } path ? ReadFile(path) : [];
-        _keys = Merge(_inline, fromFile);
+        _keys = new Index(Merge(_inline, fromFile));
         _nextCheck = clock.GetTimestamp();
         if (options.Enabled)
-            logger.LogInformation("API keys: {Count} configured ({Admins} admin); anonymous synthesis {Anonymous}", _keys.Count, _keys.Count(k => k.Role == ApiKeyRole.Admin),
+            logger.LogInformation("API keys: {Count} configured ({Admins} admin); anonymous synthesis {Anonymous}", _keys.Count, _keys.Admins,
                 options.RequireKey ? "refused" : "allowed");
     }
 
@@ -66,15 +70,39 @@ public sealed class ApiKeyStore
 
     public int Count => _keys.Count;
 
-    /// <summary>The entry whose hash matches <paramref name="key"/>, or null; every entry is compared, in constant time.</summary>
+    /// <summary>The entry whose hash matches <paramref name="key"/>, or null.</summary>
     public ApiKeyEntry? Authenticate(string key)
     {
         RefreshIfDue();
-        var hash = ApiKeys.HashOf(key);
-        ApiKeyEntry? match = null;
-        foreach (var entry in _keys)
-            if (CryptographicOperations.FixedTimeEquals(hash, entry.Hash)) match = entry;
-        return match;
+        return _keys.Find(ApiKeys.HashOf(key));
+    }
+
+    private sealed class Index
+    {
+        private readonly FrozenDictionary<ulong, ApiKeyEntry[]> _byPrefix;
+
+        public Index(IReadOnlyList<ApiKeyEntry> entries)
+        {
+            var same = entries.GroupBy(e => Convert.ToHexString(e.Hash)).FirstOrDefault(g => g.Count() > 1);
+            if (same is not null)
+                throw new InvalidOperationException($"The keys '{string.Join("' and '", same.Select(e => e.Name))}' have the same hash, so one key would be several clients: mint one key per name.");
+            _byPrefix = entries.GroupBy(e => Prefix(e.Hash)).ToFrozenDictionary(g => g.Key, g => g.ToArray());
+            Count = entries.Count;
+            Admins = entries.Count(e => e.Role == ApiKeyRole.Admin);
+        }
+
+        public int Count { get; }
+        public int Admins { get; }
+
+        public ApiKeyEntry? Find(byte[] hash)
+        {
+            ApiKeyEntry? match = null;
+            foreach (var entry in _byPrefix.GetValueOrDefault(Prefix(hash), []))
+                if (CryptographicOperations.FixedTimeEquals(hash, entry.Hash)) match = entry;
+            return match;
+        }
+
+        private static ulong Prefix(byte[] hash) => BinaryPrimitives.ReadUInt64LittleEndian(hash);
     }
 
     private void RefreshIfDue()
@@ -87,7 +115,7 @@ public sealed class ApiKeyStore
             if (Stamp(path) == _fileStamp) return;
             try
             {
-                _keys = Merge(_inline, ReadFile(path));
+                _keys = new Index(Merge(_inline, ReadFile(path)));
                 _logger.LogInformation("API keys reloaded from TTS_API_KEYS_FILE: {Count} configured", _keys.Count);
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)

@@ -69,6 +69,24 @@ public sealed class ApiKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public void One_key_under_two_names_is_refused_because_it_would_be_two_clients()
+    {
+        var key = ApiKeys.Mint();
+        var e = Assert.Throws<InvalidOperationException>(() => Store($"{ApiKeys.HashLine("a", ApiKeyRole.Client, key)};{ApiKeys.HashLine("b", ApiKeyRole.Admin, key)}", null));
+        Assert.Contains("'a' and 'b' have the same hash", e.Message);
+    }
+
+    [Fact]
+    public void Among_ten_thousand_keys_each_authenticates_as_its_own_name_and_a_stranger_as_nobody()
+    {
+        var keys = Enumerable.Range(0, 10_000).Select(i => (Name: $"svc-{i}", Key: ApiKeys.Mint())).ToList();
+        var store = Store(string.Join('\n', keys.Select(k => ApiKeys.HashLine(k.Name, ApiKeyRole.Client, k.Key))), null);
+        Assert.Equal(10_000, store.Count);
+        foreach (var (name, key) in keys.Where((_, i) => i % 997 == 0)) Assert.Equal(name, store.Authenticate(key)?.Name);
+        Assert.Null(store.Authenticate(ApiKeys.Mint()));
+    }
+
+    [Fact]
     public void An_empty_keys_file_turns_authentication_on_with_no_key_valid_so_a_missing_secret_fails_closed()
     {
         var file = Path.Combine(_dir, "empty");
