@@ -125,6 +125,15 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
         Assert.Contains("reporting-svc", seen.ToString());
     }
 
+    /// <summary>A raw connection to the silo that has sent <paramref name="head"/> (part of a request) and nothing more.</summary>
+    private async Task<TcpClient> RawRequestAsync(string head)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, live.Silo.BaseAddress.Port);
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head));
+        return tcp;
+    }
+
     /// <summary>Writes <paramref name="chunk"/> every 200 ms until the silo closes the connection; returns what it answered.</summary>
     private static async Task<(bool Closed, string Received)> TrickleUntilClosedAsync(TcpClient tcp, byte[] chunk, string what)
     {
@@ -156,10 +165,7 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
     [Fact]
     public async Task A_slow_loris_client_trickling_its_headers_is_cut_off_and_the_silo_keeps_serving()
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, live.Silo.BaseAddress.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync("POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\n"u8.ToArray());
+        using var tcp = await RawRequestAsync("POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\n");
         var (closed, received) = await TrickleUntilClosedAsync(tcp, "X-Slow: a\r\n"u8.ToArray(), "the silo to close a connection whose headers never end");
         Assert.True(closed);
         Assert.True(received.Length == 0 || received.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), received);
@@ -169,11 +175,8 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
     [Fact]
     public async Task A_client_trickling_its_body_below_the_minimum_rate_is_cut_off()
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, live.Silo.BaseAddress.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.ClientKey}\r\nContent-Type: application/json\r\nContent-Length: 20000\r\n\r\n{{\"input\":\""));
+        using var tcp = await RawRequestAsync(
+            $"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.ClientKey}\r\nContent-Type: application/json\r\nContent-Length: 20000\r\n\r\n{{\"input\":\"");
         var (closed, received) = await TrickleUntilClosedAsync(tcp, "a"u8.ToArray(), "the silo to close a connection whose body arrives at a few bytes a second");
         Assert.True(closed);
         Assert.True(received.Length == 0 || received.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), received);
@@ -183,12 +186,9 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
     public async Task An_oversized_speaker_body_is_a_413_problem_naming_the_limit()
     {
         // Raw socket: the silo answers as soon as it sees Content-Length, before the client could send 5 MB.
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, live.Silo.BaseAddress.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"POST /v1/speakers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.AdminKey}\r\nContent-Type: application/json\r\nContent-Length: {5 * 1024 * 1024}\r\n\r\n{{\"voice\":\"espeak:en-us\",\"engine_speaker\":\"aaaa"));
-        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var tcp = await RawRequestAsync(
+            $"POST /v1/speakers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.AdminKey}\r\nContent-Type: application/json\r\nContent-Length: {5 * 1024 * 1024}\r\n\r\n{{\"voice\":\"espeak:en-us\",\"engine_speaker\":\"aaaa");
+        using var reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var status = await reader.ReadLineAsync(timeout.Token);
         Assert.Equal("HTTP/1.1 413 Payload Too Large", status);
