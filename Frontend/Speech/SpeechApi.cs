@@ -176,16 +176,8 @@ public static class SpeechApi
         return Results.Bytes(result.Content, result.ContentType);
     }
 
-    /// <summary>Who a request counts against for the per-client share: its API key (hashed) if any, else its remote address.</summary>
-    public static string ClientId(HttpContext http)
-    {
-        var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
-        if (string.IsNullOrEmpty(key) && http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            key = auth["Bearer ".Length..].Trim();
-        if (!string.IsNullOrEmpty(key))
-            return "key:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-    }
+    /// <summary>Who a request counts against for the per-client share: a valid API key's name, else the remote address (Auth/).</summary>
+    public static string ClientId(HttpContext http) => Auth.ApiKeyAuthentication.ClientId(http);
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
 
