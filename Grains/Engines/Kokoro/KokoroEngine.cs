@@ -7,6 +7,7 @@ using Orleans.Tts.Grains.Engines.Espeak;
 using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Engines.Phonemes;
 using Orleans.Tts.Models;
+using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -27,6 +28,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
 
     private readonly KokoroVocabulary _vocabulary = KokoroVocabulary.Load();
     private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], KokoroVoiceTable> _speakerTables = [];
     private volatile Catalog _catalog = Catalog.Empty();
     private int _disposed;
 
@@ -133,7 +135,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
                 var table = previous.Tables.TryGetValue(path, out var loaded) && loaded.Stamp == stamp ? loaded : new LoadedTable(stamp, KokoroVoiceTable.Load(path));
                 tables[path] = table;
                 if (model is null) continue;
-                var info = new VoiceInfo(Prefix + name, name, EngineName, [language.Code], KokoroModel.SampleRate, KokoroLanguage.GenderOf(name));
+                var info = new VoiceInfo(Prefix + name, name, EngineName, [language.Code], KokoroModel.SampleRate, KokoroLanguage.GenderOf(name), Cost: VoiceCost.Expensive);
                 voices[info.Id] = new KokoroVoice(info, table.Table, language);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -175,7 +177,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         }
         var genders = parts.Select(p => p.Voice.Info.Gender).Distinct().ToList();
         var displayName = string.Join(" + ", parts.Select(p => $"{p.Voice.Info.Name} {p.Weight.ToString("0.##%", CultureInfo.InvariantCulture)}"));
-        var info = new VoiceInfo(voiceId, displayName, EngineName, parts[0].Voice.Info.Languages, KokoroModel.SampleRate, genders.Count == 1 ? genders[0] : null);
+        var info = new VoiceInfo(voiceId, displayName, EngineName, parts[0].Voice.Info.Languages, KokoroModel.SampleRate, genders.Count == 1 ? genders[0] : null, Cost: VoiceCost.Expensive);
         var composed = new KokoroVoice(info, KokoroVoiceTable.Blend([.. parts.Select(p => (p.Voice.Table, p.Weight))]), parts[0].Voice.Language);
         if (catalog.Blends.Count < MaxCachedBlends) catalog.Blends.TryAdd(voiceId, composed);
         return composed;
@@ -186,6 +188,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         var catalog = _catalog;
         var voice = Find(catalog, voiceId) ?? throw new UnknownVoiceException(voiceId);
         var model = catalog.Model ?? throw new UnknownVoiceException(voiceId);
+        var table = SpeakerTable(synthesisOptions.Speaker) ?? voice.Table;
         var missing = new Dictionary<Rune, int>();
         var tokens = _vocabulary.Encode(await PhonemesAsync(voice.Language, sentence, cancellationToken), missing);
         if (missing.Count > 0 && logger.IsEnabled(LogLevel.Debug))
@@ -198,7 +201,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             foreach (var chunk in KokoroChunks.Split(tokens))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var style = voice.Table.Row(chunk.Count);
+                var style = table.Row(chunk.Count);
                 audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
             }
         }
@@ -209,6 +212,31 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         var clip = AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
         // Kokoro has no pitch control; the shift is applied to the audio, keeping its duration.
         return synthesisOptions.Pitch == 0 ? clip : clip with { Samples = PitchShift.Shift(clip.Samples, clip.SampleRate, synthesisOptions.Pitch) };
+    }
+
+    /// <summary>A speaker's style table (its embedding), parsed once per embedding instance; null when the speaker has none.</summary>
+    private KokoroVoiceTable? SpeakerTable(SpeakerEmbedding? speaker) =>
+        speaker is { Kind: SpeakerEmbedding.KokoroStyle } ? _speakerTables.GetValue(speaker.Data, data => KokoroVoiceTable.FromBytes(data)) : null;
+
+    /// <summary>The style table of a voice (a listed voice or a blend id); throws <see cref="UnknownVoiceException"/> saying why not.</summary>
+    public KokoroVoiceTable StyleTable(string voiceId) => (Find(_catalog, voiceId) ?? throw new UnknownVoiceException(voiceId,
+        $"'{voiceId}' is not a Kokoro voice here. GET /v1/voices lists the kokoro:… voices.")).Table;
+
+    /// <summary>The weighted mean of the named style tables (names with or without <c>kokoro:</c>; weights normalised to sum 1).</summary>
+    public KokoroVoiceTable BlendTables(IReadOnlyList<SpeakerBlendPart> parts)
+    {
+        var catalog = _catalog;
+        if (parts.Count == 0) throw new UnknownVoiceException(EngineName, "A blend needs at least one style table.");
+        var total = parts.Sum(p => p.Weight);
+        if (!double.IsFinite(total) || total <= 0 || parts.Any(p => !double.IsFinite(p.Weight) || p.Weight <= 0))
+            throw new UnknownVoiceException(EngineName, "Blend weights must be positive numbers.");
+        return KokoroVoiceTable.Blend([.. parts.Select(p =>
+        {
+            var name = p.Table.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? p.Table[Prefix.Length..] : p.Table;
+            var voice = catalog.Voices.GetValueOrDefault(Prefix + name) ?? throw new UnknownVoiceException(Prefix + name,
+                $"The blend names style table '{name}', which is not a Kokoro voice here. GET /v1/voices lists the kokoro:… voices that can be blended.");
+            return (voice.Table, p.Weight / total);
+        })]);
     }
 
     /// <summary>The sentence in Kokoro's phoneme symbols, clauses closed by their punctuation and joined by spaces.</summary>

@@ -113,10 +113,10 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         var c = model.Config;
         var id = $"{EngineName}:{model.Name}";
         var speakers = c.MultiSpeaker ? c.Speakers.Select(s => s.Name).ToList() : null;
-        yield return new PiperVoice(new VoiceInfo(id, model.Name, EngineName, [c.Language], c.SampleRate, Speakers: speakers), model, 0);
+        yield return new PiperVoice(new VoiceInfo(id, model.Name, EngineName, [c.Language], c.SampleRate, Speakers: speakers, Cost: VoiceCost.Expensive), model, 0);
         foreach (var speaker in c.MultiSpeaker ? c.Speakers : [])
             yield return new PiperVoice(
-                new VoiceInfo($"{id}#{speaker.Name}", $"{model.Name} ({speaker.Name})", EngineName, [c.Language], c.SampleRate, Speakers: [speaker.Name]),
+                new VoiceInfo($"{id}#{speaker.Name}", $"{model.Name} ({speaker.Name})", EngineName, [c.Language], c.SampleRate, Speakers: [speaker.Name], Cost: VoiceCost.Expensive),
                 model, speaker.Id);
     }
 
