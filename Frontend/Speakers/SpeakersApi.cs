@@ -102,7 +102,7 @@ public static partial class SpeakersApi
                         $"Speaker '{id}' speaks with '{current.BaseVoiceId}'; voice tables are Kokoro styles. PUT the speaker with a kokoro:… voice first.");
                 return await grain.SetVoiceTableAsync(table, ct) is { } profile ? Results.Ok(profile) : NotFound(id);
             });
-        }).WithName("PutSpeakerVoiceTable").Accepts<byte[]>("application/octet-stream")
+        }).WithName("PutSpeakerVoiceTable")
             .WithSummary("Upload a Kokoro style table (float32 [510,1,256], 522,240 bytes) as the speaker's style; replaces its blend.");
 
         group.MapGet("/{id}/voice-table", (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
