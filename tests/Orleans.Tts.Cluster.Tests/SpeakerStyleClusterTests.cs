@@ -94,4 +94,36 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
         Assert.Equal(2, await ScalarAsync<int>("SELECT embedding_computations FROM speakers WHERE id = 'duet'"));
         Assert.Equal(2L, await ScalarAsync<long>("SELECT embedding_version FROM speakers WHERE id = 'duet'"));
     }
+
+    [Fact]
+    public async Task Through_a_frontend_without_engines_a_blend_speaker_is_styled_by_the_silo_that_synthesises()
+    {
+        var models = new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir };
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"stylesilo{i}", _db, new Dictionary<string, string>(models)
+        {
+            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        _silos.AddRange(silos);
+        var frontend = await SiloProcess.StartAsync(ClusterSilo.Options("stylefrontend", _db, new Dictionary<string, string>
+        {
+            ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
+        }) with { Arguments = ["--role", "frontend"] });
+        _silos.Add(frontend);
+        await Poll.UntilAsync(async () =>
+            System.Text.Json.JsonDocument.Parse(await frontend.HttpClient.GetStringAsync("/ready")).RootElement
+                .GetProperty("details").GetProperty("frontend.silos").GetString()!.Split(',').Length == 2,
+            TimeSpan.FromSeconds(10), "the frontend sees both silos");
+
+        var created = await frontend.HttpClient.PostAsJsonAsync("/v1/speakers", new
+        {
+            id = "remote-duet", voice = "kokoro:af_one", blend = new[] { new { table = "af_one", weight = 1 }, new { table = "af_two", weight = 3 } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            frontend.HttpClient.SpeakAsync(new { input = $"Remote line {i}.", voice = "speaker:remote-duet", response_format = "wav", max_wait_ms = 20000 })));
+
+        foreach (var response in responses) Assert.Equal((float)(0.25 * One + 0.75 * Two), await PadLevelAsync(response), 3);
+        Assert.Equal("kokoro-style", await ScalarAsync<string>("SELECT embedding_kind FROM speakers WHERE id = 'remote-duet'"));
+        Assert.Equal(1, await ScalarAsync<int>("SELECT embedding_computations FROM speakers WHERE id = 'remote-duet'"));
+    }
 }
