@@ -63,8 +63,8 @@ public static class SpeechApi
         if (parsed.Problem is not null) return parsed.Problem;
         var body = parsed.Request!;
 
-        var input = body.Input;
-        if (input is null) return Problem.BadRequest("Missing input", "The field 'input' is required: the text to speak.");
+        if (body.Input is null) return Problem.BadRequest("Missing input", "The field 'input' is required: the text to speak.");
+        var input = SpeakableText.Clean(body.Input);
         var length = input.EnumerateRunes().Count();
         if (length > options.MaxInputChars)
             return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Input too long",
@@ -110,9 +110,9 @@ public static class SpeechApi
         {
             var speakerId = requested[SpeakersApi.VoicePrefix.Length..];
             try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-            catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
+            catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speaker '{SpeakersApi.Shown(speakerId)}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
             if (speaker is null)
-                return Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
+                return Problem.BadRequest("Unknown speaker", $"There is no speaker '{SpeakersApi.Shown(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
                     new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
             voiceId = speaker.BaseVoiceId;
             keyVoice = $"speaker:{speaker.Id}@{speaker.Version}";
@@ -212,6 +212,7 @@ public static class SpeechApi
     }
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
+    private const double MaxWaitCapMs = 86_400_000;
 
     private sealed record QueueWait(TimeSpan Wait, IResult? Problem);
 
@@ -228,7 +229,8 @@ public static class SpeechApi
         if (ms is null) return new(TimeSpan.Zero, null);
         if (!double.IsFinite(ms.Value) || ms < 0)
             return new(TimeSpan.Zero, Problem.BadRequest("Bad max wait", $"max_wait_ms must be a number of milliseconds ≥ 0; got {ms}."));
-        return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(ms.Value), null);
+        // Anything beyond a day is "as long as the server allows" (the admission clamps it); TimeSpan itself ends near 29,000 years.
+        return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(Math.Min(ms.Value, MaxWaitCapMs)), null);
     }
 
     private sealed record Parsed(SpeechRequest? Request, IResult? Problem);
@@ -273,7 +275,9 @@ public static class SpeechApi
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at '{path.TrimStart('$', '.')}'" : "";
-            var what = e.Path is { Length: > 1 } && e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
+            var what = e.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-16", StringComparison.Ordinal)
+                ? $"The string{where} holds an escaped lone surrogate (such as \\ud800), which is not text: escape a character outside the BMP as a pair (\\ud83d\\ude00) or send it as UTF-8."
+                : e.Path is { Length: > 1 } && e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
                 ? $"A field has the wrong type{where}: input, voice, model, response_format and stream_format are strings; speed and pitch are numbers."
                 : $"The body is not valid JSON{where} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).";
             return new(null, Problem.BadRequest("Malformed JSON", what));
