@@ -97,6 +97,17 @@ public sealed class HttpFuzzTests(FuzzSilo silo)
     }
 
     [Theory]
+    [InlineData("<speak>Hi.</speak>\r")]
+    [InlineData("<speak>Hi.</speak>\n\t ")]
+    [InlineData("<?xml version=\"1.0\"?>\n<speak>Hi.</speak>")]
+    public async Task Ssml_with_white_space_outside_the_root_element_is_spoken_not_a_500(string ssml)
+    {
+        var outcome = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = ssml, voice = "alloy", response_format = "wav" })));
+
+        Assert.True(outcome.Response?.Status == 200, outcome.Response is { } r ? Oracle.Excerpt(r) : outcome.Error);
+    }
+
+    [Theory]
     [InlineData("Hello\uFFFE there\uFFFF.")]
     [InlineData("Hello \uFDD0 there.")]
     public async Task Lone_surrogates_and_noncharacters_in_input_are_spoken_around_not_a_500(string escapedInput)

@@ -74,6 +74,16 @@ public sealed class ParserFuzzTests : IDisposable
         }, ssml));
     }
 
+    [Theory]
+    [InlineData("<speak>Hi.</speak>\r\n")]
+    [InlineData("<?xml version=\"1.0\"?>\n\n<speak>Hi.</speak>")]
+    public void Ssml_white_space_outside_the_root_is_ignored(string ssml)
+    {
+        var document = new SsmlParser(SsmlLimits.Default).Parse(ssml, "en-us");
+
+        Assert.Equal("Hi.", Assert.Single(document.Segments.OfType<Orleans.Tts.Synthesis.SpokenSegment>()).Text.Trim());
+    }
+
     private const string ValidPiperConfig = """
         {"audio":{"sample_rate":22050},"espeak":{"voice":"en-us"},"phoneme_type":"espeak","language":{"code":"en_US"},
          "inference":{"noise_scale":0.667,"length_scale":1,"noise_w":0.8,"phoneme_silence":{".":0.2}},

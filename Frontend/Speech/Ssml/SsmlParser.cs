@@ -193,7 +193,8 @@ public sealed partial class SsmlParser(SsmlLimits limits)
 
         private void AddText(string value)
         {
-            var top = _frames.Peek();
+            // Outside the root only white space can occur (the XML reader refuses anything else): nothing to speak.
+            if (!_frames.TryPeek(out var top)) return;
             if (top.Collected is not null) top.Collected.Append(value);
             else if (top.Name != "sub") AddText(value, top.Style, raw: false);
         }
