@@ -32,7 +32,8 @@ public sealed class CaseGenerator(int seed)
 
     public FuzzCase Case(long index)
     {
-        var random = new Random(HashCode.Combine(seed, index, 0x5eed));
+        // Not HashCode.Combine: it is randomised per process, and a case must replay in another run.
+        var random = new Random(CaseSeed(seed, index));
         var total = Categories.Sum(c => c.Weight);
         var pick = random.Next(total);
         foreach (var (_, weight, make) in Categories)
@@ -45,6 +46,15 @@ public sealed class CaseGenerator(int seed)
             pick -= weight;
         }
         throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>SplitMix64 of (seed, index): the same in every process and on every machine.</summary>
+    private static int CaseSeed(int seed, long index)
+    {
+        var z = ((ulong)(uint)seed << 40) ^ (ulong)index ^ 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 
     private static FuzzCase SpeechJson(Random random, long index)
