@@ -6,8 +6,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Admin;
+using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Jobs;
+using Orleans.Tts.Frontend.Limits;
 using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
@@ -41,15 +44,18 @@ public static class FrontendExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddTtsMetrics();
+        builder.Services.AddApiKeyAuthentication(ApiKeyOptions.From(builder.Configuration));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
+    /// <summary>API-key authentication, then maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
         app.UseTtsMetrics();
         app.UseProblemResponses();
+        app.UseRequestLimitProblems();
+        app.UseApiKeyAuthentication();
         // One document, at a fixed path: a {documentName} route would answer other names with a plain-text 404.
         app.MapOpenApi("/openapi/v1.json");
         app.MapSpeechEndpoint();
@@ -57,6 +63,7 @@ public static class FrontendExtensions
         app.MapHealthEndpoints();
         app.MapClusterEndpoint();
         app.MapSpeakersEndpoints();
+        app.MapJobsEndpoints();
         app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;
