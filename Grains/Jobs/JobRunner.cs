@@ -75,8 +75,9 @@ public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPo
         else if (unit.Attempt > 1) logger.LogWarning("Job {Job} unit {Unit} re-run on silo {Silo} (try {Attempt})", unit.JobId, unit.Index, cluster.Self.Id, unit.Attempt);
         try
         {
-            var embedding = unit.SpeakerId is { } speaker ? await speakers.GetSpeaker(speaker).GetEmbeddingAsync(stop.Token) : null;
-            var request = new SynthesisRequest(unit.Text, unit.VoiceId, unit.Speed, unit.Pitch, unit.Volume, embedding);
+            // The worker pool resolves the speaker's embedding from its id and version (speakers' SpeakerRef).
+            var profile = unit.SpeakerId is { } speaker ? await speakers.GetSpeaker(speaker).GetAsync(stop.Token) : null;
+            var request = new SynthesisRequest(unit.Text, unit.VoiceId, unit.Speed, unit.Pitch, unit.Volume, profile is null ? null : new SpeakerRef(profile.Id, profile.Version));
             var clips = new List<AudioClip>();
             await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;

@@ -279,7 +279,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var item in Plan(request))
+        foreach (var item in Plan(request, await SpeakerEmbeddingAsync(request, cancellationToken)))
         {
             if (item.Engine is null)
             {
