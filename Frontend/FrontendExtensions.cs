@@ -12,6 +12,7 @@ using Orleans.Tts.Frontend.Health;
 using Orleans.Tts.Frontend.Jobs;
 using Orleans.Tts.Frontend.Limits;
 using Orleans.Tts.Frontend.Metrics;
+using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Streaming;
@@ -52,11 +53,11 @@ public static class FrontendExtensions
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
         app.UseTtsMetrics();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemResponses();
         app.UseRequestLimitProblems();
         app.UseApiKeyAuthentication();
-        app.MapOpenApi();
+        // One document, at a fixed path: a {documentName} route would answer other names with a plain-text 404.
+        app.MapOpenApi("/openapi/v1.json");
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
         app.MapHealthEndpoints();

@@ -57,12 +57,13 @@ public static class JobsApi
         var body = parsed.Request!;
 
         if (SpeechValidation.Input(body.Input, options.MaxChars, "Split the text into several jobs.", out var length) is { } badInput) return badInput;
+        var text = SpeakableText.Clean(body.Input!);
         if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
         if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
         if (body.StreamFormat is not null)
             return Problem.BadRequest("stream_format does not apply to jobs",
                 "A job's audio is read when it is finished (GET /v1/jobs/{id}/audio); follow its progress with GET /v1/jobs/{id}/events. Leave out stream_format.");
-        if (SsmlParser.LooksLikeSsml(body.Input!))
+        if (SsmlParser.LooksLikeSsml(text))
             return Problem.BadRequest("SSML is not supported in jobs",
                 "Jobs take plain text. Send SSML (at most the speech limit) to POST /v1/audio/speech, or send the job's text without markup.");
 
@@ -91,7 +92,7 @@ public static class JobsApi
         JobRecord job;
         try
         {
-            job = await jobs.CreateAsync(new JobSpec(body.Input!, voice, voiceId, speakerId, format, speed, pitch, volume), ct);
+            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume), ct);
         }
         catch (JobBacklogFullException e)
         {

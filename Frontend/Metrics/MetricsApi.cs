@@ -39,7 +39,7 @@ public static class MetricsApi
             {
                 // A request the client abandoned is counted as 499, the de facto code for it.
                 if (http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted) status = 499;
-                metrics.RequestCompleted(Route(http), http.Request.Method, status, Stopwatch.GetElapsedTime(started));
+                metrics.RequestCompleted(Route(http), Method(http), status, Stopwatch.GetElapsedTime(started));
             }
         });
 
@@ -53,6 +53,11 @@ public static class MetricsApi
             .ExcludeFromDescription();
         return app;
     }
+
+    private static readonly string[] KnownMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
+
+    /// <summary>The request method if it is a standard one, else "OTHER": clients choose the method, so it must not mint label values.</summary>
+    private static string Method(HttpContext http) => Array.Find(KnownMethods, m => m == http.Request.Method) ?? "OTHER";
 
     /// <summary>The matched route template (bounded cardinality), never the raw path.</summary>
     private static string Route(HttpContext http) => http.GetEndpoint() is RouteEndpoint e ? e.RoutePattern.RawText ?? "unknown" : "unmatched";

@@ -76,7 +76,7 @@ public static partial class SpeakersApi
             if (!IdPattern().IsMatch(id)) return BadId(id);
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
-            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{body.Id}' differs from the URL's '{id}'; leave it out or make them equal.");
+            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{Shown(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
             var (definition, invalid) = await ValidateAsync(body, voices, ct);
             if (invalid is not null) return invalid;
             return await Storage(http, async () => Results.Ok(await directory.GetSpeaker(id).PutAsync(definition!, ct)));
@@ -118,11 +118,14 @@ public static partial class SpeakersApi
         return app;
     }
 
+    /// <summary>A client-sent id as echoed in a problem: at most 64 characters, so a huge id never makes a huge answer.</summary>
+    internal static string Shown(string id) => id.Length > 64 ? id[..64] + "…" : id;
+
     private static IResult NotFound(string id) =>
-        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{(id.Length > 64 ? id[..64] + "…" : id)}'. GET /v1/speakers lists them.");
+        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{Shown(id)}'. GET /v1/speakers lists them.");
 
     private static IResult BadId(string id) =>
-        Problem.BadRequest("Bad speaker id", $"Speaker id '{(id.Length > 64 ? id[..64] + "…" : id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
+        Problem.BadRequest("Bad speaker id", $"Speaker id '{Shown(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
 
     private static async Task<IResult> Storage(HttpContext http, Func<Task<IResult>> action)
     {

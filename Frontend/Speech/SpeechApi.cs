@@ -64,7 +64,8 @@ public static class SpeechApi
         var body = parsed.Request!;
 
         if (SpeechValidation.Input(body.Input, options.MaxInputChars, "Split the text, or submit long text as an async job: POST /v1/jobs.", out var length) is { } badInput) return badInput;
-        var input = body.Input!;
+        // Noncharacters such as U+FFFE (valid UTF-8, refused by Unicode normalisation) become U+FFFD.
+        var input = SpeakableText.Clean(body.Input!);
         if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
         var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
         if (streamFormat is not null && !SpeechStreamer.StreamFormats.Contains(streamFormat))
@@ -184,6 +185,7 @@ public static class SpeechApi
     public static string ClientId(HttpContext http) => Auth.ApiKeyAuthentication.ClientId(http);
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
+    private const double MaxWaitCapMs = 86_400_000;
 
     private sealed record QueueWait(TimeSpan Wait, IResult? Problem);
 
@@ -200,7 +202,8 @@ public static class SpeechApi
         if (ms is null) return new(TimeSpan.Zero, null);
         if (!double.IsFinite(ms.Value) || ms < 0)
             return new(TimeSpan.Zero, Problem.BadRequest("Bad max wait", $"max_wait_ms must be a number of milliseconds ≥ 0; got {ms}."));
-        return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(ms.Value), null);
+        // Anything beyond a day is "as long as the server allows" (the admission clamps it); TimeSpan itself ends near 29,000 years.
+        return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(Math.Min(ms.Value, MaxWaitCapMs)), null);
     }
 
     internal sealed record Parsed(SpeechRequest? Request, IResult? Problem);
@@ -245,7 +248,9 @@ public static class SpeechApi
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at '{path.TrimStart('$', '.')}'" : "";
-            var what = e.Path is { Length: > 1 } && e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
+            var what = e.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-16", StringComparison.Ordinal)
+                ? $"The string{where} holds an escaped lone surrogate (such as \\ud800), which is not text: escape a character outside the BMP as a pair (\\ud83d\\ude00) or send it as UTF-8."
+                : e.Path is { Length: > 1 } && e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
                 ? $"A field has the wrong type{where}: input, voice, model, response_format and stream_format are strings; speed and pitch are numbers."
                 : $"The body is not valid JSON{where} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).";
             return new(null, Problem.BadRequest("Malformed JSON", what));

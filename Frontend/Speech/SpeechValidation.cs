@@ -5,6 +5,8 @@ using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 
+using Orleans.Tts.Frontend.Speakers;
+
 namespace Orleans.Tts.Frontend.Speech;
 
 /// <summary>The checks a speech body gets, shared by <c>/v1/audio/speech</c> and <c>/v1/jobs</c>: each failure is a problem saying what is allowed.</summary>
@@ -55,10 +57,10 @@ public static class SpeechValidation
     {
         SpeakerProfile? speaker;
         try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-        catch (StorageUnavailableException e) { return (null, Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable")); }
+        catch (StorageUnavailableException e) { return (null, Problem.Busy(http, $"Speaker '{SpeakersApi.Shown(speakerId)}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable")); }
         return speaker is not null
             ? (speaker, null)
-            : (null, Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
+            : (null, Problem.BadRequest("Unknown speaker", $"There is no speaker '{SpeakersApi.Shown(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
                 new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" }));
     }
 

@@ -193,7 +193,8 @@ public sealed partial class SsmlParser(SsmlLimits limits)
 
         private void AddText(string value)
         {
-            var top = _frames.Peek();
+            // Outside the root only white space can occur (the XML reader refuses anything else): nothing to speak.
+            if (!_frames.TryPeek(out var top)) return;
             if (top.Collected is not null) top.Collected.Append(value);
             else if (top.Name != "sub") AddText(value, top.Style, raw: false);
         }
@@ -414,7 +415,8 @@ public sealed partial class SsmlParser(SsmlLimits limits)
 
         private string Date(string text, string? format, bool mandarin)
         {
-            var parts = DateParts().Matches(text).Select(m => int.Parse(m.Value, CultureInfo.InvariantCulture)).ToArray();
+            // A part too long for an int is no day, month or year: it is reported below as an invalid date, never an overflow.
+            var parts = DateParts().Matches(text).Select(m => int.TryParse(m.Value, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue).ToArray();
             var order = string.IsNullOrEmpty(format) ? (parts.Length == 3 && parts[0] > 31 ? "ymd" : "mdy") : format;
             if (order.Length != parts.Length || order.Any(c => c is not ('y' or 'm' or 'd')) || order.Distinct().Count() != order.Length || !order.Contains('m'))
                 Fail($"<say-as interpret-as=\"date\"> could not read '{text}' with format '{order}'; formats are orders of y, m, d with a month, such as ymd, mdy, dmy, md, my.", "say-as");
@@ -438,10 +440,10 @@ public sealed partial class SsmlParser(SsmlLimits limits)
         }
     }
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s)$")]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s)$")]
     private static partial Regex BreakTime();
 
-    [GeneratedRegex(@"^(?<sign>[+-])?(?<n>\d+(?:\.\d+)?)(?<unit>%|st|dB|)$")]
+    [GeneratedRegex(@"^(?<sign>[+-])?(?<n>[0-9]+(?:\.[0-9]+)?)(?<unit>%|st|dB|)$")]
     private static partial Regex Relative();
 
     [GeneratedRegex(@"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")]
@@ -450,15 +452,15 @@ public sealed partial class SsmlParser(SsmlLimits limits)
     [GeneratedRegex(@"[ \t\r\n]+")]
     private static partial Regex Whitespace();
 
-    [GeneratedRegex(@"\d+")]
+    [GeneratedRegex(@"[0-9]+")]
     private static partial Regex PhoneGroup();
 
-    [GeneratedRegex(@"\d+")]
+    [GeneratedRegex(@"[0-9]+")]
     private static partial Regex DateParts();
 
-    [GeneratedRegex(@"^[-−]?\d+(?:\.\d+)?$")]
+    [GeneratedRegex(@"^[-−]?[0-9]+(?:\.[0-9]+)?$")]
     private static partial Regex SignedNumber();
 
-    [GeneratedRegex(@"^\d{1,2}:\d{2}(?::\d{2})?$")]
+    [GeneratedRegex(@"^[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?$")]
     private static partial Regex TimeOfDay();
 }

@@ -10,6 +10,9 @@ public sealed class KokoroVoiceTable
 {
     public const int StyleDim = 256;
 
+    /// <summary>Largest table file read: 16,384 rows, 32 times the published tables.</summary>
+    public const long MaxBytes = 16_384L * StyleDim * sizeof(float);
+
     private readonly float[] _values;
 
     public KokoroVoiceTable(float[] values)
@@ -31,6 +34,10 @@ public sealed class KokoroVoiceTable
 
     public static KokoroVoiceTable Load(string path)
     {
+        // Checked before reading: a huge file in the voices directory must not take the silo's memory.
+        var size = new FileInfo(path).Length;
+        if (size > MaxBytes)
+            throw new InvalidDataException($"{size} bytes is too large for a Kokoro voice table (float32 [510,1,256] = 522,240 bytes; at most {MaxBytes} bytes are read).");
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0 || bytes.Length % (StyleDim * sizeof(float)) != 0)
             throw new InvalidDataException(

@@ -20,12 +20,28 @@ public sealed record PiperConfig(
 {
     public const char Pad = '_', Bos = '^', Eos = '$';
 
+    /// <summary>Most speakers a config may declare (Piper's largest published voice has 904); each becomes a voice.</summary>
+    public const int MaxSpeakers = 65536;
+
     public bool MultiSpeaker => NumSpeakers > 1;
 
     /// <summary>Parses and checks a config; errors name the field and what it must hold.</summary>
     public static PiperConfig Parse(string json)
     {
-        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        try { return ParseDocument(json); }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement refuses text it cannot decode, such as a lone surrogate escaped as \ud800 in a key or a string.
+            throw new InvalidDataException($"The config holds text that is not valid Unicode (e.g. a lone \\ud800 escape): {e.Message}", e);
+        }
+    }
+
+    private static PiperConfig ParseDocument(string json)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
+        catch (Exception e) when (e is JsonException or ArgumentException) { throw new InvalidDataException($"The config is not valid JSON: {e.Message}", e); }
+        using var _ = document;
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The config must be a JSON object.");
 
@@ -43,7 +59,7 @@ public sealed record PiperConfig(
         var inference = Object(root, "inference");
         var map = PhonemeIds(root);
         var numSpeakers = Number(root, "num_speakers") is { } n ? (int)n : 1;
-        if (numSpeakers < 1) throw new InvalidDataException($"num_speakers {numSpeakers} must be at least 1.");
+        if (numSpeakers is < 1 or > MaxSpeakers) throw new InvalidDataException($"num_speakers {Number(root, "num_speakers")} must be a whole number from 1 to {MaxSpeakers}.");
 
         return new PiperConfig(
             sampleRate,
@@ -102,7 +118,7 @@ public sealed record PiperConfig(
         var result = new Dictionary<Rune, float>();
         foreach (var entry in silence.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || entry.Value.GetDouble() is < 0 or > 10)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetDouble(out var seconds) || seconds is < 0 or > 10)
                 throw new InvalidDataException($"inference.phoneme_silence['{entry.Name}'] must be seconds from 0 to 10.");
             result[SingleRune(entry.Name, "inference.phoneme_silence")] = (float)entry.Value.GetDouble();
         }
@@ -127,8 +143,14 @@ public sealed record PiperConfig(
     private static JsonElement? Object(JsonElement parent, string name) =>
         parent.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Object ? e : null;
 
-    private static double? Number(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : null;
+    /// <summary>A number field, or null when absent or not a number; a number beyond double's range is an error naming it.</summary>
+    private static double? Number(JsonElement parent, string name)
+    {
+        if (!parent.TryGetProperty(name, out var e) || e.ValueKind != JsonValueKind.Number) return null;
+        return e.TryGetDouble(out var value) && double.IsFinite(value)
+            ? value
+            : throw new InvalidDataException($"{name} is {e.GetRawText()[..Math.Min(40, e.GetRawText().Length)]}, beyond the range of a number.");
+    }
 }
 
 /// <summary>A speaker of a multi-speaker Piper voice and the <c>sid</c> the model knows it by.</summary>

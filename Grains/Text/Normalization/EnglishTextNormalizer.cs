@@ -11,7 +11,9 @@ namespace Orleans.Tts.Grains.Text.Normalization;
 /// </summary>
 public sealed partial class EnglishTextNormalizer : ITextNormalizer
 {
-    private const string Num = @"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
+    // Atomic: every rule forbids a digit right after a number, so giving digits back never finds a match; it only made
+    // long digit runs (hostile input) backtrack quadratically into the regex timeout.
+    private const string Num = @"(?>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)";
     private const string Months = "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?";
     private static readonly string[] MonthNames =
         ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -107,7 +109,11 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
         // American English says the month first; British and most other Englishes the day.
         var dayFirst = !(language.Equals("en", StringComparison.OrdinalIgnoreCase) || language.StartsWith("en-us", StringComparison.OrdinalIgnoreCase));
         foreach (var rule in Rules)
-            text = rule.Pattern.Replace(text, m => rule.Read(m, dayFirst));
+        {
+            // The regex timeout bounds the time hostile text can take; past it the text is read without that rule.
+            try { text = rule.Pattern.Replace(text, m => rule.Read(m, dayFirst)); }
+            catch (RegexMatchTimeoutException) { }
+        }
         return text.Trim();
     }
 
@@ -151,7 +157,9 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
 
     private static string ReadMoney(Currency currency, string number, string scale)
     {
-        var amount = decimal.Parse(number.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        // Amounts beyond decimal's 28 digits or a long's range are read digit by digit, as Number does for long numbers.
+        if (!decimal.TryParse(number.Replace(",", "", StringComparison.Ordinal), NumberStyles.Number, CultureInfo.InvariantCulture, out var amount) || Math.Abs(amount) > long.MaxValue)
+            return $"{Number(number)} {(scale.Length > 0 ? Scales[scale] + " " : "")}{currency.Majors}";
         if (scale.Length > 0) return $"{Number(number)} {Scales[scale]} {currency.Majors}";
         var dot = number.IndexOf('.');
         if (dot >= 0 && currency.Minor is not null && number.Length - dot - 1 == 2)
@@ -235,7 +243,7 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
         return string.Join(" ", words);
     }
 
-    [GeneratedRegex(@"[A-Za-z]+|\d+|[^A-Za-z\d]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[A-Za-z]+|[0-9]+|[^A-Za-z0-9]", RegexOptions.CultureInvariant)]
     private static partial Regex AddressPart();
 
     [GeneratedRegex(@"\b(?:https?://)?(?<address>(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|io|dev|ai|gov|edu|info|app|uk|de|fr|cn|jp|eu|us)\b(?:/[^\s<>""]*)?)(?<tail>[.,;:!?)]*)(?=\s|$)", RegexOptions.CultureInvariant, 1000)]
@@ -244,16 +252,16 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
     [GeneratedRegex(@"\b(?<user>[A-Za-z0-9._%+-]+)@(?<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Email();
 
-    [GeneratedRegex(@"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)\s?|\d{3}[ .-])\d{3,4}[ .-]\d{4}\b|(?<![\w+])\+\d{1,3}(?:[ .-]\(?\d{1,4}\)?){2,5}(?![\w-])", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?<![\w+])(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{2,4}\)\s?|[0-9]{3}[ .-])[0-9]{3,4}[ .-][0-9]{4}\b|(?<![\w+])\+[0-9]{1,3}(?:[ .-]\(?[0-9]{1,4}\)?){2,5}(?![\w-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Phone();
 
-    [GeneratedRegex(@"#(?=\d)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"#(?=[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex NumberSign();
 
-    [GeneratedRegex(@"~(?=\s?\d)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"~(?=\s?[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex Approximately();
 
-    [GeneratedRegex(@"(?<![\w.])(?<word>Mrs\.|Mr\.|Ms\.|Dr\.|Prof\.|St\.|Jr\.|Sr\.|etc\.|e\.g\.|i\.e\.|vs\.?|approx\.|Inc\.|Ltd\.|Co\.|Corp\.|Ave\.|Rd\.|Blvd\.|Mt\.|Fig\.|Dept\.|No\.(?=\s?\d)|Jan\.|Feb\.|Aug\.|Sept\.|Oct\.|Nov\.|Dec\.)(?<space>\s*)(?<rest>\S?)", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?<![\w.])(?<word>Mrs\.|Mr\.|Ms\.|Dr\.|Prof\.|St\.|Jr\.|Sr\.|etc\.|e\.g\.|i\.e\.|vs\.?|approx\.|Inc\.|Ltd\.|Co\.|Corp\.|Ave\.|Rd\.|Blvd\.|Mt\.|Fig\.|Dept\.|No\.(?=\s?[0-9])|Jan\.|Feb\.|Aug\.|Sept\.|Oct\.|Nov\.|Dec\.)(?<space>\s*)(?<rest>\S?)", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Abbreviation();
 
     [GeneratedRegex(@"(?<![\w.])(?<symbol>[$£€¥￥₹])\s?(?<number>" + Num + @")(?:\s?(?<scale>thousand|million|billion|trillion|bn|mn|tn|[kmbKMB])\b)?", RegexOptions.CultureInvariant, 1000)]
@@ -262,19 +270,19 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
     [GeneratedRegex(@"(?<![\w.])(?<number>" + Num + @")(?:\s?(?<scale>thousand|million|billion|trillion))?\s?(?<code>USD|EUR|GBP|JPY|CNY|RMB|INR)\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex CurrencyAfter();
 
-    [GeneratedRegex(@"\b(?<y>\d{4})-(?<m>0[1-9]|1[0-2])-(?<d>0[1-9]|[12]\d|3[01])\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?<y>[0-9]{4})-(?<m>0[1-9]|1[0-2])-(?<d>0[1-9]|[12][0-9]|3[01])\b", RegexOptions.CultureInvariant)]
     private static partial Regex IsoDate();
 
-    [GeneratedRegex(@"(?<![\w/.])(?<a>\d{1,2})/(?<b>\d{1,2})/(?<y>\d{4}|\d{2})(?![\w/])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w/.])(?<a>[0-9]{1,2})/(?<b>[0-9]{1,2})/(?<y>[0-9]{4}|[0-9]{2})(?![\w/])", RegexOptions.CultureInvariant)]
     private static partial Regex SlashDate();
 
-    [GeneratedRegex(@"\b(?<month>" + Months + @")\.?\s+(?<d>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?<y>\d{4})\b)?", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(?<month>" + Months + @")\.?\s+(?<d>[0-9]{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?<y>[0-9]{4})\b)?", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex MonthDay();
 
-    [GeneratedRegex(@"\b(?<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<month>" + Months + @")\b\.?(?:,?\s+(?<y>\d{4})\b)?", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(?<d>[0-9]{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<month>" + Months + @")\b\.?(?:,?\s+(?<y>[0-9]{4})\b)?", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex DayMonth();
 
-    [GeneratedRegex(@"(?<![\d:])(?<h>[01]?\d|2[0-3]):(?<min>[0-5]\d)(?::(?<s>[0-5]\d))?(?:\s?(?<ampm>[AaPp])\.?[Mm](?<stop>\.)?\b)?(?![\d:])", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?<![0-9:])(?<h>[01]?[0-9]|2[0-3]):(?<min>[0-5][0-9])(?::(?<s>[0-5][0-9]))?(?:\s?(?<ampm>[AaPp])\.?[Mm](?<stop>\.)?\b)?(?![0-9:])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex ClockTime();
 
     [GeneratedRegex(@"\b(?<h>1[0-2]|0?[1-9])\s?(?<ampm>[AaPp])\.?[Mm]\b(?<stop>\.)?", RegexOptions.CultureInvariant, 1000)]
@@ -286,25 +294,25 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
     [GeneratedRegex(@"(?<![\w.])(?<number>[-−]?(?:" + Num + @"))\s?(?<unit>km/h|m/s|°C|°F|°|kWh|kW|kHz|MHz|GHz|Hz|KB|kB|MB|GB|TB|km|cm|mm|mi|ft|kg|mg|lbs|lb|oz|ml|mL|mph|ms|sec|min|hrs|hr|m|g|l|L|W|V|h)(?![\w/°])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Measure();
 
-    [GeneratedRegex(@"\b(?<n>\d{1,15})(?:st|nd|rd|th)\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?<n>[0-9]{1,15})(?:st|nd|rd|th)\b", RegexOptions.CultureInvariant)]
     private static partial Regex OrdinalNumber();
 
-    [GeneratedRegex(@"(?<![\w/.])(?<n>\d{1,4})/(?<d>\d{1,4})(?![\w/.])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w/.])(?<n>[0-9]{1,4})/(?<d>[0-9]{1,4})(?![\w/.])", RegexOptions.CultureInvariant)]
     private static partial Regex Fraction();
 
     [GeneratedRegex(@"(?<![\w.,-])(?<a>" + Num + @")\s?[-–]\s?(?<b>" + Num + @")(?![\w.-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Range();
 
-    [GeneratedRegex(@"\b(?<y>1[1-9]\d0|20\d0)s\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?<y>1[1-9][0-9]0|20[0-9]0)s\b", RegexOptions.CultureInvariant)]
     private static partial Regex Decade();
 
-    [GeneratedRegex(@"(?<=\b(?:[Ii]n|[Ss]ince|[Bb]y|[Ff]rom|[Uu]ntil|[Tt]ill|[Bb]efore|[Aa]fter|[Yy]ear|[Cc]irca|[Aa]round|[Dd]uring|[Tt]hrough)\s)(?<y>1[1-9]\d\d|20\d\d)\b(?![.,]\d)|\b(?<y>1[89]\d\d)\b(?![.,]\d)", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?<=\b(?:[Ii]n|[Ss]ince|[Bb]y|[Ff]rom|[Uu]ntil|[Tt]ill|[Bb]efore|[Aa]fter|[Yy]ear|[Cc]irca|[Aa]round|[Dd]uring|[Tt]hrough)\s)(?<y>1[1-9][0-9][0-9]|20[0-9][0-9])\b(?![.,][0-9])|\b(?<y>1[89][0-9][0-9])\b(?![.,][0-9])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex YearInContext();
 
-    [GeneratedRegex(@"(?<![\w.,])(?:[-−](?=\d))?(?:" + Num + @")(?![\w])", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?<![\w.,])(?:[-−](?=[0-9]))?(?:" + Num + @")(?![\w])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex PlainNumber();
 
-    [GeneratedRegex(@"\d+(?:\.\d+)?", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[0-9]+(?:\.[0-9]+)?", RegexOptions.CultureInvariant)]
     private static partial Regex DigitsInWord();
 
     [GeneratedRegex(@"(?<=\s|^)&(?=\s|$)", RegexOptions.CultureInvariant)]

@@ -27,14 +27,10 @@ public sealed partial class MandarinTextNormalizer : ITextNormalizer
     public string Normalize(string text, string language)
     {
         ArgumentNullException.ThrowIfNull(text);
-        text = Measure().Replace(text, m =>
-        {
-            var unit = Units[m.Groups["unit"].Value];
-            var negative = m.Groups["neg"].Success;
-            // Below-zero temperatures are 零下, not 负.
-            var sign = negative ? (unit.EndsWith("氏度", StringComparison.Ordinal) || unit == "度" ? "零下" : "-") : "";
-            return sign + m.Groups["number"].Value + unit;
-        });
+        // Atomic number: a unit never follows a digit, so giving digits back cannot match; past the regex timeout the
+        // text is left as it is rather than failing the request.
+        try { text = ReadMeasures(text); }
+        catch (RegexMatchTimeoutException) { }
         return Symbol().Replace(text, m => m.Value switch
         {
             "&" or "＆" => "和",
@@ -46,9 +42,19 @@ public sealed partial class MandarinTextNormalizer : ITextNormalizer
         });
     }
 
-    [GeneratedRegex(@"(?<![A-Za-z\d.])(?<neg>[-−－])?(?<number>[\d０-９]+(?:[.．][\d０-９]+)?)\s?(?<unit>km/h|m/s|°C|℃|°F|℉|°|kWh|kW|kHz|MHz|GHz|Hz|km|cm|mm|kg|mg|ml|mL|ms|min|m|g|L|l|W|V|s|h)(?![A-Za-z/])", RegexOptions.CultureInvariant, 1000)]
+    private static string ReadMeasures(string text) =>
+        Measure().Replace(text, m =>
+        {
+            var unit = Units[m.Groups["unit"].Value];
+            var negative = m.Groups["neg"].Success;
+            // Below-zero temperatures are 零下, not 负.
+            var sign = negative ? (unit.EndsWith("氏度", StringComparison.Ordinal) || unit == "度" ? "零下" : "-") : "";
+            return sign + m.Groups["number"].Value + unit;
+        });
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9.])(?<neg>[-−－])?(?<number>(?>[0-9０-９]+(?:[.．][0-9０-９]+)?))\s?(?<unit>km/h|m/s|°C|℃|°F|℉|°|kWh|kW|kHz|MHz|GHz|Hz|km|cm|mm|kg|mg|ml|mL|ms|min|m|g|L|l|W|V|s|h)(?![A-Za-z/])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Measure();
 
-    [GeneratedRegex(@"(?<=[\p{IsCJKUnifiedIdeographs}\d\s])[&＆+＋=＝×÷](?=[\p{IsCJKUnifiedIdeographs}\d\s])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<=[\p{IsCJKUnifiedIdeographs}0-9\s])[&＆+＋=＝×÷](?=[\p{IsCJKUnifiedIdeographs}0-9\s])", RegexOptions.CultureInvariant)]
     private static partial Regex Symbol();
 }
