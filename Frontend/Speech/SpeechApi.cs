@@ -103,6 +103,8 @@ public static class SpeechApi
             voiceId = keyVoice = voice.VoiceId!;
         }
 
+        var speakerRef = speaker is null ? null : new SpeakerRef(speaker.Id, speaker.Version);
+
         // input starting with <speak> is SSML: parsed into segments here, so malformed markup is a 400 and never spoken.
         IReadOnlyList<SpeechSegment>? segments = null;
         if (SsmlParser.LooksLikeSsml(input))
@@ -115,9 +117,7 @@ public static class SpeechApi
         if (streamFormat is not null)
         {
             // Streams are not cached: their point is the first sentence, not the whole result.
-            SpeakerEmbedding? embedding = null;
-            if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(ct);
-            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, embedding, segments);
+            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
             var admissionRequest = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
             return await streamer.StreamAsync(http, new SpeechStream(synthesis, admissionRequest, format, streamFormat, length), ct);
         }
@@ -141,9 +141,9 @@ public static class SpeechApi
             outcome = await cache.GetOrCreateAsync(key, async fct =>
             {
                 await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
-                SpeakerEmbedding? embedding = null;
-                if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(fct);
-                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding, segments), fct);
+                // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
+                var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
+                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), fct);
                 var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
                 return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
             }, ct);
@@ -159,6 +159,10 @@ public static class SpeechApi
         catch (UnknownVoiceException e)
         {
             return Problem.BadRequest("Unknown voice", e.Message);
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Problem.Busy(http, $"The speaker's style is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable");
         }
         catch (EngineUnavailableException e)
         {
@@ -176,16 +180,8 @@ public static class SpeechApi
         return Results.Bytes(result.Content, result.ContentType);
     }
 
-    /// <summary>Who a request counts against for the per-client share: its API key (hashed) if any, else its remote address.</summary>
-    public static string ClientId(HttpContext http)
-    {
-        var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
-        if (string.IsNullOrEmpty(key) && http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            key = auth["Bearer ".Length..].Trim();
-        if (!string.IsNullOrEmpty(key))
-            return "key:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-    }
+    /// <summary>Who a request counts against for the per-client share: a valid API key's name, else the remote address (Auth/).</summary>
+    public static string ClientId(HttpContext http) => Auth.ApiKeyAuthentication.ClientId(http);
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
 

@@ -15,7 +15,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// while a worker is free here (a busy silo leaves the work to idle ones); its lease is renewed while it runs and on every
 /// change of its job, and a lost lease or a cancelled job stops it before the next sentence.
 /// </summary>
-public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPool pool, ISpeakerDirectory speakers, JobOptions options, ClusterOptions cluster,
+public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPool pool, JobOptions options, ClusterOptions cluster,
     ISiloActivity activity, ILogger<JobRunner> logger) : BackgroundService
 {
     private readonly HashSet<Task> _running = [];
@@ -75,8 +75,9 @@ public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPo
         else if (unit.Attempt > 1) logger.LogWarning("Job {Job} unit {Unit} re-run on silo {Silo} (try {Attempt})", unit.JobId, unit.Index, cluster.Self.Id, unit.Attempt);
         try
         {
-            var embedding = unit.SpeakerId is { } speaker ? await speakers.GetSpeaker(speaker).GetEmbeddingAsync(stop.Token) : null;
-            var request = new SynthesisRequest(unit.Text, unit.VoiceId, unit.Speed, unit.Pitch, unit.Volume, embedding);
+            // The pool reads the speaker's current embedding (computed once for the cluster) by id.
+            var speaker = unit.SpeakerId is { } id ? new SpeakerRef(id, 0) : null;
+            var request = new SynthesisRequest(unit.Text, unit.VoiceId, unit.Speed, unit.Pitch, unit.Volume, speaker);
             var clips = new List<AudioClip>();
             await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
