@@ -34,28 +34,38 @@ public sealed class JobsClusterTests(PostgresServer postgres)
             var job = (await submitted.Content.ReadFromJsonAsync<JobStatus>())!;
             Assert.Equal(sentences, job.Progress.Total);
 
-            // Kill -9 a silo while it holds a running unit and at least one unit is already done.
+            // Kill -9 a silo while it holds a running unit and at least one unit is already done. Its unit may finish in the
+            // moment before the kill lands: then kill another holder (one silo always survives).
             await using var connection = new NpgsqlConnection(db);
             await connection.OpenAsync();
-            var victimId = await Poll.UntilAsync(async () =>
-            {
-                await using var q = new NpgsqlCommand(
-                    "SELECT u.owner FROM tts_job_units u JOIN tts_jobs j ON j.id = u.job_id WHERE j.id = @id AND u.state = 'running' AND j.done_units > 0 LIMIT 1", connection);
-                q.Parameters.AddWithValue("id", job.Id);
-                return await q.ExecuteScalarAsync() as string;
-            }, Deadline, "a silo running a unit of the job after the first unit finished");
-            var victim = silos.Single(s => s.Id == victimId);
-            victim.Kill();
-            var survivor = silos.First(s => s != victim);
-            // The units the dead silo held: nobody may store them but a new lease holder.
+            var alive = silos.ToList();
             var orphans = new List<int>();
-            await using (var held = new NpgsqlCommand("SELECT idx FROM tts_job_units WHERE job_id = @id AND owner = @owner AND state = 'running'", connection))
+            string victimId;
+            while (true)
             {
-                held.Parameters.AddWithValue("id", job.Id);
-                held.Parameters.AddWithValue("owner", victimId);
-                await using var reader = await held.ExecuteReaderAsync();
-                while (await reader.ReadAsync()) orphans.Add(reader.GetInt32(0));
+                victimId = await Poll.UntilAsync(async () =>
+                {
+                    await using var q = new NpgsqlCommand(
+                        "SELECT u.owner FROM tts_job_units u JOIN tts_jobs j ON j.id = u.job_id WHERE j.id = @id AND u.state = 'running' AND j.done_units > 0 AND u.owner = ANY(@alive) LIMIT 1", connection);
+                    q.Parameters.AddWithValue("id", job.Id);
+                    q.Parameters.AddWithValue("alive", alive.Select(s => s.Id).ToArray());
+                    return await q.ExecuteScalarAsync() as string;
+                }, Deadline, "a silo running a unit of the job after the first unit finished");
+                var victim = alive.Single(s => s.Id == victimId);
+                victim.Kill();
+                await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                alive.Remove(victim);
+                // The units the dead silo held: nobody may store them but a new lease holder.
+                await using (var held = new NpgsqlCommand("SELECT idx FROM tts_job_units WHERE job_id = @id AND owner = @owner AND state = 'running'", connection))
+                {
+                    held.Parameters.AddWithValue("id", job.Id);
+                    held.Parameters.AddWithValue("owner", victimId);
+                    await using var reader = await held.ExecuteReaderAsync();
+                    while (await reader.ReadAsync()) orphans.Add(reader.GetInt32(0));
+                }
+                if (orphans.Count > 0 || alive.Count == 1) break;
             }
+            var survivor = alive[0];
             Assert.True(orphans.Count > 0, "the killed silo held a running unit");
 
             var done = await WaitForStateAsync(survivor.HttpClient, job.Id, "succeeded");
