@@ -97,15 +97,23 @@ public sealed class LoopbackCluster : IAsyncDisposable
         return silo;
     }
 
-    /// <summary>SIGTERM (drain) of the silo in <paramref name="slot"/>; returns its exit code.</summary>
-    public async Task<int> TerminateAsync(int slot, TimeSpan timeout)
+    /// <summary>
+    /// A rolling-update step as the Helm chart does it (maxSurge, maxUnavailable 0): start the replacement, wait until the
+    /// frontend routes to it, then SIGTERM the old silo and wait for its drain to end. Returns the old id, its exit code,
+    /// seconds until the replacement was routable and seconds the drain took.
+    /// </summary>
+    public async Task<(string Old, string New, int ExitCode, double StartSeconds, double DrainSeconds)> ReplaceAsync(int slot, TimeSpan timeout)
     {
-        var silo = _silos[slot] ?? throw new InvalidOperationException($"Slot {slot} is empty.");
-        silo.Terminate();
-        var code = await silo.WaitForExitAsync(timeout);
-        _silos[slot] = null;
-        _retired.Add(silo);
-        return code;
+        var old = _silos[slot] ?? throw new InvalidOperationException($"Slot {slot} is empty.");
+        var clock = Stopwatch.StartNew();
+        await StartSiloAsync(slot);
+        var id = _silos[slot]!.Id;
+        await Poll.UntilAsync(async () => (await FrontendSilosAsync()).Contains(id), timeout, $"{id} routable", TimeSpan.FromMilliseconds(100));
+        var started = clock.Elapsed.TotalSeconds;
+        old.Terminate();
+        var code = await old.WaitForExitAsync(timeout);
+        _retired.Add(old);
+        return (old.Id, id, code, started, clock.Elapsed.TotalSeconds - started);
     }
 
     /// <summary>Polls the frontend's /ready until it routes to exactly <paramref name="silos"/> silos; returns how long that took.</summary>
