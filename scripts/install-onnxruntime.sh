@@ -14,21 +14,11 @@ set -euo pipefail
 
 readonly ORT_VERSION="1.30.0"
 readonly NPM_PACKAGE="onnxruntime-node@${ORT_VERSION}"
-readonly TARBALL_NAME="onnxruntime-node-${ORT_VERSION}.tgz"
 readonly TARBALL_SHA256="6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75"
 readonly LIB_NAME="libonnxruntime.so.1"
 
-verbose=0
-for arg in "$@"; do
-  case "$arg" in
-    -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "install-onnxruntime: unknown argument '$arg'" >&2; exit 2 ;;
-  esac
-done
-
-log() { if [[ $verbose == 1 ]]; then echo "install-onnxruntime: $*"; fi; }
-die() { printf 'install-onnxruntime: ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/npm-verified.sh"
+install_args install-onnxruntime "$@"
 
 case "$(uname -s)/$(uname -m)" in
   Linux/x86_64)
@@ -44,35 +34,20 @@ cache_root="${TTS_CACHE_DIR:-${HOME:?HOME is not set}/.cache/orleans-tts}"
 dest_dir="${cache_root}/onnxruntime-${ORT_VERSION}"
 dest_lib="${dest_dir}/${LIB_NAME}"
 
-sha_ok() { [[ -f "$1" ]] && echo "$2  $1" | sha256sum --quiet --check - >/dev/null 2>&1; }
 
-if sha_ok "$dest_lib" "$lib_sha256"; then
+if sha256_ok "$dest_lib" "$lib_sha256"; then
   log "already installed: $dest_lib"
   exit 0
 fi
 
-command -v npm >/dev/null 2>&1 || die "npm is required (apt-get install npm)"
-command -v sha256sum >/dev/null 2>&1 || die "sha256sum is required (coreutils)"
 mkdir -p "$dest_dir"
-
 scratch="$(mktemp -d "${dest_dir}/.install.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
-tarball="${scratch}/${TARBALL_NAME}"
-
+member="bin/napi-v6/linux/${arch_dir}/${LIB_NAME}"
 log "downloading ${NPM_PACKAGE} with npm pack"
-if ! (cd "$scratch" && npm pack --silent --ignore-scripts "$NPM_PACKAGE" >"${scratch}/npm.log" 2>&1); then
-  cat "${scratch}/npm.log" >&2
-  die "npm pack ${NPM_PACKAGE} failed"
-fi
-[[ -f "$tarball" ]] || die "npm pack did not produce ${TARBALL_NAME}"
-actual="$(sha256sum "$tarball" | cut -d' ' -f1)"
-[[ "$actual" == "$TARBALL_SHA256" ]] ||
-  die "SHA-256 mismatch for ${TARBALL_NAME}: expected ${TARBALL_SHA256}, got ${actual}. Refusing to install."
-log "verified ${TARBALL_NAME} (sha256 ${TARBALL_SHA256})"
-
-member="package/bin/napi-v6/linux/${arch_dir}/${LIB_NAME}"
-tar -xzf "$tarball" -C "$scratch" "$member" || die "could not extract ${member} from ${TARBALL_NAME}"
-sha_ok "${scratch}/${member}" "$lib_sha256" || die "SHA-256 mismatch for ${member} inside the verified tarball"
+npm_fetch_verified "$NPM_PACKAGE" "$TARBALL_SHA256" "$scratch" "$member" || die "could not install ${NPM_PACKAGE}"
+log "verified ${NPM_PACKAGE} (sha256 ${TARBALL_SHA256})"
+sha256_ok "${scratch}/${member}" "$lib_sha256" || die "SHA-256 mismatch for ${member} inside the verified tarball"
 
 # The library needs only libc, libstdc++, libm, libgcc_s, libdl, librt and libpthread.
 if command -v ldd >/dev/null 2>&1; then

@@ -10,9 +10,14 @@ public static class Helm
     public static string Chart => Path.Combine(Root, "helm", "orleans-tts");
 
     public static string Binary =>
-        Environment.GetEnvironmentVariable("TTS_HELM") is { Length: > 0 } helm ? helm
-        : Path.Combine(Environment.GetEnvironmentVariable("TTS_CACHE_DIR") is { Length: > 0 } c ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "orleans-tts"), "helm-4.1.4", "helm");
+        Environment.GetEnvironmentVariable("TTS_HELM") is { Length: > 0 } helm ? helm : Path.Combine(CacheDir, "helm-4.1.4", "helm");
+
+    /// <summary>The node_modules tree of the offline manifest validator (scripts/install-k8s-schemas.sh).</summary>
+    public static string SchemaModules => Path.Combine(CacheDir, "k8s-schemas-5.1.0", "node_modules");
+
+    private static string CacheDir =>
+        Environment.GetEnvironmentVariable("TTS_CACHE_DIR") is { Length: > 0 } c ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "orleans-tts");
 
     public static (int Code, string Output) Run(string file, string stdin, params string[] args)
     {
@@ -43,6 +48,19 @@ public static class Helm
             "import sys, json, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))");
         Assert.True(pc == 0, json);
         return new Manifests(JsonNode.Parse(json)!.AsArray().Select(n => n!.AsObject()).ToList());
+    }
+
+    /// <summary>
+    /// Validates manifests offline against the Kubernetes (and KEDA, prometheus-operator CRD) schemas, strictly:
+    /// validate-manifests.mjs under node. Returns whether all are valid and the validator's report.
+    /// </summary>
+    public static (bool Valid, string Report) Validate(IEnumerable<JsonObject> manifests)
+    {
+        var script = Path.Combine(Root, "tests", "Orleans.Tts.Helm.Tests", "validate-manifests.mjs");
+        var json = new JsonArray(manifests.Select(m => (JsonNode)m.DeepClone()).ToArray()).ToJsonString();
+        var (code, report) = Run("node", json, script, SchemaModules);
+        Assert.True(code is 0 or 1, $"the validator could not run (exit {code}): {report}");
+        return (code == 0, report);
     }
 
     private static string FindRoot()

@@ -34,12 +34,26 @@ app.kubernetes.io/component: {{ .tier }}
 
 {{- define "tts.image" -}}{{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}{{- end -}}
 
-{{/* Longer than the drain: preStop sleep + drain + margin. */}}
+{{/* Longer than the drain: preStop sleep + drain + margin. After SIGTERM the host drains for up to
+     TTS_DRAIN_SECONDS and stops within drain + 10 s, so the margin must be at least 10 s. */}}
 {{- define "tts.gracePeriod" -}}
+{{- if lt (int .Values.shutdown.extraGraceSeconds) 10 }}
+{{- fail (printf "shutdown.extraGraceSeconds is %v: it must be at least 10, since after SIGTERM the silo drains for up to shutdown.drainSeconds and then needs up to 10 s to stop." .Values.shutdown.extraGraceSeconds) }}
+{{- end -}}
 {{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.drainSeconds .Values.shutdown.extraGraceSeconds -}}
 {{- end -}}
 
-{{/* The Secret and key holding the PostgreSQL connection string, or nothing (embedded, in-memory cluster state). */}}
+{{/* "true" when the chart runs its own PostgreSQL: bundled.enabled and no existingSecret. */}}
+{{- define "tts.bundledPostgres" -}}
+{{- if and .Values.postgresql.bundled.enabled (not .Values.postgresql.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{/* The Secret holding the PostgreSQL connection string (existingSecret first, else the bundled one), or nothing
+     (in-memory cluster state: co-hosted only, since the frontend tier finds the silos in PostgreSQL). */}}
 {{- define "tts.postgresSecret" -}}
-{{- if .Values.postgresql.bundled.enabled }}{{ include "tts.fullname" . }}-postgresql{{ else }}{{ .Values.postgresql.existingSecret }}{{ end -}}
+{{- if .Values.postgresql.existingSecret }}{{ .Values.postgresql.existingSecret }}
+{{- else if include "tts.bundledPostgres" . }}{{ include "tts.fullname" . }}-postgresql{{ end -}}
+{{- if and (not .Values.coHosted) (not .Values.postgresql.existingSecret) (not .Values.postgresql.bundled.enabled) }}
+{{- fail "The frontend tier finds the silos in PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
+{{- end -}}
 {{- end -}}
