@@ -55,7 +55,7 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
 
     private static RequestKind AllShort(long _) => RequestKind.Short;
 
-    private sealed record Figures(int Count, int Ok, int Busy, int Errors, double P50, double P99, double MaxBusyMs, double OkPerSecond, string ErrorKinds)
+    private sealed record Figures(int Count, int Ok, int Busy, int Errors, double P50, double P99, double MaxBusyMs, double OkPerSecond, string ErrorKinds, string BusyKinds = "")
     {
         public double FailedPercent => Count == 0 ? 0 : 100.0 * (Count - Ok) / Count;
     }
@@ -68,11 +68,26 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         var errors = outcomes.Where(o => o.Error).GroupBy(o => o.Result).Select(g => $"{g.Key}×{g.Count()}");
         return new Figures(outcomes.Count, ok.Count, busy.Count, outcomes.Count(o => o.Error),
             timed.Count > 0 ? Stats.Percentile(timed, 50) : double.NaN, timed.Count > 0 ? Stats.Percentile(timed, 99) : double.NaN,
-            busy.Count > 0 ? busy.Max() : 0, ok.Count / seconds, string.Join(", ", errors));
+            busy.Count > 0 ? busy.Max() : 0, ok.Count / seconds, string.Join(", ", errors),
+            string.Join("; ", outcomes.Where(o => o.Busy).GroupBy(o => BusyReason(o.Detail)).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}× \"{g.Key}\"")));
+    }
+
+    /// <summary>The 503's problem detail without its numbers, so that the reasons group.</summary>
+    private static string BusyReason(string? body)
+    {
+        try
+        {
+            var detail = System.Text.Json.JsonDocument.Parse(body ?? "{}").RootElement.GetProperty("detail").GetString() ?? "";
+            return System.Text.RegularExpressions.Regex.Replace(detail, "[0-9.]+", "N");
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "(no problem body)";
+        }
     }
 
     private string Describe(Figures f) =>
-        $"{f.Count} requests: {f.Ok} audio, {f.Busy} 503, {f.Errors} errors{(f.Errors > 0 ? $" ({f.ErrorKinds})" : "")}; p50 {F(f.P50, "0")} ms, p99 {F(f.P99, "0")} ms; {F(f.OkPerSecond)} audio/s";
+        $"{f.Count} requests: {f.Ok} audio, {f.Busy} 503{(f.Busy > 0 ? $" ({f.BusyKinds})" : "")}, {f.Errors} errors{(f.Errors > 0 ? $" ({f.ErrorKinds})" : "")}; p50 {F(f.P50, "0")} ms, p99 {F(f.P99, "0")} ms; {F(f.OkPerSecond)} audio/s";
 
     /// <summary>Open-loop steps of 1-sentence requests at rising fractions of the raw limit; capacity is the highest step whose p99 stays under the SLO with ≤ 1 % refused.</summary>
     public async Task<double> CapacityAsync(CancellationToken ct)
