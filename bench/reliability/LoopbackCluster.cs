@@ -176,18 +176,5 @@ public sealed class LoopbackCluster : IAsyncDisposable
         catch (InvalidOperationException) { /* already stopped */ }
     }
 
-    private static async Task<string> PostgresScriptAsync(string root, string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(root, "scripts", "postgres.sh"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--dir");
-        psi.ArgumentList.Add(dir);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        return await stdout;
-    }
+    private static Task<string> PostgresScriptAsync(string root, string dir, params string[] args) => PostgresScript.RunAsync(root, dir, args);
 }

@@ -53,6 +53,25 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
 
     private async Task<LoopbackCluster> ClusterAsync() => await LoopbackCluster.StartAsync(settings.Layout, log);
 
+    /// <summary>A fresh cluster and a load driver on its frontend, after <paramref name="warmup"/> of load at <paramref name="rate"/>.</summary>
+    private sealed record Rig(LoopbackCluster Cluster, OpenLoad Load) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Load.Dispose();
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private async Task<Rig> RigAsync(string title, double rate, Func<long, RequestKind> mix, TimeSpan warmup, CancellationToken ct)
+    {
+        Line($"## {title}");
+        var cluster = await ClusterAsync();
+        var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        await load.RunAsync(rate, warmup, mix, ct);
+        return new Rig(cluster, load);
+    }
+
     private static RequestKind AllShort(long _) => RequestKind.Short;
 
     private sealed record Figures(int Count, int Ok, int Busy, int Errors, double P50, double P99, double MaxBusyMs, double OkPerSecond, string ErrorKinds, string BusyKinds = "")
@@ -253,11 +272,9 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
     /// <summary>Each silo in turn replaced as the Helm chart rolls (new one ready, then SIGTERM and drain of the old), under load: zero failed requests.</summary>
     public async Task RollingAsync(CancellationToken ct)
     {
-        Line("## rolling restart");
-        await using var cluster = await ClusterAsync();
-        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
         var rate = Capacity * 0.5;
-        await load.RunAsync(rate, TimeSpan.FromSeconds(8), AllShort, ct);
+        await using var rig = await RigAsync("rolling restart", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var running = load.RunAsync(rate, TimeSpan.FromMinutes(10), AllShort, stop.Token);
@@ -279,11 +296,9 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
     /// <summary>PostgreSQL stopped for 30 s under load: service continues (degraded) and recovers by itself.</summary>
     public async Task PostgresStopAsync(CancellationToken ct)
     {
-        Line("## PostgreSQL stopped");
-        await using var cluster = await ClusterAsync();
-        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
         var rate = Capacity * 0.5;
-        await load.RunAsync(rate, TimeSpan.FromSeconds(8), AllShort, ct);
+        await using var rig = await RigAsync("PostgreSQL stopped", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
         double stoppedAt = 15, startedAt = 45, recoveredAt = double.NaN, degradedSeen = double.NaN;
         var probes = new List<Task>();
         var outcomes = await load.RunAsync(rate, TimeSpan.FromSeconds(75), AllShort, ct, s =>
@@ -316,11 +331,9 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
     /// <summary>kill -9 of one of a silo's eSpeak engine hosts every 4 s under load: every request still gets audio, the silo stays ready.</summary>
     public async Task WorkerKillAsync(CancellationToken ct)
     {
-        Line("## eSpeak worker killed");
-        await using var cluster = await ClusterAsync();
-        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
         var rate = Capacity * 0.5;
-        await load.RunAsync(rate, TimeSpan.FromSeconds(8), AllShort, ct);
+        await using var rig = await RigAsync("eSpeak worker killed", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
         var silo = cluster.Silos[0]!;
         var kills = 0;
         var outcomes = await load.RunAsync(rate, TimeSpan.FromSeconds(40), AllShort, ct, s =>
