@@ -11,10 +11,20 @@ namespace Orleans.Tts.Client;
 /// <summary>How <see cref="TtsClient"/> reaches the cluster and how hard it retries.</summary>
 public sealed class TtsClientOptions
 {
-    /// <summary>The Frontend's URL, e.g. <c>http://tts-frontend:8080/</c>.</summary>
+    /// <summary>The Frontend's URL, e.g. <c>http://tts-frontend:8080/</c>. Set this or <see cref="PostgresConnectionString"/>.</summary>
     public Uri? BaseAddress { get; set; }
 
-    /// <summary>Tries per call (the first one included) while the cluster answers 503.</summary>
+    /// <summary>
+    /// The cluster's PostgreSQL (an Npgsql connection string): the client reads the live silos' public addresses from the
+    /// membership table and talks to them directly, picking a lightly loaded one per call and failing over to another on a
+    /// refused connection or a 503. Set this or <see cref="BaseAddress"/>.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>How often the silo list (and their loads) is re-read in PostgreSQL mode.</summary>
+    public TimeSpan GatewayRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Tries per call (the first one included) while the cluster answers 503 or a silo refuses the connection.</summary>
     public int MaxAttempts { get; set; } = 4;
 
     /// <summary>Total time a call may spend waiting between tries; when the next wait would exceed it the call fails fast.</summary>
@@ -50,7 +60,7 @@ public sealed class TtsRequestException(HttpStatusCode status, string problem)
     public string Problem { get; } = problem;
 }
 
-public interface ITtsClient
+public partial interface ITtsClient
 {
     /// <summary>The whole audio file.</summary>
     Task<byte[]> SynthesizeAsync(SpeechOptions speech, CancellationToken cancellationToken = default);
@@ -62,11 +72,14 @@ public interface ITtsClient
 }
 
 /// <summary>
-/// The .NET client of the cluster's public API. A 503 is retried after its Retry-After (with ±20 % jitter, capped)
-/// while tries and the retry budget last, then fails fast with <see cref="TtsBusyException"/>; other client errors
-/// throw <see cref="TtsRequestException"/> with the server's problem text; cancellation is honoured everywhere.
+/// The .NET client of the cluster's public API, through the Frontend or straight to the silos (<see cref="ITtsGateways"/>).
+/// A refused connection or a 503 moves on to another gateway at once while there is one not yet tried; when all were
+/// tried, a 503 is retried after its Retry-After (with ±20 % jitter, capped) while tries and the retry budget last, then
+/// fails fast with <see cref="TtsBusyException"/>; unreachable gateways end in <see cref="TtsUnavailableException"/>;
+/// other client errors throw <see cref="TtsRequestException"/> with the server's problem text. Cancelling a call aborts
+/// its HTTP request, which stops the server's work for it.
 /// </summary>
-public sealed class TtsClient(HttpClient http, TtsClientOptions options) : ITtsClient
+public sealed partial class TtsClient(HttpClient http, TtsClientOptions options, ITtsGateways gateways) : ITtsClient
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -108,23 +121,59 @@ public sealed class TtsClient(HttpClient http, TtsClientOptions options) : ITtsC
             stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, ct);
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> (a relative URI is resolved against the gateway picked for each try) until it gets an
+    /// answer that is not a 503: a success is returned, a client error thrown as <see cref="TtsRequestException"/>.
+    /// </summary>
     private async Task<HttpResponseMessage> WithRetriesAsync(Func<HttpRequestMessage> request, HttpCompletionOption completion, CancellationToken ct)
     {
         var waited = TimeSpan.Zero;
+        var tried = new HashSet<Uri>();
+        HttpRequestException? refused = null;
         for (var attempt = 1; ; attempt++)
         {
+            var gateway = await gateways.PickAsync(tried, ct);
+            if (gateway is null)
+            {
+                if (refused is not null) throw new TtsUnavailableException($"No TTS gateway could be reached ({tried.Count} tried): {refused.Message}", refused);
+                throw new TtsUnavailableException("No TTS silo is registered as active in the cluster's membership table.");
+            }
+            tried.Add(gateway);
             using var message = request();
-            var response = await http.SendAsync(message, completion, ct);
+            if (message.RequestUri is { IsAbsoluteUri: false } relative) message.RequestUri = new Uri(gateway, relative);
+            HttpResponseMessage response;
+            gateways.Track(gateway, started: true);
+            try
+            {
+                response = await http.SendAsync(message, completion, ct);
+            }
+            catch (HttpRequestException e) when (!ct.IsCancellationRequested && e is not TtsUnavailableException)
+            {
+                // Refused or cut before an answer: another gateway may serve it at once.
+                gateways.Unreachable(gateway);
+                refused = e;
+                if (attempt >= options.MaxAttempts)
+                    throw new TtsUnavailableException($"No TTS gateway could be reached on {attempt} tries: {e.Message}", e);
+                continue;
+            }
+            finally
+            {
+                gateways.Track(gateway, started: false);
+            }
             if (response.IsSuccessStatusCode) return response;
             using (response)
             {
                 var problem = await response.Content.ReadAsStringAsync(ct);
                 if (response.StatusCode != HttpStatusCode.ServiceUnavailable) throw new TtsRequestException(response.StatusCode, problem);
                 var retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                if (attempt >= options.MaxAttempts) throw new TtsBusyException(attempt, retryAfter, problem);
+                // Another silo not yet tried may have room now: no wait.
+                if (await gateways.PickAsync(tried, ct) is not null) continue;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(retryAfter.TotalMilliseconds, options.MaxRetryDelay.TotalMilliseconds) * (0.8 + 0.4 * Random.Shared.NextDouble()));
-                if (attempt >= options.MaxAttempts || waited + delay > options.RetryBudget) throw new TtsBusyException(attempt, retryAfter, problem);
+                if (waited + delay > options.RetryBudget) throw new TtsBusyException(attempt, retryAfter, problem);
                 await Task.Delay(delay, ct);
                 waited += delay;
+                tried.Clear();
             }
         }
     }
@@ -132,17 +181,25 @@ public sealed class TtsClient(HttpClient http, TtsClientOptions options) : ITtsC
 
 public static class TtsClientServiceExtensions
 {
-    /// <summary>Registers <see cref="ITtsClient"/> for the Frontend at <see cref="TtsClientOptions.BaseAddress"/>.</summary>
+    /// <summary>
+    /// Registers <see cref="ITtsClient"/>: through the Frontend at <see cref="TtsClientOptions.BaseAddress"/>, or straight to the
+    /// silos listed in the membership table at <see cref="TtsClientOptions.PostgresConnectionString"/>.
+    /// </summary>
     public static IServiceCollection AddTtsClient(this IServiceCollection services, Action<TtsClientOptions> configure)
     {
         var options = new TtsClientOptions();
         configure(options);
-        if (options.BaseAddress is null) throw new InvalidOperationException("AddTtsClient needs BaseAddress: the Frontend's URL, e.g. http://127.0.0.1:8080/.");
+        if ((options.BaseAddress is null) == string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+            throw new InvalidOperationException("AddTtsClient needs exactly one of BaseAddress (the Frontend's URL, e.g. http://127.0.0.1:8080/) "
+                + "and PostgresConnectionString (the cluster's PostgreSQL, to talk to the silos directly).");
         if (options.MaxAttempts < 1) throw new InvalidOperationException("TtsClientOptions.MaxAttempts must be at least 1.");
+        if (options.GatewayRefresh <= TimeSpan.Zero) throw new InvalidOperationException("TtsClientOptions.GatewayRefresh must be positive.");
         services.AddSingleton(options);
+        if (options.BaseAddress is { } frontend) services.AddSingleton<ITtsGateways>(new FrontendGateway(frontend));
+        else services.AddSingleton<ITtsGateways>(_ => new PostgresGatewayList(options.PostgresConnectionString!, options.GatewayRefresh));
         services.AddHttpClient<ITtsClient, TtsClient>(http =>
         {
-            http.BaseAddress = options.BaseAddress;
+            if (options.BaseAddress is { } address) http.BaseAddress = address;
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
         return services;

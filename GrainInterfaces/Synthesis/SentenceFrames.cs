@@ -4,8 +4,12 @@ using System.Runtime.InteropServices;
 
 namespace Orleans.Tts.Synthesis;
 
-/// <summary>What a frontend asks a silo's internal endpoint: the synthesis, from sentence <paramref name="FirstSentence"/> on.</summary>
-public sealed record RemoteSynthesisRequest(SynthesisRequest Request, int FirstSentence = 0);
+/// <summary>
+/// What a frontend asks a silo's internal endpoint: the synthesis's work items (sentences and pauses) from
+/// <paramref name="FirstSentence"/> on, <paramref name="Count"/> of them (null: to the end). A range past the end is an
+/// empty stream; the response's <see cref="SentenceFrames.TotalHeader"/> says how many items the whole request has.
+/// </summary>
+public sealed record RemoteSynthesisRequest(SynthesisRequest Request, int FirstSentence = 0, int? Count = null);
 
 /// <summary>
 /// The frontend↔silo wire format for synthesised sentences (<c>application/x-tts-sentences</c>): per sentence a
@@ -16,6 +20,8 @@ public static class SentenceFrames
 {
     public const string ContentType = "application/x-tts-sentences";
     public const string Path = "/internal/v1/synthesis";
+    /// <summary>Response header: the number of work items (sentences and pauses) of the whole request.</summary>
+    public const string TotalHeader = "X-Tts-Sentences";
     private const int MaxSamples = 64 * 1024 * 1024;
 
     public static async ValueTask WriteAsync(Stream stream, AudioClip clip, CancellationToken ct)

@@ -45,11 +45,13 @@ public sealed class PostgresResultCache : InMemoryResultCache
         catch (StorageUnavailableException) { return null; }
     }
 
-    protected override async ValueTask<(ProducedAudio Produced, bool Hit)> ProduceAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory)
+    protected override async ValueTask<(ProducedAudio Produced, bool Hit)> ProduceAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory,
+        CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + Options.MaxPendingWait;
         while (_store.Available)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 if (await ReadAsync(key, CancellationToken.None) is { } shared) return (new ProducedAudio(shared, true, null), true);
@@ -63,7 +65,7 @@ public sealed class PostgresResultCache : InMemoryResultCache
                         {
                             // Someone may have finished between our read and our claim.
                             if (await ReadAsync(key, CancellationToken.None) is { } late) return (new ProducedAudio(late, true, null), true);
-                            var produced = await factory(CancellationToken.None);
+                            var produced = await factory(cancellationToken);
                             await PublishAsync(key, produced);
                             return (produced, false);
                         }
@@ -88,7 +90,7 @@ public sealed class PostgresResultCache : InMemoryResultCache
             }
             catch (StorageUnavailableException) { break; }
         }
-        return (await factory(CancellationToken.None), false);
+        return (await factory(cancellationToken), false);
     }
 
     private Task<CachedAudio?> ReadAsync(string key, CancellationToken ct) => _store.RunAsync(async (connection, token) =>

@@ -153,15 +153,21 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
-        StreamAsync(request, 0, cancellationToken);
+        StreamAsync(request, 0, null, null, cancellationToken);
 
     /// <summary>
-    /// The clips of the work items (sentences and pauses) from <paramref name="firstSentence"/> on (a frontend resuming a
-    /// stream another silo began). Every clip is at the request voice's rate.
+    /// The clips of <paramref name="count"/> work items (sentences and pauses; null: all the rest) from <paramref name="firstSentence"/>
+    /// on: a frontend spreading one request's sentences over silos asks each for a range. <paramref name="planned"/> hears the
+    /// number of work items of the whole request before any is synthesised. A range past the end takes no worker and yields
+    /// nothing. Every clip is at the request voice's rate.
     /// </summary>
-    public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, int? count, Action<int>? planned,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var sentences = Plan(request).Skip(firstSentence).ToList();
+        var plan = Plan(request);
+        planned?.Invoke(plan.Count);
+        var sentences = plan.Skip(firstSentence).Take(count ?? int.MaxValue).ToList();
+        if (sentences.Count == 0 && firstSentence > 0) yield break;
         await AcquireSlotAsync(cancellationToken);
         _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();

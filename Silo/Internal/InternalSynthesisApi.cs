@@ -32,12 +32,13 @@ public static class InternalSynthesisApi
             return;
         }
         var remote = await JsonSerializer.DeserializeAsync<RemoteSynthesisRequest>(http.Request.Body, Json, ct);
-        if (remote is null || remote.FirstSentence < 0)
+        if (remote is null || remote.FirstSentence < 0 || remote.Count < 1)
         {
-            await Results.Problem("The body must be a RemoteSynthesisRequest.", statusCode: 400).ExecuteAsync(http);
+            await Results.Problem("The body must be a RemoteSynthesisRequest (FirstSentence ≥ 0, Count ≥ 1 or absent).", statusCode: 400).ExecuteAsync(http);
             return;
         }
-        await using var clips = pool.StreamAsync(remote.Request, remote.FirstSentence, ct).GetAsyncEnumerator(ct);
+        await using var clips = pool.StreamAsync(remote.Request, remote.FirstSentence, remote.Count,
+            total => http.Response.Headers[SentenceFrames.TotalHeader] = total.ToString(System.Globalization.CultureInfo.InvariantCulture), ct).GetAsyncEnumerator(ct);
         bool more;
         try
         {

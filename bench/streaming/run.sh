@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Streaming (issue 5): time to first audio byte of a 2,000-character text through a frontend vs the synthesis
-# time of its first sentence alone (target ≤ 2×), and a 20-sentence text through a frontend over 3 silos vs 1.
-# Starts a throwaway PostgreSQL, the silos (TTS_WORKERS each, default 1) and a --role frontend on loopback.
+# time of its first sentence alone (target ≤ 2×), and a 20-sentence text through a frontend over 3 silos vs 1
+# (silos of the same size: TTS_WORKERS each, default 1; the frontend spreads one request's sentences over
+# LANES lanes, default 3, in both clusters). The machine's own ceiling for that ratio is measured too: the same
+# text on 1 silo with one worker per core (nproc) vs 1 silo with one worker.
+# Starts a throwaway PostgreSQL, the silos and a --role frontend on loopback.
 # Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,19 +23,19 @@ trap cleanup EXIT
 BASE=$((20000 + RANDOM % 20000))
 PG="$("$ROOT/scripts/postgres.sh" start --dir "$DIR" | tail -1)"
 
-# start_cluster SILOS DB → frontend port in $FRONT
+# start_cluster SILOS DB [WORKERS] → frontend port in $FRONT
 start_cluster() {
-  local silos="$1" db="$2" i
+  local silos="$1" db="$2" workers="${3:-${TTS_WORKERS:-1}}" i
   local pg="${PG/Database=tts/Database=$db}"
   psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
   for ((i = 1; i <= silos; i++)); do
-    TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="${TTS_WORKERS:-1}" \
+    TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
       TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning dotnet "$DLL" >/dev/null 2>&1 &
     PIDS+=("$!")
   done
   FRONT=$((BASE + 50))
   TTS_POSTGRES="$pg" TTS_PORT=$FRONT TTS_SILO_ID="bench-$db-frontend" TTS_GLOBAL_MAX_INFLIGHT=64 TTS_CLIENT_MAX_SHARE=1 \
-    TTS_SILOS_REFRESH_MS=200 Logging__LogLevel__Default=Warning dotnet "$DLL" --role frontend >/dev/null 2>&1 &
+    TTS_SILOS_REFRESH_MS=200 TTS_FRONTEND_REQUEST_LANES="${LANES:-3}" Logging__LogLevel__Default=Warning dotnet "$DLL" --role frontend >/dev/null 2>&1 &
   PIDS+=("$!")
   for ((i = 1; i <= silos; i++)); do until curl -sf "http://127.0.0.1:$((BASE + i))/ready" >/dev/null; do sleep 0.3; done; done
   until curl -sf "http://127.0.0.1:$FRONT/ready" | grep -q "bench-$db-$silos"; do sleep 0.3; done
@@ -72,7 +75,16 @@ for ((r = 1; r <= RUNS; r++)); do one+=("$(post "$(body "$(text "$((200 + r))" 2
 ONE=$(printf '%s\n' "${one[@]}" | median)
 stop_cluster
 
-echo "machine: $(nproc) cores; silos with TTS_WORKERS=${TTS_WORKERS:-1}; $RUNS runs each, medians, through a --role frontend"
+CORES=$(nproc)
+start_cluster 1 allcores "$CORES"
+post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+full=()
+for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
+FULL=$(printf '%s\n' "${full[@]}" | median)
+stop_cluster
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); silos with TTS_WORKERS=${TTS_WORKERS:-1}; frontend lanes ${LANES:-3}; $RUNS runs each, medians, through a --role frontend"
 printf 'time to first audio byte, %s-char text (25 sentences), stream_format=audio: %.0f ms\n' "$LONG_CHARS" "$(bc -l <<<"$TTFA*1000")"
 printf 'whole request for its first sentence alone:                            %.0f ms  (ratio %.2f, target <= 2)\n' "$(bc -l <<<"$FIRST*1000")" "$(bc -l <<<"$TTFA/$FIRST")"
 printf '20-sentence text, 3 silos: %.0f ms; 1 silo: %.0f ms; speed-up %.2fx (target >= 2.5x)\n' "$(bc -l <<<"$THREE*1000")" "$(bc -l <<<"$ONE*1000")" "$(bc -l <<<"$ONE/$THREE")"
+printf 'machine ceiling: 1 silo with %s workers: %.0f ms; speed-up over 1 worker %.2fx (3 silos can at best match it on %s cores)\n' "$CORES" "$(bc -l <<<"$FULL*1000")" "$(bc -l <<<"$ONE/$FULL")" "$CORES"

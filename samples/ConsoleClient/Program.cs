@@ -1,17 +1,25 @@
-// A small console app using the embedded client: streams speech to a WAV file as it is produced.
-// Usage: dotnet run --project samples/ConsoleClient -- [frontend-url] [text] [out.wav]
+// A small console app using the embedded client: streams speech to a WAV file as it is produced, and manages a speaker.
+// Usage: dotnet run --project samples/ConsoleClient -- [frontend-url | postgres-connection-string] [text] [out.wav]
+//   http://127.0.0.1:8080/               through the Frontend (the default)
+//   "Host=127.0.0.1;Port=5432;..."       straight to the silos listed in the cluster's membership table
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Client;
 
-var url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080/";
+var target = args.Length > 0 ? args[0] : "http://127.0.0.1:8080/";
 var text = args.Length > 1 ? args[1] : "Hello from the Orleans text to speech cluster. This second sentence arrives while the first one already plays.";
 var path = args.Length > 2 ? args[2] : "speech.wav";
 
 using var services = new ServiceCollection()
-    .AddTtsClient(o => { o.BaseAddress = new Uri(url); o.MaxAttempts = 5; })
+    .AddTtsClient(o =>
+    {
+        if (target.StartsWith("http", StringComparison.OrdinalIgnoreCase)) o.BaseAddress = new Uri(target);
+        else o.PostgresConnectionString = target;
+        o.MaxAttempts = 5;
+    })
     .BuildServiceProvider();
 var tts = services.GetRequiredService<ITtsClient>();
 using var cancel = new CancellationTokenSource();
+// Ctrl-C cancels the stream: the client closes its request and the cluster stops synthesising the rest.
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
 try
@@ -19,10 +27,14 @@ try
     var voices = await tts.ListVoicesAsync(cancel.Token);
     Console.WriteLine($"{voices.Count} voices, e.g. {string.Join(", ", voices.Take(5).Select(v => v.Id))}");
 
+    // A speaker: a base voice with its own speed and pitch, used as the voice "speaker:<id>".
+    var speaker = await tts.UpdateSpeakerAsync("sample-narrator", new SpeakerSpec("en-us", Speed: 1.1, Pitch: -1), cancel.Token);
+    Console.WriteLine($"speaker {speaker.Id} v{speaker.Version}: {speaker.BaseVoiceId}, speed {speaker.Speed}, pitch {speaker.Pitch}");
+
     var started = System.Diagnostics.Stopwatch.StartNew();
     await using var file = File.Create(path);
     long bytes = 0;
-    await foreach (var chunk in tts.StreamAsync(new SpeechOptions(text), cancel.Token))
+    await foreach (var chunk in tts.StreamAsync(new SpeechOptions(text, $"speaker:{speaker.Id}"), cancel.Token))
     {
         if (bytes == 0) Console.WriteLine($"first audio after {started.ElapsedMilliseconds} ms");
         await file.WriteAsync(chunk.Data, cancel.Token);
@@ -30,7 +42,13 @@ try
         Console.Write($"\r{bytes:N0} bytes");
     }
     Console.WriteLine($"\nwrote {path} in {started.ElapsedMilliseconds} ms");
+    await tts.DeleteSpeakerAsync(speaker.Id, cancel.Token);
     return 0;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("\ncancelled");
+    return 130;
 }
 catch (TtsBusyException e)
 {
@@ -44,6 +62,7 @@ catch (TtsRequestException e)
 }
 catch (HttpRequestException e)
 {
-    Console.Error.WriteLine($"Cannot reach {url}: {e.Message}");
+    // TtsUnavailableException (no gateway reachable, or the silo list unreadable) is one too.
+    Console.Error.WriteLine($"Cannot reach {target}: {e.Message}");
     return 1;
 }

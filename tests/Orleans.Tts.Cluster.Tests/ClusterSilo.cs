@@ -16,4 +16,43 @@ public static class ClusterSilo
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) options = options.WithEnvironment(k, v);
         return options;
     }
+
+    /// <summary>
+    /// <paramref name="count"/> silos with an internal HTTP/2 port, and a <c>--role frontend</c> in front of them (silo list
+    /// refreshed every 100 ms, one client may take every permit); returns once the frontend sees every silo.
+    /// </summary>
+    public static async Task<(SiloProcess[] Silos, SiloProcess Frontend)> StartWithFrontendAsync(string database, string prefix, int count,
+        IReadOnlyDictionary<string, string>? siloExtra = null, IReadOnlyDictionary<string, string>? frontendExtra = null)
+    {
+        var silos = await SiloProcess.StartManyAsync(count, i => Options($"{prefix}{i}", database, new Dictionary<string, string>(siloExtra ?? new Dictionary<string, string>())
+        {
+            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        var frontend = await SiloProcess.StartAsync(Options($"{prefix}front", database, new Dictionary<string, string>(frontendExtra ?? new Dictionary<string, string>())
+        {
+            ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
+        }) with { Arguments = ["--role", "frontend"] });
+        await Poll.UntilAsync(async () =>
+            (await frontend.HttpClient.ReadyAsync()).GetProperty("details").GetProperty("frontend.silos").GetString()!.Split(',').Length == count,
+            TimeSpan.FromSeconds(10), $"the frontend sees the {count} silos");
+        return (silos, frontend);
+    }
+
+    /// <summary>Sentences synthesised by the silos still running.</summary>
+    public static async Task<long[]> SentencesPerSiloAsync(IEnumerable<SiloProcess> silos) =>
+        await Task.WhenAll(silos.Where(s => !s.HasExited).Select(async s => (await s.HttpClient.ReadyAsync()).SentencesSynthesized()));
+
+    /// <summary>Sentences synthesised by the silos once the count has stopped moving (the same on two reads 300 ms apart).</summary>
+    public static async Task<long> SettledSentencesAsync(IReadOnlyList<SiloProcess> silos)
+    {
+        long settled = -1;
+        await Poll.UntilAsync(async () =>
+        {
+            var now = (await SentencesPerSiloAsync(silos)).Sum();
+            var stable = now == settled;
+            settled = now;
+            return stable;
+        }, TimeSpan.FromSeconds(5), "the sentence counters stop moving", TimeSpan.FromMilliseconds(300));
+        return settled;
+    }
 }

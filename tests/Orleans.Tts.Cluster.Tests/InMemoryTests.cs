@@ -139,6 +139,38 @@ public sealed class InMemoryTests
     }
 
     [Fact]
+    public async Task A_shared_synthesis_goes_on_while_one_caller_waits_and_is_cancelled_when_every_caller_has_left()
+    {
+        var cache = new InMemoryResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
+        var gate = new TaskCompletionSource();
+        var cancelled = new TaskCompletionSource();
+        async ValueTask<ProducedAudio> Factory(CancellationToken ct)
+        {
+            try { await gate.Task.WaitAsync(ct); }
+            catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
+            return new ProducedAudio(new CachedAudio("k", [1, 2, 3], "audio/wav", "v", 1), true, null);
+        }
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var a = cache.GetOrCreateAsync("k", Factory, first.Token).AsTask();
+        var b = cache.GetOrCreateAsync("k", Factory, second.Token).AsTask();
+
+        await first.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
+        Assert.False(cancelled.Task.IsCompleted, "the synthesis goes on for the caller still waiting");
+
+        await second.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The next caller starts afresh and gets the audio.
+        gate.SetResult();
+        var outcome = await cache.GetOrCreateAsync("k", Factory);
+        Assert.False(outcome.Hit);
+        Assert.Equal([1, 2, 3], outcome.Audio.Content);
+    }
+
+    [Fact]
     public void Cache_keys_ignore_whitespace_differences_but_not_voice_speed_format_or_model()
     {
         var k = ResultCacheKey.Compute("Hello   world ", "espeak:en-us", 1, 0, "wav", "m1");

@@ -1,0 +1,93 @@
+using System.Net;
+
+namespace Orleans.Tts.Cluster.Tests;
+
+/// <summary>A frontend spreads one request's sentences over three silo processes, reassembles them in order and stops them when the client leaves.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private SiloProcess[] _silos = [];
+    private SiloProcess _frontend = null!;
+
+    public async Task InitializeAsync() =>
+        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(await postgres.CreateDatabaseAsync(), "spread", 3,
+            frontendExtra: new Dictionary<string, string> { ["TTS_FRONTEND_REQUEST_LANES"] = "3", ["TTS_MAX_INPUT_CHARS"] = "40000" });
+
+    public async Task DisposeAsync()
+    {
+        await _frontend.DisposeAsync();
+        foreach (var silo in _silos) await silo.DisposeAsync();
+    }
+
+    private Task<long[]> SentencesPerSiloAsync() => ClusterSilo.SentencesPerSiloAsync(_silos);
+
+    private async Task<int> RunningOnSilosAsync() =>
+        (await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).GetProperty("running").GetInt32()))).Sum();
+
+    [Fact]
+    public async Task One_long_streamed_request_is_synthesised_on_every_silo_and_its_sentences_come_back_in_order()
+    {
+        // Short and long sentences alternate: a sentence out of place shows as a short delta where a long one belongs.
+        const int count = 18;
+        var sentences = Enumerable.Range(0, count).Select(i => i % 2 == 0
+            ? $"Short {i}."
+            : $"Sentence {i} is a good deal longer than the short ones around it, by very many words indeed.").ToArray();
+        var before = await SentencesPerSiloAsync();
+
+        using var response = await _frontend.HttpClient.SpeakStreamingAsync(new { input = string.Join(" ", sentences), voice = "alloy", response_format = "pcm", stream_format = "sse" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = await response.ReadEventsAsync();
+        Assert.Equal("speech.audio.done", events[^1].GetProperty("type").GetString());
+        var deltas = events.SkipLast(1).Select(e => Convert.FromBase64String(e.GetProperty("audio").GetString()!).Length / 2).ToList();
+        Assert.Equal(count, deltas.Count);
+        var longestShort = deltas.Where((_, i) => i % 2 == 0).Max();
+        var shortestLong = deltas.Where((_, i) => i % 2 == 1).Min();
+        Assert.True(longestShort < shortestLong, $"every short sentence is shorter than every long one, in order: {string.Join(", ", deltas)}");
+
+        var after = await SentencesPerSiloAsync();
+        var share = after.Zip(before, (a, b) => a - b).ToArray();
+        Assert.Equal(count, share.Sum());
+        Assert.True(share.All(n => n > 0), $"every silo synthesised some of the sentences: {string.Join(", ", share)}");
+    }
+
+    [Fact]
+    public async Task A_whole_file_from_sentences_spread_over_silos_is_as_long_as_the_same_text_synthesised_by_one_silo()
+    {
+        var text = Http.Sentences("Whole", 12);
+        var spread = await _frontend.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.OK, spread.StatusCode);
+        var one = await _silos[0].HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+        var (a, b) = (SpeechStreams.WavSamples(await spread.Content.ReadAsByteArrayAsync()), SpeechStreams.WavSamples(await one.Content.ReadAsByteArrayAsync()));
+        // A lost or repeated sentence is ~3 s (66,000 samples); engine-host history moves a sentence by a few ms.
+        Assert.True(Math.Abs(a - b) < 12 * 1500, $"spread {a} samples, one silo {b}");
+    }
+
+    [Theory]
+    [InlineData("audio")]
+    [InlineData(null)]
+    public async Task When_the_client_leaves_a_long_request_every_silo_stops_its_share_promptly(string? streamFormat)
+    {
+        const int count = 300;
+        var before = (await SentencesPerSiloAsync()).Sum();
+        using var leave = new CancellationTokenSource();
+        var body = new Dictionary<string, object?> { ["input"] = Http.Sentences("Abandoned", count), ["voice"] = "alloy", ["response_format"] = "wav" };
+        if (streamFormat is not null) body["stream_format"] = streamFormat;
+        var request = Task.Run(async () =>
+        {
+            // The client reads everything it is sent, as fast as it comes (no backpressure holds the silos back).
+            using var response = await _frontend.HttpClient.SpeakStreamingAsync(body, leave.Token);
+            await using var stream = await response.Content.ReadAsStreamAsync(leave.Token);
+            await stream.CopyToAsync(Stream.Null, leave.Token);
+        });
+        await Poll.UntilAsync(async () => (await SentencesPerSiloAsync()).Sum() - before >= 6, TimeSpan.FromSeconds(30), "the silos synthesise the first sentences");
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        await Poll.UntilAsync(async () => await RunningOnSilosAsync() == 0
+            && (await _frontend.HttpClient.ReadyAsync()).GetProperty("running").GetInt32() == 0,
+            TimeSpan.FromSeconds(5), "every silo and the frontend stop working for the request that was left");
+        var settled = await ClusterSilo.SettledSentencesAsync(_silos);
+        Assert.True(settled - before < count / 3, $"{settled - before} of {count} sentences were synthesised after the client left early");
+    }
+}
