@@ -6,8 +6,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Tts.Frontend.Admin;
+using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Frontend.Cluster;
 using Orleans.Tts.Frontend.Health;
+using Orleans.Tts.Frontend.Jobs;
+using Orleans.Tts.Frontend.Limits;
 using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
@@ -40,22 +43,26 @@ public static class FrontendExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddTtsMetrics();
+        builder.Services.AddApiKeyAuthentication(ApiKeyOptions.From(builder.Configuration));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;
     }
 
-    /// <summary>Maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
+    /// <summary>API-key authentication, then maps the speech API, voices, health probes, metrics, model reload, OpenAPI document and the WebUI.</summary>
     public static WebApplication MapSpeechApi(this WebApplication app)
     {
         app.UseTtsMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestLimitProblems();
+        app.UseApiKeyAuthentication();
         app.MapOpenApi();
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
         app.MapHealthEndpoints();
         app.MapClusterEndpoint();
         app.MapSpeakersEndpoints();
+        app.MapJobsEndpoints();
         app.MapModelsAdminEndpoints();
         app.MapWebUi();
         return app;

@@ -65,6 +65,7 @@ public static class GrainsServiceExtensions
         services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<PiperEngine>());
         services.AddSingleton<KokoroEngine>();
         services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<KokoroEngine>());
+        services.AddSingleton<Orleans.Tts.Grains.Speakers.ISpeakerEmbeddingProvider, KokoroStyleEmbeddingProvider>();
         return services;
     }
 

@@ -2,6 +2,9 @@ using Orleans.Tts.Frontend;
 using Orleans.Tts.Silo;
 using Orleans.Tts.Silo.Internal;
 
+// `key new NAME [--admin]` / `key hash NAME [--admin]`: API key tooling, no server.
+if (args is ["key", .. var keyArgs]) return Orleans.Tts.Frontend.Auth.KeyCommand.Run(keyArgs, Console.In, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 var role = builder.Role();
 if (role == "frontend") builder.AddFrontendTier();
@@ -12,5 +15,6 @@ var app = builder.Build();
 app.MapSpeechApi();
 if (role == "silo" && SiloExtensions.InternalPort(app.Configuration) is { } internalPort) app.MapInternalSynthesis(internalPort);
 app.Run();
+return 0;
 
 public partial class Program;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Frontend.Remote;
 
 namespace Orleans.Tts.Silo;
@@ -21,7 +22,8 @@ public static class SiloExtensions
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
-            .AddClusterServices(config, capacity: workers, address);
+            .AddClusterServices(config, capacity: workers, address)
+            .AddJobRunner();
         return builder;
     }
 
@@ -75,11 +77,18 @@ public static class SiloExtensions
                 k.Listen(ip, port);
                 k.Listen(ip, h2c, o => o.Protocols = HttpProtocols.Http2);
             }
-            // Slow or oversized clients cannot hold memory or connections for long.
+            // Slow or oversized clients cannot hold memory or connections for long (README "Threat model").
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
-            k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(10));
+            k.Limits.MaxRequestHeaderCount = 64;
+            k.Limits.MaxRequestLineSize = 8 * 1024;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_REQUEST_HEADERS_TIMEOUT_MS", 15_000, min: 100));
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024,
+                gracePeriod: TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_MIN_BODY_RATE_GRACE_MS", 10_000, min: 1001)));
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+            k.Limits.MaxConcurrentConnections = Setting.PositiveInt(config, "TTS_MAX_CONNECTIONS", 4096);
+            k.Limits.Http2.MaxStreamsPerConnection = 100;
+            k.Limits.Http2.MaxRequestHeaderFieldSize = 16 * 1024;
             k.AddServerHeader = false;
         });
         return config["TTS_ADVERTISE_URL"] is { Length: > 0 } advertised ? advertised : $"http://{host}:{port}";

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Jobs;
+using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Frontend.Health;
@@ -20,7 +22,7 @@ public static class HealthApi
             .WithName("Health").WithSummary("Liveness: the process is alive.");
 
         // Readiness: engines loaded and the worker pool accepting.
-        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, CancellationToken ct) =>
+        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, IJobStore jobs, ApiKeyStore keys, CancellationToken ct) =>
             {
                 var s = worker.Status;
                 var details = new Dictionary<string, string>(s.Detail);
@@ -28,6 +30,12 @@ public static class HealthApi
                 details["cluster.mode"] = view.Mode;
                 details["cluster.storage"] = view.Storage;
                 details["cluster.admission"] = admission.Status.Backend;
+                details["jobs"] = jobs.Durable
+                    ? "postgres: durable, units re-run on another silo if one dies"
+                    : "in memory: jobs do not survive a restart (set TTS_POSTGRES for durable jobs)";
+                details["auth"] = keys.Enabled
+                    ? $"on: {keys.Count} API keys; admin key for /admin and speaker writes; anonymous synthesis {(keys.Options.RequireKey ? "refused" : "allowed")}"
+                    : "off: no API keys configured (TTS_API_KEYS, TTS_API_KEYS_FILE); every endpoint is open";
                 // PostgreSQL trouble degrades the silo but keeps it ready: it serves with local limits and caches.
                 if (view.Storage.StartsWith("unavailable", StringComparison.Ordinal)) details["cluster.degraded"] = "PostgreSQL unreachable: local admission limits and local caches; speaker writes refused";
                 if (activity.Draining) details["silo"] = "draining before shutdown";

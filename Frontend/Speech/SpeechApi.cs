@@ -59,29 +59,13 @@ public static class SpeechApi
         if (inFlight is null)
             return Problem.Busy(http, "This silo is draining before shutdown and accepts no new synthesis; retry and another silo will serve it.", TimeSpan.FromSeconds(1), "Silo draining");
 
-        var parsed = await ReadRequestAsync(http, options, ct);
+        var parsed = await ReadRequestAsync(http, options.MaxRequestBodyBytes, ct);
         if (parsed.Problem is not null) return parsed.Problem;
         var body = parsed.Request!;
 
-        var input = body.Input;
-        if (input is null) return Problem.BadRequest("Missing input", "The field 'input' is required: the text to speak.");
-        var length = input.EnumerateRunes().Count();
-        if (length > options.MaxInputChars)
-            return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Input too long",
-                $"'input' has {length} characters; at most {options.MaxInputChars} are allowed here. Split the text, or submit long text as an async job: POST /v1/jobs.",
-                new Dictionary<string, object?> { ["maxInputChars"] = options.MaxInputChars, ["inputChars"] = length, ["jobsUrl"] = "/v1/jobs" });
-        if (string.IsNullOrWhiteSpace(input)) return Problem.BadRequest("Empty input", "The field 'input' is empty: give the text to speak.");
-        if (!input.EnumerateRunes().Any(Rune.IsLetterOrDigit))
-            return Problem.BadRequest("Nothing to speak", "The field 'input' contains no letters or digits to speak.");
-
-        var format = (body.ResponseFormat ?? OutputFormats.Default).Trim().ToLowerInvariant();
-        if (!OutputFormats.Supported.Contains(format))
-        {
-            var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
-            return Problem.BadRequest("Unsupported response_format",
-                $"response_format '{body.ResponseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
-                new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
-        }
+        if (SpeechValidation.Input(body.Input, options.MaxInputChars, "Split the text, or submit long text as an async job: POST /v1/jobs.", out var length) is { } badInput) return badInput;
+        var input = body.Input!;
+        if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
         var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
         if (streamFormat is not null && !SpeechStreamer.StreamFormats.Contains(streamFormat))
             return Problem.BadRequest("Unsupported stream_format",
@@ -92,13 +76,9 @@ public static class SpeechApi
                 $"response_format '{format}' cannot be streamed yet; streaming supports {string.Join(", ", StreamingEncoders.Supported)}. Leave out stream_format to get the whole file.",
                 new Dictionary<string, object?> { ["supported"] = StreamingEncoders.Supported });
 
+        if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
         var speed = body.Speed ?? 1.0;
-        if (!double.IsFinite(speed) || speed < SynthesisRequest.MinSpeed || speed > SynthesisRequest.MaxSpeed)
-            return Problem.BadRequest("Bad speed", $"speed must be a number from {SynthesisRequest.MinSpeed} to {SynthesisRequest.MaxSpeed}; got {body.Speed}.");
         var pitch = body.Pitch ?? 0.0;
-        if (!double.IsFinite(pitch) || pitch < SynthesisRequest.MinPitch || pitch > SynthesisRequest.MaxPitch)
-            return Problem.BadRequest("Bad pitch", $"pitch is a shift in semitones from {SynthesisRequest.MinPitch} to {SynthesisRequest.MaxPitch}; got {body.Pitch}.");
-        if (body.Model is { Length: > 256 }) return Problem.BadRequest("Bad model", "'model' is at most 256 characters.");
         var maxWait = MaxWait(http, body);
         if (maxWait.Problem is not null) return maxWait.Problem;
 
@@ -109,15 +89,11 @@ public static class SpeechApi
         if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
         {
             var speakerId = requested[SpeakersApi.VoicePrefix.Length..];
-            try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-            catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speaker '{speakerId}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
-            if (speaker is null)
-                return Problem.BadRequest("Unknown speaker", $"There is no speaker '{speakerId}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
-                    new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
+            (speaker, var speakerProblem) = await SpeechValidation.SpeakerAsync(http, speakers, speakerId, ct);
+            if (speaker is null) return speakerProblem!;
             voiceId = speaker.BaseVoiceId;
             keyVoice = $"speaker:{speaker.Id}@{speaker.Version}";
-            speed = Math.Clamp(speed * speaker.Speed, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed);
-            pitch = Math.Clamp(pitch + speaker.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch);
+            (speed, pitch) = SpeechValidation.WithSpeaker(speed, pitch, speaker);
             volume = speaker.Volume;
         }
         else
@@ -126,6 +102,8 @@ public static class SpeechApi
             if (voice.Problem is not null) return voice.Problem;
             voiceId = keyVoice = voice.VoiceId!;
         }
+
+        var speakerRef = speaker is null ? null : new SpeakerRef(speaker.Id, speaker.Version);
 
         // input starting with <speak> is SSML: parsed into segments here, so malformed markup is a 400 and never spoken.
         IReadOnlyList<SpeechSegment>? segments = null;
@@ -139,9 +117,7 @@ public static class SpeechApi
         if (streamFormat is not null)
         {
             // Streams are not cached: their point is the first sentence, not the whole result.
-            SpeakerEmbedding? embedding = null;
-            if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(ct);
-            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, embedding, segments);
+            var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
             var admissionRequest = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
             return await streamer.StreamAsync(http, new SpeechStream(synthesis, admissionRequest, format, streamFormat, length), ct);
         }
@@ -165,9 +141,9 @@ public static class SpeechApi
             outcome = await cache.GetOrCreateAsync(key, async fct =>
             {
                 await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
-                SpeakerEmbedding? embedding = null;
-                if (speaker is not null) embedding = await speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(fct);
-                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, embedding, segments), fct);
+                // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
+                var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
+                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), fct);
                 var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
                 return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
             }, ct);
@@ -183,6 +159,10 @@ public static class SpeechApi
         catch (UnknownVoiceException e)
         {
             return Problem.BadRequest("Unknown voice", e.Message);
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Problem.Busy(http, $"The speaker's style is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable");
         }
         catch (EngineUnavailableException e)
         {
@@ -200,16 +180,8 @@ public static class SpeechApi
         return Results.Bytes(result.Content, result.ContentType);
     }
 
-    /// <summary>Who a request counts against for the per-client share: its API key (hashed) if any, else its remote address.</summary>
-    public static string ClientId(HttpContext http)
-    {
-        var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
-        if (string.IsNullOrEmpty(key) && http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            key = auth["Bearer ".Length..].Trim();
-        if (!string.IsNullOrEmpty(key))
-            return "key:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-        return "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-    }
+    /// <summary>Who a request counts against for the per-client share: a valid API key's name, else the remote address (Auth/).</summary>
+    public static string ClientId(HttpContext http) => Auth.ApiKeyAuthentication.ClientId(http);
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
 
@@ -231,16 +203,16 @@ public static class SpeechApi
         return new(ms.Value == 0 ? TimeSpan.FromTicks(1) : TimeSpan.FromMilliseconds(ms.Value), null);
     }
 
-    private sealed record Parsed(SpeechRequest? Request, IResult? Problem);
+    internal sealed record Parsed(SpeechRequest? Request, IResult? Problem);
 
-    private static async Task<Parsed> ReadRequestAsync(HttpContext http, FrontendOptions options, CancellationToken ct)
+    /// <summary>The JSON body (at most <paramref name="limit"/> bytes), or the problem with it.</summary>
+    internal static async Task<Parsed> ReadRequestAsync(HttpContext http, long limit, CancellationToken ct)
     {
         var contentType = http.Request.ContentType;
         if (contentType is null || !contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase))
             return new(null, Problem.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"Send the request as JSON with 'Content-Type: application/json' (got '{contentType ?? "none"}')."));
 
-        var limit = options.MaxRequestBodyBytes;
         if (http.Request.ContentLength > limit) return new(null, TooLarge(limit));
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature) sizeFeature.MaxRequestBodySize = limit;
 

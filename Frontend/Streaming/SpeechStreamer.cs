@@ -44,7 +44,12 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
 
         await using (permit)
         {
-            var request = stream.Synthesis with { VoiceId = permit.VoiceId };
+            var request = stream.Synthesis with
+            {
+                VoiceId = permit.VoiceId,
+                // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
+                Speaker = permit.VoiceId.Equals(stream.Synthesis.VoiceId, StringComparison.OrdinalIgnoreCase) ? stream.Synthesis.Speaker : null,
+            };
             await using var clips = worker.StreamAsync(request, ct).GetAsyncEnumerator(ct);
             bool more;
             try
@@ -125,6 +130,7 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
         AdmissionRejectedException a => Problem.Busy(http, a.Message, a.RetryAfter),
         UnknownVoiceException u => Problem.BadRequest("Unknown voice", u.Message),
         EngineUnavailableException u => Problem.Busy(http, $"{u.Message} Retry.", TimeSpan.FromSeconds(1)),
+        Orleans.Tts.Cluster.StorageUnavailableException u => Problem.Busy(http, $"The speaker's style is not cached on this silo and {u.Message}", u.RetryAfter, "Speakers unavailable"),
         _ => null,
     };
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Frontend.Voices;
 
@@ -57,16 +58,33 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
         return ValueTask.FromResult(version);
     }
 
+    /// <summary>Every voice the silos serve.</summary>
+    public ValueTask<IReadOnlyList<VoiceInfo>> ListAsync(CancellationToken ct) => worker.GetVoicesAsync(ct);
+
     /// <summary>
-    /// The cheaper voice a long request falls back to when the cluster is saturated: TTS_FALLBACK_VOICES
-    /// (<c>voice=fallback,…</c>) first; otherwise, for a voice of a non-eSpeak engine, the eSpeak voice of its language.
+    /// The cheaper voice a long request for an expensive voice (<see cref="VoiceCost.Expensive"/>: Piper, Kokoro) falls back to
+    /// when the cluster is saturated: TTS_FALLBACK_VOICES (<c>voice=fallback,…</c>, which may name any voice) first; otherwise
+    /// the eSpeak voice of its language. A Kokoro blend falls back as its first voice does. Cheap voices have none.
     /// </summary>
-    public async ValueTask<string?> FallbackForAsync(string voiceId, CancellationToken ct)
+    public async ValueTask<string?> FallbackForAsync(string voiceId, CancellationToken ct) =>
+        options.FallbackVoices.TryGetValue(voiceId, out var configured) ? configured : Fallback(voiceId, await worker.GetVoicesAsync(ct));
+
+    /// <summary>Every voice with its fallback filled in (for <c>GET /v1/voices</c>).</summary>
+    public async ValueTask<IReadOnlyList<VoiceInfo>> ListWithFallbacksAsync(CancellationToken ct)
     {
-        if (options.FallbackVoices.TryGetValue(voiceId, out var configured)) return configured;
         var voices = await worker.GetVoicesAsync(ct);
+        return [.. voices.Select(v => v with { Fallback = options.FallbackVoices.GetValueOrDefault(v.Id) ?? Fallback(v.Id, voices) })];
+    }
+
+    private static string? Fallback(string voiceId, IReadOnlyList<VoiceInfo> voices)
+    {
         var voice = voices.FirstOrDefault(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
-        if (voice is null || voice.Engine == "espeak" || voice.Languages.Count == 0) return null;
+        if (voice is null && voiceId.IndexOf(':') is var colon and > 0 && (voiceId.Contains('+') || voiceId.Contains('*')))
+        {
+            var first = voiceId[..colon] + ":" + voiceId[(colon + 1)..].Split('+', '*')[0].Trim();
+            voice = voices.FirstOrDefault(v => v.Id.Equals(first, StringComparison.OrdinalIgnoreCase));
+        }
+        if (voice is not { Cost: VoiceCost.Expensive } || voice.Languages.Count == 0) return null;
         var language = voice.Languages[0];
         var espeak = voices.Where(v => v.Engine == "espeak").ToList();
         return (espeak.FirstOrDefault(v => v.Languages.Any(l => l.Equals(language, StringComparison.OrdinalIgnoreCase)))

@@ -12,10 +12,10 @@ public static class VoicesApi
 {
     public static IEndpointRouteBuilder MapVoicesEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/voices", async (ISynthesisWorker worker, FrontendOptions options, CancellationToken ct) =>
-                TypedResults.Ok(new VoiceList(await worker.GetVoicesAsync(ct), options.VoiceAliases)))
+        app.MapGet("/v1/voices", async (VoiceResolver voices, FrontendOptions options, CancellationToken ct) =>
+                TypedResults.Ok(new VoiceList(await voices.ListWithFallbacksAsync(ct), options.VoiceAliases)))
             .WithName("ListVoices")
-            .WithSummary("Every voice with its engine, languages, sample rate and gender; plus OpenAI voice aliases.");
+            .WithSummary("Every voice with its engine, languages, sample rate, gender, cost and fallback voice; plus OpenAI voice aliases.");
         return app;
     }
 }

@@ -32,6 +32,9 @@ public sealed class TtsClientOptions
 
     /// <summary>Longest single wait, whatever Retry-After says.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The API key (sent as <c>Authorization: Bearer</c> by <see cref="ApiKeyHandler"/>); null when the cluster needs none.</summary>
+    public string? ApiKey { get; set; }
 }
 
 /// <summary>What to say and how.</summary>
@@ -201,7 +204,7 @@ public static class TtsClientServiceExtensions
         {
             if (options.BaseAddress is { } address) http.BaseAddress = address;
             http.Timeout = Timeout.InfiniteTimeSpan;
-        });
+        }).AddTtsApiKey(options);
         return services;
     }
 }

@@ -22,6 +22,37 @@ public interface ISpeakerGrain
     ValueTask<bool> DeleteAsync(CancellationToken cancellationToken = default);
     /// <summary>The speaker's embedding for its current version, computed once for the cluster; null when there is no such speaker.</summary>
     ValueTask<SpeakerEmbedding?> GetEmbeddingAsync(CancellationToken cancellationToken = default);
+    /// <summary>The uploaded voice table (float32 [510,1,256] little-endian), or null when the speaker has none or does not exist.</summary>
+    ValueTask<byte[]?> GetVoiceTableAsync(CancellationToken cancellationToken = default);
+    /// <summary>Replaces the speaker's style with an uploaded (already validated) voice table; null when there is no such speaker.</summary>
+    ValueTask<SpeakerProfile?> SetVoiceTableAsync(byte[] table, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One style table of a Kokoro blend and its weight (weights are normalised to sum 1).</summary>
+public sealed record SpeakerBlendPart(string Table, double Weight);
+
+/// <summary>What is known of an uploaded voice table without reading it: its size and SHA-256 (hex).</summary>
+public sealed record SpeakerVoiceTable(int Bytes, string Sha256)
+{
+    /// <summary>Rows, style values per row and bytes of an uploadable table: float32 [510, 1, 256] = 522,240 bytes.</summary>
+    public const int Rows = 510, StyleDim = 256, ExpectedBytes = Rows * StyleDim * sizeof(float);
+
+    public static SpeakerVoiceTable Of(byte[] table) =>
+        new(table.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(table)));
+
+    /// <summary>Why <paramref name="table"/> is not an uploadable voice table (size, then finite numbers), or null when it is one.</summary>
+    public static string? Problem(ReadOnlySpan<byte> table)
+    {
+        if (table.Length != ExpectedBytes)
+            return $"A voice table is float32 [{Rows},1,{StyleDim}] little-endian: exactly {ExpectedBytes:N0} bytes, the size of the published Kokoro voices/*.bin; got {table.Length:N0} bytes.";
+        for (var i = 0; i < Rows * StyleDim; i++)
+        {
+            var value = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(table[(i * sizeof(float))..]);
+            if (!float.IsFinite(value))
+                return $"A voice table holds finite numbers only; the value at row {i / StyleDim}, column {i % StyleDim} (byte offset {i * sizeof(float)}) is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.";
+        }
+        return null;
+    }
 }
 
 /// <summary>What a client sets on a speaker.</summary>
@@ -29,24 +60,33 @@ public interface ISpeakerGrain
 /// <param name="Speed">Speed multiplier (0.25–4).</param>
 /// <param name="Pitch">Pitch shift in semitones (−12 to +12).</param>
 /// <param name="Volume">Gain (0.1–2).</param>
-/// <param name="EngineSpeaker">Engine-specific speaker: a Piper speaker id, a Kokoro blend (<c>af_bella:0.6+af_sky:0.4</c>); null for eSpeak.</param>
-public sealed record SpeakerDefinition(string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? EngineSpeaker = null)
+/// <param name="EngineSpeaker">The speaker name of a multi-speaker Piper voice (the base voice is then that speaker's voice); else null.</param>
+/// <param name="Blend">For a Kokoro base voice: the style tables mixed into the speaker's style (the base voice gives the language).</param>
+/// <param name="VoiceTable">For a Kokoro base voice: an uploaded style table (float32 [510,1,256], little-endian), validated.</param>
+public sealed record SpeakerDefinition(string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? EngineSpeaker = null,
+    IReadOnlyList<SpeakerBlendPart>? Blend = null, byte[]? VoiceTable = null)
 {
     public const double MinVolume = 0.1, MaxVolume = 2.0;
+    public const int MaxBlendParts = 8;
 }
 
 /// <param name="Id">Speaker id; used as <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Version">Incremented on every change; part of cache keys.</param>
+/// <param name="VoiceTable">Size and digest of the uploaded voice table (the table itself: <c>GET /v1/speakers/{id}/voice-table</c>).</param>
 public sealed record SpeakerProfile(string Id, string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
-    string? EngineSpeaker = null, long Version = 1, DateTimeOffset? UpdatedAt = null)
-{
-    [System.Text.Json.Serialization.JsonIgnore]
-    public SpeakerDefinition Definition => new(BaseVoiceId, Speed, Pitch, Volume, EngineSpeaker);
-}
+    string? EngineSpeaker = null, long Version = 1, DateTimeOffset? UpdatedAt = null,
+    IReadOnlyList<SpeakerBlendPart>? Blend = null, SpeakerVoiceTable? VoiceTable = null);
 
 /// <summary>An engine-computed speaker representation (e.g. a style vector), opaque to everything but its engine.</summary>
-/// <param name="Kind">Which provider made it (<c>voice-parameters</c>, later <c>kokoro-style</c>, <c>piper-sid</c>).</param>
-public sealed record SpeakerEmbedding(string SpeakerId, long Version, string Kind, byte[] Data);
+/// <param name="Kind">Which provider made it: <c>voice-parameters</c> (JSON of the profile), <c>kokoro-style</c> (the style table,
+/// float32 little-endian rows of 256 values).</param>
+public sealed record SpeakerEmbedding(string SpeakerId, long Version, string Kind, byte[] Data)
+{
+    public const string KokoroStyle = "kokoro-style";
+}
+
+/// <summary>Which speaker (and which version of it) a synthesis is for.</summary>
+public sealed record SpeakerRef(string Id, long Version);
 
 public sealed class SpeakerConflictException(string speakerId)
     : Exception($"A speaker '{speakerId}' already exists; PUT /v1/speakers/{speakerId} replaces it.")

@@ -6,17 +6,19 @@ namespace Orleans.Tts.Synthesis;
 /// <param name="Speed">Speaking rate multiplier, 0.25–4.0.</param>
 /// <param name="Pitch">Pitch shift in semitones, −12 to +12.</param>
 /// <param name="Volume">Output gain, 0.1–2 (speakers set it).</param>
-/// <param name="Speaker">The speaker's engine-computed embedding when synthesising for <c>speaker:&lt;id&gt;</c>; engines that
-/// support speaker styles (Kokoro blends, Piper speaker ids) read it, the others ignore it.</param>
+/// <param name="Speaker">The speaker when synthesising for <c>speaker:&lt;id&gt;</c> in its base voice: the silo that synthesises
+/// fetches its embedding (computed once for the cluster) and hands it to the engine with the speaker's sentences.</param>
 /// <param name="Segments">For SSML input: the parsed segments, rendered in order instead of <paramref name="Text"/> (kept as the source).</param>
 public sealed record SynthesisRequest(string Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
-    Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null, IReadOnlyList<SpeechSegment>? Segments = null)
+    Orleans.Tts.Speakers.SpeakerRef? Speaker = null, IReadOnlyList<SpeechSegment>? Segments = null)
 {
     public const double MinSpeed = 0.25, MaxSpeed = 4.0, MinPitch = -12, MaxPitch = 12;
 }
 
 /// <summary>Per-sentence options an engine honours.</summary>
-public sealed record SynthesisOptions(double Speed = 1.0, double Pitch = 0.0)
+/// <param name="Speaker">The speaker's embedding for sentences in the speaker's base voice; an engine reads the kinds it knows
+/// (Kokoro: <see cref="Orleans.Tts.Speakers.SpeakerEmbedding.KokoroStyle"/>, the style table) and ignores the others.</param>
+public sealed record SynthesisOptions(double Speed = 1.0, double Pitch = 0.0, Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null)
 {
     public static SynthesisOptions Default { get; } = new();
 }

@@ -43,7 +43,7 @@ public sealed class TtsMetrics
         _degradations = Meter.CreateCounter<long>("tts_degradations", description: "Requests served in a degraded way (cheaper voice, local admission), by reason.");
         _cacheLookups = Meter.CreateCounter<long>("tts_cache_lookups", description: "Result cache lookups, by result (hit or miss).");
         Meter.CreateObservableGauge("tts_cluster_live_silos", () => Volatile.Read(ref _liveSilos), description: "Silos this silo sees as active (not dead, draining or stopped).");
-        Meter.CreateObservableGauge("tts_job_backlog", () => Volatile.Read(ref _jobBacklog), description: "Asynchronous synthesis jobs waiting to run (0 until jobs exist).");
+        Meter.CreateObservableGauge("tts_job_backlog", () => Volatile.Read(ref _jobBacklog), description: "Asynchronous synthesis jobs queued or running, cluster-wide (from the job store, refreshed every 2 s).");
 
         Meter.CreateObservableCounter("process_cpu_seconds", () => { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime.TotalSeconds; }, "s",
             "Total user and system CPU time spent, in seconds.");

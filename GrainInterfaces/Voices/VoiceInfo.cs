@@ -8,6 +8,11 @@ namespace Orleans.Tts.Voices;
 /// <param name="SampleRate">Native output rate in Hz.</param>
 /// <param name="Gender"><c>male</c>, <c>female</c> or null when unknown.</param>
 /// <param name="Speakers">Speaker names of a multi-speaker model (each also has its own voice id), else null.</param>
+/// <param name="Cost">What a sentence costs to render: <see cref="VoiceCost.Cheap"/> (eSpeak NG) or <see cref="VoiceCost.Expensive"/>
+/// (neural Piper and Kokoro voices, tens of times the CPU). Long text for an expensive voice falls back to <paramref name="Fallback"/>
+/// when the cluster is saturated.</param>
+/// <param name="Fallback">The cheaper voice used then (set by <c>GET /v1/voices</c>: <c>TTS_FALLBACK_VOICES</c>, else the eSpeak
+/// voice of the voice's language); null for cheap voices.</param>
 public sealed record VoiceInfo(
     string Id,
     string Name,
@@ -15,4 +20,13 @@ public sealed record VoiceInfo(
     IReadOnlyList<string> Languages,
     int SampleRate,
     string? Gender = null,
-    IReadOnlyList<string>? Speakers = null);
+    IReadOnlyList<string>? Speakers = null,
+    string Cost = VoiceCost.Cheap,
+    string? Fallback = null);
+
+/// <summary>The render cost classes of voices.</summary>
+public static class VoiceCost
+{
+    public const string Cheap = "cheap";
+    public const string Expensive = "expensive";
+}

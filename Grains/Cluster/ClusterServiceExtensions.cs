@@ -9,6 +9,7 @@ using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
+using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Grains.Speakers;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Telemetry;
@@ -18,7 +19,7 @@ namespace Orleans.Tts.Grains.Cluster;
 public static class ClusterServiceExtensions
 {
     /// <summary>
-    /// Membership, admission, result cache and speakers. With <c>TTS_POSTGRES</c> set they share state
+    /// Membership, admission, result cache, speakers and jobs. With <c>TTS_POSTGRES</c> set they share state
     /// through PostgreSQL; without it they are the in-memory embedded default (this silo is the cluster).
     /// </summary>
     public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity, string address)
@@ -93,6 +94,7 @@ public static class ClusterServiceExtensions
             services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
             services.AddSingleton<ISpeakerDirectory, InMemorySpeakerDirectory>();
         }
+        services.AddJobStore(config, capacity, durable: config["TTS_POSTGRES"] is { Length: > 0 });
         services.AddHostedService<DrainService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout + TimeSpan.FromSeconds(10));
         return services;

@@ -35,9 +35,14 @@ public static class SchemaMigrator
         try
         {
             await Exec(connection, "CREATE TABLE IF NOT EXISTS schema_version (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", ct);
-            await using var current = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection);
-            var at = Convert.ToInt32(await current.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var (version, name, sql) in Migrations.Where(m => m.Version > at))
+            // Every migration not yet recorded, in order: one merged from a parallel branch with a lower number than the
+            // newest applied one is applied too, not skipped.
+            var applied = new HashSet<int>();
+            await using (var current = new NpgsqlCommand("SELECT version FROM schema_version", connection))
+            await using (var reader = await current.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt32(0));
+            var at = applied.Count == 0 ? 0 : applied.Max();
+            foreach (var (version, name, sql) in Migrations.Where(m => !applied.Contains(m.Version)))
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 await using (var apply = new NpgsqlCommand(sql, connection, tx)) await apply.ExecuteNonQueryAsync(ct);
@@ -49,7 +54,7 @@ public static class SchemaMigrator
                 }
                 await tx.CommitAsync(ct);
                 logger.LogInformation("Applied schema migration {Migration}", name);
-                at = version;
+                at = Math.Max(at, version);
             }
             return at;
         }

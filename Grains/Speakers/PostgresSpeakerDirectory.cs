@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Tts.Cluster;
@@ -29,7 +30,7 @@ public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
         _embeddings = embeddings;
         _logger = logger;
         var bytes = Math.Max(1 << 20, cache.MemoryBytes / 8);
-        _profiles = new LruCache<SpeakerProfile>(bytes, p => 256 + p.BaseVoiceId.Length * 2 + (p.EngineSpeaker?.Length ?? 0) * 2);
+        _profiles = new LruCache<SpeakerProfile>(bytes, p => 384 + p.BaseVoiceId.Length * 2 + (p.EngineSpeaker?.Length ?? 0) * 2 + (p.Blend?.Sum(b => 64 + b.Table.Length * 2) ?? 0));
         _embeddingCache = new LruCache<SpeakerEmbedding>(bytes, e => e.Data.Length + 128);
         notifications.Subscribe("tts_speakers", Invalidate);
         store.Regained += _ =>
@@ -59,13 +60,23 @@ public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
             return (IReadOnlyList<SpeakerProfile>)list;
         }, cancellationToken);
 
-    private const string Columns = "id, base_voice_id, speed, pitch, volume, engine_speaker, version, updated_at";
+    private const string Columns = "id, base_voice_id, speed, pitch, volume, engine_speaker, version, updated_at, blend::text, octet_length(voice_table), voice_table_sha256";
+    private const int ColumnCount = 11;
+    private static readonly JsonSerializerOptions BlendJson = new(JsonSerializerDefaults.Web);
 
     private static SpeakerProfile Read(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4),
-        r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero));
+        r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero),
+        r.IsDBNull(8) ? null : JsonSerializer.Deserialize<List<SpeakerBlendPart>>(r.GetString(8), BlendJson),
+        r.IsDBNull(9) ? null : new SpeakerVoiceTable(r.GetInt32(9), r.GetString(10)));
+
+    private const string Insert = "INSERT INTO speakers (id, base_voice_id, speed, pitch, volume, engine_speaker, blend, voice_table, voice_table_sha256) " +
+        "VALUES (@id, @voice, @speed, @pitch, @volume, @engine, @blend::jsonb, @table, @table_sha256)";
 
     private static void Bind(NpgsqlCommand command, string id, SpeakerDefinition d)
     {
+        command.Parameters.AddWithValue("blend", NpgsqlTypes.NpgsqlDbType.Text, d.Blend is null ? DBNull.Value : JsonSerializer.Serialize(d.Blend, BlendJson));
+        command.Parameters.AddWithValue("table", NpgsqlTypes.NpgsqlDbType.Bytea, (object?)d.VoiceTable ?? DBNull.Value);
+        command.Parameters.AddWithValue("table_sha256", NpgsqlTypes.NpgsqlDbType.Text, d.VoiceTable is null ? DBNull.Value : SpeakerVoiceTable.Of(d.VoiceTable).Sha256);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("voice", d.BaseVoiceId);
         command.Parameters.AddWithValue("speed", d.Speed);
@@ -94,25 +105,47 @@ public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
 
         public async ValueTask<SpeakerProfile> CreateAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default) =>
             await Write($"""
-                INSERT INTO speakers (id, base_voice_id, speed, pitch, volume, engine_speaker) VALUES (@id, @voice, @speed, @pitch, @volume, @engine)
+                {Insert}
                 ON CONFLICT (id) DO NOTHING RETURNING {Columns}
                 """, definition, cancellationToken) ?? throw new SpeakerConflictException(id);
 
         public async ValueTask<SpeakerProfile> PutAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default) =>
             (await Write($"""
-                INSERT INTO speakers (id, base_voice_id, speed, pitch, volume, engine_speaker) VALUES (@id, @voice, @speed, @pitch, @volume, @engine)
+                {Insert}
                 ON CONFLICT (id) DO UPDATE SET base_voice_id = excluded.base_voice_id, speed = excluded.speed, pitch = excluded.pitch,
-                    volume = excluded.volume, engine_speaker = excluded.engine_speaker, version = speakers.version + 1, updated_at = now(),
+                    volume = excluded.volume, engine_speaker = excluded.engine_speaker, blend = excluded.blend, voice_table = excluded.voice_table,
+                    voice_table_sha256 = excluded.voice_table_sha256, version = speakers.version + 1, updated_at = now(),
                     embedding = NULL, embedding_kind = NULL, embedding_version = NULL
                 RETURNING {Columns}
                 """, definition, cancellationToken))!;
 
-        private async Task<SpeakerProfile?> Write(string sql, SpeakerDefinition definition, CancellationToken cancellationToken)
+        public async ValueTask<SpeakerProfile?> SetVoiceTableAsync(byte[] table, CancellationToken cancellationToken = default) =>
+            await Write($"""
+                UPDATE speakers SET voice_table = @table, voice_table_sha256 = @table_sha256, blend = NULL, version = version + 1, updated_at = now(),
+                    embedding = NULL, embedding_kind = NULL, embedding_version = NULL
+                WHERE id = @id RETURNING {Columns}
+                """, null, cancellationToken, command =>
+                {
+                    command.Parameters.AddWithValue("id", id);
+                    command.Parameters.AddWithValue("table", NpgsqlTypes.NpgsqlDbType.Bytea, table);
+                    command.Parameters.AddWithValue("table_sha256", SpeakerVoiceTable.Of(table).Sha256);
+                });
+
+        public async ValueTask<byte[]?> GetVoiceTableAsync(CancellationToken cancellationToken = default) =>
+            await owner._store.RunAsync(async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand("SELECT voice_table FROM speakers WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                return await command.ExecuteScalarAsync(ct) as byte[];
+            }, cancellationToken);
+
+        private async Task<SpeakerProfile?> Write(string sql, SpeakerDefinition? definition, CancellationToken cancellationToken, Action<NpgsqlCommand>? bind = null)
         {
             var profile = await owner._store.RunAsync(async (connection, ct) =>
             {
                 await using var command = new NpgsqlCommand(sql, connection);
-                Bind(command, id, definition);
+                if (definition is not null) Bind(command, id, definition);
+                bind?.Invoke(command);
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 var written = await reader.ReadAsync(ct) ? Read(reader) : null;
                 await reader.DisposeAsync();
@@ -151,24 +184,33 @@ public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
             var profile = await GetAsync(cancellationToken);
             if (profile is null) return null;
             if (owner._embeddingCache.TryGet(id, out var cached) && cached.Version == profile.Version) return cached;
-            if (!owner._store.Available) return await owner._embeddings.ComputeAsync(profile, cancellationToken); // not shared; recomputed once PostgreSQL is back
+            if (!owner._store.Available && profile.VoiceTable is null)
+                return await owner._embeddings.ComputeAsync(new SpeakerSource(profile), cancellationToken); // not shared; recomputed once PostgreSQL is back
             var embedding = await owner._store.RunAsync(async (connection, ct) =>
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 SpeakerProfile? current;
                 SpeakerEmbedding? stored = null;
-                await using (var select = new NpgsqlCommand($"SELECT {Columns}, embedding_kind, embedding, embedding_version FROM speakers WHERE id = @id FOR UPDATE", connection, tx))
+                byte[]? table = null;
+                // The uploaded table is read only when the embedding has to be computed from it.
+                await using (var select = new NpgsqlCommand($"""
+                    SELECT {Columns}, embedding_kind, embedding, embedding_version,
+                        CASE WHEN embedding_version IS DISTINCT FROM version THEN voice_table END
+                    FROM speakers WHERE id = @id FOR UPDATE
+                    """, connection, tx))
                 {
                     select.Parameters.AddWithValue("id", id);
                     await using var reader = await select.ExecuteReaderAsync(ct);
                     if (!await reader.ReadAsync(ct)) return null;
                     current = Read(reader);
-                    if (!reader.IsDBNull(10) && reader.GetInt64(10) == current.Version)
-                        stored = new SpeakerEmbedding(id, current.Version, reader.GetString(8), (byte[])reader.GetValue(9));
+                    if (!reader.IsDBNull(ColumnCount + 2) && reader.GetInt64(ColumnCount + 2) == current.Version)
+                        stored = new SpeakerEmbedding(id, current.Version, reader.GetString(ColumnCount), (byte[])reader.GetValue(ColumnCount + 1));
+                    else if (!reader.IsDBNull(ColumnCount + 3))
+                        table = (byte[])reader.GetValue(ColumnCount + 3);
                 }
                 if (stored is null)
                 {
-                    stored = await owner._embeddings.ComputeAsync(current, ct);
+                    stored = await owner._embeddings.ComputeAsync(new SpeakerSource(current, table), ct);
                     await using var update = new NpgsqlCommand("""
                         UPDATE speakers SET embedding_kind = @kind, embedding = @data, embedding_version = @version,
                             embedding_computations = embedding_computations + 1 WHERE id = @id

@@ -3,30 +3,36 @@ using Orleans.Tts.Speakers;
 
 namespace Orleans.Tts.Grains.Speakers;
 
+/// <summary>What a speaker's embedding is computed from: its profile and, when it has one, its uploaded voice table.</summary>
+public sealed record SpeakerSource(SpeakerProfile Profile, byte[]? VoiceTable = null);
+
 /// <summary>
 /// Extension point: computes a speaker's embedding from its profile. Engines with real speaker
-/// representations (a Kokoro style-table blend, a Piper multi-speaker id) register their own provider;
-/// the first provider whose <see cref="CanCompute"/> accepts the profile is used. Expensive work belongs
-/// here: the directory runs it once per speaker version for the whole cluster.
+/// representations (the Kokoro style table) register their own provider; the first provider whose
+/// <see cref="CanCompute"/> accepts the profile is used. Expensive work belongs here: the directory runs
+/// it once per speaker version for the whole cluster.
 /// </summary>
 public interface ISpeakerEmbeddingProvider
 {
     string Kind { get; }
     bool CanCompute(SpeakerProfile profile);
-    ValueTask<byte[]> ComputeAsync(SpeakerProfile profile, CancellationToken cancellationToken);
+    ValueTask<byte[]> ComputeAsync(SpeakerSource source, CancellationToken cancellationToken);
 }
 
-/// <summary>The fallback for voices without speaker embeddings (eSpeak): the resolved voice parameters.</summary>
+/// <summary>The fallback for voices without speaker embeddings (eSpeak, Piper): the resolved voice parameters.</summary>
 public sealed class VoiceParameterEmbeddingProvider : ISpeakerEmbeddingProvider
 {
     public string Kind => "voice-parameters";
     public bool CanCompute(SpeakerProfile profile) => true;
 
-    public ValueTask<byte[]> ComputeAsync(SpeakerProfile profile, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(JsonSerializer.SerializeToUtf8Bytes(new
+    public ValueTask<byte[]> ComputeAsync(SpeakerSource source, CancellationToken cancellationToken)
+    {
+        var profile = source.Profile;
+        return ValueTask.FromResult(JsonSerializer.SerializeToUtf8Bytes(new
         {
             voice = profile.BaseVoiceId, speed = profile.Speed, pitch = profile.Pitch, volume = profile.Volume, engineSpeaker = profile.EngineSpeaker,
         }));
+    }
 }
 
 /// <summary>Picks the provider for a profile and counts computations (tests and logs).</summary>
@@ -36,11 +42,11 @@ public sealed class SpeakerEmbeddings(IEnumerable<ISpeakerEmbeddingProvider> pro
     private int _computed;
     public int Computed => Volatile.Read(ref _computed);
 
-    public async ValueTask<SpeakerEmbedding> ComputeAsync(SpeakerProfile profile, CancellationToken ct)
+    public async ValueTask<SpeakerEmbedding> ComputeAsync(SpeakerSource source, CancellationToken ct)
     {
-        var provider = _providers.FirstOrDefault(p => p.CanCompute(profile)) ?? new VoiceParameterEmbeddingProvider();
-        var data = await provider.ComputeAsync(profile, ct);
+        var provider = _providers.FirstOrDefault(p => p.CanCompute(source.Profile)) ?? new VoiceParameterEmbeddingProvider();
+        var data = await provider.ComputeAsync(source, ct);
         Interlocked.Increment(ref _computed);
-        return new SpeakerEmbedding(profile.Id, profile.Version, provider.Kind, data);
+        return new SpeakerEmbedding(source.Profile.Id, source.Profile.Version, provider.Kind, data);
     }
 }

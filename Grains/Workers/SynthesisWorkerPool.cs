@@ -8,6 +8,7 @@ using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Text;
 using Orleans.Tts.Grains.Text.Normalization;
 using Orleans.Tts.Models;
+using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Telemetry;
 using Orleans.Tts.Voices;
@@ -33,13 +34,17 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private readonly SpeechTextNormalizer _normalizer;
     private readonly Dictionary<string, string> _startFailures = [];
     private readonly ModelOptions? _modelOptions;
+    private readonly ISpeakerDirectory? _speakers;
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile VoiceMap _map = VoiceMap.Empty;
     private volatile bool _started;
     private int _waiting;
     private int _disposed;
     private int _running;
+    private int _background;
     private long _sentences;
+    // Completed (and replaced) each time a worker is given back: background work waits on it for a free worker.
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
     private long _meanServiceTicks = TimeSpan.FromMilliseconds(200).Ticks;
 
@@ -49,8 +54,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     public SynthesisWorkerPool(IEnumerable<ITtsEngine> engines, WorkerPoolOptions options, ILogger<SynthesisWorkerPool> logger, TtsMetrics? metrics = null,
-        ModelOptions? modelOptions = null, SpeechTextNormalizer? normalizer = null)
+        ModelOptions? modelOptions = null, SpeechTextNormalizer? normalizer = null, ISpeakerDirectory? speakers = null)
     {
+        _speakers = speakers;
         _modelOptions = modelOptions;
         _normalizer = normalizer ?? SpeechTextNormalizer.Default;
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
@@ -164,7 +170,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, int? count, Action<int>? planned,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var plan = Plan(request);
+        var plan = Plan(request, await SpeakerEmbeddingAsync(request, cancellationToken));
         planned?.Invoke(plan.Count);
         var sentences = plan.Skip(firstSentence).Take(count ?? int.MaxValue).ToList();
         if (sentences.Count == 0 && firstSentence > 0) yield break;
@@ -197,6 +203,18 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
             if (complete) _metrics?.Synthesized(elapsed, audio);
             _metrics?.SynthesesInFlightChanged(-1);
         }
+    }
+
+    /// <summary>
+    /// The embedding of the request's speaker, computed once for the cluster by whichever silo asks first and cached here.
+    /// A speaker deleted since the request was accepted is an unknown voice (400), never its base voice without its style.
+    /// </summary>
+    private async ValueTask<SpeakerEmbedding?> SpeakerEmbeddingAsync(SynthesisRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Speaker is not { } speaker) return null;
+        if (_speakers is null) throw new EngineUnavailableException($"This silo has no speaker directory to read speaker '{speaker.Id}' from.");
+        return await _speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(cancellationToken)
+            ?? throw new UnknownVoiceException($"speaker:{speaker.Id}", $"Speaker '{speaker.Id}' was deleted. GET /v1/speakers lists the speakers.");
     }
 
     /// <summary>A listed voice, or one an engine composes on request (a Kokoro blend).</summary>
@@ -246,6 +264,66 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     {
         Interlocked.Decrement(ref _running);
         _slots.Release();
+        Interlocked.Exchange(ref _released, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Workers held by background (job) work now.</summary>
+    public int BackgroundRunning => Volatile.Read(ref _background);
+
+    /// <summary>
+    /// The lower-priority lane for jobs: the request's sentences one at a time, each on a worker taken only when it is free
+    /// and no interactive request is queued, and only while fewer than <paramref name="maxWorkers"/> workers do background
+    /// work. The worker is given back after every sentence, so an interactive request waits at most one sentence for it.
+    /// Background work never queues and is never refused: it waits for a free worker instead.
+    /// </summary>
+    public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var item in Plan(request, await SpeakerEmbeddingAsync(request, cancellationToken)))
+        {
+            if (item.Engine is null)
+            {
+                yield return await RenderAsync(item, cancellationToken);
+                continue;
+            }
+            await TakeBackgroundSlotAsync(maxWorkers, cancellationToken);
+            AudioClip clip;
+            try { clip = await RenderAsync(item, cancellationToken); }
+            finally
+            {
+                Interlocked.Decrement(ref _background);
+                ReleaseSlot();
+            }
+            yield return clip;
+        }
+    }
+
+    /// <summary>
+    /// Background work starts a sentence when no interactive synthesis runs, or when one worker would still be left
+    /// spare for the next interactive arrival: an interactive request shares the CPU with at most the one background
+    /// sentence already under way (on a 2-worker silo, jobs pause while any interactive request runs).
+    /// </summary>
+    private bool SpareForBackground()
+    {
+        var running = Volatile.Read(ref _running);
+        var interactive = running - Volatile.Read(ref _background);
+        return interactive <= 0 || _options.Parallelism - running >= 2;
+    }
+
+    private async Task TakeBackgroundSlotAsync(int maxWorkers, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var released = Volatile.Read(ref _released).Task;
+            if (SpareForBackground())
+            {
+                if (Interlocked.Increment(ref _background) <= maxWorkers && TryTakeFreeSlot()) return;
+                Interlocked.Decrement(ref _background);
+            }
+            // Woken by the next worker given back; the timeout covers a queue that empties without a release.
+            try { await released.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken); }
+            catch (TimeoutException) { }
+        }
     }
 
     /// <summary>One unit of a request's audio: a sentence in a voice and style, or a pause; rendered at <see cref="Rate"/>.</summary>
@@ -258,7 +336,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// end sentences and every engine gets words, not written forms. Voices are resolved here, so an unknown voice
     /// fails before a worker is taken.
     /// </summary>
-    private List<WorkItem> Plan(SynthesisRequest request)
+    private List<WorkItem> Plan(SynthesisRequest request, SpeakerEmbedding? speaker)
     {
         var rate = Resolve(request.VoiceId).Voice.SampleRate;
         var items = new List<WorkItem>();
@@ -274,7 +352,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 var (engine, voice) = Resolve(style.VoiceId ?? request.VoiceId);
                 var options = new SynthesisOptions(
                     Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
-                    Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch));
+                    Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch),
+                    // The speaker's style belongs to its base voice; SSML segments in other voices speak as themselves.
+                    voice.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase) ? speaker : null);
                 var text = _normalizer.Normalize(spoken.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
                 foreach (var sentence in _splitter.Split(text))
                     items.Add(new WorkItem(rate, engine, voice.Id, sentence, options, style.Gain * request.Volume));

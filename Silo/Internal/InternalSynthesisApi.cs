@@ -55,7 +55,7 @@ public static class InternalSynthesisApi
             await Results.Problem(e.Message, statusCode: 400, title: "Unknown voice").ExecuteAsync(http);
             return;
         }
-        catch (EngineUnavailableException)
+        catch (Exception e) when (e is EngineUnavailableException or Orleans.Tts.Cluster.StorageUnavailableException)
         {
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = "1";

@@ -7,6 +7,7 @@ using Orleans.Tts.Grains.Engines.Espeak;
 using Orleans.Tts.Grains.Engines.Models;
 using Orleans.Tts.Grains.Engines.Phonemes;
 using Orleans.Tts.Models;
+using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -26,88 +27,55 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
     private const int MaxCachedBlends = 256;
 
     private readonly KokoroVocabulary _vocabulary = KokoroVocabulary.Load();
-    private readonly SemaphoreSlim _reloading = new(1, 1);
-    private volatile Catalog _catalog = Catalog.Empty();
-    private int _disposed;
+    private readonly ModelDirectory<Catalog> _directory = new(EngineName, options, Catalog.Empty(), logger);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], KokoroVoiceTable> _speakerTables = [];
 
     private sealed record KokoroVoice(VoiceInfo Info, KokoroVoiceTable Table, KokoroLanguage Language);
 
-    private sealed record LoadedTable(ModelFileStamp Stamp, KokoroVoiceTable Table);
+    private sealed record LoadedTable(ModelFileStamp Stamp, KokoroVoiceTable Table) : IStampedFile;
 
     private sealed record Catalog(
         KokoroModel? Model,
         IReadOnlyDictionary<string, KokoroVoice> Voices,
         IReadOnlyList<VoiceInfo> List,
         IReadOnlyDictionary<string, LoadedTable> Tables,
-        IReadOnlyList<ModelLoadFailure> Failures)
+        IReadOnlyList<ModelLoadFailure> Failures) : ILoadedModels<Catalog>
     {
         // Blends are built from this catalog's tables, so they are cached with it and dropped on reload.
         public ConcurrentDictionary<string, KokoroVoice> Blends { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public static Catalog Empty() => new(null, new Dictionary<string, KokoroVoice>(), [], new Dictionary<string, LoadedTable>(), []);
+
+        public IEnumerable<IDisposable> Models => Model is null ? [] : [Model];
+
+        public Catalog WithFailures(IReadOnlyList<ModelLoadFailure> failures) => new(Model, Voices, List, Tables, failures);
     }
+
+    private Catalog Current => _directory.Current;
 
     public string Name => EngineName;
     public int MaxParallelism => options.Parallelism;
-    public IReadOnlyList<VoiceInfo> Voices => _catalog.List;
-    public IReadOnlyList<ModelLoadFailure> Failures => _catalog.Failures;
+    public IReadOnlyList<VoiceInfo> Voices => Current.List;
+    public IReadOnlyList<ModelLoadFailure> Failures => Current.Failures;
 
     public Task StartAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
 
-    public async Task ReloadAsync(CancellationToken cancellationToken)
-    {
-        await _reloading.WaitAsync(cancellationToken);
-        try
-        {
-            var old = _catalog;
-            try
-            {
-                _catalog = Scan(old);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The directory itself could not be read: keep serving what is loaded, and say why.
-                logger.LogError("Kokoro models could not be scanned: {Reason}", e.Message);
-                _catalog = new Catalog(old.Model, old.Voices, old.List, old.Tables, [new ModelLoadFailure(EngineName, EngineName, e.Message)]);
-            }
-            // A replaced model is freed once the runs already using it finish.
-            if (old.Model is not null && !ReferenceEquals(old.Model, _catalog.Model)) old.Model.Dispose();
-        }
-        finally
-        {
-            _reloading.Release();
-        }
-    }
+    public Task ReloadAsync(CancellationToken cancellationToken) => _directory.ReloadAsync(Scan, cancellationToken);
 
-    private Catalog Scan(Catalog previous)
+    private Catalog Scan(Catalog previous, ModelScan scan)
     {
-        var root = Path.Combine(options.FullDirectory, EngineName);
-        if (!Directory.Exists(root)) return Catalog.Empty();
-        var failures = new List<ModelLoadFailure>();
-        void Fail(string path, string error)
-        {
-            var relative = options.Relative(path);
-            failures.Add(new ModelLoadFailure(EngineName, relative, error));
-            logger.LogError("Kokoro file {File} did not load: {Reason}", relative, error);
-        }
-
+        var root = _directory.Root;
         KokoroModel? model = null;
         var modelPaths = Directory.EnumerateFiles(root, "*.onnx").Order(StringComparer.Ordinal).ToList();
         foreach (var path in modelPaths)
         {
             if (model is not null)
             {
-                Fail(path, $"Only one Kokoro model is served; {Path.GetFileName(model.Path)} is already loaded, so this one is ignored.");
+                scan.Fail(path, $"Only one Kokoro model is served; {Path.GetFileName(model.Path)} is already loaded, so this one is ignored.");
                 continue;
             }
-            try
-            {
-                model = previous.Model is { } loaded && loaded.Path == path && loaded.Stamp == ModelFileStamp.Of(path) ? loaded : KokoroModel.Load(path, onnx);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Fail(path, e.Message);
-            }
+            scan.Try(path, () => model = ModelScan.Reuse(previous.Model is { } loaded && loaded.Path == path ? loaded : null, ModelFileStamp.Of(path),
+                () => KokoroModel.Load(path, onnx)));
         }
 
         var voicesDir = Path.Combine(root, "voices");
@@ -115,39 +83,35 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             ? Directory.EnumerateFiles(voicesDir, "*.bin").Order(StringComparer.Ordinal).ToList()
             : [];
         if (modelPaths.Count == 0 && tablePaths.Count > 0)
-            Fail(root, "There are voice tables but no Kokoro model (*.onnx) in this directory.");
+            scan.Fail(root, "There are voice tables but no Kokoro model (*.onnx) in this directory.");
         if (modelPaths.Count > 0 && tablePaths.Count == 0)
-            Fail(voicesDir, "There is a Kokoro model but no voice tables (voices/*.bin); scripts/install-kokoro-voices.sh installs the 54 published ones.");
+            scan.Fail(voicesDir, "There is a Kokoro model but no voice tables (voices/*.bin); scripts/install-kokoro-voices.sh installs the 54 published ones.");
 
         var tables = new Dictionary<string, LoadedTable>(StringComparer.Ordinal);
         var voices = new Dictionary<string, KokoroVoice>(StringComparer.OrdinalIgnoreCase);
         foreach (var path in tablePaths)
         {
             var name = Path.GetFileNameWithoutExtension(path);
-            try
+            scan.Try(path, () =>
             {
                 if (KokoroBlend.LooksLikeBlend(name) || name.Contains(':'))
                     throw new InvalidDataException("Voice names cannot contain '+', '*' or ':' (they write blends and engine prefixes).");
                 var language = KokoroLanguage.Of(name);
                 var stamp = ModelFileStamp.Of(path);
-                var table = previous.Tables.TryGetValue(path, out var loaded) && loaded.Stamp == stamp ? loaded : new LoadedTable(stamp, KokoroVoiceTable.Load(path));
+                var table = ModelScan.Reuse(previous.Tables.GetValueOrDefault(path), stamp, () => new LoadedTable(stamp, KokoroVoiceTable.Load(path)));
                 tables[path] = table;
-                if (model is null) continue;
-                var info = new VoiceInfo(Prefix + name, name, EngineName, [language.Code], KokoroModel.SampleRate, KokoroLanguage.GenderOf(name));
+                if (model is null) return;
+                var info = new VoiceInfo(Prefix + name, name, EngineName, [language.Code], KokoroModel.SampleRate, KokoroLanguage.GenderOf(name), Cost: VoiceCost.Expensive);
                 voices[info.Id] = new KokoroVoice(info, table.Table, language);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Fail(path, e.Message);
-            }
+            });
         }
         if (model is not null)
             logger.LogInformation("Kokoro: model {Model}, {Voices} voices", Path.GetFileName(model.Path), voices.Count);
         var list = voices.Values.Select(v => v.Info).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
-        return new Catalog(model, voices, list, tables, failures);
+        return new Catalog(model, voices, list, tables, scan.Failures);
     }
 
-    public VoiceInfo? Compose(string voiceId) => Find(_catalog, voiceId)?.Info;
+    public VoiceInfo? Compose(string voiceId) => Find(Current, voiceId)?.Info;
 
     private KokoroVoice? Find(Catalog catalog, string voiceId)
     {
@@ -175,7 +139,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         }
         var genders = parts.Select(p => p.Voice.Info.Gender).Distinct().ToList();
         var displayName = string.Join(" + ", parts.Select(p => $"{p.Voice.Info.Name} {p.Weight.ToString("0.##%", CultureInfo.InvariantCulture)}"));
-        var info = new VoiceInfo(voiceId, displayName, EngineName, parts[0].Voice.Info.Languages, KokoroModel.SampleRate, genders.Count == 1 ? genders[0] : null);
+        var info = new VoiceInfo(voiceId, displayName, EngineName, parts[0].Voice.Info.Languages, KokoroModel.SampleRate, genders.Count == 1 ? genders[0] : null, Cost: VoiceCost.Expensive);
         var composed = new KokoroVoice(info, KokoroVoiceTable.Blend([.. parts.Select(p => (p.Voice.Table, p.Weight))]), parts[0].Voice.Language);
         if (catalog.Blends.Count < MaxCachedBlends) catalog.Blends.TryAdd(voiceId, composed);
         return composed;
@@ -183,9 +147,10 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
 
     public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
-        var catalog = _catalog;
+        var catalog = Current;
         var voice = Find(catalog, voiceId) ?? throw new UnknownVoiceException(voiceId);
         var model = catalog.Model ?? throw new UnknownVoiceException(voiceId);
+        var table = SpeakerTable(synthesisOptions.Speaker) ?? voice.Table;
         var missing = new Dictionary<Rune, int>();
         var tokens = _vocabulary.Encode(await PhonemesAsync(voice.Language, sentence, cancellationToken), missing);
         if (missing.Count > 0 && logger.IsEnabled(LogLevel.Debug))
@@ -198,7 +163,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             foreach (var chunk in KokoroChunks.Split(tokens))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var style = voice.Table.Row(chunk.Count);
+                var style = table.Row(chunk.Count);
                 audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
             }
         }
@@ -209,6 +174,31 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
         var clip = AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
         // Kokoro has no pitch control; the shift is applied to the audio, keeping its duration.
         return synthesisOptions.Pitch == 0 ? clip : clip with { Samples = PitchShift.Shift(clip.Samples, clip.SampleRate, synthesisOptions.Pitch) };
+    }
+
+    /// <summary>A speaker's style table (its embedding), parsed once per embedding instance; null when the speaker has none.</summary>
+    private KokoroVoiceTable? SpeakerTable(SpeakerEmbedding? speaker) =>
+        speaker is { Kind: SpeakerEmbedding.KokoroStyle } ? _speakerTables.GetValue(speaker.Data, data => KokoroVoiceTable.FromBytes(data)) : null;
+
+    /// <summary>The style table of a voice (a listed voice or a blend id); throws <see cref="UnknownVoiceException"/> saying why not.</summary>
+    public KokoroVoiceTable StyleTable(string voiceId) => (Find(Current, voiceId) ?? throw new UnknownVoiceException(voiceId,
+        $"'{voiceId}' is not a Kokoro voice here. GET /v1/voices lists the kokoro:… voices.")).Table;
+
+    /// <summary>The weighted mean of the named style tables (names with or without <c>kokoro:</c>; weights normalised to sum 1).</summary>
+    public KokoroVoiceTable BlendTables(IReadOnlyList<SpeakerBlendPart> parts)
+    {
+        var catalog = Current;
+        if (parts.Count == 0) throw new UnknownVoiceException(EngineName, "A blend needs at least one style table.");
+        var total = parts.Sum(p => p.Weight);
+        if (!double.IsFinite(total) || total <= 0 || parts.Any(p => !double.IsFinite(p.Weight) || p.Weight <= 0))
+            throw new UnknownVoiceException(EngineName, "Blend weights must be positive numbers.");
+        return KokoroVoiceTable.Blend([.. parts.Select(p =>
+        {
+            var name = p.Table.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? p.Table[Prefix.Length..] : p.Table;
+            var voice = catalog.Voices.GetValueOrDefault(Prefix + name) ?? throw new UnknownVoiceException(Prefix + name,
+                $"The blend names style table '{name}', which is not a Kokoro voice here. GET /v1/voices lists the kokoro:… voices that can be blended.");
+            return (voice.Table, p.Weight / total);
+        })]);
     }
 
     /// <summary>The sentence in Kokoro's phoneme symbols, clauses closed by their punctuation and joined by spaces.</summary>
@@ -244,23 +234,19 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
 
     public IReadOnlyDictionary<string, string> Describe()
     {
-        var c = _catalog;
-        var facts = new Dictionary<string, string>
+        var c = Current;
+        return _directory.WithFailureFacts(new Dictionary<string, string>
         {
             ["kokoro.model"] = c.Model is null ? "none" : options.Relative(c.Model.Path),
             ["kokoro.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
             // Part of the result cache key: a reloaded model or voice table must not be answered from the old audio.
             ["kokoro.version"] = ModelFileStamp.Digest(c.Tables.Values.Select(t => t.Stamp).Concat(c.Model is null ? [] : [c.Model.Stamp])),
-        };
-        foreach (var f in c.Failures) facts[$"kokoro.failed:{f.Path}"] = f.Error;
-        return facts;
+        });
     }
 
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-        _catalog.Model?.Dispose();
-        _catalog = Catalog.Empty();
+        _directory.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -4,7 +4,7 @@ using Orleans.Tts.Grains.Onnx;
 namespace Orleans.Tts.Grains.Engines.Kokoro;
 
 /// <summary>The loaded Kokoro model: token ids, a style row and a speed in; a 24 kHz waveform out. Shared by all threads.</summary>
-public sealed class KokoroModel : IDisposable
+public sealed class KokoroModel : IDisposable, IStampedFile
 {
     public const int SampleRate = 24000;
 

@@ -23,17 +23,37 @@ public sealed class KokoroVoiceTable
 
     public ReadOnlySpan<float> Values => _values;
 
+    /// <summary>Rows in the published voice tables: float32 [510, 1, 256].</summary>
+    public const int PublishedRows = 510;
+
+    /// <summary>Bytes of a published voice table: 510 × 256 float32 = 522,240.</summary>
+    public const int PublishedBytes = PublishedRows * StyleDim * sizeof(float);
+
     public static KokoroVoiceTable Load(string path)
     {
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0 || bytes.Length % (StyleDim * sizeof(float)) != 0)
             throw new InvalidDataException(
                 $"{bytes.Length} bytes is not a Kokoro voice table (float32 [510,1,256] = 522,240 bytes; any whole number of 1,024-byte rows is accepted).");
-        var values = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        return FromBytes(bytes);
+    }
+
+    /// <summary>A table from its little-endian float32 bytes (whole rows); throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
+    public static KokoroVoiceTable FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0 || bytes.Length % (StyleDim * sizeof(float)) != 0)
+            throw new InvalidDataException($"{bytes.Length} bytes is not whole rows of {StyleDim} float32 values ({StyleDim * sizeof(float)} bytes each).");
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Voice tables are little-endian float32.");
-        if (values.Any(v => !float.IsFinite(v))) throw new InvalidDataException("The voice table holds NaN or infinite values.");
+        var values = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        var bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidDataException(
+                $"The voice table holds NaN or infinite values (the first at row {bad / StyleDim}, column {bad % StyleDim}, byte offset {bad * sizeof(float)}).");
         return new KokoroVoiceTable(values);
     }
+
+    /// <summary>The table as little-endian float32 bytes (the file format).</summary>
+    public byte[] ToBytes() => MemoryMarshal.AsBytes(_values.AsSpan()).ToArray();
 
     /// <summary>The style for <paramref name="tokenCount"/> tokens (the last row for longer inputs).</summary>
     public float[] Row(int tokenCount)

@@ -21,91 +21,59 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
 {
     public const string EngineName = "piper";
 
-    private readonly SemaphoreSlim _reloading = new(1, 1);
-    private volatile Catalog _catalog = Catalog.Empty;
-    private int _disposed;
+    private readonly ModelDirectory<Catalog> _directory = new(EngineName, options, Catalog.Empty, logger);
 
     private sealed record PiperVoice(VoiceInfo Info, PiperModel Model, long SpeakerId);
 
     private sealed record Catalog(
         IReadOnlyDictionary<string, PiperVoice> Voices,
         IReadOnlyList<VoiceInfo> List,
-        IReadOnlyDictionary<string, PiperModel> Models,
-        IReadOnlyList<ModelLoadFailure> Failures)
+        IReadOnlyDictionary<string, PiperModel> ByPath,
+        IReadOnlyList<ModelLoadFailure> Failures) : ILoadedModels<Catalog>
     {
         public static Catalog Empty { get; } = new(new Dictionary<string, PiperVoice>(), [], new Dictionary<string, PiperModel>(), []);
+
+        public IEnumerable<IDisposable> Models => ByPath.Values;
+
+        public Catalog WithFailures(IReadOnlyList<ModelLoadFailure> failures) => this with { Failures = failures };
     }
+
+    private Catalog Current => _directory.Current;
 
     public string Name => EngineName;
     public int MaxParallelism => options.Parallelism;
-    public IReadOnlyList<VoiceInfo> Voices => _catalog.List;
-    public IReadOnlyList<ModelLoadFailure> Failures => _catalog.Failures;
+    public IReadOnlyList<VoiceInfo> Voices => Current.List;
+    public IReadOnlyList<ModelLoadFailure> Failures => Current.Failures;
 
     public Task StartAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
 
-    public async Task ReloadAsync(CancellationToken cancellationToken)
-    {
-        await _reloading.WaitAsync(cancellationToken);
-        try
-        {
-            var old = _catalog;
-            Catalog next;
-            try
-            {
-                next = Scan(old);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The directory itself could not be read: keep serving what is loaded, and say why.
-                logger.LogError("Piper models could not be scanned: {Reason}", e.Message);
-                next = old with { Failures = [new ModelLoadFailure(EngineName, EngineName, e.Message)] };
-            }
-            _catalog = next;
-            // Models no longer listed are freed once the runs already using them finish.
-            foreach (var (path, model) in old.Models)
-                if (!next.Models.TryGetValue(path, out var kept) || !ReferenceEquals(kept, model)) model.Dispose();
-        }
-        finally
-        {
-            _reloading.Release();
-        }
-    }
+    public Task ReloadAsync(CancellationToken cancellationToken) => _directory.ReloadAsync(Scan, cancellationToken);
 
-    private Catalog Scan(Catalog previous)
+    private Catalog Scan(Catalog previous, ModelScan scan)
     {
-        var root = Path.Combine(options.FullDirectory, EngineName);
-        if (!Directory.Exists(root)) return Catalog.Empty;
-
+        var root = _directory.Root;
         var models = new Dictionary<string, PiperModel>(StringComparer.Ordinal);
-        var failures = new List<ModelLoadFailure>();
         var voices = new Dictionary<string, PiperVoice>(StringComparer.OrdinalIgnoreCase);
         foreach (var modelPath in Directory.EnumerateFiles(root, "*.onnx", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            var relative = options.Relative(modelPath);
             var configPath = File.Exists(modelPath + ".json") ? modelPath + ".json" : Path.ChangeExtension(modelPath, ".json");
-            try
+            scan.Try(modelPath, () =>
             {
                 if (!File.Exists(configPath))
                     throw new FileNotFoundException($"There is no config {Path.GetFileName(modelPath)}.json next to the model.");
                 var name = Path.GetFileNameWithoutExtension(modelPath);
                 if (voices.ContainsKey($"{EngineName}:{name}"))
                     throw new InvalidDataException($"Another model is already named '{name}'; voice ids come from file names, so rename one.");
-                var model = previous.Models.TryGetValue(modelPath, out var loaded) && loaded.Stamp == ModelFileStamp.Of(modelPath, configPath)
-                    ? loaded
-                    : PiperModel.Load(modelPath, configPath, onnx);
+                var model = ModelScan.Reuse(previous.ByPath.GetValueOrDefault(modelPath), ModelFileStamp.Of(modelPath, configPath),
+                    () => PiperModel.Load(modelPath, configPath, onnx));
                 models[modelPath] = model;
                 foreach (var voice in VoicesOf(model)) voices[voice.Info.Id] = voice;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures.Add(new ModelLoadFailure(EngineName, relative, e.Message));
-                logger.LogError("Piper model {Model} did not load: {Reason}", relative, e.Message);
-            }
+            });
         }
         if (models.Count > 0)
             logger.LogInformation("Piper: {Models} models, {Voices} voices from {Directory}", models.Count, voices.Count, root);
         var list = voices.Values.Select(v => v.Info).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
-        return new Catalog(voices, list, models, failures);
+        return new Catalog(voices, list, models, scan.Failures);
     }
 
     private static IEnumerable<PiperVoice> VoicesOf(PiperModel model)
@@ -113,16 +81,16 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         var c = model.Config;
         var id = $"{EngineName}:{model.Name}";
         var speakers = c.MultiSpeaker ? c.Speakers.Select(s => s.Name).ToList() : null;
-        yield return new PiperVoice(new VoiceInfo(id, model.Name, EngineName, [c.Language], c.SampleRate, Speakers: speakers), model, 0);
+        yield return new PiperVoice(new VoiceInfo(id, model.Name, EngineName, [c.Language], c.SampleRate, Speakers: speakers, Cost: VoiceCost.Expensive), model, 0);
         foreach (var speaker in c.MultiSpeaker ? c.Speakers : [])
             yield return new PiperVoice(
-                new VoiceInfo($"{id}#{speaker.Name}", $"{model.Name} ({speaker.Name})", EngineName, [c.Language], c.SampleRate, Speakers: [speaker.Name]),
+                new VoiceInfo($"{id}#{speaker.Name}", $"{model.Name} ({speaker.Name})", EngineName, [c.Language], c.SampleRate, Speakers: [speaker.Name], Cost: VoiceCost.Expensive),
                 model, speaker.Id);
     }
 
     public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
-        if (!_catalog.Voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
+        if (!Current.Voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
         var model = voice.Model;
         var config = model.Config;
         var sentences = config.UsesEspeak
@@ -172,23 +140,19 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
 
     public IReadOnlyDictionary<string, string> Describe()
     {
-        var c = _catalog;
-        var facts = new Dictionary<string, string>
+        var c = Current;
+        return _directory.WithFailureFacts(new Dictionary<string, string>
         {
-            ["piper.models"] = c.Models.Count.ToString(CultureInfo.InvariantCulture),
+            ["piper.models"] = c.ByPath.Count.ToString(CultureInfo.InvariantCulture),
             ["piper.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
             // Part of the result cache key: a reloaded model must not be answered from the old one's audio.
-            ["piper.version"] = ModelFileStamp.Digest(c.Models.Values.Select(m => m.Stamp)),
-        };
-        foreach (var f in c.Failures) facts[$"piper.failed:{f.Path}"] = f.Error;
-        return facts;
+            ["piper.version"] = ModelFileStamp.Digest(c.ByPath.Values.Select(m => m.Stamp)),
+        });
     }
 
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-        foreach (var model in _catalog.Models.Values) model.Dispose();
-        _catalog = Catalog.Empty;
+        _directory.Dispose();
         return ValueTask.CompletedTask;
     }
 }

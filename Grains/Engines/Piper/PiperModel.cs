@@ -4,7 +4,7 @@ using Orleans.Tts.Grains.Onnx;
 namespace Orleans.Tts.Grains.Engines.Piper;
 
 /// <summary>One loaded Piper model: its config and its ONNX session, shared by every thread and speaker.</summary>
-public sealed class PiperModel : IDisposable
+public sealed class PiperModel : IDisposable, IStampedFile
 {
     private readonly OnnxSession _session;
     private readonly bool _takesSpeaker;

@@ -57,3 +57,8 @@ app.kubernetes.io/component: {{ .tier }}
 {{- fail "The frontend tier finds the silos in PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
 {{- end -}}
 {{- end -}}
+
+{{/* The Secret holding the API key hash lines: auth.existingSecret, else the chart's own when auth.keys is set. */}}
+{{- define "tts.authSecret" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecret }}{{ else if .Values.auth.keys }}{{ include "tts.fullname" . }}-api-keys{{ end -}}
+{{- end -}}

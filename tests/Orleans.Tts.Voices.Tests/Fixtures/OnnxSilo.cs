@@ -6,10 +6,13 @@ namespace Orleans.Tts.Voices.Tests.Fixtures;
 /// <summary>The embedded silo (Silo + Frontend in one process) serving a temporary models directory.</summary>
 public sealed class OnnxSilo : WebApplicationFactory<Program>
 {
-    public OnnxSilo(VoiceModels models, Action<ModelsDirectory> populate)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public OnnxSilo(VoiceModels models, Action<ModelsDirectory> populate, IReadOnlyDictionary<string, string>? settings = null)
     {
         Models = new ModelsDirectory(models);
         populate(Models);
+        _settings = settings ?? new Dictionary<string, string>();
     }
 
     public ModelsDirectory Models { get; }
@@ -30,6 +33,7 @@ public sealed class OnnxSilo : WebApplicationFactory<Program>
         builder.UseSetting("TTS_WORKERS", "2");
         builder.UseSetting("TTS_WORKER_QUEUE", "64");
         builder.UseSetting("TTS_MODELS_DIR", Models.Root);
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     protected override void Dispose(bool disposing)

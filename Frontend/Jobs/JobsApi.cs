@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Orleans.Tts.Audio;
+using Orleans.Tts.Cluster;
+using Orleans.Tts.Frontend.Problems;
+using Orleans.Tts.Frontend.Speakers;
+using Orleans.Tts.Frontend.Speech;
+using Orleans.Tts.Frontend.Speech.Ssml;
+using Orleans.Tts.Frontend.Streaming;
+using Orleans.Tts.Frontend.Voices;
+using Orleans.Tts.Jobs;
+using Orleans.Tts.Speakers;
+using Orleans.Tts.Synthesis;
+
+namespace Orleans.Tts.Frontend.Jobs;
+
+/// <summary>
+/// Asynchronous jobs for long text: <c>POST /v1/jobs</c> queues the text (validated as <c>/v1/audio/speech</c> is, up to
+/// TTS_MAX_JOB_CHARS), silos synthesise it unit by unit, and the status, progress events and the audio are read back here.
+/// </summary>
+public static class JobsApi
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/jobs", SubmitAsync).WithName("CreateJob").WithSummary("Queue long text for synthesis; 202 with the job's status and Location.")
+            .Produces<JobStatus>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/jobs/{id}", GetAsync).WithName("GetJob").WithSummary("A job's state, progress (sentences done of total) and ETA.")
+            .Produces<JobStatus>().ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/v1/jobs/{id}/events", EventsAsync).WithName("GetJobEvents")
+            .WithSummary("Server-sent events: 'progress' with the JobStatus on each change, then one 'done', 'failed' or 'cancelled'.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/v1/jobs/{id}/audio", AudioAsync).WithName("GetJobAudio").WithSummary("The finished job's audio in its response_format.")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        app.MapDelete("/v1/jobs/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancels a queued or running job (idempotent).")
+            .Produces<JobStatus>().ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, IJobStore jobs, JobOptions options, VoiceResolver voices, ISpeakerDirectory speakers,
+        ISiloActivity activity, ILoggerFactory loggers, CancellationToken ct)
+    {
+        using var inFlight = activity.TryBegin();
+        if (inFlight is null)
+            return Problem.Busy(http, "This process is draining before shutdown and accepts no new jobs; retry and another one will take it.", TimeSpan.FromSeconds(1), "Draining");
+        var parsed = await SpeechApi.ReadRequestAsync(http, Math.Max(64 * 1024, options.MaxChars * 12L + 8 * 1024), ct);
+        if (parsed.Problem is not null) return parsed.Problem;
+        var body = parsed.Request!;
+
+        if (SpeechValidation.Input(body.Input, options.MaxChars, "Split the text into several jobs.", out var length) is { } badInput) return badInput;
+        if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
+        if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
+        if (body.StreamFormat is not null)
+            return Problem.BadRequest("stream_format does not apply to jobs",
+                "A job's audio is read when it is finished (GET /v1/jobs/{id}/audio); follow its progress with GET /v1/jobs/{id}/events. Leave out stream_format.");
+        if (SsmlParser.LooksLikeSsml(body.Input!))
+            return Problem.BadRequest("SSML is not supported in jobs",
+                "Jobs take plain text. Send SSML (at most the speech limit) to POST /v1/audio/speech, or send the job's text without markup.");
+
+        var speed = body.Speed ?? 1.0;
+        var pitch = body.Pitch ?? 0.0;
+        var volume = 1.0;
+        string voice, voiceId;
+        string? speakerId = null;
+        if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            speakerId = requested[SpeakersApi.VoicePrefix.Length..];
+            var (speaker, speakerProblem) = await SpeechValidation.SpeakerAsync(http, speakers, speakerId, ct);
+            if (speaker is null) return speakerProblem!;
+            voice = $"{SpeakersApi.VoicePrefix}{speaker.Id}";
+            voiceId = speaker.BaseVoiceId;
+            (speed, pitch) = SpeechValidation.WithSpeaker(speed, pitch, speaker);
+            volume = speaker.Volume;
+        }
+        else
+        {
+            var resolved = await voices.ResolveAsync(body.Voice, ct);
+            if (resolved.Problem is not null) return resolved.Problem;
+            voice = voiceId = resolved.VoiceId!;
+        }
+
+        JobRecord job;
+        try
+        {
+            job = await jobs.CreateAsync(new JobSpec(body.Input!, voice, voiceId, speakerId, format, speed, pitch, volume), ct);
+        }
+        catch (JobBacklogFullException e)
+        {
+            return Problem.Busy(http, e.Message, e.RetryAfter, "Job backlog full");
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Problem.Busy(http, $"The job could not be stored: {e.Message}", e.RetryAfter, "Jobs unavailable");
+        }
+        loggers.CreateLogger(typeof(JobsApi)).LogInformation("Job {Job} queued: {Chars} characters, {Sentences} sentences, voice {Voice}, {Format}",
+            job.Id, length, job.TotalSentences, voice, format);
+        http.Response.Headers.Location = $"/v1/jobs/{job.Id}";
+        return Results.Json(Status(job), Json, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, IJobStore jobs, CancellationToken ct)
+    {
+        var (job, problem) = await FindAsync(http, jobs, id, ct);
+        return problem ?? Results.Json(Status(job!), Json);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, IJobStore jobs, ILoggerFactory loggers, CancellationToken ct)
+    {
+        JobRecord? job;
+        try { job = await jobs.CancelAsync(id, ct); }
+        catch (StorageUnavailableException e) { return Problem.Busy(http, $"The job cannot be reached: {e.Message}", e.RetryAfter, "Jobs unavailable"); }
+        if (job is null) return NotFound(id);
+        if (job.State == JobState.Cancelled) loggers.CreateLogger(typeof(JobsApi)).LogInformation("Job {Job} cancelled", id);
+        return Results.Json(Status(job), Json);
+    }
+
+    private static async Task<IResult> EventsAsync(string id, HttpContext http, IJobStore jobs, CancellationToken ct)
+    {
+        var (job, problem) = await FindAsync(http, jobs, id, ct);
+        if (problem is not null) return problem;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        JobStatus? last = null;
+        var quiet = TimeSpan.Zero;
+        try
+        {
+            while (true)
+            {
+                var status = Status(job!);
+                if (status.IsFinal)
+                {
+                    await WriteEventAsync(http, status.State == "succeeded" ? "done" : status.State, status, ct);
+                    break;
+                }
+                if (last is null || last.State != status.State || last.Progress != status.Progress)
+                {
+                    await WriteEventAsync(http, "progress", status, ct);
+                    last = status;
+                    quiet = TimeSpan.Zero;
+                }
+                else if (quiet >= KeepAlive)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await http.Response.Body.FlushAsync(ct);
+                    quiet = TimeSpan.Zero;
+                }
+                var wait = TimeSpan.FromSeconds(1);
+                await jobs.WaitForChangeAsync(id, wait, ct);
+                quiet += wait;
+                try { job = await jobs.GetAsync(id, ct) ?? job; }
+                catch (StorageUnavailableException) { }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        return Results.Empty;
+    }
+
+    private static async Task WriteEventAsync(HttpContext http, string name, JobStatus status, CancellationToken ct)
+    {
+        await http.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(status, Json)}\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+    }
+
+    private static async Task<IResult> AudioAsync(string id, HttpContext http, IJobStore jobs, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (job, problem) = await FindAsync(http, jobs, id, ct);
+        if (problem is not null) return problem;
+        var status = Status(job!);
+        switch (job!.State)
+        {
+            case JobState.Queued or JobState.Running:
+            {
+                var seconds = (int)Math.Clamp(Math.Ceiling(status.EtaSeconds ?? 5), 1, 60);
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return Problem.Of(StatusCodes.Status409Conflict, "Job not finished",
+                    $"Job {id} is {status.State} ({job.DoneSentences} of {job.TotalSentences} sentences done); its audio is ready when it succeeds. " +
+                    $"Retry in {seconds} s, or follow GET /v1/jobs/{id}/events.",
+                    new Dictionary<string, object?> { ["state"] = status.State, ["progress"] = status.Progress, ["retryAfterSeconds"] = seconds, ["eventsUrl"] = $"/v1/jobs/{id}/events" });
+            }
+            case JobState.Cancelled:
+                return Problem.Of(StatusCodes.Status410Gone, "Job cancelled", $"Job {id} was cancelled; it has no audio. Submit it again with POST /v1/jobs.");
+            case JobState.Failed:
+                return Problem.Of(StatusCodes.Status422UnprocessableEntity, "Job failed", $"Job {id} failed and has no audio: {job.Error}",
+                    new Dictionary<string, object?> { ["error"] = job.Error });
+        }
+        if (job.Expired(DateTimeOffset.UtcNow))
+            return Problem.Of(StatusCodes.Status410Gone, "Job expired",
+                $"Job {id}'s audio expired at {job.ExpiresAt:O} and was deleted (results are kept for the configured TTL). Submit it again with POST /v1/jobs.");
+
+        var format = job.ResponseFormat;
+        var rate = job.SampleRate ?? 0;
+        var total = job.TotalSamples ?? 0;
+        http.Response.ContentType = OutputFormats.ContentType(format);
+        http.Response.Headers["X-Tts-Voice"] = job.Voice;
+        http.Response.Headers["X-Tts-Audio-Seconds"] = (rate > 0 ? (double)total / rate : 0).ToString("0.000", CultureInfo.InvariantCulture);
+        using var encoder = format == "wav" ? null : StreamingEncoders.Create(format);
+        if (encoder is null)
+        {
+            // WAV with exact sizes: the total is known once the job succeeded.
+            http.Response.ContentLength = 44 + total * 2;
+            await http.Response.Body.WriteAsync(WavWriter.Header(rate, (uint)(total * 2)), ct);
+        }
+        long written = 0;
+        await foreach (var part in jobs.ReadAudioAsync(id, ct))
+        {
+            written += part.Audio.Samples.Length;
+            await http.Response.Body.WriteAsync(encoder is null ? WavWriter.EncodePcm(part.Audio.Samples) : encoder.Encode(part.Audio), ct);
+        }
+        if (written != total)
+        {
+            // Purged while being read: abort, so the client never takes a truncated file for the whole one.
+            loggers.CreateLogger(typeof(JobsApi)).LogWarning("Job {Job} audio ended after {Written} of {Total} samples; aborting the download", id, written, total);
+            http.Abort();
+            return Results.Empty;
+        }
+        if (encoder is not null) await http.Response.Body.WriteAsync(encoder.Finish(rate), ct);
+        return Results.Empty;
+    }
+
+    private static async Task<(JobRecord? Job, IResult? Problem)> FindAsync(HttpContext http, IJobStore jobs, string id, CancellationToken ct)
+    {
+        try
+        {
+            return await jobs.GetAsync(id, ct) is { } job ? (job, null) : (null, NotFound(id));
+        }
+        catch (StorageUnavailableException e)
+        {
+            return (null, Problem.Busy(http, $"The job cannot be read: {e.Message}", e.RetryAfter, "Jobs unavailable"));
+        }
+    }
+
+    private static IResult NotFound(string id) =>
+        Problem.Of(StatusCodes.Status404NotFound, "Unknown job",
+            $"There is no job '{id}' (or it expired and was forgotten). Job ids come from POST /v1/jobs, in its Location header.");
+
+    /// <summary>The public status; the ETA comes from the sentences done since the job started.</summary>
+    public static JobStatus Status(JobRecord job)
+    {
+        var now = DateTimeOffset.UtcNow;
+        double? eta = job.State switch
+        {
+            JobState.Succeeded => 0,
+            JobState.Running when job.DoneSentences > 0 && job.StartedAt is { } started && now > started =>
+                Math.Round((job.TotalSentences - job.DoneSentences) * (now - started).TotalSeconds / job.DoneSentences, 1),
+            _ => null,
+        };
+        var audio = job.State == JobState.Succeeded && !job.Expired(now) ? $"/v1/jobs/{job.Id}/audio" : null;
+        return new JobStatus(job.Id, job.State.Wire(), new JobProgress(job.DoneSentences, job.TotalSentences), eta, job.Voice, job.ResponseFormat,
+            job.CreatedAt, job.UpdatedAt, job.ExpiresAt, audio, job.State == JobState.Failed ? job.Error : null);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+using Orleans.Tts.Synthesis;
+
+namespace Orleans.Tts.Jobs;
+
+/// <summary>Where a job is in its life; the wire names are lower case.</summary>
+public enum JobState { Queued, Running, Succeeded, Failed, Cancelled }
+
+public static class JobStates
+{
+    public static string Wire(this JobState state) => state switch
+    {
+        JobState.Queued => "queued",
+        JobState.Running => "running",
+        JobState.Succeeded => "succeeded",
+        JobState.Failed => "failed",
+        _ => "cancelled",
+    };
+
+    public static JobState Parse(string wire) => wire switch
+    {
+        "queued" => JobState.Queued,
+        "running" => JobState.Running,
+        "succeeded" => JobState.Succeeded,
+        "failed" => JobState.Failed,
+        "cancelled" => JobState.Cancelled,
+        _ => throw new FormatException($"Unknown job state '{wire}'."),
+    };
+
+    public static bool IsActive(this JobState state) => state is JobState.Queued or JobState.Running;
+}
+
+/// <summary>What a client asked for, validated by the Frontend.</summary>
+/// <param name="Voice">The voice as the job reports it (the resolved id, or <c>speaker:&lt;id&gt;</c>).</param>
+/// <param name="VoiceId">The engine voice that speaks it.</param>
+/// <param name="SpeakerId">The speaker whose embedding the engine gets, for <c>speaker:&lt;id&gt;</c>.</param>
+public sealed record JobSpec(string Input, string Voice, string VoiceId, string? SpeakerId, string ResponseFormat,
+    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0);
+
+/// <summary>A job as stored.</summary>
+/// <param name="DoneSentences">Sentences of finished units.</param>
+/// <param name="SampleRate">Rate of the job's PCM, known once a unit finished.</param>
+/// <param name="TotalSamples">Samples of the whole result, set when the job succeeds.</param>
+/// <param name="Purged">The result passed its expiry and was deleted (the record is kept a while to answer 410).</param>
+public sealed record JobRecord(string Id, JobState State, string Voice, string ResponseFormat, int DoneSentences, int TotalSentences,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StartedAt, DateTimeOffset? ExpiresAt, string? Error,
+    int? SampleRate, long? TotalSamples, bool Purged)
+{
+    public bool Expired(DateTimeOffset now) => Purged || ExpiresAt is { } at && at <= now;
+}
+
+/// <summary>One finished unit's audio: 16-bit mono PCM at the job's rate, in unit order.</summary>
+public sealed record JobAudioPart(int Index, AudioClip Audio);
+
+/// <summary>Jobs as the public API sees them (every process: silos and frontends).</summary>
+public interface IJobStore
+{
+    /// <summary>True when jobs live in PostgreSQL and survive restarts; false for the in-memory embedded default.</summary>
+    bool Durable { get; }
+
+    /// <summary>Plans the input into units and queues it; throws <see cref="JobBacklogFullException"/> when too many jobs wait.</summary>
+    ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default);
+
+    ValueTask<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a queued or running job (a finished one is returned unchanged); null for an unknown id.</summary>
+    ValueTask<JobRecord?> CancelAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The finished units' audio in order, one unit at a time (never the whole result in memory).</summary>
+    IAsyncEnumerable<JobAudioPart> ReadAudioAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns when the job may have changed, or after <paramref name="timeout"/>.</summary>
+    Task WaitForChangeAsync(string id, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Queued and running jobs and units, cluster-wide.</summary>
+    ValueTask<JobBacklog> GetBacklogAsync(CancellationToken cancellationToken = default);
+}
+
+public sealed record JobBacklog(int QueuedJobs, int RunningJobs, int PendingUnits);
+
+/// <summary>A unit claimed by one silo: its lease id is what lets it (and only it) store the unit's result.</summary>
+public sealed record JobUnitLease(string JobId, int Index, Guid LeaseId, string Text, int Sentences, string VoiceId, string? SpeakerId,
+    double Speed, double Pitch, double Volume, int Attempt);
+
+/// <summary>Jobs as the silos that run them see them: units claimed under leases.</summary>
+public interface IJobQueue
+{
+    /// <summary>Claims the oldest claimable unit (never claimed, or its lease expired, or its owner declared dead); null when none.</summary>
+    ValueTask<JobUnitLease?> TryClaimAsync(string siloId, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the lease; false when it was lost or the job is no longer active (stop working on it).</summary>
+    ValueTask<bool> RenewAsync(JobUnitLease unit, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the unit's audio if the lease is still held and returns the job after it; null when the lease is lost
+    /// (another silo owns the unit now) or the job was cancelled.</summary>
+    ValueTask<JobRecord?> CompleteAsync(JobUnitLease unit, AudioClip audio, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the unit back for another try, or, with <paramref name="fatal"/>, fails the whole job with <paramref name="error"/>.</summary>
+    ValueTask ReleaseAsync(JobUnitLease unit, string error, bool fatal, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns when new work may be claimable, or after <paramref name="timeout"/>.</summary>
+    Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes expired results; returns how many jobs were purged.</summary>
+    ValueTask<int> SweepAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Too many jobs are queued; retry after <see cref="RetryAfter"/>.</summary>
+public sealed class JobBacklogFullException(int queued, int limit, TimeSpan retryAfter)
+    : Exception($"{queued} jobs are already queued, the most this cluster accepts ({limit}); retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+{
+    public int Queued { get; } = queued;
+    public int Limit { get; } = limit;
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The public status of a job (<c>GET /v1/jobs/{id}</c>).</summary>
+public sealed record JobStatus(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("progress")] JobProgress Progress,
+    [property: JsonPropertyName("eta_seconds")] double? EtaSeconds,
+    [property: JsonPropertyName("voice")] string Voice,
+    [property: JsonPropertyName("response_format")] string ResponseFormat,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
+    [property: JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt,
+    [property: JsonPropertyName("audio_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AudioUrl = null,
+    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null)
+{
+    [JsonIgnore] public bool IsFinal => State is "succeeded" or "failed" or "cancelled";
+}
+
+/// <param name="Done">Sentences synthesised.</param>
+/// <param name="Total">Sentences in the job.</param>
+public sealed record JobProgress(
+    [property: JsonPropertyName("done")] int Done,
+    [property: JsonPropertyName("total")] int Total);

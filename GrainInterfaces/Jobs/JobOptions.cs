@@ -1,0 +1,29 @@
+namespace Orleans.Tts.Jobs;
+
+/// <summary>Asynchronous jobs (TTS_MAX_JOB_CHARS, TTS_JOB_TTL_SECONDS, TTS_JOB_MAX_WORKERS, …).</summary>
+public sealed class JobOptions
+{
+    /// <summary>Longest job input in characters (<c>TTS_MAX_JOB_CHARS</c>).</summary>
+    public int MaxChars { get; set; } = 200_000;
+
+    /// <summary>How long a finished job's result is kept (<c>TTS_JOB_TTL_SECONDS</c>).</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Jobs that may wait at once; one more is refused with 503 (<c>TTS_MAX_QUEUED_JOBS</c>).</summary>
+    public int MaxQueuedJobs { get; set; } = 1000;
+
+    /// <summary>Sentences per unit, the piece of a job one silo claims (<c>TTS_JOB_UNIT_SENTENCES</c>).</summary>
+    public int UnitSentences { get; set; } = 4;
+
+    /// <summary>Workers of one silo that may do job work at once (<c>TTS_JOB_MAX_WORKERS</c>); default half the workers, at least 1.</summary>
+    public int MaxWorkers { get; set; } = 1;
+
+    /// <summary>How long a claimed unit is owned without renewal (<c>TTS_JOB_LEASE_SECONDS</c>).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle runner looks for work when no notification came, and expired results are swept.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Tries of one unit before its job fails.</summary>
+    public int MaxAttempts { get; set; } = 3;
+}

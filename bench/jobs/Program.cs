@@ -1,0 +1,149 @@
+// Interactive p50/p99 latency of one-sentence requests at a fixed rate, without and with a large job backlog, in one run
+// against one silo this program starts (embedded default, result cache off). Phases alternate (baseline, backlog, …) so both
+// see the same machine; the ratio of the p99s is the figure (target ≤ 1.20).
+// Usage: dotnet Jobs.dll --silo Orleans.Tts.Silo.dll [--rate 4] [--seconds 30] [--rounds 2] [--workers 2] [--jobs 4] [--job-chars 20000]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+var options = Args(args);
+var silo = options.GetValueOrDefault("silo") ?? throw new ArgumentException("--silo path/to/Orleans.Tts.Silo.dll is required");
+var rate = double.Parse(options.GetValueOrDefault("rate") ?? "4", CultureInfo.InvariantCulture);
+var seconds = int.Parse(options.GetValueOrDefault("seconds") ?? "30", CultureInfo.InvariantCulture);
+var rounds = int.Parse(options.GetValueOrDefault("rounds") ?? "2", CultureInfo.InvariantCulture);
+var workers = options.GetValueOrDefault("workers") ?? "2";
+var jobCount = int.Parse(options.GetValueOrDefault("jobs") ?? "4", CultureInfo.InvariantCulture);
+var jobChars = int.Parse(options.GetValueOrDefault("job-chars") ?? "20000", CultureInfo.InvariantCulture);
+
+var port = FreePort();
+var start = new ProcessStartInfo("dotnet", [silo]) { RedirectStandardOutput = true, RedirectStandardError = true };
+start.Environment["TTS_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+start.Environment["TTS_WORKERS"] = workers;
+start.Environment["TTS_CACHE_MEMORY_MB"] = "0";
+start.Environment["Logging__LogLevel__Default"] = "Warning";
+using var process = Process.Start(start)!;
+process.OutputDataReceived += (_, _) => { };
+process.ErrorDataReceived += (_, _) => { };
+process.BeginOutputReadLine();
+process.BeginErrorReadLine();
+Console.CancelKeyPress += (_, _) => process.Kill(entireProcessTree: true);
+try
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+    var ready = Stopwatch.StartNew();
+    while (true)
+    {
+        try { if ((await http.GetAsync("ready")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
+        if (ready.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("The silo was not ready within 120 s.");
+        await Task.Delay(200);
+    }
+    Console.WriteLine($"silo ready (TTS_WORKERS={workers}); {Environment.ProcessorCount} cores; rate {rate}/s; {seconds} s per phase; {rounds} rounds; backlog {jobCount} jobs × {jobChars} chars");
+
+    var counter = 0;
+    await Interactive(http, rate, 5, () => counter++); // warm-up
+    var baseline = new List<double>();
+    var loaded = new List<double>();
+    var errors = 0;
+    var jobSentences = 0;
+    var jobSeconds = 0.0;
+    for (var round = 1; round <= rounds; round++)
+    {
+        var a = await Interactive(http, rate, seconds, () => counter++);
+        baseline.AddRange(a.Latencies);
+        errors += a.Errors;
+        Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}");
+
+        var jobs = new List<string>();
+        for (var j = 0; j < jobCount; j++)
+        {
+            var text = string.Join(' ', Enumerable.Range(0, jobChars / 60).Select(i => $"Backlog job {j} reads part {i} of a very long book aloud."));
+            var response = await http.PostAsJsonAsync("v1/jobs", new { input = text, voice = "en-us", response_format = "wav" });
+            response.EnsureSuccessStatusCode();
+            jobs.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+        }
+        while (await State(http, jobs[0]) == "queued") await Task.Delay(50);
+        var before = await Done(http, jobs);
+        var clock = Stopwatch.StartNew();
+        var b = await Interactive(http, rate, seconds, () => counter++);
+        var after = await Done(http, jobs);
+        jobSentences += after - before;
+        jobSeconds += clock.Elapsed.TotalSeconds;
+        loaded.AddRange(b.Latencies);
+        errors += b.Errors;
+        Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after - before} ({(after - before) / clock.Elapsed.TotalSeconds:0.0}/s)");
+        foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
+    }
+    var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
+    var ratio99 = P(loaded, 0.99) / P(baseline, 0.99);
+    Console.WriteLine();
+    Console.WriteLine($"baseline  {Summary(baseline)}");
+    Console.WriteLine($"backlog   {Summary(loaded)}   jobs progressed at {jobSentences / Math.Max(1, jobSeconds):0.0} sentences/s");
+    Console.WriteLine($"ratio     p50 {ratio50:0.00}×  p99 {ratio99:0.00}×  (target p99 ≤ 1.20×: {(ratio99 <= 1.2 ? "met" : "NOT met")}); errors {errors}");
+}
+finally
+{
+    process.Kill(entireProcessTree: true);
+}
+
+// Open loop: request i is sent at i / rate seconds whatever the previous ones do; each has its own API key (admission's per-client share).
+static async Task<(List<double> Latencies, int Errors)> Interactive(HttpClient http, double rate, int seconds, Func<int> next)
+{
+    var tasks = new List<Task<double?>>();
+    var clock = Stopwatch.StartNew();
+    var count = (int)(rate * seconds);
+    for (var i = 0; i < count; i++)
+    {
+        var due = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
+        if (due > TimeSpan.Zero) await Task.Delay(due);
+        var n = next();
+        tasks.Add(Task.Run(async () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/audio/speech")
+            {
+                Content = JsonContent.Create(new { input = $"Interactive request {n} wants a quick answer.", voice = "en-us", response_format = "wav" }),
+            };
+            request.Headers.Add("X-Api-Key", $"bench-{n}");
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.StatusCode == HttpStatusCode.OK ? Stopwatch.GetElapsedTime(started).TotalMilliseconds : (double?)null;
+        }));
+    }
+    var results = await Task.WhenAll(tasks);
+    return (results.Where(r => r is not null).Select(r => r!.Value).ToList(), results.Count(r => r is null));
+}
+
+static async Task<string> State(HttpClient http, string id) =>
+    JsonDocument.Parse(await http.GetStringAsync($"v1/jobs/{id}")).RootElement.GetProperty("state").GetString()!;
+
+static async Task<int> Done(HttpClient http, List<string> ids)
+{
+    var sum = 0;
+    foreach (var id in ids) sum += JsonDocument.Parse(await http.GetStringAsync($"v1/jobs/{id}")).RootElement.GetProperty("progress").GetProperty("done").GetInt32();
+    return sum;
+}
+
+static double P(List<double> values, double q)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, q * sorted.Count)];
+}
+
+static string Summary(List<double> values) => $"n {values.Count,4}  p50 {P(values, 0.5),6:0.0} ms  p99 {P(values, 0.99),6:0.0} ms";
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static Dictionary<string, string> Args(string[] args)
+{
+    var map = new Dictionary<string, string>();
+    for (var i = 0; i + 1 < args.Length; i += 2) map[args[i].TrimStart('-')] = args[i + 1];
+    return map;
+}
