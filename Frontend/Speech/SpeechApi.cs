@@ -168,7 +168,7 @@ public static class SpeechApi
         catch (EngineUnavailableException e)
         {
             loggers.CreateLogger(typeof(SpeechApi)).LogWarning(e, "Synthesis failed twice on restarted engine hosts");
-            return Problem.Busy(http, "The synthesis engine restarted while serving this request; retry.", TimeSpan.FromSeconds(1));
+            return Problem.Busy(http, $"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
         }
 
         var result = outcome.Audio;

@@ -7,13 +7,15 @@ namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>
 /// The waiting and degradation logic shared by the in-memory and PostgreSQL admission grains: try
-/// for a permit; else wait in a bounded queue (woken when a permit is released anywhere, re-checking
-/// at <see cref="AdmissionOptions.PollInterval"/>) until the deadline; then refuse with a Retry-After
-/// estimated from the queue depth and the observed permit hold time.
+/// for a permit; else wait in a bounded first-come-first-served queue until the deadline, then refuse
+/// with a Retry-After estimated from the queue depth and the observed permit hold time. A release
+/// (here, or anywhere through NOTIFY) wakes only the first waiter, and only the first waiter re-checks
+/// at <see cref="AdmissionOptions.PollInterval"/>, so an overload does not turn into a storm of
+/// attempts; a request whose expected wait already exceeds its limit is refused at once.
 /// </summary>
 public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null) : IAdmissionGrain
 {
-    private TaskCompletionSource _released = NewSignal();
+    private readonly LinkedList<Waiter> _queue = new();
     // Exponentially weighted mean permit hold time, in ticks; starts at a guess and follows observations.
     private long _meanHoldTicks = TimeSpan.FromMilliseconds(500).Ticks;
     private volatile int _lastLimit, _lastInUse;
@@ -42,7 +44,8 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             degradation = "fallback-voice";
         }
 
-        var attempt = await TryAcquireAsync(request.ClientId, cancellationToken);
+        // Waiters are served first come, first served: a newcomer behind a queue does not jump it (nor cost a round trip).
+        var attempt = QueueLength == 0 ? await TryAcquireAsync(request.ClientId, cancellationToken) : new Attempt(null, _lastLimit, _lastInUse, 0);
         if (attempt.Handle is null)
         {
             if (load.AddQueued(1) > options.QueueLimit)
@@ -50,8 +53,17 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
                 load.AddQueued(-1);
                 throw Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({attempt.InUse} of {attempt.Limit} permits in use).", attempt);
             }
+            var waiter = new Waiter();
+            LinkedListNode<Waiter> node;
+            lock (_queue) node = _queue.AddLast(waiter);
             try
             {
+                // Refuse at once what cannot be served in time: the queue ahead at the observed hold time is longer than this request's wait.
+                var ahead = QueueLength - 1 + load.QueuedElsewhere;
+                var expected = TimeSpan.FromTicks(Volatile.Read(ref _meanHoldTicks) * (ahead + 1) / Math.Max(1, attempt.Limit));
+                if (attempt.Limit > 0 && attempt.InUse >= attempt.Limit && expected > wait)
+                    throw Reject("admission_expected_wait",
+                        $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: about {expected.TotalSeconds:0.#} s, more than this request's {wait.TotalSeconds:0.###} s limit.", attempt);
                 var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
                 while (attempt.Handle is null)
                 {
@@ -64,15 +76,26 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
                             : $"All {attempt.Limit} synthesis permits of the cluster stayed in use for {wait.TotalSeconds:0.###} s.";
                         throw Reject(clientShare ? "client_share" : "admission_wait_timeout", why, attempt);
                     }
-                    var signal = Volatile.Read(ref _released).Task;
-                    await signal.WaitAsync(left < options.PollInterval ? left : options.PollInterval, cancellationToken)
+                    // Only the first waiter polls (in case a wake-up was missed); the others sleep until woken or out of time.
+                    bool first;
+                    lock (_queue) first = _queue.First == node;
+                    var signal = waiter.Signal.Task;
+                    var timeout = first && left > options.PollInterval ? options.PollInterval : left;
+                    await signal.WaitAsync(timeout, cancellationToken)
                         .ContinueWith(t => { if (t.IsCanceled && cancellationToken.IsCancellationRequested) cancellationToken.ThrowIfCancellationRequested(); }, TaskScheduler.Default);
+                    if (signal.IsCompleted) waiter.Signal = NewSignal();
+                    else if (!first) continue;
                     attempt = await TryAcquireAsync(request.ClientId, cancellationToken);
+                    // Permits are free but not for this client: let the next waiter try.
+                    if (attempt.Handle is null && attempt.InUse < attempt.Limit) WakeAfter(node);
                 }
             }
             finally
             {
                 load.AddQueued(-1);
+                lock (_queue) _queue.Remove(node);
+                // The next in line takes over polling, and tries at once in case more permits are free.
+                WakeAfter(null);
             }
         }
         load.AddHeld(1);
@@ -92,8 +115,25 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         _lastInUse = inUse;
     }
 
-    /// <summary>Wakes every waiter of this silo to try again (a permit was released here or elsewhere).</summary>
-    protected void Pulse() => Interlocked.Exchange(ref _released, NewSignal()).TrySetResult();
+    /// <summary>A permit was released here or elsewhere: the first waiter of this process tries again.</summary>
+    protected void Pulse() => WakeAfter(null);
+
+    private int QueueLength { get { lock (_queue) return _queue.Count; } }
+
+    /// <summary>Wakes the waiter after <paramref name="node"/> (the first waiter when null).</summary>
+    private void WakeAfter(LinkedListNode<Waiter>? node)
+    {
+        lock (_queue)
+        {
+            var next = node is null ? _queue.First : node.List is null ? _queue.First : node.Next;
+            next?.Value.Signal.TrySetResult();
+        }
+    }
+
+    private sealed class Waiter
+    {
+        public TaskCompletionSource Signal { get; set; } = NewSignal();
+    }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

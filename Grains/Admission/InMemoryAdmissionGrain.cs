@@ -4,13 +4,15 @@ using Orleans.Tts.Telemetry;
 namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>Admission within one process: the embedded default, and the local fallback when PostgreSQL is unreachable.</summary>
-public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null) : AdmissionGrainBase(options, load, metrics)
+/// <param name="capacity">The limit when no global one is configured, read at every attempt; null = <see cref="AdmissionOptions.LocalCapacity"/>.</param>
+public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null, Func<int>? capacity = null)
+    : AdmissionGrainBase(options, load, metrics)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _byClient = new(StringComparer.Ordinal);
     private int _inUse;
 
-    public int Limit => Options.GlobalMaxInflight ?? Options.LocalCapacity;
+    public int Limit => Options.GlobalMaxInflight ?? capacity?.Invoke() ?? Options.LocalCapacity;
     protected override string Backend => backend;
 
     protected override ValueTask<Attempt> TryAcquireAsync(string clientId, CancellationToken ct)

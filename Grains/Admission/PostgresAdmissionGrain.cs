@@ -10,7 +10,9 @@ namespace Orleans.Tts.Grains.Admission;
 /// Cluster-wide admission over PostgreSQL: a permit is a lease row inserted by <c>tts_acquire_permit</c>
 /// under a transaction-scoped advisory lock (one round trip), so the global limit and the client share
 /// hold at every instant across silos. Releases NOTIFY <c>tts_permits</c>, which wakes waiters on every silo.
-/// When PostgreSQL is unreachable the silo admits against its own capacity (<c>X-Tts-Degraded: local-admission</c>).
+/// When PostgreSQL is unreachable the process admits against what it can reach (<c>X-Tts-Degraded: local-admission</c>):
+/// a silo its own capacity, a frontend (which has a <paramref name="directory"/> and no engines) the capacities of the
+/// silos it last read, bounded by TTS_GLOBAL_MAX_INFLIGHT when that is set.
 /// </summary>
 public sealed class PostgresAdmissionGrain : AdmissionGrainBase
 {
@@ -20,16 +22,17 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
     private readonly ILogger<PostgresAdmissionGrain> _logger;
 
     public PostgresAdmissionGrain(PostgresStore store, PostgresNotifications notifications, AdmissionOptions options, ClusterOptions cluster,
-        ClusterLoad load, ILogger<PostgresAdmissionGrain> logger, TtsMetrics? metrics = null) : base(options, load, metrics)
+        ClusterLoad load, ILogger<PostgresAdmissionGrain> logger, TtsMetrics? metrics = null, ISiloDirectory? directory = null) : base(options, load, metrics)
     {
         _store = store;
         _cluster = cluster;
         _logger = logger;
-        // The fallback counts against this silo's own capacity only; its load counters are its own.
+        // The fallback counts against what this process reaches only; its load counters are its own.
+        Func<int>? reachable = directory is null ? null : () => Math.Min(options.GlobalMaxInflight ?? int.MaxValue, directory.Gateways.Sum(g => g.Capacity));
         _local = new InMemoryAdmissionGrain(new AdmissionOptions
         {
-            GlobalMaxInflight = options.LocalCapacity, LocalCapacity = options.LocalCapacity, ClientMaxShare = options.ClientMaxShare,
-        }, new ClusterLoad(), "local-fallback");
+            LocalCapacity = options.LocalCapacity, ClientMaxShare = options.ClientMaxShare,
+        }, new ClusterLoad(), "local-fallback", capacity: reachable);
         notifications.Subscribe("tts_permits", _ => Pulse());
     }
 

@@ -11,7 +11,8 @@ namespace Orleans.Tts.Grains.Cluster;
 /// <summary>
 /// Membership in PostgreSQL: the silo upserts its row (address, version, capacity, load, status) every
 /// heartbeat, renews the leases it holds, and sweeps: silos silent for longer than TTS_DEAD_SILO_SECONDS
-/// are declared dead and their permits and pending cache rows deleted — by whichever live silo notices first.
+/// are declared dead and their permits and pending cache rows deleted — by whichever live silo notices first, except by
+/// one that regained PostgreSQL less than TTS_DEAD_SILO_SECONDS ago (the others' heartbeats are then only as old as the outage).
 /// </summary>
 public sealed class PostgresMembership(
     PostgresStore store, ClusterOptions options, ClusterLoad load, SiloActivity activity, ISynthesisWorker worker,
@@ -19,6 +20,9 @@ public sealed class PostgresMembership(
     : BackgroundService, IClusterMembership, IMembershipLifecycle
 {
     private volatile bool _left;
+    // Stopwatch timestamp before which this process declares no other silo dead: after PostgreSQL comes back, every
+    // heartbeat in the table is as old as the outage, and the others need a heartbeat interval to re-register.
+    private long _sweepFrom;
     public SiloIdentity Self => options.Self;
 
 
@@ -28,6 +32,7 @@ public sealed class PostgresMembership(
         store.Regained += async ct =>
         {
             logger.LogInformation("Silo {Silo} re-registering after PostgreSQL came back", Self.Id);
+            Volatile.Write(ref _sweepFrom, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(options.DeadAfter.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
             await HeartbeatAsync(ct);
         };
         if (store.Available)
@@ -104,7 +109,7 @@ public sealed class PostgresMembership(
             var sweep = new NpgsqlBatchCommand("""
                 WITH dead AS (
                     UPDATE silos SET status = 'dead', status_changed_at = now()
-                    WHERE status IN ('active', 'draining') AND heartbeat_at < now() - make_interval(secs => @dead)
+                    WHERE @sweep AND status IN ('active', 'draining') AND heartbeat_at < now() - make_interval(secs => @dead)
                     RETURNING id),
                 permits AS (DELETE FROM admission_permits WHERE silo_id IN (SELECT id FROM dead) RETURNING silo_id),
                 pending AS (DELETE FROM result_cache_pending WHERE silo_id IN (SELECT id FROM dead) OR expires_at < now() RETURNING silo_id),
@@ -115,6 +120,7 @@ public sealed class PostgresMembership(
                 FROM dead d
                 """);
             sweep.Parameters.AddWithValue("dead", options.DeadAfter.TotalSeconds);
+            sweep.Parameters.AddWithValue("sweep", System.Diagnostics.Stopwatch.GetTimestamp() >= Volatile.Read(ref _sweepFrom));
             batch.BatchCommands.Add(sweep);
             var others = new NpgsqlBatchCommand("SELECT coalesce(sum(queued), 0)::int FROM silos WHERE status IN ('active', 'draining') AND id <> @id");
             others.Parameters.AddWithValue("id", Self.Id);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Orleans.Tts.Cluster.Tests;
@@ -68,20 +67,7 @@ public sealed class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
-    private async Task<string> ScriptAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(RepoRoot, "scripts", "postgres.sh"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--dir");
-        psi.ArgumentList.Add(Directory);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        return await stdout;
-    }
+    private Task<string> ScriptAsync(params string[] args) => PostgresScript.RunAsync(RepoRoot, Directory, args);
 }
 
 [CollectionDefinition(Name)]

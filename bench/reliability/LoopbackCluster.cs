@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using Orleans.Tts.Testing;
+using Orleans.Tts.Bench;
+using SiloProcess = Orleans.Tts.Testing.SiloProcess;
+
+namespace Orleans.Tts.Reliability;
+
+/// <summary>How the scenario cluster is laid out.</summary>
+/// <param name="Silos">Silo processes behind the frontend.</param>
+/// <param name="WorkersPerSilo">TTS_WORKERS of each silo.</param>
+/// <param name="DeadSiloSeconds">TTS_DEAD_SILO_SECONDS (./tts cluster keeps the default, 10).</param>
+public sealed record ClusterLayout(string Root, string SiloDll, int Silos, int WorkersPerSilo, int DeadSiloSeconds);
+
+/// <summary>
+/// What <c>./tts cluster</c> starts — a throwaway PostgreSQL, N silos with an HTTP/2 internal port and one
+/// <c>--role frontend</c> — owned by the scenario, so it can kill -9, SIGTERM, restart silos and stop PostgreSQL.
+/// Every silo start gets a fresh id (<c>silo-I-gG</c>), as a replacement pod would.
+/// </summary>
+public sealed class LoopbackCluster : IAsyncDisposable
+{
+    private readonly ClusterLayout _layout;
+    private readonly string _pgDir;
+    private readonly SiloProcess?[] _silos;
+    private readonly int[] _generation;
+    private readonly List<SiloProcess> _retired = [];
+    private SiloProcess? _frontend;
+
+    private LoopbackCluster(ClusterLayout layout, string pgDir, string connectionString)
+    {
+        _layout = layout;
+        _pgDir = pgDir;
+        ConnectionString = connectionString;
+        _silos = new SiloProcess?[layout.Silos];
+        _generation = new int[layout.Silos];
+    }
+
+    public string ConnectionString { get; }
+    public SiloProcess Frontend => _frontend ?? throw new InvalidOperationException("The frontend is not running.");
+    public IReadOnlyList<SiloProcess?> Silos => _silos;
+    public ClusterLayout Layout => _layout;
+
+    public static async Task<LoopbackCluster> StartAsync(ClusterLayout layout, TextWriter log)
+    {
+        var pgDir = Path.Combine(Path.GetTempPath(), $"tts-reliability-pg-{Environment.ProcessId}");
+        var cs = (await PostgresScriptAsync(layout.Root, pgDir, "start")).Trim().Split('\n')[^1];
+        var cluster = new LoopbackCluster(layout, pgDir, cs);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, layout.Silos).Select(cluster.StartSiloAsync));
+            cluster._frontend = await SiloProcess.StartAsync(cluster.Options("frontend", new()
+            {
+                ["TTS_SILOS_REFRESH_MS"] = "500",
+            }) with { Arguments = ["--role", "frontend"] });
+            await cluster.WaitFrontendSeesAsync(layout.Silos, TimeSpan.FromSeconds(30));
+            log.WriteLine($"Cluster: PostgreSQL + {layout.Silos} silos × {layout.WorkersPerSilo} workers + frontend {cluster.Frontend.BaseAddress} (dead after {layout.DeadSiloSeconds} s)");
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private SiloOptions Options(string id, Dictionary<string, string> extra)
+    {
+        var o = new SiloOptions { SiloDllPath = _layout.SiloDll, MaxOutputLines = 400 }
+            .WithEnvironment("TTS_SILO_ID", id)
+            .WithEnvironment("TTS_POSTGRES", ConnectionString)
+            .WithEnvironment("TTS_DEAD_SILO_SECONDS", _layout.DeadSiloSeconds.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("TTS_WORKERS", _layout.WorkersPerSilo.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
+            .WithEnvironment("Logging__LogLevel__Default", "Warning");
+        foreach (var (k, v) in extra) o = o.WithEnvironment(k, v);
+        return o;
+    }
+
+    /// <summary>Starts silo slot <paramref name="slot"/> under a new id; returns once it is ready.</summary>
+    public async Task StartSiloAsync(int slot)
+    {
+        var id = $"silo-{slot + 1}-g{++_generation[slot]}";
+        _silos[slot] = await SiloProcess.StartAsync(Options(id, new()
+        {
+            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
+        }));
+    }
+
+    /// <summary>kill -9 of the silo in <paramref name="slot"/> and its engine hosts.</summary>
+    public SiloProcess Kill(int slot)
+    {
+        var silo = _silos[slot] ?? throw new InvalidOperationException($"Slot {slot} is empty.");
+        silo.Kill();
+        _silos[slot] = null;
+        _retired.Add(silo);
+        return silo;
+    }
+
+    /// <summary>
+    /// A rolling-update step as the Helm chart does it (maxSurge, maxUnavailable 0): start the replacement, wait until the
+    /// frontend routes to it, then SIGTERM the old silo and wait for its drain to end. Returns the old id, its exit code,
+    /// seconds until the replacement was routable and seconds the drain took.
+    /// </summary>
+    public async Task<(string Old, string New, int ExitCode, double StartSeconds, double DrainSeconds)> ReplaceAsync(int slot, TimeSpan timeout)
+    {
+        var old = _silos[slot] ?? throw new InvalidOperationException($"Slot {slot} is empty.");
+        var clock = Stopwatch.StartNew();
+        await StartSiloAsync(slot);
+        var id = _silos[slot]!.Id;
+        await Poll.UntilAsync(async () => (await FrontendSilosAsync()).Contains(id), timeout, $"{id} routable", TimeSpan.FromMilliseconds(100));
+        var started = clock.Elapsed.TotalSeconds;
+        old.Terminate();
+        var code = await old.WaitForExitAsync(timeout);
+        _retired.Add(old);
+        return (old.Id, id, code, started, clock.Elapsed.TotalSeconds - started);
+    }
+
+    /// <summary>Polls the frontend's /ready until it routes to exactly <paramref name="silos"/> silos; returns how long that took.</summary>
+    public async Task<TimeSpan> WaitFrontendSeesAsync(int silos, TimeSpan deadline)
+    {
+        var clock = Stopwatch.StartNew();
+        await Poll.UntilAsync(async () => (await FrontendSilosAsync()).Length == silos, deadline, $"the frontend routes to {silos} silos", TimeSpan.FromMilliseconds(100));
+        return clock.Elapsed;
+    }
+
+    public async Task<string[]> FrontendSilosAsync()
+    {
+        try
+        {
+            var ready = await ReadyDetailsAsync(Frontend);
+            return ready.TryGetValue("frontend.silos", out var s) && s.Length > 0 ? s.Split(',') : [];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    public static async Task<Dictionary<string, string>> ReadyDetailsAsync(SiloProcess process)
+    {
+        using var response = await process.HttpClient.GetAsync("/ready");
+        var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var details = json.GetProperty("details").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+        details["status"] = json.GetProperty("status").GetString() ?? "";
+        details["http"] = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        return details;
+    }
+
+    public Task StopPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "stop");
+    public Task StartPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "start");
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>RSS in MiB of every live silo (with its engine hosts) and of the frontend.</summary>
+    public (double Silos, double Frontend, double LargestSilo) MemoryMiB()
+    {
+        double Tree(int pid) => (ProcFs.RssKiB(pid) + ProcFs.Descendants(pid).Sum(ProcFs.RssKiB)) / 1024.0;
+        var silos = _silos.Where(s => s is { HasExited: false }).Select(s => Tree(s!.ProcessId)).ToList();
+        return (silos.Sum(), _frontend is { HasExited: false } f ? ProcFs.RssKiB(f.ProcessId) / 1024.0 : 0, silos.DefaultIfEmpty(0).Max());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_frontend is not null) await _frontend.DisposeAsync();
+        foreach (var s in _silos) if (s is not null) await s.DisposeAsync();
+        foreach (var s in _retired) await s.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        try { await PostgresScriptAsync(_layout.Root, _pgDir, "stop", "--purge"); }
+        catch (InvalidOperationException) { /* already stopped */ }
+    }
+
+    private static Task<string> PostgresScriptAsync(string root, string dir, params string[] args) => PostgresScript.RunAsync(root, dir, args);
+}

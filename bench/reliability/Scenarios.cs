@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using System.Globalization;
+using Orleans.Tts.Bench;
+using Orleans.Tts.Testing;
+using SiloProcess = Orleans.Tts.Testing.SiloProcess;
+
+namespace Orleans.Tts.Reliability;
+
+/// <summary>Settings of one run of the reliability scenarios.</summary>
+public sealed record ScenarioSettings(ClusterLayout Layout, double? Capacity, int SoakMinutes, int ChaosSeconds, int OverloadSeconds, double SloMs = 2000);
+
+/// <summary>
+/// Load, overload, soak and fault scenarios (issue 8) on a loopback cluster. Every figure is printed as a
+/// markdown line; a target missed is marked MISSED, never hidden. Each scenario starts its own cluster.
+/// </summary>
+public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
+{
+    private readonly List<double> _loads = [];
+    private double _rawRate;
+    private double _capacity;
+    private int _missed;
+
+    public int Missed => _missed;
+
+    private static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
+
+    private void Line(string text) => log.WriteLine(text);
+
+    private void Check(bool met, string what)
+    {
+        if (!met) _missed++;
+        Line($"  - {(met ? "met" : "MISSED")}: {what}");
+    }
+
+    private void SampleLoad() => _loads.Add(double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture));
+
+    public string LoadSummary => _loads.Count == 0 ? "n/a" : $"1-min load average {F(_loads.Min())}–{F(_loads.Max())} (median {F(Stats.Percentile(_loads, 50))})";
+
+    /// <summary>The raw engine limit: the in-process eSpeak engine with one host per core, as many callers as cores, no HTTP.</summary>
+    public async Task<double> MeasureRawAsync(CancellationToken ct)
+    {
+        var cores = Environment.ProcessorCount;
+        var sentences = Enumerable.Range(0, 240).Select(i => OpenLoad.SentenceFor(1_000_000 + i)).ToList();
+        var corpus = new Corpus("load", "espeak:en-us", sentences);
+        await using var raw = await EngineTarget.StartAsync(cores, ct);
+        await LoadDriver.ThroughputAsync(raw, corpus with { Sentences = sentences.Take(40).ToList() }, cores, 1, ct);
+        var run = await LoadDriver.ThroughputAsync(raw, corpus, cores, 1, ct);
+        _rawRate = run.SentencesPerSecond;
+        SampleLoad();
+        Line($"raw engine limit: {F(_rawRate, "0.0")} sentences/s with {cores} engine hosts ({F(_rawRate / cores, "0.0")} per core), {run.Sentences} 1-sentence texts in {F(run.Seconds, "0.0")} s; load {ProcFs.LoadAverages()}");
+        return _rawRate;
+    }
+
+    private async Task<LoopbackCluster> ClusterAsync() => await LoopbackCluster.StartAsync(settings.Layout, log);
+
+    /// <summary>A fresh cluster and a load driver on its frontend, after <paramref name="warmup"/> of load at <paramref name="rate"/>.</summary>
+    private sealed record Rig(LoopbackCluster Cluster, OpenLoad Load) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Load.Dispose();
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private async Task<Rig> RigAsync(string title, double rate, Func<long, RequestKind> mix, TimeSpan warmup, CancellationToken ct)
+    {
+        Line($"## {title}");
+        var cluster = await ClusterAsync();
+        var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        await load.RunAsync(rate, warmup, mix, ct);
+        return new Rig(cluster, load);
+    }
+
+    private static RequestKind AllShort(long _) => RequestKind.Short;
+
+    private sealed record Figures(int Count, int Ok, int Busy, int Errors, double P50, double P99, double MaxBusyMs, double OkPerSecond, string ErrorKinds, string BusyKinds = "")
+    {
+        public double FailedPercent => Count == 0 ? 0 : 100.0 * (Count - Ok) / Count;
+    }
+
+    private static Figures Summarise(IReadOnlyList<Outcome> outcomes, double seconds, RequestKind? latencyOf = RequestKind.Short)
+    {
+        var ok = outcomes.Where(o => o.Ok).ToList();
+        var timed = ok.Where(o => latencyOf is null || o.Kind == latencyOf).Select(o => o.Milliseconds).ToList();
+        var busy = outcomes.Where(o => o.Busy).Select(o => o.Milliseconds).ToList();
+        var errors = outcomes.Where(o => o.Error).GroupBy(o => o.Result).Select(g => $"{g.Key}×{g.Count()}");
+        return new Figures(outcomes.Count, ok.Count, busy.Count, outcomes.Count(o => o.Error),
+            timed.Count > 0 ? Stats.Percentile(timed, 50) : double.NaN, timed.Count > 0 ? Stats.Percentile(timed, 99) : double.NaN,
+            busy.Count > 0 ? busy.Max() : 0, ok.Count / seconds, string.Join(", ", errors),
+            string.Join("; ", outcomes.Where(o => o.Busy).GroupBy(o => BusyReason(o.Detail)).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}× \"{g.Key}\"")));
+    }
+
+    /// <summary>The 503's problem detail without its numbers, so that the reasons group.</summary>
+    private static string BusyReason(string? body)
+    {
+        try
+        {
+            var detail = System.Text.Json.JsonDocument.Parse(body ?? "{}").RootElement.GetProperty("detail").GetString() ?? "";
+            return System.Text.RegularExpressions.Regex.Replace(detail, "[0-9.]+", "N");
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "(no problem body)";
+        }
+    }
+
+    private string Describe(Figures f) =>
+        $"{f.Count} requests: {f.Ok} audio, {f.Busy} 503{(f.Busy > 0 ? $" ({f.BusyKinds})" : "")}, {f.Errors} errors{(f.Errors > 0 ? $" ({f.ErrorKinds})" : "")}; p50 {F(f.P50, "0")} ms, p99 {F(f.P99, "0")} ms; {F(f.OkPerSecond)} audio/s";
+
+    /// <summary>Open-loop steps of 1-sentence requests at rising fractions of the raw limit; capacity is the highest step whose p99 stays under the SLO with ≤ 1 % refused.</summary>
+    public async Task<double> CapacityAsync(CancellationToken ct)
+    {
+        Line("## capacity");
+        await using var cluster = await ClusterAsync();
+        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        await load.RunAsync(Math.Max(1, _rawRate * 0.05), TimeSpan.FromSeconds(8), AllShort, ct);
+        double best = 0, bestP99 = 0, first = 0;
+        // From 5 % of the raw limit up by 30 % a step until a step misses.
+        for (var fraction = 0.05; fraction < 1.3; fraction *= 1.3)
+        {
+            var rate = _rawRate * fraction;
+            var f = Summarise(await load.RunAsync(rate, TimeSpan.FromSeconds(12), AllShort, ct), 12);
+            SampleLoad();
+            var pass = f.Errors == 0 && f.P99 < settings.SloMs && f.Busy <= f.Count / 100;
+            Line($"  step {F(fraction, "0.00")}× raw = {F(rate)} req/s offered: {Describe(f)} → {(pass ? "within SLO" : "over")}");
+            if (first == 0) first = f.OkPerSecond;
+            if (!pass) break;
+            best = f.OkPerSecond;
+            bestP99 = f.P99;
+        }
+        var cores = Environment.ProcessorCount;
+        Line($"capacity: {F(best)} req/s of 1-sentence requests with p99 {F(bestP99, "0")} ms < {F(settings.SloMs, "0")} ms = {F(best / cores, "0.00")} req/s per core; " +
+             $"{F(best / _rawRate, "0.00")}× the raw engine limit ({F(_rawRate)} sentences/s) measured in the same run");
+        Check(best > 0, "a rate exists at which p99 < 2 s");
+        if (best == 0) Line($"  (the other scenarios use the lowest step's served rate, {F(first)} req/s)");
+        _capacity = best > 0 ? best : first;
+        return _capacity;
+    }
+
+    private double Capacity => settings.Capacity ?? (_capacity > 0 ? _capacity : throw new InvalidOperationException("Run capacity first or pass --capacity."));
+
+    /// <summary>5× capacity for the overload duration, then half capacity: audio or 503 + Retry-After only, admitted p99 within the SLO, bounded memory, normal service right after.</summary>
+    public async Task OverloadAsync(CancellationToken ct)
+    {
+        Line("## overload");
+        await using var cluster = await ClusterAsync();
+        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        await load.RunAsync(Math.Max(2, Capacity * 0.5), TimeSpan.FromSeconds(8), AllShort, ct);
+        var before = cluster.MemoryMiB();
+        var peak = before;
+        var seconds = settings.OverloadSeconds;
+        var outcomes = await load.RunAsync(Capacity * 5, TimeSpan.FromSeconds(seconds), AllShort, ct, _ =>
+        {
+            var m = cluster.MemoryMiB();
+            if (m.LargestSilo > peak.LargestSilo) peak = peak with { LargestSilo = m.LargestSilo };
+            if (m.Frontend > peak.Frontend) peak = peak with { Frontend = m.Frontend };
+        });
+        SampleLoad();
+        var f = Summarise(outcomes, seconds);
+        var after = await load.RunAsync(Capacity * 0.5, TimeSpan.FromSeconds(15), AllShort, ct);
+        var a = Summarise(after, 15);
+        var end = cluster.MemoryMiB();
+        Line($"overload {F(Capacity * 5)} req/s (5× {F(Capacity)}) for {seconds} s: {Describe(f)}; slowest 503 {F(f.MaxBusyMs, "0")} ms");
+        Line($"  largest silo RSS (with engine hosts) {F(before.LargestSilo, "0")} MiB before, {F(peak.LargestSilo, "0")} MiB peak, {F(end.LargestSilo, "0")} MiB after; frontend {F(before.Frontend, "0")} → {F(peak.Frontend, "0")} → {F(end.Frontend, "0")} MiB");
+        Line($"  right after, {F(Capacity * 0.5)} req/s for 15 s: {Describe(a)}");
+        Check(f.Errors == 0, "every response is audio or 503 with Retry-After");
+        Check(f.MaxBusyMs <= 2000 + 1000, "no 503 later than the admission deadline (2 s) + 1 s");
+        Check(f.P99 < settings.SloMs, $"admitted p99 {F(f.P99, "0")} ms < {F(settings.SloMs, "0")} ms");
+        Check(peak.LargestSilo < before.LargestSilo * 1.5 + 64 && peak.Frontend < before.Frontend * 1.5 + 64, "silo and frontend memory bounded (peak < 1.5× before + 64 MiB)");
+        Check(a.Ok == a.Count && a.P99 < settings.SloMs, "normal service right after (every request audio, p99 within the SLO)");
+    }
+
+    /// <summary>A mix of short, long, streamed, cached and job requests at 70 % of capacity (in sentence units) for the soak duration.</summary>
+    public async Task SoakAsync(CancellationToken ct)
+    {
+        Line("## soak");
+        await using var cluster = await ClusterAsync();
+        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        // Per 20 requests: 12 short (1 sentence), 3 long (8), 2 streamed (3), 2 cached (0 after the first), 1 job (4) = 46 sentences.
+        static RequestKind Mix(long i) => (i % 20) switch
+        {
+            < 12 => RequestKind.Short,
+            < 15 => RequestKind.Long,
+            < 17 => RequestKind.Streamed,
+            < 19 => RequestKind.Cached,
+            _ => RequestKind.Job,
+        };
+        var rate = Capacity * 0.7 / (46 / 20.0);
+        await load.RunAsync(rate, TimeSpan.FromSeconds(20), Mix, ct);
+        var samples = new List<(double Minute, double Silos, double Frontend)>();
+        var clock = Stopwatch.StartNew();
+        var minutes = settings.SoakMinutes;
+        var outcomes = await load.RunAsync(rate, TimeSpan.FromMinutes(minutes), Mix, ct, s =>
+        {
+            if ((int)s % 15 != 0) return;
+            var m = cluster.MemoryMiB();
+            samples.Add((s / 60, m.Silos, m.Frontend));
+            if ((int)s % 60 == 0) SampleLoad();
+        });
+        var f = Summarise(outcomes, minutes * 60.0);
+        await Poll.UntilAsync(async () => await cluster.ScalarAsync("SELECT count(*) FROM admission_permits") == 0, TimeSpan.FromSeconds(15), "permits back");
+        var permits = await cluster.ScalarAsync("SELECT count(*) FROM admission_permits");
+        var pending = await cluster.ScalarAsync("SELECT count(*) FROM result_cache_pending");
+        var running = (await Task.WhenAll(cluster.Silos.Where(s => s is not null).Select(s => LoopbackCluster.ReadyDetailsAsync(s!)))).Count(d => d["http"] != "200");
+        // Memory trend: least-squares slope over the second half (the first half includes warm-up and cache fill).
+        var tail = samples.Skip(samples.Count / 2).ToList();
+        double Slope(Func<(double Minute, double Silos, double Frontend), double> y)
+        {
+            if (tail.Count < 3) return double.NaN;
+            var mx = tail.Average(t => t.Minute);
+            var my = tail.Average(y);
+            return tail.Sum(t => (t.Minute - mx) * (y(t) - my)) / tail.Sum(t => (t.Minute - mx) * (t.Minute - mx));
+        }
+        var siloSlope = Slope(t => t.Silos);
+        var frontSlope = Slope(t => t.Frontend);
+        var byKind = string.Join(", ", outcomes.GroupBy(o => o.Kind).Select(g => $"{g.Key} {g.Count(o => o.Ok)}/{g.Count()}"));
+        Line($"soak {minutes} min at {F(rate, "0.00")} req/s (70 % of {F(Capacity)} sentence/s capacity, mix 12 short : 3 long : 2 streamed : 2 cached : 1 job): {Describe(f)}");
+        Line($"  audio by kind: {byKind}; jobs {(load.JobsAvailable ? $"submitted {load.Jobs.Submitted}, succeeded {load.Jobs.Succeeded}, failed {load.Jobs.Failed}, unfinished {load.Jobs.Lost}" : "not available on this build")}");
+        Line($"  RSS of all silos {F(samples.FirstOrDefault().Silos, "0")} → {F(samples.LastOrDefault().Silos, "0")} MiB (max {F(samples.Select(s => s.Silos).DefaultIfEmpty().Max(), "0")}), second-half slope {F(siloSlope, "0.00")} MiB/min; frontend {F(samples.FirstOrDefault().Frontend, "0")} → {F(samples.LastOrDefault().Frontend, "0")} MiB, slope {F(frontSlope, "0.00")} MiB/min");
+        Line($"  after the load: {permits} admission permits held, {pending} result productions pending, {running} silos not ready");
+        Check(f.Errors == 0 && f.Busy == 0, "no error (and no 503) in the soak");
+        Check(siloSlope < 2 && frontSlope < 1, "no memory growth trend (second-half slope < 2 MiB/min for the silos, < 1 for the frontend)");
+        Check(permits == 0 && pending == 0, "no leaked permits or production leases");
+        if (load.JobsAvailable) Check(load.Jobs.Lost == 0 && load.Jobs.Failed == 0, "every job succeeded exactly once");
+    }
+
+    /// <summary>kill -9 of a random silo every 20 s under load (restarted at once under a new id), jobs in the mix.</summary>
+    public async Task ChaosAsync(CancellationToken ct)
+    {
+        Line("## chaos: kill -9");
+        await using var cluster = await ClusterAsync();
+        using var load = new OpenLoad(cluster.Frontend.BaseAddress, log);
+        static RequestKind Mix(long i) => i % 20 == 19 ? RequestKind.Job : RequestKind.Short;
+        var rate = Capacity * 0.5;
+        await load.RunAsync(rate, TimeSpan.FromSeconds(8), Mix, ct);
+        var restored = new List<double>();
+        var kills = new List<Task>();
+        var random = new Random(8);
+        var nextKill = 20.0;
+        var outcomes = await load.RunAsync(rate, TimeSpan.FromSeconds(settings.ChaosSeconds), Mix, ct, s =>
+        {
+            if (s < nextKill || s > settings.ChaosSeconds - 15) return;
+            nextKill += 20;
+            var slot = random.Next(settings.Layout.Silos);
+            if (cluster.Silos[slot] is null) return;
+            var victim = cluster.Kill(slot);
+            var clock = Stopwatch.StartNew();
+            Line($"  t={F(s, "0")} s: kill -9 {victim.Id}");
+            kills.Add(Task.Run(async () =>
+            {
+                await cluster.StartSiloAsync(slot);
+                var id = cluster.Silos[slot]!.Id;
+                await Poll.UntilAsync(async () => (await cluster.FrontendSilosAsync()).Contains(id), TimeSpan.FromSeconds(60), $"{id} routable", TimeSpan.FromMilliseconds(100));
+                lock (restored) restored.Add(clock.Elapsed.TotalSeconds);
+                // The dead one leaves the frontend's list once swept (TTS_DEAD_SILO_SECONDS).
+                await Poll.UntilAsync(async () => !(await cluster.FrontendSilosAsync()).Contains(victim.Id), TimeSpan.FromSeconds(60), $"{victim.Id} swept", TimeSpan.FromMilliseconds(100));
+                Line($"    {victim.Id} replaced by {id} after {F(restored[^1])} s; swept after {F(clock.Elapsed.TotalSeconds)} s");
+            }, ct));
+        });
+        await Task.WhenAll(kills);
+        SampleLoad();
+        var f = Summarise(outcomes, settings.ChaosSeconds);
+        Line($"chaos {settings.ChaosSeconds} s at {F(rate)} req/s (50 % capacity), {kills.Count} kills of {settings.Layout.Silos} silos: {Describe(f)}; client-visible failures {F(f.FailedPercent, "0.000")} %");
+        if (load.JobsAvailable) Line($"  jobs: submitted {load.Jobs.Submitted}, succeeded {load.Jobs.Succeeded}, failed {load.Jobs.Failed}, unfinished {load.Jobs.Lost}");
+        else Line("  jobs: not available on this build");
+        Check(f.FailedPercent <= 0.1, "client-visible failures ≤ 0.1 %");
+        Check(restored.Count > 0 && restored.Max() <= settings.Layout.DeadSiloSeconds, $"capacity restored (replacement routable) within the dead-silo timeout ({settings.Layout.DeadSiloSeconds} s): worst {F(restored.DefaultIfEmpty().Max())} s");
+        if (load.JobsAvailable) Check(load.Jobs.Lost == 0 && load.Jobs.Failed == 0, "no lost or failed job (a duplicated id would be an error)");
+    }
+
+    /// <summary>Each silo in turn replaced as the Helm chart rolls (new one ready, then SIGTERM and drain of the old), under load: zero failed requests.</summary>
+    public async Task RollingAsync(CancellationToken ct)
+    {
+        var rate = Capacity * 0.5;
+        await using var rig = await RigAsync("rolling restart", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var running = load.RunAsync(rate, TimeSpan.FromMinutes(10), AllShort, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        for (var slot = 0; slot < settings.Layout.Silos; slot++)
+        {
+            var step = await cluster.ReplaceAsync(slot, TimeSpan.FromSeconds(60));
+            Line($"  {step.New} routable after {F(step.StartSeconds)} s; then {step.Old}: SIGTERM → exit {step.ExitCode} after a {F(step.DrainSeconds)} s drain");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        await stop.CancelAsync();
+        var outcomes = await running;
+        SampleLoad();
+        var f = Summarise(outcomes, clock.Elapsed.TotalSeconds);
+        Line($"rolling restart of {settings.Layout.Silos} silos at {F(rate)} req/s in {F(clock.Elapsed.TotalSeconds, "0")} s: {Describe(f)}");
+        Check(f.Ok == f.Count, "zero failed requests (no error, no 503)");
+    }
+
+    /// <summary>PostgreSQL stopped for 30 s under load: service continues (degraded) and recovers by itself.</summary>
+    public async Task PostgresStopAsync(CancellationToken ct)
+    {
+        var rate = Capacity * 0.5;
+        await using var rig = await RigAsync("PostgreSQL stopped", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
+        double stoppedAt = 15, startedAt = 45, recoveredAt = double.NaN, degradedSeen = double.NaN;
+        var probes = new List<Task>();
+        var outcomes = await load.RunAsync(rate, TimeSpan.FromSeconds(75), AllShort, ct, s =>
+        {
+            if ((int)s == (int)stoppedAt) probes.Add(Task.Run(async () => { await cluster.StopPostgresAsync(); Line($"  t={F(s, "0")} s: PostgreSQL stopped"); }, ct));
+            if ((int)s == (int)startedAt) probes.Add(Task.Run(async () => { await cluster.StartPostgresAsync(); Line($"  t={F(s, "0")} s: PostgreSQL started"); }, ct));
+            if (s > stoppedAt + 2 && double.IsNaN(degradedSeen) || s > startedAt && double.IsNaN(recoveredAt))
+                probes.Add(Task.Run(async () =>
+                {
+                    var views = await Task.WhenAll(cluster.Silos.Where(x => x is not null).Select(x => LoopbackCluster.ReadyDetailsAsync(x!)).Append(LoopbackCluster.ReadyDetailsAsync(cluster.Frontend)));
+                    var degraded = views.Count(v => v.ContainsKey("cluster.degraded"));
+                    if (degraded > 0 && double.IsNaN(degradedSeen)) { degradedSeen = s; Line($"  t={F(s, "0")} s: /ready reports degraded on {degraded} of {views.Length} processes (status {string.Join(",", views.Select(v => v["http"]))})"); }
+                    if (s > startedAt && degraded == 0 && double.IsNaN(recoveredAt)) { recoveredAt = s; Line($"  t={F(s, "0")} s: every process reports PostgreSQL available again"); }
+                }, ct));
+        });
+        await Task.WhenAll(probes);
+        SampleLoad();
+        var during = Summarise(outcomes.Where(o => o.StartedAt >= stoppedAt && o.StartedAt < startedAt).ToList(), startedAt - stoppedAt);
+        var afterFrom = double.IsNaN(recoveredAt) ? startedAt : recoveredAt;
+        var after = Summarise(outcomes.Where(o => o.StartedAt >= afterFrom).ToList(), 75 - afterFrom);
+        var all = Summarise(outcomes, 75);
+        Line($"PostgreSQL stopped 30 s at {F(rate)} req/s: overall {Describe(all)}");
+        Line($"  during the outage: {Describe(during)}");
+        Line($"  recovered (all /ready without cluster.degraded) {F(afterFrom - startedAt)} s after PostgreSQL returned; after that: {Describe(after)}");
+        Check(during.Ok > during.Count * 0.99 && during.Errors == 0, "service continues during the outage (≥ 99 % audio, no error)");
+        Check(!double.IsNaN(recoveredAt), "recovers by itself");
+        Check(after.Ok == after.Count, "every request after recovery is audio");
+    }
+
+    /// <summary>kill -9 of one of a silo's eSpeak engine hosts every 4 s under load: every request still gets audio, the silo stays ready.</summary>
+    public async Task WorkerKillAsync(CancellationToken ct)
+    {
+        var rate = Capacity * 0.5;
+        await using var rig = await RigAsync("eSpeak worker killed", rate, AllShort, TimeSpan.FromSeconds(8), ct);
+        var (cluster, load) = (rig.Cluster, rig.Load);
+        var silo = cluster.Silos[0]!;
+        var kills = 0;
+        var outcomes = await load.RunAsync(rate, TimeSpan.FromSeconds(40), AllShort, ct, s =>
+        {
+            if ((int)s % 4 != 0 || s > 36) return;
+            var hosts = ProcFs.Descendants(silo.ProcessId).Where(IsEngineHost).ToList();
+            if (hosts.Count == 0) return;
+            try { Process.GetProcessById(hosts[Random.Shared.Next(hosts.Count)]).Kill(); kills++; }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+        });
+        SampleLoad();
+        var f = Summarise(outcomes, 40);
+        var ready = await LoopbackCluster.ReadyDetailsAsync(silo);
+        Line($"eSpeak engine host of {silo.Id} killed {kills} times in 40 s at {F(rate)} req/s: {Describe(f)}; /ready {ready["http"]}, espeak details: {string.Join(", ", ready.Where(d => d.Key.StartsWith("espeak", StringComparison.Ordinal)).Select(d => $"{d.Key}={d.Value}"))}");
+        Check(f.Ok == f.Count, "every request got audio (the interrupted sentences were retried)");
+        Check(ready["http"] == "200", "the silo stays ready");
+    }
+
+    private static bool IsEngineHost(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("Orleans.Tts.EngineHost", StringComparison.Ordinal); }
+        catch (IOException) { return false; }
+    }
+}
