@@ -5,6 +5,9 @@
 # LANES lanes, default 3, in both clusters). The machine's own ceiling for that ratio is measured too: the same
 # text on 1 silo with one worker per core (nproc) vs 1 silo with one worker.
 # Starts a throwaway PostgreSQL, the silos and a --role frontend on loopback.
+# SILO_CPU=0.5 gives every silo (with its engine hosts) a CPU limit of that many cores in its own cgroup, as
+# `resources.limits.cpu` does for a pod: silos of the same size then mean the same CPU, and 3 limited silos fit
+# on a machine with fewer than 3 free cores (needs root and a cgroup v1 `cpu` or v2 hierarchy).
 # Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,14 +17,38 @@ DLL="${SILO_DLL:-$ROOT/Silo/bin/Release/net10.0/Orleans.Tts.Silo.dll}"
 [[ -f "$DLL" ]] || dotnet build "$ROOT/Silo/Orleans.Tts.Silo.csproj" -c Release -nologo -v:q -clp:ErrorsOnly >&2
 DIR="$(mktemp -d -t tts-bench-pg.XXXXXX)"
 PIDS=()
+CGROUPS=()
+SILO_CPU="${SILO_CPU:-}"
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   "$ROOT/scripts/postgres.sh" stop --dir "$DIR" --purge >/dev/null
+  for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 BASE=$((20000 + RANDOM % 20000))
 PG="$("$ROOT/scripts/postgres.sh" start --dir "$DIR" | tail -1)"
+
+# cpu_cgroup NAME → a cgroup directory limited to SILO_CPU cores (v2 cpu.max, else v1 cfs quota)
+cpu_cgroup() {
+  local quota; quota=$(awk -v c="$SILO_CPU" 'BEGIN { printf "%d", c * 100000 }')
+  local g
+  if [[ -f /sys/fs/cgroup/cgroup.subtree_control ]] && grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control; then
+    g="/sys/fs/cgroup/$1"; mkdir -p "$g"; echo "$quota 100000" > "$g/cpu.max"
+  elif [[ -d /sys/fs/cgroup/cpu ]]; then
+    g="/sys/fs/cgroup/cpu/$1"; mkdir -p "$g"; echo 100000 > "$g/cpu.cfs_period_us"; echo "$quota" > "$g/cpu.cfs_quota_us"
+  else
+    echo "SILO_CPU needs a cgroup cpu controller (none found under /sys/fs/cgroup)" >&2; exit 2
+  fi
+  CGROUPS+=("$g"); echo "$g"
+}
+
+# in_cgroup DIR CMD… runs CMD inside DIR (so its child processes, the engine hosts, are too); DIR empty = no limit
+in_cgroup() {
+  local g="$1"; shift
+  if [[ -z "$g" ]]; then exec "$@"; fi
+  echo "$BASHPID" > "$g/cgroup.procs"; exec "$@"
+}
 
 # start_cluster SILOS DB [WORKERS] → frontend port in $FRONT
 start_cluster() {
@@ -29,8 +56,9 @@ start_cluster() {
   local pg="${PG/Database=tts/Database=$db}"
   psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
   for ((i = 1; i <= silos; i++)); do
-    TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
-      TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning dotnet "$DLL" >/dev/null 2>&1 &
+    local g=""; [[ -n "$SILO_CPU" ]] && g="$(cpu_cgroup "tts-bench-$db-$i-$$")"
+    (TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
+      TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning in_cgroup "$g" dotnet "$DLL" >/dev/null 2>&1) &
     PIDS+=("$!")
   done
   FRONT=$((BASE + 50))
@@ -76,15 +104,18 @@ ONE=$(printf '%s\n' "${one[@]}" | median)
 stop_cluster
 
 CORES=$(nproc)
-start_cluster 1 allcores "$CORES"
-post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
-full=()
-for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
-FULL=$(printf '%s\n' "${full[@]}" | median)
-stop_cluster
+if [[ -z "$SILO_CPU" ]]; then
+  start_cluster 1 allcores "$CORES"
+  post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+  full=()
+  for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
+  FULL=$(printf '%s\n' "${full[@]}" | median)
+  stop_cluster
+fi
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); silos with TTS_WORKERS=${TTS_WORKERS:-1}; frontend lanes ${LANES:-3}; $RUNS runs each, medians, through a --role frontend"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); silos with TTS_WORKERS=${TTS_WORKERS:-1}${SILO_CPU:+ and a CPU limit of $SILO_CPU cores each}; frontend lanes ${LANES:-3}; $RUNS runs each, medians, through a --role frontend"
 printf 'time to first audio byte, %s-char text (25 sentences), stream_format=audio: %.0f ms\n' "$LONG_CHARS" "$(bc -l <<<"$TTFA*1000")"
 printf 'whole request for its first sentence alone:                            %.0f ms  (ratio %.2f, target <= 2)\n' "$(bc -l <<<"$FIRST*1000")" "$(bc -l <<<"$TTFA/$FIRST")"
 printf '20-sentence text, 3 silos: %.0f ms; 1 silo: %.0f ms; speed-up %.2fx (target >= 2.5x)\n' "$(bc -l <<<"$THREE*1000")" "$(bc -l <<<"$ONE*1000")" "$(bc -l <<<"$ONE/$THREE")"
+[[ -n "$SILO_CPU" ]] && { echo "ideal speed-up with CPU-limited silos: 3x (3 x $SILO_CPU cores vs $SILO_CPU)"; exit 0; }
 printf 'machine ceiling: 1 silo with %s workers: %.0f ms; speed-up over 1 worker %.2fx (3 silos can at best match it on %s cores)\n' "$CORES" "$(bc -l <<<"$FULL*1000")" "$(bc -l <<<"$ONE/$FULL")" "$CORES"
