@@ -24,6 +24,9 @@ public sealed class FrontendOptions
     /// <summary>Voice → cheaper fallback voice for long text under saturation (<c>TTS_FALLBACK_VOICES</c>, <c>a=b,c=d</c>).</summary>
     public Dictionary<string, string> FallbackVoices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Most speakers the cluster keeps (<c>TTS_MAX_SPEAKERS</c>): creating one more is refused with 409, so clients cannot grow storage without bound.</summary>
+    public int MaxSpeakers { get; set; } = 10_000;
+
     /// <summary>Largest request body accepted: room for the longest input escaped as \uXXXX plus the other fields.</summary>
     public long MaxRequestBodyBytes => Math.Max(64 * 1024, MaxInputChars * 12L + 8 * 1024);
 }

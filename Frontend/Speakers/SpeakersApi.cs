@@ -41,7 +41,7 @@ public static partial class SpeakersApi
     public static IEndpointRouteBuilder MapSpeakersEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/speakers").WithTags("Speakers");
-        group.MapPost("", async (HttpContext http, ISpeakerDirectory directory, VoiceResolver voices, CancellationToken ct) =>
+        group.MapPost("", async (HttpContext http, ISpeakerDirectory directory, VoiceResolver voices, FrontendOptions options, CancellationToken ct) =>
         {
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
@@ -51,6 +51,7 @@ public static partial class SpeakersApi
             if (invalid is not null) return invalid;
             return await Storage(http, async () =>
             {
+                if (await LimitReachedAsync(directory, options, ct) is { } full) return full;
                 try
                 {
                     var profile = await directory.GetSpeaker(id).CreateAsync(definition!, ct);
@@ -71,7 +72,7 @@ public static partial class SpeakersApi
             Storage(http, async () => await directory.GetSpeaker(id).GetAsync(ct) is { } p ? Results.Ok(p) : NotFound(id)))
             .WithName("GetSpeaker");
 
-        group.MapPut("/{id}", async (HttpContext http, string id, ISpeakerDirectory directory, VoiceResolver voices, CancellationToken ct) =>
+        group.MapPut("/{id}", async (HttpContext http, string id, ISpeakerDirectory directory, VoiceResolver voices, FrontendOptions options, CancellationToken ct) =>
         {
             if (!IdPattern().IsMatch(id)) return BadId(id);
             var (body, problem) = await ReadAsync(http, ct);
@@ -79,7 +80,12 @@ public static partial class SpeakersApi
             if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{Shown(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
             var (definition, invalid) = await ValidateAsync(body, voices, ct);
             if (invalid is not null) return invalid;
-            return await Storage(http, async () => Results.Ok(await directory.GetSpeaker(id).PutAsync(definition!, ct)));
+            return await Storage(http, async () =>
+            {
+                var grain = directory.GetSpeaker(id);
+                if (await grain.GetAsync(ct) is null && await LimitReachedAsync(directory, options, ct) is { } full) return full;
+                return Results.Ok(await grain.PutAsync(definition!, ct));
+            });
         }).WithName("PutSpeaker").WithSummary("Create or replace a speaker; its version increases and its embedding is recomputed on next use.");
 
         group.MapPut("/{id}/voice-table", async (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
@@ -123,6 +129,14 @@ public static partial class SpeakersApi
 
     private static IResult NotFound(string id) =>
         Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{Shown(id)}'. GET /v1/speakers lists them.");
+
+    /// <summary>A 409 when the cluster already keeps <see cref="FrontendOptions.MaxSpeakers"/> speakers (checked before a new one is stored).</summary>
+    private static async ValueTask<IResult?> LimitReachedAsync(ISpeakerDirectory directory, FrontendOptions options, CancellationToken ct) =>
+        await directory.CountAsync(ct) >= options.MaxSpeakers
+            ? Problem.Of(StatusCodes.Status409Conflict, "Speaker limit reached",
+                $"The cluster already keeps {options.MaxSpeakers:N0} speakers, the most it allows (TTS_MAX_SPEAKERS). Delete speakers you no longer use (DELETE /v1/speakers/{{id}}) or replace one with PUT, then retry.",
+                new Dictionary<string, object?> { ["maxSpeakers"] = options.MaxSpeakers })
+            : null;
 
     private static IResult BadId(string id) =>
         Problem.BadRequest("Bad speaker id", $"Speaker id '{Shown(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");

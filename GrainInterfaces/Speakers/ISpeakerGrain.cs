@@ -5,6 +5,9 @@ public interface ISpeakerDirectory
 {
     ISpeakerGrain GetSpeaker(string speakerId);
     ValueTask<IReadOnlyList<SpeakerProfile>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>How many speakers exist (the API refuses new ones beyond <c>TTS_MAX_SPEAKERS</c>).</summary>
+    ValueTask<int> CountAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>

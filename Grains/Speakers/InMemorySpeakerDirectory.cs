@@ -19,6 +19,8 @@ public sealed class InMemorySpeakerDirectory(SpeakerEmbeddings embeddings, TimeP
     public ValueTask<IReadOnlyList<SpeakerProfile>> ListAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<SpeakerProfile>>(_speakers.Values.Select(e => e.Profile).OrderBy(p => p.Id, StringComparer.Ordinal).ToList());
 
+    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_speakers.Count);
+
     private static string EmbeddingKey(SpeakerProfile p) => $"{p.Id}@{p.Version}";
 
     private sealed class Grain(InMemorySpeakerDirectory owner, string id) : ISpeakerGrain

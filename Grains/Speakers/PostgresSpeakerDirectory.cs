@@ -60,6 +60,13 @@ public sealed class PostgresSpeakerDirectory : ISpeakerDirectory
             return (IReadOnlyList<SpeakerProfile>)list;
         }, cancellationToken);
 
+    public async ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
+        await _store.RunAsync(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand("SELECT count(*)::int FROM speakers", connection);
+            return (int)(await command.ExecuteScalarAsync(ct))!;
+        }, cancellationToken);
+
     private const string Columns = "id, base_voice_id, speed, pitch, volume, engine_speaker, version, updated_at, blend::text, octet_length(voice_table), voice_table_sha256";
     private const int ColumnCount = 11;
     private static readonly JsonSerializerOptions BlendJson = new(JsonSerializerDefaults.Web);
