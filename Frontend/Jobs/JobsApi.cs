@@ -67,27 +67,11 @@ public static class JobsApi
             return Problem.BadRequest("SSML is not supported in jobs",
                 "Jobs take plain text. Send SSML (at most the speech limit) to POST /v1/audio/speech, or send the job's text without markup.");
 
-        var speed = body.Speed ?? 1.0;
-        var pitch = body.Pitch ?? 0.0;
-        var volume = 1.0;
-        string voice, voiceId;
-        string? speakerId = null;
-        if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            speakerId = requested[SpeakersApi.VoicePrefix.Length..];
-            var (speaker, speakerProblem) = await SpeechValidation.SpeakerAsync(http, speakers, speakerId, ct);
-            if (speaker is null) return speakerProblem!;
-            voice = $"{SpeakersApi.VoicePrefix}{speaker.Id}";
-            voiceId = speaker.BaseVoiceId;
-            (speed, pitch) = SpeechValidation.WithSpeaker(speed, pitch, speaker);
-            volume = speaker.Volume;
-        }
-        else
-        {
-            var resolved = await voices.ResolveAsync(body.Voice, ct);
-            if (resolved.Problem is not null) return resolved.Problem;
-            voice = voiceId = resolved.VoiceId!;
-        }
+        var (resolved, voiceProblem) = await SpeechValidation.VoiceAsync(http, speakers, voices, body.Voice, body.Speed ?? 1.0, body.Pitch ?? 0.0, ct);
+        if (resolved is null) return voiceProblem!;
+        var (voiceId, speaker, speed, pitch, volume) = resolved;
+        var voice = speaker is null ? voiceId : $"{SpeakersApi.VoicePrefix}{speaker.Id}";
+        var speakerId = speaker?.Id;
 
         JobRecord job;
         try

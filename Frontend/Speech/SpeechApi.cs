@@ -78,31 +78,14 @@ public static class SpeechApi
                 new Dictionary<string, object?> { ["supported"] = StreamingEncoders.Supported });
 
         if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
-        var speed = body.Speed ?? 1.0;
-        var pitch = body.Pitch ?? 0.0;
         var maxWait = MaxWait(http, body);
         if (maxWait.Problem is not null) return maxWait.Problem;
 
         // speaker:<id> → the speaker's base voice and parameters; its version is part of the cache key.
-        var volume = 1.0;
-        string voiceId, keyVoice;
-        SpeakerProfile? speaker = null;
-        if (body.Voice?.Trim() is { } requested && requested.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            var speakerId = requested[SpeakersApi.VoicePrefix.Length..];
-            (speaker, var speakerProblem) = await SpeechValidation.SpeakerAsync(http, speakers, speakerId, ct);
-            if (speaker is null) return speakerProblem!;
-            voiceId = speaker.BaseVoiceId;
-            keyVoice = $"speaker:{speaker.Id}@{speaker.Version}";
-            (speed, pitch) = SpeechValidation.WithSpeaker(speed, pitch, speaker);
-            volume = speaker.Volume;
-        }
-        else
-        {
-            var voice = await voices.ResolveAsync(body.Voice, ct);
-            if (voice.Problem is not null) return voice.Problem;
-            voiceId = keyVoice = voice.VoiceId!;
-        }
+        var (resolved, voiceProblem) = await SpeechValidation.VoiceAsync(http, speakers, voices, body.Voice, body.Speed ?? 1.0, body.Pitch ?? 0.0, ct);
+        if (resolved is null) return voiceProblem!;
+        var (voiceId, speaker, speed, pitch, volume) = resolved;
+        var keyVoice = speaker is null ? voiceId : $"speaker:{speaker.Id}@{speaker.Version}";
 
         var speakerRef = speaker is null ? null : new SpeakerRef(speaker.Id, speaker.Version);
 

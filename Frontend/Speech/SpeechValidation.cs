@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
+using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 
@@ -62,6 +63,28 @@ public static class SpeechValidation
             ? (speaker, null)
             : (null, Problem.BadRequest("Unknown speaker", $"There is no speaker '{SpeakersApi.Shown(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
                 new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" }));
+    }
+
+    /// <summary>What a request's <c>voice</c> resolves to: the voice to synthesise with and, for <c>speaker:&lt;id&gt;</c>, the
+    /// speaker whose speed, pitch and volume are already combined into <see cref="Speed"/>, <see cref="Pitch"/>, <see cref="Volume"/>.</summary>
+    public sealed record ResolvedVoice(string VoiceId, SpeakerProfile? Speaker, double Speed, double Pitch, double Volume);
+
+    /// <summary>
+    /// The request's voice (an id, alias or <c>speaker:&lt;id&gt;</c>) with the request's speed and pitch, or the problem:
+    /// shared by <c>/v1/audio/speech</c> and <c>/v1/jobs</c> so both accept and refuse the same voices.
+    /// </summary>
+    public static async Task<(ResolvedVoice? Voice, IResult? Problem)> VoiceAsync(HttpContext http, ISpeakerDirectory speakers, VoiceResolver voices,
+        string? requested, double speed, double pitch, CancellationToken ct)
+    {
+        if (requested?.Trim() is { } name && name.StartsWith(SpeakersApi.VoicePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var (speaker, problem) = await SpeakerAsync(http, speakers, name[SpeakersApi.VoicePrefix.Length..], ct);
+            if (speaker is null) return (null, problem);
+            var (s, p) = WithSpeaker(speed, pitch, speaker);
+            return (new ResolvedVoice(speaker.BaseVoiceId, speaker, s, p, speaker.Volume), null);
+        }
+        var resolved = await voices.ResolveAsync(requested, ct);
+        return resolved.Problem is not null ? (null, resolved.Problem) : (new ResolvedVoice(resolved.VoiceId!, null, speed, pitch, 1.0), null);
     }
 
     /// <summary>The request's speed and pitch combined with the speaker's, kept within range.</summary>
