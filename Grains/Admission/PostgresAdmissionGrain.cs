@@ -46,10 +46,10 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
     {
         if (_store.Available)
         {
+            var id = Guid.CreateVersion7();
+            Load.PermitLeases[id] = 0;
             try
             {
-                var id = Guid.CreateVersion7();
-                Load.PermitLeases[id] = 0;
                 var attempt = await _store.RunAsync(async (connection, token) =>
                 {
                     await using var command = new NpgsqlCommand("SELECT granted, in_use, client_in_use, effective_limit FROM tts_acquire_permit(@id, @silo, @client, @limit, @share, @lease)", connection);
@@ -67,8 +67,13 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
                 Observed(attempt.Limit, attempt.InUse);
                 return attempt;
             }
-            catch (StorageUnavailableException)
+            catch (Exception e)
             {
+                // Not granted as far as we know (cancelled, or the store went away mid-call): if the row was written
+                // anyway, the next heartbeat deletes it.
+                Load.PermitLeases.TryRemove(id, out _);
+                Load.StalePermits[id] = 0;
+                if (e is not StorageUnavailableException) throw;
                 // Fall through to local admission; the store reconnects in the background.
             }
         }
@@ -87,7 +92,11 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
                 break;
             case Lease lease:
                 Load.PermitLeases.TryRemove(lease.Id, out _);
-                if (!_store.Available) return; // the row is dropped as stale by the next heartbeat
+                if (!_store.Available)
+                {
+                    Load.StalePermits[lease.Id] = 0; // deleted by the first heartbeat that reaches PostgreSQL
+                    return;
+                }
                 try
                 {
                     await _store.RunAsync(async (connection, token) =>
@@ -99,6 +108,7 @@ public sealed class PostgresAdmissionGrain : AdmissionGrainBase
                 }
                 catch (StorageUnavailableException e)
                 {
+                    Load.StalePermits[lease.Id] = 0;
                     _logger.LogDebug(e, "Permit {Permit} not released now; the next heartbeat drops it", lease.Id);
                 }
                 break;

@@ -28,8 +28,15 @@ public sealed class ClusterLoad
     public int AddQueued(int delta) => Interlocked.Add(ref _queued, delta);
     public int AddRunning(int delta) => Interlocked.Add(ref _running, delta);
 
-    /// <summary>Permit leases this silo holds in PostgreSQL (renewed by heartbeats; any other row of this silo is stale).</summary>
+    /// <summary>Permit leases this silo holds in PostgreSQL (renewed by heartbeats).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> PermitLeases { get; } = new();
+
+    /// <summary>
+    /// Permit rows this silo no longer holds but could not delete (PostgreSQL away at release, or an acquisition whose
+    /// answer was lost); the next heartbeat deletes them. Only these: a row granted between a heartbeat's look at
+    /// <see cref="PermitLeases"/> and its DELETE is held, not stale.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> StalePermits { get; } = new();
 
     /// <summary>Cache keys this silo is synthesising for the cluster (pending rows it owns).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte> PendingKeys { get; } = new();

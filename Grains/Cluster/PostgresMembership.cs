@@ -65,6 +65,7 @@ public sealed class PostgresMembership(
     public Task HeartbeatAsync(CancellationToken ct) => store.RunAsync(async (connection, token) =>
     {
         var permits = load.PermitLeases.Keys.ToArray();
+        var stalePermits = load.StalePermits.Keys.ToArray();
         var pending = load.PendingKeys.Keys.ToArray();
         var batch = new NpgsqlBatch(connection);
         await using (batch)
@@ -96,9 +97,11 @@ public sealed class PostgresMembership(
             renew.Parameters.AddWithValue("id", Self.Id);
             renew.Parameters.Add(new NpgsqlParameter("permits", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = permits });
             batch.BatchCommands.Add(renew);
-            var stale = new NpgsqlBatchCommand("DELETE FROM admission_permits WHERE silo_id = @id AND NOT (id = ANY(@permits))");
+            // Only rows known to be stale: "every row of this silo not in the snapshot above" would also delete a permit
+            // granted after the snapshot was taken, and let the cluster exceed its limit.
+            var stale = new NpgsqlBatchCommand("DELETE FROM admission_permits WHERE silo_id = @id AND id = ANY(@stale)");
             stale.Parameters.AddWithValue("id", Self.Id);
-            stale.Parameters.Add(new NpgsqlParameter("permits", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = permits });
+            stale.Parameters.Add(new NpgsqlParameter("stale", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = stalePermits });
             batch.BatchCommands.Add(stale);
             var renewPending = new NpgsqlBatchCommand("UPDATE result_cache_pending SET expires_at = now() + make_interval(secs => @lease) WHERE silo_id = @id AND key = ANY(@keys)");
             renewPending.Parameters.AddWithValue("lease", lease);
@@ -137,6 +140,7 @@ public sealed class PostgresMembership(
                     reader.GetString(0), Self.Id, options.DeadAfter.TotalSeconds, reader.GetInt32(1), reader.GetInt32(2));
             await reader.NextResultAsync(token);
             if (await reader.ReadAsync(token)) load.QueuedElsewhere = reader.GetInt32(0);
+            foreach (var id in stalePermits) load.StalePermits.TryRemove(id, out _);
             if (!existed) logger.LogInformation("Silo {Silo} registered in the cluster", Self.Id);
         }
     }, ct);

@@ -26,8 +26,7 @@ public static class ClusterSilo
     {
         var silos = await SiloProcess.StartManyAsync(count, i => Options($"{prefix}{i}", database, new Dictionary<string, string>(siloExtra ?? new Dictionary<string, string>())
         {
-            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }));
+        }) with { InternalPort = true });
         var frontend = await SiloProcess.StartAsync(Options($"{prefix}front", database, new Dictionary<string, string>(frontendExtra ?? new Dictionary<string, string>())
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",

@@ -37,9 +37,8 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     {
         var silo = await SiloProcess.StartAsync(ClusterSilo.Options($"fault{slot}-g{Interlocked.Increment(ref _generation)}", _db, new Dictionary<string, string>
         {
-            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["TTS_DRAIN_SECONDS"] = "20",
-        }));
+        }) with { InternalPort = true });
         lock (_processes) _processes.Add(silo);
         _silos[slot] = silo;
     }
@@ -149,13 +148,16 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     {
         var silo = _silos[0]!;
         // A long text straight to one silo keeps its only engine host busy sentence after sentence.
-        var text = Http.Sentences("Interrupted", 12);
+        var text = Http.Sentences("Interrupted", 24);
         var reference = SpeechStreams.WavSamples(await (await silo.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav", max_wait_ms = 20000 })).Content.ReadAsByteArrayAsync());
+        var host = (await Poll.UntilAsync(() => Task.FromResult(EngineHosts(silo.ProcessId) is { Length: > 0 } pids ? pids : null),
+            TimeSpan.FromSeconds(20), "the silo's engine host runs"))[0];
         var request = silo.HttpClient.SpeakAsync(new { input = text + " Again.", voice = "alloy", response_format = "wav", max_wait_ms = 20000 });
-        var hosts = await Poll.UntilAsync(async () =>
-            (await silo.HttpClient.ReadyAsync()).GetProperty("running").GetInt32() > 0 && EngineHosts(silo.ProcessId) is { Length: > 0 } pids ? pids : null,
+        // Only /ready in the loop (cheap), and stop at once if the request ended before it was seen running.
+        await Poll.UntilAsync(async () => request.IsCompleted
+            ? throw new Xunit.Sdk.XunitException($"The request ended ({(int)(await request).StatusCode}) before it was seen running: {await (await request).Content.ReadAsStringAsync()}")
+            : (await silo.HttpClient.ReadyAsync()).GetProperty("running").GetInt32() > 0,
             TimeSpan.FromSeconds(20), "the silo synthesises");
-        var host = hosts[0];
         System.Diagnostics.Process.GetProcessById(host).Kill();
 
         using var response = await request;

@@ -115,8 +115,7 @@ public sealed class JobsClusterTests(PostgresServer postgres)
         // Silos with an internal (h2c) port: a frontend is ready only when it sees silos it can send speech to.
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobdurable{i}", db, new Dictionary<string, string>(SiloSettings)
         {
-            ["TTS_INTERNAL_PORT"] = SiloProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }));
+        }) with { InternalPort = true });
         SiloProcess? frontend = null;
         try
         {

@@ -59,8 +59,11 @@ public sealed class SiloProcess : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = options.Port ?? FreeLoopbackPort(options.Host);
+            var attemptOptions = options.InternalPort
+                ? options.WithEnvironment("TTS_INTERNAL_PORT", FreeLoopbackPort(options.Host).ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : options;
             var output = new OutputBuffer(options.MaxOutputLines, options.OnOutput);
-            var process = Launch(dll, options, port, output);
+            var process = Launch(dll, attemptOptions, port, output);
             var id = options.Environment.TryGetValue("TTS_SILO_ID", out var given) && given is { Length: > 0 } ? given : $"pid-{process.Id}";
             var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id);
             try
@@ -68,7 +71,7 @@ public sealed class SiloProcess : IAsyncDisposable
                 await silo.WaitUntilReadyAsync(options, cancellationToken);
                 return silo;
             }
-            catch (SiloStartException e) when (options.Port is null && attempt < StartAttempts && e.LooksLikePortClash)
+            catch (SiloStartException e) when ((options.Port is null || options.InternalPort) && attempt < StartAttempts && e.LooksLikePortClash)
             {
                 // Someone took the port between probing and binding: try another one.
                 await silo.DisposeAsync();
@@ -149,12 +152,20 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>A TCP port on <paramref name="host"/> that was free a moment ago.</summary>
     public static int FreeLoopbackPort(string host = "127.0.0.1")
     {
-        using var listener = new TcpListener(IPAddress.Parse(host), 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        // The kernel may hand the same ephemeral port to two probes in a row once the first listener is closed;
+        // tests start many silos at once, so never give out a port this test process already gave out.
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Parse(host), 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (GivenPorts.TryAdd(port, 0)) return port;
+        }
     }
+
+    // Process-wide by nature: ports are a process-wide (machine-wide) resource.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> GivenPorts = new();
 
     /// <summary>Throws with the silo's output if it has exited; call it when a test sees something odd.</summary>
     public void EnsureRunning()
