@@ -47,7 +47,8 @@ public static class WavWriter
         return bytes;
     }
 
-    private static void WriteLittleEndian(ReadOnlySpan<short> samples, Span<byte> destination)
+    /// <summary>Raw little-endian 16-bit samples into <paramref name="destination"/> (a plain copy on a little-endian machine).</summary>
+    internal static void WriteLittleEndian(ReadOnlySpan<short> samples, Span<byte> destination)
     {
         if (BitConverter.IsLittleEndian)
         {

@@ -35,6 +35,9 @@ public static class AudioEncoders
     /// <summary>Encodes a whole clip, with the encoder's header patches applied.</summary>
     public static byte[] Encode(AudioClip clip, string format)
     {
+        // WAV is a header and the samples as they are: written straight into an array of the exact size (the same bytes
+        // WavEncoder gives once its header patch is applied), not grown and then copied.
+        if (format == "wav") return WavWriter.Encode(clip);
         using var encoder = Create(format, clip.SampleRate);
         var output = new ArrayBufferWriter<byte>(Math.Max(256, clip.Samples.Length));
         encoder.Write(clip.Samples, output);

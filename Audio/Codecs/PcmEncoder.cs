@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 
 namespace Orleans.Tts.Audio.Codecs;
 
@@ -23,7 +22,7 @@ public sealed class PcmEncoder(int inputSampleRate, int outputSampleRate) : IAud
     {
         if (samples.IsEmpty) return;
         var span = output.GetSpan(samples.Length * 2);
-        for (var i = 0; i < samples.Length; i++) BinaryPrimitives.WriteInt16LittleEndian(span[(2 * i)..], samples[i]);
+        WavWriter.WriteLittleEndian(samples, span);
         output.Advance(samples.Length * 2);
     }
 }

@@ -8,14 +8,15 @@ using Orleans.Tts.Grains.Engines.Piper;
 using Orleans.Tts.Grains.Onnx;
 
 // Throughput of one Piper voice, in seconds of model audio per wall-clock second:
-//   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxSession.Run on THREADS threads
-//        (ids built from eSpeak IPA as the silo builds them, once, before timing);
+//   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxSession.Run on THREADS threads, each
+//        request one sentence phonemised through an eSpeak engine host (one per thread) and turned into ids as the silo
+//        does, then inferred;
 //   http URL VOICE SECONDS CLIENTS [SILO_PID]                    POST /v1/audio/speech from CLIENTS concurrent clients
 //        (one sentence per request; Piper's 0.2 s sentence silence is not counted as audio).
 // Each side first runs the same load for WARMUP seconds (BENCH_WARMUP, default 5), unmeasured, so that both are
 // past JIT tiering and ONNX Runtime's first runs per input shape.
 // Prints one line: "<mode> audio_s=A wall_s=W throughput=A/W requests=N p50_ms=P cpu_s=C audio_per_cpu_s=A/C", where
-// cpu_s is the CPU time of the timed part: the raw process, or the silo and its engine-host processes (not the
+// cpu_s is the CPU time of the timed part: the raw process or the silo, each with its engine-host processes (not the
 // clients; the http line adds client_cpu_s, the load generator's own share of the same cores). On a shared machine
 // wall-clock throughput follows the neighbours' load; audio per CPU second does not.
 string[] sentences =
@@ -48,25 +49,21 @@ static int Usage()
 async Task<int> RawAsync(string model, string configPath, string engineHost, double seconds, int threads, int intraOp)
 {
     var config = PiperConfig.Parse(File.ReadAllText(configPath));
-    var ids = new List<long[]>();
-    var phonemizeMs = 0.0;
-    await using (var espeak = new EspeakEngine(new EspeakEngineOptions { Hosts = 1, HostPath = engineHost },
-        new EspeakTextFrontEnd(s => s, s => s), NullLogger<EspeakEngine>.Instance))
+    // What a raw caller must do too: phonemise each sentence (eSpeak NG is one instance per process, so through engine
+    // hosts, one per thread, as the silo does) and build its ids; both are timed, per request, with the inference.
+    await using var espeak = new EspeakEngine(new EspeakEngineOptions { Hosts = threads, HostPath = engineHost },
+        new EspeakTextFrontEnd(s => s, s => s), NullLogger<EspeakEngine>.Instance);
+    await espeak.StartAsync(CancellationToken.None);
+    async Task<List<long[]>> IdsAsync(string sentence)
     {
-        await espeak.StartAsync(CancellationToken.None);
-        foreach (var sentence in sentences)
-        {
-            var clauses = await espeak.PhonemizeAsync(config.EspeakVoice, sentence, null, CancellationToken.None);
-            foreach (var phonemes in PiperPhonemes.Sentences(clauses.Select(c => new VoicedClause(config.EspeakVoice, c))))
-                ids.Add(PiperPhonemeIds.Build(phonemes, config.PhonemeIdMap));
-        }
-        // What the HTTP side does per request and this side does before the clock: phonemisation through an engine host
-        // (warm now), timed once more so the gap between the two figures can be split.
-        var timer = Stopwatch.StartNew();
-        foreach (var sentence in sentences)
-            await espeak.PhonemizeAsync(config.EspeakVoice, sentence, null, CancellationToken.None);
-        phonemizeMs = timer.Elapsed.TotalMilliseconds / sentences.Length;
+        var clauses = await espeak.PhonemizeAsync(config.EspeakVoice, sentence, null, CancellationToken.None);
+        return [.. PiperPhonemes.Sentences(clauses.Select(c => new VoicedClause(config.EspeakVoice, c))).Select(p => PiperPhonemeIds.Build(p, config.PhonemeIdMap))];
     }
+    // Phonemisation alone, through a warm host, so the gap between the two figures can be split.
+    foreach (var sentence in sentences) await IdsAsync(sentence);
+    var timer = Stopwatch.StartNew();
+    foreach (var sentence in sentences) await IdsAsync(sentence);
+    var phonemizeMs = timer.Elapsed.TotalMilliseconds / sentences.Length;
 
     using var runtime = OnnxRuntime.Create();
     using var session = runtime.OpenSession(model, new OnnxSessionOptions(IntraOpThreads: intraOp, InterOpThreads: 1));
@@ -76,11 +73,12 @@ async Task<int> RawAsync(string model, string configPath, string engineHost, dou
         ("input_lengths", OnnxTensor.FromInt64([x.Length], 1)),
         ("scales", OnnxTensor.FromFloat([config.NoiseScale, config.LengthScale, config.NoiseW], 3)),
     ])[0].AsFloat();
-    var cpuBefore = TimeSpan.Zero;
+    var cpuBefore = 0.0;
     var result = await Load.RunAsync(threads, seconds, dedicatedThreads: true,
-        onMeasureStart: () => cpuBefore = Process.GetCurrentProcess().TotalProcessorTime,
-        request: (_, i) => Task.FromResult((long)Run(ids[i % ids.Count]).Length));
-    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        onMeasureStart: () => cpuBefore = ProcessTreeCpuSeconds(Environment.ProcessId),
+        request: async (_, i) => (await IdsAsync(sentences[i % sentences.Length])).Sum(x => (long)Run(x).Length));
+    // This process and its engine hosts, as the http side counts the silo and its engine hosts.
+    var cpu = ProcessTreeCpuSeconds(Environment.ProcessId) - cpuBefore;
     Report("raw", result.Samples / (double)config.SampleRate, result.WallSeconds, result.Latencies, cpu,
         $" requests_per_s={result.Latencies.Count / result.WallSeconds:F1} phonemize_ms_per_sentence={phonemizeMs:F2}");
     return 0;
@@ -101,6 +99,9 @@ async Task<int> HttpAsync(Uri baseUri, string voice, double seconds, int clients
             Content = JsonContent.Create(new { input = text, voice, response_format = "wav" }),
         };
         request.Headers.Add("X-Api-Key", $"bench-onnx-serving-{client}");
+        // A closed loop with more clients than workers always has requests queued for a permit; on a loaded machine
+        // one inference can outlast the default 2 s queue wait, and a 503 would end the run. The client waits instead.
+        request.Headers.Add("X-Tts-Max-Wait-Ms", "30000");
         using var response = await http.SendAsync(request);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)}");

@@ -48,6 +48,9 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
 
         public IEnumerable<IDisposable> Models => Model is null ? [] : [Model];
 
+        /// <summary>The digest of the model's and voice tables' file stamps, computed once per catalog (it is read on every request).</summary>
+        public string Version { get; } = ModelFileStamp.Digest(Tables.Values.Select(t => t.Stamp).Concat(Model is null ? [] : [Model.Stamp]));
+
         public Catalog WithFailures(IReadOnlyList<ModelLoadFailure> failures) => new(Model, Voices, List, Tables, failures);
     }
 
@@ -240,7 +243,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             ["kokoro.model"] = c.Model is null ? "none" : options.Relative(c.Model.Path),
             ["kokoro.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
             // Part of the result cache key: a reloaded model or voice table must not be answered from the old audio.
-            ["kokoro.version"] = ModelFileStamp.Digest(c.Tables.Values.Select(t => t.Stamp).Concat(c.Model is null ? [] : [c.Model.Stamp])),
+            ["kokoro.version"] = c.Version,
         });
     }
 

@@ -35,6 +35,9 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
 
         public IEnumerable<IDisposable> Models => ByPath.Values;
 
+        /// <summary>The digest of the loaded models' file stamps, computed once per catalog (it is read on every request).</summary>
+        public string Version { get; } = ModelFileStamp.Digest(ByPath.Values.Select(m => m.Stamp));
+
         public Catalog WithFailures(IReadOnlyList<ModelLoadFailure> failures) => this with { Failures = failures };
     }
 
@@ -99,7 +102,9 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
 
         var lengthScale = (float)(config.LengthScale / synthesisOptions.Speed);
         var sentenceSilence = (int)(options.PiperSentenceSilence.TotalSeconds * config.SampleRate);
-        var pcm = new List<short>();
+        // Each phrase's model output and the silence after it; the PCM is written once at the end, into one array of
+        // the exact length (its zeros are the silences), instead of growing a list sample by sample.
+        var parts = new List<(float[] Audio, int SilenceAfter)>();
         var missing = new Dictionary<Rune, int>();
         try
         {
@@ -109,10 +114,11 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var ids = PiperPhonemeIds.Build(phrase, config.PhonemeIdMap, missing);
-                    AppendPeakNormalised(pcm, await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId), cancellationToken));
-                    pcm.AddRange(new short[(int)(silenceSeconds * config.SampleRate)]);
+                    parts.Add((await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId), cancellationToken),
+                        (int)(silenceSeconds * config.SampleRate)));
                 }
-                pcm.AddRange(new short[sentenceSilence]);
+                if (parts.Count == 0) parts.Add(([], sentenceSilence));
+                else parts[^1] = parts[^1] with { SilenceAfter = parts[^1].SilenceAfter + sentenceSilence };
             }
         }
         catch (ObjectDisposedException e)
@@ -122,20 +128,39 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
         if (missing.Count > 0 && logger.IsEnabled(LogLevel.Debug))
             logger.LogDebug("Piper voice {Voice} has no ids for phonemes {Phonemes}; they were dropped", voiceId,
                 string.Join(", ", missing.Select(m => $"'{m.Key}' (U+{m.Key.Value:X4}) ×{m.Value}")));
+        var pcm = Assemble(parts);
         // Piper has no pitch control; the shift is applied to the audio, keeping its duration.
-        var samples = synthesisOptions.Pitch == 0 ? [.. pcm] : PitchShift.Shift([.. pcm], config.SampleRate, synthesisOptions.Pitch);
+        var samples = synthesisOptions.Pitch == 0 ? pcm : PitchShift.Shift(pcm, config.SampleRate, synthesisOptions.Pitch);
         return new AudioClip(config.SampleRate, samples);
     }
 
+    /// <summary>The phrases' audio, each peak-normalised, followed by its silence, in one array.</summary>
+    internal static short[] Assemble(IReadOnlyList<(float[] Audio, int SilenceAfter)> parts)
+    {
+        var length = 0;
+        foreach (var (audio, silence) in parts) length = checked(length + audio.Length + silence);
+        var pcm = new short[length];
+        var at = 0;
+        foreach (var (audio, silence) in parts)
+        {
+            PeakNormalise(audio, pcm.AsSpan(at, audio.Length));
+            at += audio.Length + silence;
+        }
+        return pcm;
+    }
+
     /// <summary>Piper scales every phrase to full range (peak at 32767, gain at most 100×) and truncates to 16 bits.</summary>
-    internal static void AppendPeakNormalised(List<short> pcm, ReadOnlySpan<float> audio)
+    internal static void PeakNormalise(ReadOnlySpan<float> audio, Span<short> pcm)
     {
         var peak = 0.01f;
         foreach (var x in audio)
             if (Math.Abs(x) > peak) peak = Math.Abs(x);
         var scale = 32767f / peak;
-        foreach (var x in audio)
-            pcm.Add(float.IsNaN(x) ? (short)0 : (short)Math.Clamp(x * scale, short.MinValue, short.MaxValue));
+        for (var i = 0; i < audio.Length; i++)
+        {
+            var x = audio[i];
+            pcm[i] = float.IsNaN(x) ? (short)0 : (short)Math.Clamp(x * scale, short.MinValue, short.MaxValue);
+        }
     }
 
     public IReadOnlyDictionary<string, string> Describe()
@@ -146,7 +171,7 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
             ["piper.models"] = c.ByPath.Count.ToString(CultureInfo.InvariantCulture),
             ["piper.voices"] = c.List.Count.ToString(CultureInfo.InvariantCulture),
             // Part of the result cache key: a reloaded model must not be answered from the old one's audio.
-            ["piper.version"] = ModelFileStamp.Digest(c.ByPath.Values.Select(m => m.Stamp)),
+            ["piper.version"] = c.Version,
         });
     }
 
