@@ -6,6 +6,7 @@ using Orleans.Tts.Silo.Internal;
 if (args is ["key", .. var keyArgs]) return Orleans.Tts.Frontend.Auth.KeyCommand.Run(keyArgs, Console.In, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseQuietRequestLogging();
 var role = builder.Role();
 if (role == "frontend") builder.AddFrontendTier();
 else builder.AddSiloServices();

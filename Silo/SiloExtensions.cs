@@ -48,6 +48,22 @@ public static class SiloExtensions
         return builder;
     }
 
+    /// <summary>
+    /// ASP.NET Core's own logs at Warning unless a level is configured (<c>Logging__LogLevel__Default</c> or
+    /// <c>Logging__LogLevel__Microsoft.AspNetCore</c>): at .NET's default, Information, they are five console entries per
+    /// request (request starting and finished, endpoint executing and executed, the result), a cost on every synthesis
+    /// of a busy silo. A default, not an override: it sits below every other configuration source.
+    /// </summary>
+    public static WebApplicationBuilder UseQuietRequestLogging(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration["Logging:LogLevel:Default"] is not null) return builder;
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
+        });
+        return builder;
+    }
+
     /// <summary><c>frontend</c> or <c>silo</c> (the default: engines plus the public API), from <c>--role</c> or <c>TTS_ROLE</c>.</summary>
     public static string Role(this WebApplicationBuilder builder)
     {
