@@ -4,7 +4,10 @@
 # The model is the Piper fixture plus a deterministic compute load (make_heavy_model.py) so that one
 # inference costs about what a real Piper voice costs; its real-time factor on one core is printed.
 # Both sides use the same parallelism: WORKERS threads with cores ÷ WORKERS intra-op threads each; the
-# HTTP side has 2 × WORKERS concurrent clients, so the silo's queue never runs dry.
+# HTTP side has 2 × WORKERS concurrent clients (each willing to wait 30 s for a permit), so the silo's queue never
+# runs dry. Both sides do what a caller must do per sentence: phonemise it through an eSpeak engine host (one per
+# worker) and build its ids, then infer; the HTTP side also normalises, plans, encodes WAV and answers over HTTP.
+# The silo runs with its default configuration (log levels included), the result cache off.
 # Usage: bench/onnx-serving/run.sh [SECONDS_PER_ROUND] [ROUNDS]   (or ./tts bench onnx-serving …)   (default 20 s, 3 rounds, best of each side)
 # Env: BENCH_SILO_WARMUP (s, default 30) load on the fresh silo before the rounds; BENCH_WARMUP (s, default 5)
 # unmeasured load before each measurement; BENCH_LAYERS/BENCH_DIM the model's compute load (48 × 512).
@@ -45,7 +48,7 @@ port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.
 start_silo() {
   # The result cache off: the benchmark repeats its sentences and measures synthesis.
   TTS_MODELS_DIR="$work/models" TTS_PORT="$port" TTS_WORKERS="$workers" TTS_ONNX_THREADS="$intra" TTS_CACHE_MEMORY_MB=0 \
-    Logging__LogLevel__Default=Warning dotnet "$work/silo/Orleans.Tts.Silo.dll" >"$work/silo.log" 2>&1 &
+    dotnet "$work/silo/Orleans.Tts.Silo.dll" >"$work/silo.log" 2>&1 &
   silo_pid=$!
   for _ in $(seq 1 600); do
     if curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1; then return 0; fi
