@@ -16,26 +16,35 @@ namespace Orleans.Tts.Frontend.Remote;
 public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null);
 
 /// <summary>
-/// The synthesis workers of the whole cluster, as a frontend sees them: each sentence of a synthesis goes to a lightly
+/// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
+/// into sentences by <see cref="ISynthesisPlanner"/>, the silos' own code) and each sentence goes, alone, to a lightly
 /// loaded silo (power of two random choices on reported load plus this frontend's own requests in flight) over HTTP/2
 /// cleartext and comes back as a binary sentence frame; a request's sentences run on several silos at once (bounded lanes)
 /// and are reassembled in order. A silo that cannot be reached, answers 503 or breaks off is left for another, which
-/// synthesises the same sentence, within the attempt budget.
+/// synthesises the same sentence, within the attempt budget. A silo of an earlier version (no planned endpoint: 404) is sent
+/// the whole request and the sentence's index instead, as are requests this frontend cannot plan (a voice it does not list,
+/// such as a Kokoro blend: the silo resolves it).
 /// </summary>
 public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 {
+    private static readonly TimeSpan LegacyRecheck = TimeSpan.FromMinutes(1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ISiloDirectory _directory;
     private readonly RemoteWorkerOptions _options;
     private readonly ILogger<RemoteSynthesisWorker> _logger;
     private readonly HttpClient _http;
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    private readonly ConcurrentDictionary<string, DateTime> _legacySilos = new();
+    private readonly ISynthesisPlanner? _planner;
     private IReadOnlyList<VoiceInfo>? _voices;
+    private IReadOnlyDictionary<string, VoiceInfo>? _voicesById;
     private int _running;
     private long _retries;
 
-    public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger)
+    /// <param name="planner">Plans texts here; null: every silo is sent the whole request and plans it itself.</param>
+    public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger, ISynthesisPlanner? planner = null)
     {
+        _planner = planner;
         _directory = directory;
         _options = options;
         _logger = logger;
@@ -60,7 +69,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             try
             {
                 var voices = await _http.GetFromJsonAsync<List<VoiceInfo>>($"{silo.InternalAddress.TrimEnd('/')}/internal/v1/voices", Json, cancellationToken);
-                if (voices is { Count: > 0 }) return _voices = voices;
+                if (voices is { Count: > 0 })
+                {
+                    _voicesById = voices.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+                    return _voices = voices;
+                }
             }
             catch (HttpRequestException e)
             {
@@ -104,7 +117,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     {
         Interlocked.Increment(ref _running);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var spread = new SpreadSentences(this, request, Lanes, stop.Token);
+        var plan = await PlanAsync(request, cancellationToken);
+        var spread = new SpreadSentences(this, request, plan, Lanes, stop.Token);
         spread.Start();
         try
         {
@@ -132,6 +146,29 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private int Lanes =>
         _options.RequestLanes ?? Math.Max(2, (_directory.Gateways.Sum(g => g.Capacity) + 1) / 2);
 
+    /// <summary>The request's items at the request voice's rate, or null when a voice is not in this frontend's list (a silo resolves it).</summary>
+    private async ValueTask<RequestPlan?> PlanAsync(SynthesisRequest request, CancellationToken cancellationToken)
+    {
+        if (_planner is null) return null;
+        await GetVoicesAsync(cancellationToken);
+        if (_voicesById is not { } voices) return null;
+        try
+        {
+            var items = _planner.Plan(request, id => voices.TryGetValue(id, out var v) ? v : throw new UnknownVoiceException(id));
+            return new RequestPlan(request.VoiceId, voices[request.VoiceId].SampleRate, items);
+        }
+        catch (UnknownVoiceException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A request planned by this frontend: its items, rendered at <paramref name="Rate"/>.</summary>
+    private sealed record RequestPlan(string VoiceId, int Rate, IReadOnlyList<PlannedItem> Items);
+
+    private bool IsLegacy(string siloId) =>
+        _legacySilos.TryGetValue(siloId, out var since) && (DateTime.UtcNow - since < LegacyRecheck || !_legacySilos.TryRemove(siloId, out _));
+
     private static int EstimatedSentences(SynthesisRequest request) =>
         request.Segments is { Count: > 0 } segments
             ? segments.Sum(s => s is SpokenSegment spoken ? Math.Max(1, SentenceEnds(spoken.Text)) : 1)
@@ -147,9 +184,12 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     /// <summary>
     /// One sentence (work item <paramref name="index"/>) from a lightly loaded silo: a silo that cannot be reached, answers 503 or
     /// breaks off is left for another, within the attempt budget. Returns the clip (null past the end) and the request's item count.
+    /// A planned request sends the silo that item alone (a pause is silence made here); otherwise, or to a silo of an earlier
+    /// version, the whole request and the index.
     /// </summary>
-    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, int index, CancellationToken cancellationToken)
+    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
     {
+        if (plan is not null && plan.Items[index].IsPause) return (plan.Items[index].Silence(plan.Rate), plan.Items.Count);
         var tried = new HashSet<string>();
         TimeSpan? retryAfter = null;
         string last = "no silo was tried";
@@ -175,16 +215,20 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             _inFlight.AddOrUpdate(silo.Id, 1, (_, n) => n + 1);
             try
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, $"{silo.InternalAddress.TrimEnd('/')}{SentenceFrames.Path}")
-                {
-                    Content = JsonContent.Create(new RemoteSynthesisRequest(request, index, 1), options: Json),
-                    Version = HttpVersion.Version20,
-                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                };
+                var planned = plan is not null && !IsLegacy(silo.Id);
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                    response = await SendAsync(silo, request, planned ? plan : null, index, cancellationToken);
+                    if (planned && response.StatusCode == HttpStatusCode.NotFound)
+                    {
+                        // A silo of an earlier version (rolling upgrade): it only knows whole requests with a range.
+                        response.Dispose();
+                        _legacySilos[silo.Id] = DateTime.UtcNow;
+                        _logger.LogInformation("Silo {Silo} has no planned-sentences endpoint; sending it whole requests", silo.Id);
+                        planned = false;
+                        response = await SendAsync(silo, request, null, index, cancellationToken);
+                    }
                 }
                 catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -203,8 +247,9 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     if (response.StatusCode == HttpStatusCode.BadRequest
                         && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("Unknown voice", StringComparison.Ordinal))
                         throw new UnknownVoiceException(request.VoiceId);
+                    var total = plan?.Items.Count ?? -1;
                     if (!response.IsSuccessStatusCode
-                        || !int.TryParse(response.Headers.TryGetValues(SentenceFrames.TotalHeader, out var values) ? values.FirstOrDefault() : null, out var total))
+                        || (!planned && !int.TryParse(response.Headers.TryGetValues(SentenceFrames.TotalHeader, out var values) ? values.FirstOrDefault() : null, out total)))
                     {
                         last = $"{silo.Id}: {(int)response.StatusCode}";
                         continue;
@@ -230,12 +275,25 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
+    private Task<HttpResponseMessage> SendAsync(SiloGateway silo, SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, $"{silo.InternalAddress.TrimEnd('/')}{(plan is null ? SentenceFrames.Path : SentenceFrames.PlannedPath)}")
+        {
+            Content = plan is null
+                ? JsonContent.Create(new RemoteSynthesisRequest(request, index, 1), options: Json)
+                : JsonContent.Create(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), options: Json),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        return _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
     /// <summary>
     /// The lanes of one request: each takes the next sentence not yet started and fetches it from a silo of its own choosing;
     /// results are read back by index, so the order never changes. The item count is learnt from the first answer; until
     /// then only as many lanes run as the text seems to have sentences. A failure fails the rest, so the reader never hangs.
     /// </summary>
-    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, int maxLanes, CancellationToken cancellationToken)
+    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int maxLanes, CancellationToken cancellationToken)
     {
         private readonly List<TaskCompletionSource<AudioClip?>> _results = [];
         private readonly List<Task> _lanes = [];
@@ -254,6 +312,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 
         public void Start()
         {
+            if (plan is not null)
+            {
+                Learn(plan.Items.Count);
+                return;
+            }
             var lanes = Math.Min(maxLanes, EstimatedSentences(request));
             for (var i = 0; i < lanes; i++) AddLane();
         }
@@ -320,7 +383,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     i = Interlocked.Increment(ref _next);
                     var total = Volatile.Read(ref _total);
                     if (total >= 0 && i >= total) return;
-                    var (clip, learnt) = await worker.FetchAsync(request, i, cancellationToken);
+                    var (clip, learnt) = await worker.FetchAsync(request, plan, i, cancellationToken);
                     Learn(learnt);
                     Slot(i).TrySetResult(clip);
                     if (clip is null) return;
