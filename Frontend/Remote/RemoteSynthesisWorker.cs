@@ -12,7 +12,8 @@ namespace Orleans.Tts.Frontend.Remote;
 
 /// <param name="Attempts">Silos tried for one synthesis (first try, retries and resumptions together) before giving up.</param>
 /// <param name="ConnectTimeout">How long connecting to one silo may take.</param>
-/// <param name="RequestLanes">Sentences of one request fetched at once (each from its own pick of silo); null: half the live silos' capacity, at least 2.</param>
+/// <param name="RequestLanes">Silo workers one request may keep busy at once (each lane has one sentence synthesising and one queued behind it,
+/// each on its own pick of silo); null: half the live silos' capacity, at least 2.</param>
 public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null);
 
 /// <summary>
@@ -28,6 +29,11 @@ public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTime
 public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 {
     private static readonly TimeSpan LegacyRecheck = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Sentences a lane has at silos at once: one being synthesised and one queued behind it at its silo, so the silo's worker
+    /// starts the next sentence the moment it finishes one instead of idling for the round trip to the frontend and back.
+    /// </summary>
+    private const int SentencesPerLane = 2;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ISiloDirectory _directory;
     private readonly RemoteWorkerOptions _options;
@@ -118,7 +124,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         Interlocked.Increment(ref _running);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var plan = await PlanAsync(request, cancellationToken);
-        var spread = new SpreadSentences(this, request, plan, Lanes, stop.Token);
+        var spread = new SpreadSentences(this, request, plan, Lanes * SentencesPerLane, stop.Token);
         spread.Start();
         try
         {
@@ -195,24 +201,23 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         string last = "no silo was tried";
         for (var attempt = 1; ; attempt++)
         {
-            var silo = Pick(tried);
-            if (silo is null && tried.Count > 0)
+            var silo = attempt > _options.Attempts ? null : PickAndHold(tried);
+            if (silo is null && tried.Count > 0 && attempt <= _options.Attempts)
             {
                 // Every known silo failed: perhaps the list is stale; read it again and start over.
                 try { await _directory.RefreshAsync(cancellationToken); } catch (Exception e) when (e is not OperationCanceledException) { }
                 tried.Clear();
-                silo = Pick(tried);
+                silo = PickAndHold(tried);
             }
-            if (silo is null || attempt > _options.Attempts)
+            if (silo is null)
             {
                 if (retryAfter is { } wait) throw new WorkerPoolSaturatedException(wait, 0, 0);
-                throw new EngineUnavailableException(silo is null
+                throw new EngineUnavailableException(attempt <= _options.Attempts
                     ? "No silo is available to synthesise (none is registered as active)."
                     : $"{_options.Attempts} silos were tried for sentence {index + 1} and none synthesised it (last: {last}).");
             }
             if (attempt > 1) Interlocked.Increment(ref _retries);
             tried.Add(silo.Id);
-            _inFlight.AddOrUpdate(silo.Id, 1, (_, n) => n + 1);
             try
             {
                 var planned = plan is not null && !IsLegacy(silo.Id);
@@ -290,15 +295,19 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 
     /// <summary>
     /// The lanes of one request: each takes the next sentence not yet started and fetches it from a silo of its own choosing;
-    /// results are read back by index, so the order never changes. The item count is learnt from the first answer; until
-    /// then only as many lanes run as the text seems to have sentences. A failure fails the rest, so the reader never hangs.
+    /// results are read back by index, so the order never changes. The item count is known from the plan, or learnt from the
+    /// first answer (until then only as many lanes run as the text seems to have sentences). The first wave is one sentence per
+    /// lane; the second sentence of each lane (queued at a silo behind its first) starts once the first answer is in, so the
+    /// request's first sentence never waits behind another of its own. A failure fails the rest, so the reader never hangs.
     /// </summary>
-    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int maxLanes, CancellationToken cancellationToken)
+    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int lanes, CancellationToken cancellationToken)
     {
+        private readonly int _maxLanes = lanes * SentencesPerLane;
+        private int _laneLimit = lanes;
         private readonly List<TaskCompletionSource<AudioClip?>> _results = [];
         private readonly List<Task> _lanes = [];
         private readonly SemaphoreSlim _progress = new(0);
-        private readonly int _window = Math.Max(2, maxLanes * 2);
+        private readonly int _window = Math.Max(2, lanes * SentencesPerLane * 2);
         private Exception? _failure;
         private int _failedFrom = int.MaxValue;
         private int _total = -1;
@@ -317,8 +326,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 Learn(plan.Items.Count);
                 return;
             }
-            var lanes = Math.Min(maxLanes, EstimatedSentences(request));
-            for (var i = 0; i < lanes; i++) AddLane();
+            var first = Math.Min(lanes, EstimatedSentences(request));
+            for (var i = 0; i < first; i++) AddLane();
         }
 
         public void Consumed()
@@ -363,7 +372,15 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 _total = total;
                 for (var j = total; j < _results.Count; j++) _results[j].TrySetResult(null);
             }
-            while (Volatile.Read(ref _laneCount) < Math.Min(maxLanes, total) && !cancellationToken.IsCancellationRequested) AddLane();
+            AddLanes();
+        }
+
+        /// <summary>Lanes up to the current limit, never more than the request has items.</summary>
+        private void AddLanes()
+        {
+            lock (_lanes)
+                while (Volatile.Read(ref _laneCount) < Math.Min(Volatile.Read(ref _laneLimit), Volatile.Read(ref _total)) && !cancellationToken.IsCancellationRequested)
+                    AddLane();
         }
 
         private async Task RunLaneAsync()
@@ -387,6 +404,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     Learn(learnt);
                     Slot(i).TrySetResult(clip);
                     if (clip is null) return;
+                    if (Interlocked.Exchange(ref _laneLimit, _maxLanes) != _maxLanes) AddLanes();
                 }
             }
             catch (Exception e)
@@ -406,17 +424,37 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    /// <summary>Power of two random choices among the silos not yet tried, on (reported load + our requests in flight) / capacity.</summary>
-    private SiloGateway? Pick(HashSet<string> tried)
+    /// <summary>
+    /// The least loaded silo not yet tried. This frontend's own sentences in flight are exact; the load a silo reports is up to a
+    /// heartbeat old (and includes this frontend's sentences of then), so it counts only where it is higher — work from other
+    /// frontends — and on a tie the silo with fewer of our sentences wins, then chance. Every silo is looked at (a list of silos is
+    /// short): with three silos and three sentences in flight, two random choices put the third on a busy silo one time in three.
+    /// </summary>
+    private SiloGateway? PickAndHold(HashSet<string> tried)
     {
-        var candidates = _directory.Gateways.Where(g => !tried.Contains(g.Id)).ToList();
-        if (candidates.Count <= 1) return candidates.FirstOrDefault();
-        var a = candidates[Random.Shared.Next(candidates.Count)];
-        var b = candidates[Random.Shared.Next(candidates.Count - 1) is var j && candidates[j] == a ? candidates.Count - 1 : j];
-        return Score(a) <= Score(b) ? a : b;
+        // Picking and counting the pick are one step, or two lanes picking at once would both choose the same idle silo.
+        lock (_inFlight)
+        {
+            var silo = Pick(tried);
+            if (silo is not null) _inFlight.AddOrUpdate(silo.Id, 1, (_, n) => n + 1);
+            return silo;
+        }
     }
 
-    private double Score(SiloGateway g) => (g.Load + g.Queued + _inFlight.GetValueOrDefault(g.Id)) / (double)Math.Max(1, g.Capacity);
+    private SiloGateway? Pick(HashSet<string> tried)
+    {
+        SiloGateway? best = null;
+        (double Load, double Ours, int Chance) bestScore = default;
+        foreach (var g in _directory.Gateways)
+        {
+            if (tried.Contains(g.Id)) continue;
+            var ours = _inFlight.GetValueOrDefault(g.Id);
+            var capacity = (double)Math.Max(1, g.Capacity);
+            var score = ((Math.Max(g.Load, ours) + g.Queued) / capacity, ours / capacity, Random.Shared.Next());
+            if (best is null || score.CompareTo(bestScore) < 0) (best, bestScore) = (g, score);
+        }
+        return best;
+    }
 
     public void Dispose() => _http.Dispose();
 }
