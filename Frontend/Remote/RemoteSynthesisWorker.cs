@@ -326,7 +326,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 Learn(plan.Items.Count);
                 return;
             }
-            var first = Math.Min(lanes, EstimatedSentences(request));
+            var first = Math.Min(_laneLimit, EstimatedSentences(request));
             for (var i = 0; i < first; i++) AddLane();
         }
 
