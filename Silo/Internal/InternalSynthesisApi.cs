@@ -26,26 +26,21 @@ public static class InternalSynthesisApi
     }
 
     /// <summary>Old frontends: the whole request and a range of its items; this silo plans the whole text for every such call.</summary>
-    private static async Task SynthesizeAsync(HttpContext http, SynthesisWorkerPool pool, Orleans.Tts.Cluster.ISiloActivity activity, CancellationToken ct)
-    {
-        using var inFlight = activity.TryBegin();
-        if (inFlight is null)
-        {
-            Busy(http, 1);
-            return;
-        }
-        var remote = await ReadAsync<RemoteSynthesisRequest>(http, ct);
-        if (remote is null || remote.FirstSentence < 0 || remote.Count < 1)
-        {
-            await Results.Problem("The body must be a RemoteSynthesisRequest (FirstSentence ≥ 0, Count ≥ 1 or absent).", statusCode: 400).ExecuteAsync(http);
-            return;
-        }
-        await WriteFramesAsync(http, pool.StreamAsync(remote.Request, remote.FirstSentence, remote.Count,
-            total => http.Response.Headers[SentenceFrames.TotalHeader] = total.ToString(System.Globalization.CultureInfo.InvariantCulture), ct), ct);
-    }
+    private static Task SynthesizeAsync(HttpContext http, SynthesisWorkerPool pool, Orleans.Tts.Cluster.ISiloActivity activity, CancellationToken ct) =>
+        ServeAsync<RemoteSynthesisRequest>(http, activity,
+            remote => remote is null || remote.FirstSentence < 0 || remote.Count < 1
+                ? "The body must be a RemoteSynthesisRequest (FirstSentence ≥ 0, Count ≥ 1 or absent)."
+                : null,
+            remote => pool.StreamAsync(remote.Request, remote.FirstSentence, remote.Count,
+                total => http.Response.Headers[SentenceFrames.TotalHeader] = total.ToString(System.Globalization.CultureInfo.InvariantCulture), ct), ct);
 
     /// <summary>Items a frontend planned: only they are synthesised; the text they came from is neither sent nor planned here.</summary>
-    private static async Task SynthesizePlannedAsync(HttpContext http, SynthesisWorkerPool pool, Orleans.Tts.Cluster.ISiloActivity activity, CancellationToken ct)
+    private static Task SynthesizePlannedAsync(HttpContext http, SynthesisWorkerPool pool, Orleans.Tts.Cluster.ISiloActivity activity, CancellationToken ct) =>
+        ServeAsync<PlannedSynthesisRequest>(http, activity, Invalid, planned => pool.StreamPlannedAsync(planned, ct), ct);
+
+    /// <summary>503 while draining; a body <paramref name="invalid"/> finds wrong is a 400 saying why; else the clips as frames.</summary>
+    private static async Task ServeAsync<T>(HttpContext http, Orleans.Tts.Cluster.ISiloActivity activity, Func<T?, string?> invalid,
+        Func<T, IAsyncEnumerable<AudioClip>> synthesize, CancellationToken ct) where T : class
     {
         using var inFlight = activity.TryBegin();
         if (inFlight is null)
@@ -53,13 +48,13 @@ public static class InternalSynthesisApi
             Busy(http, 1);
             return;
         }
-        var planned = await ReadAsync<PlannedSynthesisRequest>(http, ct);
-        if (Invalid(planned) is { } problem)
+        var body = await ReadAsync<T>(http, ct);
+        if (invalid(body) is { } problem)
         {
             await Results.Problem(problem, statusCode: 400).ExecuteAsync(http);
             return;
         }
-        await WriteFramesAsync(http, pool.StreamPlannedAsync(planned!, ct), ct);
+        await WriteFramesAsync(http, synthesize(body!), ct);
     }
 
     /// <summary>The body, or null when it is not JSON of that shape (a 400 then, never a 500).</summary>
