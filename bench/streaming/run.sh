@@ -95,8 +95,12 @@ body() { python3 -c 'import json,sys; print(json.dumps({"input": sys.argv[1], "v
 post() { curl -s -o /dev/null -w "$2" "http://127.0.0.1:$FRONT/v1/audio/speech" -H 'Content-Type: application/json' -d "$1"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+# warm_up: WARMUP (default 3) 20-sentence requests, so every silo has run its code paths past the JIT's tiering before timing
+# (a silo's first seconds cost several times its steady CPU, and under a CPU quota that is taken from its synthesis).
+warm_up() { local w; for ((w = 1; w <= ${WARMUP:-3}; w++)); do post "$(body "$(text "$((900 + w))" 20)")" "%{http_code}\n" >/dev/null; done; }
+
 start_cluster 3 three
-post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+warm_up
 LONG_CHARS=$(text 0 25 | wc -m)
 ttfa=(); first=()
 for ((r = 1; r <= RUNS; r++)); do
@@ -112,7 +116,7 @@ THREE_SILO_CPU=$(( $(cpu_ms "${PIDS[@]:0:3}") - SILO_CPU0 )); THREE_FRONT_CPU=$(
 stop_cluster
 
 start_cluster 1 one
-post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+warm_up
 one=()
 SILO_CPU0=$(cpu_ms "${PIDS[0]}"); FRONT_CPU0=$(cpu_ms "${PIDS[1]}")
 for ((r = 1; r <= RUNS; r++)); do one+=("$(post "$(body "$(text "$((200 + r))" 20)")" "%{time_total}")"); done
@@ -123,7 +127,7 @@ stop_cluster
 CORES=$(nproc)
 if [[ -z "$SILO_CPU" ]]; then
   start_cluster 1 allcores "$CORES"
-  post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+  warm_up
   full=()
   for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
   FULL=$(printf '%s\n' "${full[@]}" | median)
