@@ -40,6 +40,7 @@ public static class SiloExtensions
         builder.Services
             .AddClusterServices(config, capacity: 0, address)
             .AddSiloDirectory(config)
+            .AddSynthesisPlanner(config)
             .AddSingleton(new RemoteWorkerOptions(
                 Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
                 RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null))
