@@ -13,7 +13,9 @@ namespace Orleans.Tts.Frontend.Remote;
 /// <param name="Attempts">Silos tried for one synthesis (first try, retries and resumptions together) before giving up.</param>
 /// <param name="ConnectTimeout">How long connecting to one silo may take.</param>
 /// <param name="RequestLanes">Sentences of one request fetched at once (each from its own pick of silo); null: half the live silos' capacity, at least 2.</param>
-public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null);
+/// <param name="AvoidUnreachable">How long a silo that could not be reached (or broke off) is passed over while another is untried: a
+/// killed silo stays in the membership table until it is declared dead, and each sentence sent to it would cost an attempt.</param>
+public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null);
 
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: each sentence of a synthesis goes to a lightly
@@ -30,6 +32,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ILogger<RemoteSynthesisWorker> _logger;
     private readonly HttpClient _http;
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    // Silo id → Stopwatch timestamp until which it is passed over (unreachable, broke off, or draining).
+    private readonly ConcurrentDictionary<string, long> _avoid = new();
     private IReadOnlyList<VoiceInfo>? _voices;
     private int _running;
     private long _retries;
@@ -81,6 +85,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 ["frontend.retries"] = Interlocked.Read(ref _retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["frontend.silosRefreshedAt"] = _directory.RefreshedAt?.ToString("O") ?? "never",
             };
+            var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
+            if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
             if (gateways.Count == 0) detail["frontend"] = "no live silo with an internal endpoint in the membership table yet";
             return new WorkerPoolStatus(gateways.Count > 0, gateways.Sum(g => g.Capacity), Volatile.Read(ref _running), 0, 0, detail);
         }
@@ -189,6 +195,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     last = $"{silo.Id}: {e.Message}";
+                    Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
                     _logger.LogWarning("Silo {Silo} could not be reached ({Error}); trying another", silo.Id, e.Message);
                     continue;
                 }
@@ -196,8 +203,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 {
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                     {
-                        retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                        last = $"{silo.Id}: 503";
+                        // A draining silo never takes work again: pass it over until the membership table says so too.
+                        var draining = response.Headers.Contains(SentenceFrames.DrainingHeader);
+                        if (draining) Avoid(silo.Id, TimeSpan.FromMinutes(1));
+                        else retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                        last = $"{silo.Id}: 503{(draining ? " (draining)" : "")}";
                         continue;
                     }
                     if (response.StatusCode == HttpStatusCode.BadRequest
@@ -219,6 +229,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or InvalidDataException)
                     {
                         last = $"{silo.Id} broke off sentence {index + 1}: {e.Message}";
+                        Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
                         _logger.LogWarning("Silo {Silo} broke off sentence {Sentence} ({Error}); asking another", silo.Id, index + 1, e.Message);
                     }
                 }
@@ -343,14 +354,30 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    /// <summary>Power of two random choices among the silos not yet tried, on (reported load + our requests in flight) / capacity.</summary>
+    /// <summary>
+    /// Power of two random choices among the silos not yet tried, on (reported load + our requests in flight) / capacity; silos
+    /// recently unreachable or draining only when no other is left untried.
+    /// </summary>
     private SiloGateway? Pick(HashSet<string> tried)
     {
-        var candidates = _directory.Gateways.Where(g => !tried.Contains(g.Id)).ToList();
+        var untried = _directory.Gateways.Where(g => !tried.Contains(g.Id)).ToList();
+        var candidates = untried.Where(g => !Avoided(g.Id)).ToList();
+        if (candidates.Count == 0) candidates = untried;
         if (candidates.Count <= 1) return candidates.FirstOrDefault();
         var a = candidates[Random.Shared.Next(candidates.Count)];
         var b = candidates[Random.Shared.Next(candidates.Count - 1) is var j && candidates[j] == a ? candidates.Count - 1 : j];
         return Score(a) <= Score(b) ? a : b;
+    }
+
+    private void Avoid(string siloId, TimeSpan span) =>
+        _avoid[siloId] = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    private bool Avoided(string siloId)
+    {
+        if (!_avoid.TryGetValue(siloId, out var until)) return false;
+        if (System.Diagnostics.Stopwatch.GetTimestamp() < until) return true;
+        _avoid.TryRemove(new KeyValuePair<string, long>(siloId, until));
+        return false;
     }
 
     private double Score(SiloGateway g) => (g.Load + g.Queued + _inFlight.GetValueOrDefault(g.Id)) / (double)Math.Max(1, g.Capacity);

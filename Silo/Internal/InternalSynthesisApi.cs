@@ -29,6 +29,7 @@ public static class InternalSynthesisApi
         {
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = "1";
+            http.Response.Headers[SentenceFrames.DrainingHeader] = "1";
             return;
         }
         var remote = await JsonSerializer.DeserializeAsync<RemoteSynthesisRequest>(http.Request.Body, Json, ct);
