@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Audio;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
@@ -76,7 +77,7 @@ public static class JobsApi
         JobRecord job;
         try
         {
-            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume), ct);
+            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume, Owner(http)), ct);
         }
         catch (JobBacklogFullException e)
         {
@@ -100,6 +101,8 @@ public static class JobsApi
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, IJobStore jobs, ILoggerFactory loggers, CancellationToken ct)
     {
+        var (_, problem) = await FindAsync(http, jobs, id, ct);
+        if (problem is not null) return problem;
         JobRecord? job;
         try { job = await jobs.CancelAsync(id, ct); }
         catch (StorageUnavailableException e) { return Problem.Busy(http, $"The job cannot be reached: {e.Message}", e.RetryAfter, "Jobs unavailable"); }
@@ -216,13 +219,21 @@ public static class JobsApi
     {
         try
         {
-            return await jobs.GetAsync(id, ct) is { } job ? (job, null) : (null, NotFound(id));
+            // Another key's job is answered like an unknown one: its existence is not revealed.
+            return await jobs.GetAsync(id, ct) is { } job && MayAccess(http, job) ? (job, null) : (null, NotFound(id));
         }
         catch (StorageUnavailableException e)
         {
             return (null, Problem.Busy(http, $"The job cannot be read: {e.Message}", e.RetryAfter, "Jobs unavailable"));
         }
     }
+
+    /// <summary>The submitting API key's name when keys are checked; null without keys (a job id is then its only secret).</summary>
+    private static string? Owner(HttpContext http) => http.Features.Get<ClientIdentity>()?.Key?.Name;
+
+    /// <summary>A job with an owner is visible to that key and to admin keys only.</summary>
+    private static bool MayAccess(HttpContext http, JobRecord job) =>
+        job.Owner is null || http.Features.Get<ClientIdentity>()?.Key is { } key && (key.Role == ApiKeyRole.Admin || key.Name == job.Owner);
 
     private static IResult NotFound(string id) =>
         Problem.Of(StatusCodes.Status404NotFound, "Unknown job",

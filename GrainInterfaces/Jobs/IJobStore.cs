@@ -34,17 +34,19 @@ public static class JobStates
 /// <param name="Voice">The voice as the job reports it (the resolved id, or <c>speaker:&lt;id&gt;</c>).</param>
 /// <param name="VoiceId">The engine voice that speaks it.</param>
 /// <param name="SpeakerId">The speaker whose embedding the engine gets, for <c>speaker:&lt;id&gt;</c>.</param>
+/// <param name="Owner">The API key name that submitted it; only that key (or an admin key) may see or cancel it. Null without keys.</param>
 public sealed record JobSpec(string Input, string Voice, string VoiceId, string? SpeakerId, string ResponseFormat,
-    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0);
+    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? Owner = null);
 
 /// <summary>A job as stored.</summary>
 /// <param name="DoneSentences">Sentences of finished units.</param>
 /// <param name="SampleRate">Rate of the job's PCM, known once a unit finished.</param>
 /// <param name="TotalSamples">Samples of the whole result, set when the job succeeds.</param>
 /// <param name="Purged">The result passed its expiry and was deleted (the record is kept a while to answer 410).</param>
+/// <param name="Owner">The API key name that submitted it (see <see cref="JobSpec.Owner"/>).</param>
 public sealed record JobRecord(string Id, JobState State, string Voice, string ResponseFormat, int DoneSentences, int TotalSentences,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StartedAt, DateTimeOffset? ExpiresAt, string? Error,
-    int? SampleRate, long? TotalSamples, bool Purged)
+    int? SampleRate, long? TotalSamples, bool Purged, string? Owner = null)
 {
     public bool Expired(DateTimeOffset now) => Purged || ExpiresAt is { } at && at <= now;
 }

@@ -47,7 +47,7 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
         public bool Purged;
 
         public JobRecord Record() => new(Id, State, Spec.Voice, Spec.ResponseFormat, Done, Units.Sum(u => u.Sentences), Created, Updated, Started,
-            Expires, Error, SampleRate, TotalSamples, Purged);
+            Expires, Error, SampleRate, TotalSamples, Purged, Spec.Owner);
     }
 
     public ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default)

@@ -17,7 +17,7 @@ namespace Orleans.Tts.Grains.Jobs;
 public sealed class PostgresJobStore : IJobStore, IJobQueue
 {
     public const string Channel = "tts_jobs";
-    private const string Columns = "id, state, voice, response_format, done_sentences, total_sentences, created_at, updated_at, started_at, expires_at, error, sample_rate, total_samples, purged";
+    private const string Columns = "id, state, voice, response_format, done_sentences, total_sentences, created_at, updated_at, started_at, expires_at, error, sample_rate, total_samples, purged, owner";
     private const string Active = "('queued', 'running')";
     private const int AudioBatch = 8;
 
@@ -49,8 +49,8 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
             }
             await using var tx = await connection.BeginTransactionAsync(ct);
             await using (var insert = new NpgsqlCommand("""
-                INSERT INTO tts_jobs (id, state, voice, voice_id, speaker_id, response_format, speed, pitch, volume, total_units, total_sentences)
-                VALUES (@id, 'queued', @voice, @voiceId, @speaker, @format, @speed, @pitch, @volume, @units, @sentences);
+                INSERT INTO tts_jobs (id, state, voice, voice_id, speaker_id, response_format, speed, pitch, volume, total_units, total_sentences, owner)
+                VALUES (@id, 'queued', @voice, @voiceId, @speaker, @format, @speed, @pitch, @volume, @units, @sentences, @owner);
                 INSERT INTO tts_job_units (job_id, idx, text, sentences)
                 SELECT @id, u.idx - 1, u.text, u.sentences FROM unnest(@texts, @counts) WITH ORDINALITY AS u(text, sentences, idx);
                 """, connection, tx))
@@ -60,6 +60,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
                 insert.Parameters.AddWithValue("voiceId", spec.VoiceId);
                 insert.Parameters.Add(new NpgsqlParameter("speaker", NpgsqlDbType.Text) { Value = (object?)spec.SpeakerId ?? DBNull.Value });
                 insert.Parameters.AddWithValue("format", spec.ResponseFormat);
+                insert.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)spec.Owner ?? DBNull.Value });
                 insert.Parameters.AddWithValue("speed", spec.Speed);
                 insert.Parameters.AddWithValue("pitch", spec.Pitch);
                 insert.Parameters.AddWithValue("volume", spec.Volume);
@@ -303,6 +304,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
         DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetDateTime(i), TimeSpan.Zero);
         return new JobRecord(reader.GetString(0), JobStates.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
             reader.GetInt32(4), reader.GetInt32(5), At(6)!.Value, At(7)!.Value, At(8), At(9), reader.IsDBNull(10) ? null : reader.GetString(10),
-            reader.IsDBNull(11) ? null : reader.GetInt32(11), reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.GetBoolean(13));
+            reader.IsDBNull(11) ? null : reader.GetInt32(11), reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.GetBoolean(13),
+            reader.IsDBNull(14) ? null : reader.GetString(14));
     }
 }

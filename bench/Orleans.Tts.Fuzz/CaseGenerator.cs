@@ -18,6 +18,7 @@ public sealed class CaseGenerator(int seed)
         ("speech-bytes", 9, SpeechBytes),
         ("speech-headers", 6, SpeechHeaders),
         ("speakers", 12, Speakers),
+        ("jobs", 6, Jobs),
         ("reads", 8, Reads),
         ("admin", 2, Admin),
         ("paths", 8, Paths),
@@ -131,6 +132,36 @@ public sealed class CaseGenerator(int seed)
         var headers = new List<(string, string)>();
         if (body is not null) headers.Add(("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json"));
         return new(index, "speakers", RawRequest.Build(method, target, headers, body), Protocol: target.Length > 4000);
+    }
+
+    /// <summary>Job submissions with the speech body's mutations, and reads and cancels of hostile job ids.</summary>
+    private static FuzzCase Jobs(Random random, long index)
+    {
+        var id = random.Next(4) switch
+        {
+            0 => "job_" + Convert.ToHexStringLower(BitConverter.GetBytes(random.NextInt64())) + Convert.ToHexStringLower(BitConverter.GetBytes(random.NextInt64())),
+            1 => Uri.EscapeDataString(HostileText.Mixed(random, random.Next(1, 4))),
+            _ => random.Pick(["job_", "job_00", "%2e%2e", "..", "%00", "a%2Fb", "JOB_" + new string('A', 32), new string('j', 5000), "%ZZ", "%", "x;y", "%C0%AF", "%FF"]),
+        };
+        var (method, target) = random.Next(7) switch
+        {
+            0 or 1 or 2 => ("POST", "/v1/jobs"),
+            3 => ("GET", "/v1/jobs/" + id),
+            4 => ("GET", "/v1/jobs/" + id + random.Pick(["/audio", "/events", "/audio?x=1", "/events/.."])),
+            5 => ("DELETE", "/v1/jobs/" + id),
+            _ => (random.Pick(["PUT", "PATCH", "GET", "HEAD", "OPTIONS"]), random.Next(2) == 0 ? "/v1/jobs" : "/v1/jobs/" + id),
+        };
+        byte[]? body = null;
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            var fields = JsonBodies.SpeechSeed(random);
+            if (random.Next(4) > 0) JsonBodies.Mutate(random, fields, SpeechFields);
+            var json = JsonBodies.Object(fields);
+            body = random.Next(6) == 0 ? JsonBodies.Corrupt(random, json) : Encoding.UTF8.GetBytes(json);
+        }
+        var headers = new List<(string, string)>();
+        if (body is not null) headers.Add(("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json"));
+        return new(index, "jobs", RawRequest.Build(method, target, headers, body), Protocol: target.Length > 4000);
     }
 
     private static FuzzCase Reads(Random random, long index)

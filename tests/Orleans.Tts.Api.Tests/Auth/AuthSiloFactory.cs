@@ -10,6 +10,9 @@ public class AuthSiloFactory : WebApplicationFactory<Program>
     public string ClientKey { get; } = ApiKeys.Mint();
     public string AdminKey { get; } = ApiKeys.Mint();
 
+    /// <summary>A second client key, to show what one client may not do to another's work.</summary>
+    public string OtherClientKey { get; } = ApiKeys.Mint();
+
     /// <summary>A well-formed key that is configured nowhere.</summary>
     public string UnknownKey { get; } = ApiKeys.Mint();
 
@@ -18,7 +21,7 @@ public class AuthSiloFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("TTS_WORKERS", "2");
-        builder.UseSetting("TTS_API_KEYS", $"{ApiKeys.HashLine("alice", ApiKeyRole.Client, ClientKey)};{ApiKeys.HashLine("ops", ApiKeyRole.Admin, AdminKey)}");
+        builder.UseSetting("TTS_API_KEYS", $"{ApiKeys.HashLine("alice", ApiKeyRole.Client, ClientKey)};{ApiKeys.HashLine("bob", ApiKeyRole.Client, OtherClientKey)};{ApiKeys.HashLine("ops", ApiKeyRole.Admin, AdminKey)}");
         builder.UseSetting("TTS_REQUIRE_API_KEY", RequireKey ? "true" : "false");
     }
 

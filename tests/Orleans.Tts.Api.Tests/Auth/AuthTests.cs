@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Client;
+using Orleans.Tts.Testing;
 
 namespace Orleans.Tts.Api.Tests.Auth;
 
@@ -128,6 +129,37 @@ public sealed class AuthTests(AuthSiloFactory factory) : IClassFixture<AuthSiloF
     }
 
     [Fact]
+    public async Task A_job_belongs_to_the_key_that_submitted_it_and_another_client_key_can_neither_see_nor_cancel_it()
+    {
+        var alice = factory.ClientWith(factory.ClientKey);
+        var bob = factory.ClientWith(factory.OtherClientKey);
+        var submitted = await alice.PostAsJsonAsync("/v1/jobs", new { input = "A job only its owner may read. It has two sentences.", voice = "espeak:en-us", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        foreach (var path in new[] { $"/v1/jobs/{id}", $"/v1/jobs/{id}/events", $"/v1/jobs/{id}/audio" })
+        {
+            var seen = await bob.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, seen.StatusCode);
+            Assert.Equal("application/problem+json", seen.Content.Headers.ContentType?.MediaType);
+            Assert.Contains($"There is no job '{id}'", await seen.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/v1/jobs/{id}")).StatusCode);
+
+        // Bob's DELETE cancelled nothing: the job finishes for its owner, and an admin key may look at it too.
+        var done = await Poll.UntilAsync(async () =>
+        {
+            var state = JsonDocument.Parse(await alice.GetStringAsync($"/v1/jobs/{id}")).RootElement.GetProperty("state").GetString();
+            return state is "queued" or "running" ? null : state;
+        }, TimeSpan.FromSeconds(30), "the job finished");
+        Assert.Equal("succeeded", done);
+        Assert.Equal(HttpStatusCode.OK, (await factory.ClientWith(factory.AdminKey).GetAsync($"/v1/jobs/{id}")).StatusCode);
+        var audio = await alice.GetAsync($"/v1/jobs/{id}/audio");
+        Assert.Equal(HttpStatusCode.OK, audio.StatusCode);
+        Assert.True(Wav.Parse(await audio.Content.ReadAsByteArrayAsync()).Seconds > 1.0);
+    }
+
+    [Fact]
     public async Task Probes_metrics_openapi_and_the_webui_page_stay_open_and_ready_says_authentication_is_on()
     {
         var anonymous = factory.ClientWith(null);
@@ -139,7 +171,7 @@ public sealed class AuthTests(AuthSiloFactory factory) : IClassFixture<AuthSiloF
         AssertNoKeyIn(await metrics.Content.ReadAsStringAsync());
         var ready = JsonDocument.Parse(await anonymous.GetStringAsync("/ready")).RootElement;
         var auth = ready.GetProperty("details").GetProperty("auth").GetString()!;
-        Assert.StartsWith("on: 2 API keys", auth);
+        Assert.StartsWith("on: 3 API keys", auth);
         Assert.Contains("anonymous synthesis refused", auth);
     }
 
