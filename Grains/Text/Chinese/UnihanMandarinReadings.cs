@@ -46,7 +46,8 @@ public sealed class UnihanMandarinReadings
         try
         {
             using var copy = new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read);
-            return Parse(copy);
+            // An empty copy (say, truncated by hand) is made again rather than leaving Mandarin without readings.
+            if (Parse(copy) is { Count: > 0 } fromCopy) return fromCopy;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
 
