@@ -85,6 +85,19 @@ public static class GrainsServiceExtensions
         return services;
     }
 
+    /// <summary>
+    /// A frontend's planner (normalisation and sentence splitting, no engines): it cuts texts as the silos do, with the same
+    /// TTS_MAX_SENTENCE_CHARS, and sends each silo only the sentences it synthesises.
+    /// </summary>
+    public static IServiceCollection AddSynthesisPlanner(this IServiceCollection services, IConfiguration config)
+    {
+        services.TryAddSingleton(SpeechTextNormalizer.Default);
+        services.AddSingleton<ISynthesisPlanner>(sp => new SynthesisPlanner(sp.GetRequiredService<SpeechTextNormalizer>(), MaxSentenceChars(config)));
+        return services;
+    }
+
+    private static int MaxSentenceChars(IConfiguration config) => Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40);
+
     /// <summary>The silo's synthesis worker pool over every registered engine (TTS_WORKERS, TTS_WORKER_QUEUE).</summary>
     public static IServiceCollection AddSynthesisWorkers(this IServiceCollection services, IConfiguration config, int workers)
     {
@@ -92,7 +105,7 @@ public static class GrainsServiceExtensions
         {
             Parallelism = workers,
             QueueLimit = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0),
-            MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
+            MaxSentenceChars = MaxSentenceChars(config),
             RequestParallelism = config["TTS_REQUEST_PARALLELISM"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_REQUEST_PARALLELISM", 1, max: workers) : null,
         });
         services.TryAddSingleton(SpeechTextNormalizer.Default);

@@ -40,6 +40,7 @@ public static class SiloExtensions
         builder.Services
             .AddClusterServices(config, capacity: 0, address)
             .AddSiloDirectory(config)
+            .AddSynthesisPlanner(config)
             .AddSingleton(new RemoteWorkerOptions(
                 Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
                 AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),

@@ -12,20 +12,30 @@ namespace Orleans.Tts.Frontend.Remote;
 
 /// <param name="Attempts">Silos tried for one synthesis (first try, retries and resumptions together) before giving up.</param>
 /// <param name="ConnectTimeout">How long connecting to one silo may take.</param>
-/// <param name="RequestLanes">Sentences of one request fetched at once (each from its own pick of silo); null: half the live silos' capacity, at least 2.</param>
+/// <param name="RequestLanes">Silo workers one request may keep busy at once (each lane has one sentence synthesising and one queued behind it,
+/// each on its own pick of silo); null: half the live silos' capacity, at least 2.</param>
 /// <param name="AvoidUnreachable">How long a silo that could not be reached (or broke off) is passed over while another is untried: a
 /// killed silo stays in the membership table until it is declared dead, and each sentence sent to it would cost an attempt.</param>
 public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null);
 
 /// <summary>
-/// The synthesis workers of the whole cluster, as a frontend sees them: each sentence of a synthesis goes to a lightly
+/// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
+/// into sentences by <see cref="ISynthesisPlanner"/>, the silos' own code) and each sentence goes, alone, to a lightly
 /// loaded silo (power of two random choices on reported load plus this frontend's own requests in flight) over HTTP/2
 /// cleartext and comes back as a binary sentence frame; a request's sentences run on several silos at once (bounded lanes)
 /// and are reassembled in order. A silo that cannot be reached, answers 503 or breaks off is left for another, which
-/// synthesises the same sentence, within the attempt budget.
+/// synthesises the same sentence, within the attempt budget. A silo of an earlier version (no planned endpoint: 404) is sent
+/// the whole request and the sentence's index instead, as are requests this frontend cannot plan (a voice it does not list,
+/// such as a Kokoro blend: the silo resolves it).
 /// </summary>
 public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 {
+    private static readonly TimeSpan LegacyRecheck = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Sentences a lane has at silos at once: one being synthesised and one queued behind it at its silo, so the silo's worker
+    /// starts the next sentence the moment it finishes one instead of idling for the round trip to the frontend and back.
+    /// </summary>
+    private const int SentencesPerLane = 2;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ISiloDirectory _directory;
     private readonly RemoteWorkerOptions _options;
@@ -34,12 +44,17 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     // Silo id → Stopwatch timestamp until which it is passed over (unreachable, broke off, or draining).
     private readonly ConcurrentDictionary<string, long> _avoid = new();
+    private readonly ConcurrentDictionary<string, DateTime> _legacySilos = new();
+    private readonly ISynthesisPlanner? _planner;
     private IReadOnlyList<VoiceInfo>? _voices;
+    private IReadOnlyDictionary<string, VoiceInfo>? _voicesById;
     private int _running;
     private long _retries;
 
-    public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger)
+    /// <param name="planner">Plans texts here; null: every silo is sent the whole request and plans it itself.</param>
+    public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger, ISynthesisPlanner? planner = null)
     {
+        _planner = planner;
         _directory = directory;
         _options = options;
         _logger = logger;
@@ -64,7 +79,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             try
             {
                 var voices = await _http.GetFromJsonAsync<List<VoiceInfo>>($"{silo.InternalAddress.TrimEnd('/')}/internal/v1/voices", Json, cancellationToken);
-                if (voices is { Count: > 0 }) return _voices = voices;
+                if (voices is { Count: > 0 })
+                {
+                    _voicesById = voices.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+                    return _voices = voices;
+                }
             }
             catch (HttpRequestException e)
             {
@@ -110,7 +129,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     {
         Interlocked.Increment(ref _running);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var spread = new SpreadSentences(this, request, Lanes, stop.Token);
+        var plan = await PlanAsync(request, cancellationToken);
+        var spread = new SpreadSentences(this, request, plan, Lanes * SentencesPerLane, stop.Token);
         spread.Start();
         try
         {
@@ -138,6 +158,29 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private int Lanes =>
         _options.RequestLanes ?? Math.Max(2, (_directory.Gateways.Sum(g => g.Capacity) + 1) / 2);
 
+    /// <summary>The request's items at the request voice's rate, or null when a voice is not in this frontend's list (a silo resolves it).</summary>
+    private async ValueTask<RequestPlan?> PlanAsync(SynthesisRequest request, CancellationToken cancellationToken)
+    {
+        if (_planner is null) return null;
+        await GetVoicesAsync(cancellationToken);
+        if (_voicesById is not { } voices) return null;
+        try
+        {
+            var items = _planner.Plan(request, id => voices.TryGetValue(id, out var v) ? v : throw new UnknownVoiceException(id));
+            return new RequestPlan(request.VoiceId, voices[request.VoiceId].SampleRate, items);
+        }
+        catch (UnknownVoiceException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A request planned by this frontend: its items, rendered at <paramref name="Rate"/>.</summary>
+    private sealed record RequestPlan(string VoiceId, int Rate, IReadOnlyList<PlannedItem> Items);
+
+    private bool IsLegacy(string siloId) =>
+        _legacySilos.TryGetValue(siloId, out var since) && (DateTime.UtcNow - since < LegacyRecheck || !_legacySilos.TryRemove(siloId, out _));
+
     private static int EstimatedSentences(SynthesisRequest request) =>
         request.Segments is { Count: > 0 } segments
             ? segments.Sum(s => s is SpokenSegment spoken ? Math.Max(1, SentenceEnds(spoken.Text)) : 1)
@@ -153,44 +196,50 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     /// <summary>
     /// One sentence (work item <paramref name="index"/>) from a lightly loaded silo: a silo that cannot be reached, answers 503 or
     /// breaks off is left for another, within the attempt budget. Returns the clip (null past the end) and the request's item count.
+    /// A planned request sends the silo that item alone (a pause is silence made here); otherwise, or to a silo of an earlier
+    /// version, the whole request and the index.
     /// </summary>
-    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, int index, CancellationToken cancellationToken)
+    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
     {
+        if (plan is not null && plan.Items[index].IsPause) return (plan.Items[index].Silence(plan.Rate), plan.Items.Count);
         var tried = new HashSet<string>();
         TimeSpan? retryAfter = null;
         string last = "no silo was tried";
         for (var attempt = 1; ; attempt++)
         {
-            var silo = Pick(tried);
-            if (silo is null && tried.Count > 0)
+            var silo = attempt > _options.Attempts ? null : PickAndHold(tried);
+            if (silo is null && tried.Count > 0 && attempt <= _options.Attempts)
             {
                 // Every known silo failed: perhaps the list is stale; read it again and start over.
                 try { await _directory.RefreshAsync(cancellationToken); } catch (Exception e) when (e is not OperationCanceledException) { }
                 tried.Clear();
-                silo = Pick(tried);
+                silo = PickAndHold(tried);
             }
-            if (silo is null || attempt > _options.Attempts)
+            if (silo is null)
             {
                 if (retryAfter is { } wait) throw new WorkerPoolSaturatedException(wait, 0, 0);
-                throw new EngineUnavailableException(silo is null
+                throw new EngineUnavailableException(attempt <= _options.Attempts
                     ? "No silo is available to synthesise (none is registered as active)."
                     : $"{_options.Attempts} silos were tried for sentence {index + 1} and none synthesised it (last: {last}).");
             }
             if (attempt > 1) Interlocked.Increment(ref _retries);
             tried.Add(silo.Id);
-            _inFlight.AddOrUpdate(silo.Id, 1, (_, n) => n + 1);
             try
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, $"{silo.InternalAddress.TrimEnd('/')}{SentenceFrames.Path}")
-                {
-                    Content = JsonContent.Create(new RemoteSynthesisRequest(request, index, 1), options: Json),
-                    Version = HttpVersion.Version20,
-                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                };
+                var planned = plan is not null && !IsLegacy(silo.Id);
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                    response = await SendAsync(silo, request, planned ? plan : null, index, cancellationToken);
+                    if (planned && response.StatusCode == HttpStatusCode.NotFound)
+                    {
+                        // A silo of an earlier version (rolling upgrade): it only knows whole requests with a range.
+                        response.Dispose();
+                        _legacySilos[silo.Id] = DateTime.UtcNow;
+                        _logger.LogInformation("Silo {Silo} has no planned-sentences endpoint; sending it whole requests", silo.Id);
+                        planned = false;
+                        response = await SendAsync(silo, request, null, index, cancellationToken);
+                    }
                 }
                 catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -213,8 +262,9 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     if (response.StatusCode == HttpStatusCode.BadRequest
                         && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("Unknown voice", StringComparison.Ordinal))
                         throw new UnknownVoiceException(request.VoiceId);
+                    var total = plan?.Items.Count ?? -1;
                     if (!response.IsSuccessStatusCode
-                        || !int.TryParse(response.Headers.TryGetValues(SentenceFrames.TotalHeader, out var values) ? values.FirstOrDefault() : null, out var total))
+                        || (!planned && !int.TryParse(response.Headers.TryGetValues(SentenceFrames.TotalHeader, out var values) ? values.FirstOrDefault() : null, out total)))
                     {
                         last = $"{silo.Id}: {(int)response.StatusCode}";
                         continue;
@@ -241,17 +291,34 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
+    private Task<HttpResponseMessage> SendAsync(SiloGateway silo, SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, $"{silo.InternalAddress.TrimEnd('/')}{(plan is null ? SentenceFrames.Path : SentenceFrames.PlannedPath)}")
+        {
+            Content = plan is null
+                ? JsonContent.Create(new RemoteSynthesisRequest(request, index, 1), options: Json)
+                : JsonContent.Create(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), options: Json),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        return _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
     /// <summary>
     /// The lanes of one request: each takes the next sentence not yet started and fetches it from a silo of its own choosing;
-    /// results are read back by index, so the order never changes. The item count is learnt from the first answer; until
-    /// then only as many lanes run as the text seems to have sentences. A failure fails the rest, so the reader never hangs.
+    /// results are read back by index, so the order never changes. The item count is known from the plan, or learnt from the
+    /// first answer (until then only as many lanes run as the text seems to have sentences). The first wave is one sentence per
+    /// lane; the second sentence of each lane (queued at a silo behind its first) starts once the first answer is in, so the
+    /// request's first sentence never waits behind another of its own. A failure fails the rest, so the reader never hangs.
     /// </summary>
-    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, int maxLanes, CancellationToken cancellationToken)
+    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int lanes, CancellationToken cancellationToken)
     {
+        private readonly int _maxLanes = lanes * SentencesPerLane;
+        private int _laneLimit = lanes;
         private readonly List<TaskCompletionSource<AudioClip?>> _results = [];
         private readonly List<Task> _lanes = [];
         private readonly SemaphoreSlim _progress = new(0);
-        private readonly int _window = Math.Max(2, maxLanes * 2);
+        private readonly int _window = Math.Max(2, lanes * SentencesPerLane * 2);
         private Exception? _failure;
         private int _failedFrom = int.MaxValue;
         private int _total = -1;
@@ -265,8 +332,13 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 
         public void Start()
         {
-            var lanes = Math.Min(maxLanes, EstimatedSentences(request));
-            for (var i = 0; i < lanes; i++) AddLane();
+            if (plan is not null)
+            {
+                Learn(plan.Items.Count);
+                return;
+            }
+            var first = Math.Min(_laneLimit, EstimatedSentences(request));
+            for (var i = 0; i < first; i++) AddLane();
         }
 
         public void Consumed()
@@ -311,7 +383,15 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 _total = total;
                 for (var j = total; j < _results.Count; j++) _results[j].TrySetResult(null);
             }
-            while (Volatile.Read(ref _laneCount) < Math.Min(maxLanes, total) && !cancellationToken.IsCancellationRequested) AddLane();
+            AddLanes();
+        }
+
+        /// <summary>Lanes up to the current limit, never more than the request has items.</summary>
+        private void AddLanes()
+        {
+            lock (_lanes)
+                while (Volatile.Read(ref _laneCount) < Math.Min(Volatile.Read(ref _laneLimit), Volatile.Read(ref _total)) && !cancellationToken.IsCancellationRequested)
+                    AddLane();
         }
 
         private async Task RunLaneAsync()
@@ -331,10 +411,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     i = Interlocked.Increment(ref _next);
                     var total = Volatile.Read(ref _total);
                     if (total >= 0 && i >= total) return;
-                    var (clip, learnt) = await worker.FetchAsync(request, i, cancellationToken);
+                    var (clip, learnt) = await worker.FetchAsync(request, plan, i, cancellationToken);
                     Learn(learnt);
                     Slot(i).TrySetResult(clip);
                     if (clip is null) return;
+                    if (Interlocked.Exchange(ref _laneLimit, _maxLanes) != _maxLanes) AddLanes();
                 }
             }
             catch (Exception e)
@@ -355,18 +436,38 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     }
 
     /// <summary>
-    /// Power of two random choices among the silos not yet tried, on (reported load + our requests in flight) / capacity; silos
-    /// recently unreachable or draining only when no other is left untried.
+    /// The least loaded silo not yet tried. This frontend's own sentences in flight are exact; the load a silo reports is up to a
+    /// heartbeat old (and includes this frontend's sentences of then), so it counts only where it is higher — work from other
+    /// frontends — and on a tie the silo with fewer of our sentences wins, then chance. Every silo is looked at (a list of silos is
+    /// short): with three silos and three sentences in flight, two random choices put the third on a busy silo one time in three.
     /// </summary>
-    private SiloGateway? Pick(HashSet<string> tried)
+    private SiloGateway? PickAndHold(HashSet<string> tried)
     {
-        var untried = _directory.Gateways.Where(g => !tried.Contains(g.Id)).ToList();
-        var candidates = untried.Where(g => !Avoided(g.Id)).ToList();
-        if (candidates.Count == 0) candidates = untried;
-        if (candidates.Count <= 1) return candidates.FirstOrDefault();
-        var a = candidates[Random.Shared.Next(candidates.Count)];
-        var b = candidates[Random.Shared.Next(candidates.Count - 1) is var j && candidates[j] == a ? candidates.Count - 1 : j];
-        return Score(a) <= Score(b) ? a : b;
+        // Picking and counting the pick are one step, or two lanes picking at once would both choose the same idle silo.
+        lock (_inFlight)
+        {
+            var silo = Pick(tried);
+            if (silo is not null) _inFlight.AddOrUpdate(silo.Id, 1, (_, n) => n + 1);
+            return silo;
+        }
+    }
+
+    /// <summary>Silos recently unreachable or draining are chosen only when no other is left untried.</summary>
+    private SiloGateway? Pick(HashSet<string> tried) => Pick(tried, passOverAvoided: true) ?? Pick(tried, passOverAvoided: false);
+
+    private SiloGateway? Pick(HashSet<string> tried, bool passOverAvoided)
+    {
+        SiloGateway? best = null;
+        (double Load, double Ours, int Chance) bestScore = default;
+        foreach (var g in _directory.Gateways)
+        {
+            if (tried.Contains(g.Id) || passOverAvoided && Avoided(g.Id)) continue;
+            var ours = _inFlight.GetValueOrDefault(g.Id);
+            var capacity = (double)Math.Max(1, g.Capacity);
+            var score = ((Math.Max(g.Load, ours) + g.Queued) / capacity, ours / capacity, Random.Shared.Next());
+            if (best is null || score.CompareTo(bestScore) < 0) (best, bestScore) = (g, score);
+        }
+        return best;
     }
 
     private void Avoid(string siloId, TimeSpan span) =>
@@ -379,8 +480,6 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         _avoid.TryRemove(new KeyValuePair<string, long>(siloId, until));
         return false;
     }
-
-    private double Score(SiloGateway g) => (g.Load + g.Queued + _inFlight.GetValueOrDefault(g.Id)) / (double)Math.Max(1, g.Capacity);
 
     public void Dispose() => _http.Dispose();
 }

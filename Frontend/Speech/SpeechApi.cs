@@ -52,6 +52,23 @@ public static class SpeechApi
         return app;
     }
 
+    /// <summary>
+    /// The whole file, each sentence encoded as it arrives (encoding overlaps the synthesis of the later sentences instead of
+    /// following it): the same bytes as encoding the joined audio at the end. A text without sentences is the voice's empty file.
+    /// </summary>
+    private static async Task<(byte[] Content, double Seconds)> EncodeWholeAsync(ISynthesisWorker worker, SynthesisRequest request, string format, CancellationToken ct)
+    {
+        using var file = new Orleans.Tts.Audio.Codecs.WholeFileEncoder(format);
+        var any = false;
+        await foreach (var clip in worker.StreamAsync(request, ct))
+        {
+            file.Add(clip);
+            any = true;
+        }
+        if (!any) return (OutputFormats.Encode(await worker.SynthesizeAsync(request, ct), format), 0);
+        return (file.Finish(0), file.Seconds);
+    }
+
     private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
         IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, SpeechStreamer streamer, CancellationToken ct)
     {
@@ -135,8 +152,8 @@ public static class SpeechApi
                 await using var permit = await admission.AcquireAsync(admissionRequest, fct);
                 // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
                 var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
-                var clip = await worker.SynthesizeAsync(new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), fct);
-                var audio = new CachedAudio(key, OutputFormats.Encode(clip, format), OutputFormats.ContentType(format), permit.VoiceId, clip.Duration.TotalSeconds);
+                var (content, seconds) = await EncodeWholeAsync(worker, new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), format, fct);
+                var audio = new CachedAudio(key, content, OutputFormats.ContentType(format), permit.VoiceId, seconds);
                 return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
             }, ct);
         }

@@ -19,7 +19,10 @@ public sealed record RemoteSynthesisRequest(SynthesisRequest Request, int FirstS
 public static class SentenceFrames
 {
     public const string ContentType = "application/x-tts-sentences";
+    /// <summary>A whole <see cref="RemoteSynthesisRequest"/> (the silo plans the text and answers a range of its items); kept for frontends older than <see cref="PlannedPath"/>.</summary>
     public const string Path = "/internal/v1/synthesis";
+    /// <summary>A <see cref="PlannedSynthesisRequest"/>: items the frontend has planned; a silo without this endpoint answers 404.</summary>
+    public const string PlannedPath = "/internal/v2/sentences";
     /// <summary>Response header: the number of work items (sentences and pauses) of the whole request.</summary>
     public const string TotalHeader = "X-Tts-Sentences";
     /// <summary>Response header on a 503: the silo is draining before shutdown and takes no new work (try another, and not this one again).</summary>

@@ -30,8 +30,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private readonly ILogger<SynthesisWorkerPool> _logger;
     private readonly TtsMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
-    private readonly SentenceSplitter _splitter;
-    private readonly SpeechTextNormalizer _normalizer;
+    private readonly SynthesisPlanner _planner;
     private readonly Dictionary<string, string> _startFailures = [];
     private readonly ModelOptions? _modelOptions;
     private readonly ISpeakerDirectory? _speakers;
@@ -43,6 +42,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private int _running;
     private int _background;
     private long _sentences;
+    private long _plans;
     // Completed (and replaced) each time a worker is given back: background work waits on it for a free worker.
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Exponentially weighted mean service time per request, in ticks (for Retry-After).
@@ -58,7 +58,6 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     {
         _speakers = speakers;
         _modelOptions = modelOptions;
-        _normalizer = normalizer ?? SpeechTextNormalizer.Default;
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(options), "The queue limit cannot be negative.");
         _engines = engines.ToList();
@@ -66,10 +65,10 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         _logger = logger;
         _metrics = metrics;
         _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
-        _splitter = new SentenceSplitter(options.MaxSentenceChars);
+        _planner = new SynthesisPlanner(normalizer ?? SpeechTextNormalizer.Default, options.MaxSentenceChars);
     }
 
-    public SentenceSplitter Splitter => _splitter;
+    public SentenceSplitter Splitter => _planner.Splitter;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -140,6 +139,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
             }
             if (!_started) detail["pool"] = "engines are starting";
             detail["pool.sentences"] = Interlocked.Read(ref _sentences).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            detail["pool.textsPlanned"] = Interlocked.Read(ref _plans).ToString(System.Globalization.CultureInfo.InvariantCulture);
             detail["pool.requestParallelism"] = _options.EffectiveRequestParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var ready = _started && _map.Voices.Count > 0;
             return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
@@ -172,10 +172,29 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, int firstSentence, int? count, Action<int>? planned,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var plan = Plan(request, await SpeakerEmbeddingAsync(request, cancellationToken));
+        var plan = Plan(request, await SpeakerEmbeddingAsync(request.Speaker, cancellationToken));
         planned?.Invoke(plan.Count);
         var sentences = plan.Skip(firstSentence).Take(count ?? int.MaxValue).ToList();
         if (sentences.Count == 0 && firstSentence > 0) yield break;
+        await foreach (var clip in RunAsync(sentences, cancellationToken)) yield return clip;
+    }
+
+    /// <summary>
+    /// The clips of work items a frontend planned (<see cref="ISynthesisPlanner"/>): the text is not planned again here; only the
+    /// voices are resolved and the speaker's embedding fetched. Every clip is at the request voice's rate.
+    /// </summary>
+    public async IAsyncEnumerable<AudioClip> StreamPlannedAsync(PlannedSynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var speaker = await SpeakerEmbeddingAsync(request.Speaker, cancellationToken);
+        var rate = Resolve(request.VoiceId).Voice.SampleRate;
+        var items = request.Items.Select(item => ToWorkItem(item, rate, request.VoiceId, speaker)).ToList();
+        if (items.Count == 0) yield break;
+        await foreach (var clip in RunAsync(items, cancellationToken)) yield return clip;
+    }
+
+    /// <summary>Work items on a worker the request queues for (more while workers are free), yielded in order.</summary>
+    private async IAsyncEnumerable<AudioClip> RunAsync(List<WorkItem> sentences, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await AcquireSlotAsync(cancellationToken);
         _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
@@ -211,9 +230,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// The embedding of the request's speaker, computed once for the cluster by whichever silo asks first and cached here.
     /// A speaker deleted since the request was accepted is an unknown voice (400), never its base voice without its style.
     /// </summary>
-    private async ValueTask<SpeakerEmbedding?> SpeakerEmbeddingAsync(SynthesisRequest request, CancellationToken cancellationToken)
+    private async ValueTask<SpeakerEmbedding?> SpeakerEmbeddingAsync(SpeakerRef? requested, CancellationToken cancellationToken)
     {
-        if (request.Speaker is not { } speaker) return null;
+        if (requested is not { } speaker) return null;
         if (_speakers is null) throw new EngineUnavailableException($"This silo has no speaker directory to read speaker '{speaker.Id}' from.");
         return await _speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(cancellationToken)
             ?? throw new UnknownVoiceException($"speaker:{speaker.Id}", $"Speaker '{speaker.Id}' was deleted. GET /v1/speakers lists the speakers.");
@@ -281,7 +300,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var item in Plan(request, await SpeakerEmbeddingAsync(request, cancellationToken)))
+        foreach (var item in Plan(request, await SpeakerEmbeddingAsync(request.Speaker, cancellationToken)))
         {
             if (item.Engine is null)
             {
@@ -332,43 +351,26 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private sealed record WorkItem(int Rate, ITtsEngine? Engine = null, string? VoiceId = null, string? Text = null,
         SynthesisOptions? Options = null, double Gain = 1.0, TimeSpan Pause = default);
 
-    /// <summary>
-    /// The request as ordered work items. Plain text is one segment in the request's style; SSML arrives as segments
-    /// (text, pauses, voices, prosody). Each spoken segment is normalised before it is split, so "Dr." and "3.5" do not
-    /// end sentences and every engine gets words, not written forms. Voices are resolved here, so an unknown voice
-    /// fails before a worker is taken.
-    /// </summary>
+    /// <summary>The request as ordered work items (<see cref="SynthesisPlanner"/>), with engines, options and the speaker's style.</summary>
     private List<WorkItem> Plan(SynthesisRequest request, SpeakerEmbedding? speaker)
     {
+        Interlocked.Increment(ref _plans);
         var rate = Resolve(request.VoiceId).Voice.SampleRate;
-        var items = new List<WorkItem>();
-        foreach (var segment in request.Segments ?? [new SpokenSegment(request.Text, SegmentStyle.Default)])
-        {
-            if (segment is PauseSegment pause)
-            {
-                items.Add(new WorkItem(rate, Pause: pause.Duration));
-            }
-            else if (segment is SpokenSegment spoken)
-            {
-                var style = spoken.Style;
-                var (engine, voice) = Resolve(style.VoiceId ?? request.VoiceId);
-                var options = new SynthesisOptions(
-                    Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed),
-                    Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch),
-                    // The speaker's style belongs to its base voice; SSML segments in other voices speak as themselves.
-                    voice.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase) ? speaker : null);
-                var text = _normalizer.Normalize(spoken.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
-                foreach (var sentence in _splitter.Split(text))
-                    items.Add(new WorkItem(rate, engine, voice.Id, sentence, options, style.Gain * request.Volume));
-            }
-        }
-        return items;
+        return _planner.Plan(request, id => Resolve(id).Voice).Select(item => ToWorkItem(item, rate, request.VoiceId, speaker)).ToList();
+    }
+
+    private WorkItem ToWorkItem(PlannedItem item, int rate, string requestVoiceId, SpeakerEmbedding? speaker)
+    {
+        if (item.IsPause) return new WorkItem(rate, Pause: item.Pause);
+        var (engine, voice) = Resolve(item.VoiceId);
+        // The speaker's style belongs to its base voice; SSML segments in other voices speak as themselves.
+        var options = new SynthesisOptions(item.Speed, item.Pitch, voice.Id.Equals(requestVoiceId, StringComparison.OrdinalIgnoreCase) ? speaker : null);
+        return new WorkItem(rate, engine, voice.Id, item.Text, options, item.Gain);
     }
 
     private async Task<AudioClip> RenderAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        if (item.Engine is null)
-            return new AudioClip(item.Rate, new short[(int)Math.Round(item.Pause.TotalSeconds * item.Rate)]);
+        if (item.Engine is null) return new PlannedItem(null, "", Pause: item.Pause).Silence(item.Rate);
         var clip = await item.Engine.SynthesizeSentenceAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
         Interlocked.Increment(ref _sentences);
         // Segments in other voices (SSML) are brought to the request voice's rate, so a stream has one rate.

@@ -121,17 +121,24 @@ public sealed class CaseGenerator(int seed)
             4 => ("GET", "/v1/speakers/" + id),
             _ => (random.Pick(["PATCH", "POST", "HEAD", "OPTIONS"]), "/v1/speakers/" + id),
         };
+        return WithJsonBody(random, index, "speakers", method, target, JsonBodies.SpeakerSeed, SpeakerFields, mutateUnlessOneIn: 5);
+    }
+
+    /// <summary>The request; a POST/PUT/PATCH gets a seeded body, mutated unless 1 in <paramref name="mutateUnlessOneIn"/>, corrupted 1 in 6.</summary>
+    private static FuzzCase WithJsonBody(Random random, long index, string category, string method, string target,
+        Func<Random, List<JsonBodies.Field>> seed, string[] names, int mutateUnlessOneIn)
+    {
         byte[]? body = null;
         if (method is "POST" or "PUT" or "PATCH")
         {
-            var fields = JsonBodies.SpeakerSeed(random);
-            if (random.Next(5) > 0) JsonBodies.Mutate(random, fields, SpeakerFields);
+            var fields = seed(random);
+            if (random.Next(mutateUnlessOneIn) > 0) JsonBodies.Mutate(random, fields, names);
             var json = JsonBodies.Object(fields);
             body = random.Next(6) == 0 ? JsonBodies.Corrupt(random, json) : Encoding.UTF8.GetBytes(json);
         }
         var headers = new List<(string, string)>();
         if (body is not null) headers.Add(("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json"));
-        return new(index, "speakers", RawRequest.Build(method, target, headers, body), Protocol: target.Length > 4000);
+        return new(index, category, RawRequest.Build(method, target, headers, body), Protocol: target.Length > 4000);
     }
 
     /// <summary>Job submissions with the speech body's mutations, and reads and cancels of hostile job ids.</summary>
@@ -151,17 +158,7 @@ public sealed class CaseGenerator(int seed)
             5 => ("DELETE", "/v1/jobs/" + id),
             _ => (random.Pick(["PUT", "PATCH", "GET", "HEAD", "OPTIONS"]), random.Next(2) == 0 ? "/v1/jobs" : "/v1/jobs/" + id),
         };
-        byte[]? body = null;
-        if (method is "POST" or "PUT" or "PATCH")
-        {
-            var fields = JsonBodies.SpeechSeed(random);
-            if (random.Next(4) > 0) JsonBodies.Mutate(random, fields, SpeechFields);
-            var json = JsonBodies.Object(fields);
-            body = random.Next(6) == 0 ? JsonBodies.Corrupt(random, json) : Encoding.UTF8.GetBytes(json);
-        }
-        var headers = new List<(string, string)>();
-        if (body is not null) headers.Add(("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json"));
-        return new(index, "jobs", RawRequest.Build(method, target, headers, body), Protocol: target.Length > 4000);
+        return WithJsonBody(random, index, "jobs", method, target, JsonBodies.SpeechSeed, SpeechFields, mutateUnlessOneIn: 4);
     }
 
     private static FuzzCase Reads(Random random, long index)

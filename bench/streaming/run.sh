@@ -8,6 +8,8 @@
 # SILO_CPU=0.5 gives every silo (with its engine hosts) a CPU limit of that many cores in its own cgroup, as
 # `resources.limits.cpu` does for a pod: silos of the same size then mean the same CPU, and 3 limited silos fit
 # on a machine with fewer than 3 free cores (needs root and a cgroup v1 `cpu` or v2 hierarchy).
+# It also reports the CPU time the silos (with their engine hosts) and the frontend spend per 20-sentence request
+# (utime+stime from /proc, 10 ms ticks): unlike wall times, that hardly moves with the load of a shared machine.
 # Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,6 +72,17 @@ start_cluster() {
   BASE=$((BASE + 200))
 }
 
+# cpu_ms PID… → CPU milliseconds used so far by those processes and their children (engine hosts)
+cpu_ms() {
+  local p all=() ticks=0 hz; hz=$(getconf CLK_TCK)
+  for p in "$@"; do all+=("$p"); all+=($(ps -o pid= --ppid "$p" 2>/dev/null || true)); done
+  for p in "${all[@]}"; do
+    [[ -r "/proc/$p/stat" ]] || continue
+    ticks=$((ticks + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")))
+  done
+  echo $((ticks * 1000 / hz))
+}
+
 stop_cluster() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -82,8 +95,12 @@ body() { python3 -c 'import json,sys; print(json.dumps({"input": sys.argv[1], "v
 post() { curl -s -o /dev/null -w "$2" "http://127.0.0.1:$FRONT/v1/audio/speech" -H 'Content-Type: application/json' -d "$1"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+# warm_up: WARMUP (default 3) 20-sentence requests, so every silo has run its code paths past the JIT's tiering before timing
+# (a silo's first seconds cost several times its steady CPU, and under a CPU quota that is taken from its synthesis).
+warm_up() { local w; for ((w = 1; w <= ${WARMUP:-3}; w++)); do post "$(body "$(text "$((900 + w))" 20)")" "%{http_code}\n" >/dev/null; done; }
+
 start_cluster 3 three
-post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+warm_up
 LONG_CHARS=$(text 0 25 | wc -m)
 ttfa=(); first=()
 for ((r = 1; r <= RUNS; r++)); do
@@ -92,21 +109,25 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 TTFA=$(printf '%s\n' "${ttfa[@]}" | median); FIRST=$(printf '%s\n' "${first[@]}" | median)
 three=()
+SILO_CPU0=$(cpu_ms "${PIDS[@]:0:3}"); FRONT_CPU0=$(cpu_ms "${PIDS[3]}")
 for ((r = 1; r <= RUNS; r++)); do three+=("$(post "$(body "$(text "$((100 + r))" 20)")" "%{time_total}")"); done
 THREE=$(printf '%s\n' "${three[@]}" | median)
+THREE_SILO_CPU=$(( $(cpu_ms "${PIDS[@]:0:3}") - SILO_CPU0 )); THREE_FRONT_CPU=$(( $(cpu_ms "${PIDS[3]}") - FRONT_CPU0 ))
 stop_cluster
 
 start_cluster 1 one
-post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+warm_up
 one=()
+SILO_CPU0=$(cpu_ms "${PIDS[0]}"); FRONT_CPU0=$(cpu_ms "${PIDS[1]}")
 for ((r = 1; r <= RUNS; r++)); do one+=("$(post "$(body "$(text "$((200 + r))" 20)")" "%{time_total}")"); done
 ONE=$(printf '%s\n' "${one[@]}" | median)
+ONE_SILO_CPU=$(( $(cpu_ms "${PIDS[0]}") - SILO_CPU0 )); ONE_FRONT_CPU=$(( $(cpu_ms "${PIDS[1]}") - FRONT_CPU0 ))
 stop_cluster
 
 CORES=$(nproc)
 if [[ -z "$SILO_CPU" ]]; then
   start_cluster 1 allcores "$CORES"
-  post "$(body "Warm up. Warm up again.")" "%{http_code}\n" >/dev/null
+  warm_up
   full=()
   for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
   FULL=$(printf '%s\n' "${full[@]}" | median)
@@ -117,5 +138,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); silo
 printf 'time to first audio byte, %s-char text (25 sentences), stream_format=audio: %.0f ms\n' "$LONG_CHARS" "$(bc -l <<<"$TTFA*1000")"
 printf 'whole request for its first sentence alone:                            %.0f ms  (ratio %.2f, target <= 2)\n' "$(bc -l <<<"$FIRST*1000")" "$(bc -l <<<"$TTFA/$FIRST")"
 printf '20-sentence text, 3 silos: %.0f ms; 1 silo: %.0f ms; speed-up %.2fx (target >= 2.5x)\n' "$(bc -l <<<"$THREE*1000")" "$(bc -l <<<"$ONE*1000")" "$(bc -l <<<"$ONE/$THREE")"
+printf 'CPU per 20-sentence request: silos %d ms (3 silos) / %d ms (1 silo); frontend %d ms / %d ms\n' \
+  $((THREE_SILO_CPU / RUNS)) $((ONE_SILO_CPU / RUNS)) $((THREE_FRONT_CPU / RUNS)) $((ONE_FRONT_CPU / RUNS))
 [[ -n "$SILO_CPU" ]] && { echo "ideal speed-up with CPU-limited silos: 3x (3 x $SILO_CPU cores vs $SILO_CPU)"; exit 0; }
 printf 'machine ceiling: 1 silo with %s workers: %.0f ms; speed-up over 1 worker %.2fx (3 silos can at best match it on %s cores)\n' "$CORES" "$(bc -l <<<"$FULL*1000")" "$(bc -l <<<"$ONE/$FULL")" "$CORES"

@@ -42,6 +42,10 @@ public static class SpeechStreams
     public static async Task<JsonElement> ReadyAsync(this HttpClient client) =>
         JsonDocument.Parse(await (await client.GetAsync("/ready")).Content.ReadAsStringAsync()).RootElement;
 
+    /// <summary>Whole texts the silo normalised and cut into sentences itself (a frontend's requests should add none).</summary>
+    public static long TextsPlanned(this JsonElement ready) =>
+        long.Parse(ready.GetProperty("details").GetProperty("pool.textsPlanned").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
     public static long SentencesSynthesized(this JsonElement ready) =>
         long.Parse(ready.GetProperty("details").GetProperty("pool.sentences").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 }

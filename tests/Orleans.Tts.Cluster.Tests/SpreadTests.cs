@@ -1,4 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Synthesis;
+using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Cluster.Tests;
 
@@ -48,6 +54,81 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         var share = after.Zip(before, (a, b) => a - b).ToArray();
         Assert.Equal(count, share.Sum());
         Assert.True(share.All(n => n > 0), $"every silo synthesised some of the sentences: {string.Join(", ", share)}");
+    }
+
+    private Task<long[]> TextsPlannedPerSiloAsync() =>
+        Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).TextsPlanned()));
+
+    [Fact]
+    public async Task The_frontend_plans_a_text_once_and_the_silos_synthesise_its_sentences_without_planning_the_whole_text()
+    {
+        const int count = 20;
+        var (plannedBefore, sentencesBefore) = (await TextsPlannedPerSiloAsync(), await SentencesPerSiloAsync());
+
+        var spread = await _frontend.HttpClient.SpeakAsync(new { input = Http.Sentences("Planned", count), voice = "alloy", response_format = "pcm" });
+        Assert.Equal(HttpStatusCode.OK, spread.StatusCode);
+        Assert.True((await spread.Content.ReadAsByteArrayAsync()).Length > count * 24_000, "about a second or more of 24 kHz PCM per sentence");
+
+        var planned = (await TextsPlannedPerSiloAsync()).Zip(plannedBefore, (a, b) => a - b).ToArray();
+        var sentences = (await SentencesPerSiloAsync()).Zip(sentencesBefore, (a, b) => a - b).ToArray();
+        Assert.Equal(count, sentences.Sum());
+        Assert.True(planned.All(n => n == 0), $"no silo planned the text (it was sent sentences): {string.Join(", ", planned)}");
+
+        // The counter does count: a silo asked directly plans the text itself, once.
+        var direct = await _silos[0].HttpClient.SpeakAsync(new { input = Http.Sentences("Direct", 3), voice = "alloy", response_format = "pcm" });
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Equal(plannedBefore[0] + planned[0] + 1, (await _silos[0].HttpClient.ReadyAsync()).TextsPlanned());
+    }
+
+    private static HttpClient H2c(SiloProcess silo) => new()
+    {
+        BaseAddress = silo.InternalAddress ?? throw new InvalidOperationException($"{silo.Id} has no internal port"),
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private static async Task<List<AudioClip>> FramesAsync(HttpResponseMessage response)
+    {
+        var clips = new List<AudioClip>();
+        await foreach (var clip in SentenceFrames.ReadAsync(await response.Content.ReadAsStreamAsync())) clips.Add(clip);
+        return clips;
+    }
+
+    [Fact]
+    public async Task A_silo_answers_a_planned_sentence_as_it_answers_the_same_sentence_asked_the_old_way_by_range()
+    {
+        using var h2c = H2c(_silos[1]);
+        var voices = (await h2c.GetFromJsonAsync<List<VoiceInfo>>("/internal/v1/voices", new JsonSerializerOptions(JsonSerializerDefaults.Web)))!;
+        var request = new SynthesisRequest(Http.Sentences("Ranged", 3), "espeak:en-us");
+        var items = new SynthesisPlanner(SpeechTextNormalizer.Default, 300)
+            .Plan(request, id => voices.First(v => v.Id.Equals(id, StringComparison.OrdinalIgnoreCase)));
+        Assert.Equal(3, items.Count);
+
+        // What a frontend of the previous version sends during a rolling upgrade: the whole request and a range.
+        using var ranged = await h2c.PostAsJsonAsync(SentenceFrames.Path, new RemoteSynthesisRequest(request, 1, 1));
+        Assert.Equal(HttpStatusCode.OK, ranged.StatusCode);
+        Assert.Equal("3", ranged.Header(SentenceFrames.TotalHeader));
+        var old = Assert.Single(await FramesAsync(ranged));
+
+        using var plannedResponse = await h2c.PostAsJsonAsync(SentenceFrames.PlannedPath, new PlannedSynthesisRequest(request.VoiceId, [items[1]]));
+        Assert.Equal(HttpStatusCode.OK, plannedResponse.StatusCode);
+        var planned = Assert.Single(await FramesAsync(plannedResponse));
+        Assert.Equal(old.SampleRate, planned.SampleRate);
+        // The same sentence (~3 s); engine-host history moves a sentence by a few ms.
+        Assert.True(Math.Abs(old.Samples.Length - planned.Samples.Length) < 1500, $"range {old.Samples.Length} samples, planned {planned.Samples.Length}");
+        Assert.True(planned.Samples.Length > 22050, $"a sentence of about 3 s: {planned.Samples.Length} samples");
+    }
+
+    [Fact]
+    public async Task A_planned_request_without_items_is_a_400_saying_what_the_body_must_be()
+    {
+        using var h2c = H2c(_silos[2]);
+        using var response = await h2c.PostAsJsonAsync(SentenceFrames.PlannedPath, new PlannedSynthesisRequest("espeak:en-us", []));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"1 to {PlannedSynthesisRequest.MaxItems} items", await response.Content.ReadAsStringAsync());
+
+        using var garbage = await h2c.PostAsync(SentenceFrames.PlannedPath, new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
     }
 
     [Fact]

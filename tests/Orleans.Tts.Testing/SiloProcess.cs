@@ -35,6 +35,9 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The internal HTTP/2 cleartext address for frontends (<see cref="SiloOptions.InternalPort"/>), else null.</summary>
+    public Uri? InternalAddress { get; private init; }
+
     /// <summary>A client whose <see cref="HttpClient.BaseAddress"/> is the silo.</summary>
     public HttpClient HttpClient { get; }
 
@@ -65,7 +68,12 @@ public sealed class SiloProcess : IAsyncDisposable
             var output = new OutputBuffer(options.MaxOutputLines, options.OnOutput);
             var process = Launch(dll, attemptOptions, port, output);
             var id = options.Environment.TryGetValue("TTS_SILO_ID", out var given) && given is { Length: > 0 } ? given : $"pid-{process.Id}";
-            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id);
+            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id)
+            {
+                InternalAddress = attemptOptions.Environment.TryGetValue("TTS_INTERNAL_PORT", out var h2c) && int.TryParse(h2c, out var internalPort)
+                    ? new UriBuilder("http", options.Host, internalPort).Uri
+                    : null,
+            };
             try
             {
                 await silo.WaitUntilReadyAsync(options, cancellationToken);

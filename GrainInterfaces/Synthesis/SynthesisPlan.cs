@@ -1,0 +1,37 @@
+using Orleans.Tts.Voices;
+
+namespace Orleans.Tts.Synthesis;
+
+/// <summary>
+/// One work item of a planned synthesis: a sentence already normalised and split, in a resolved voice with its speed,
+/// pitch and linear gain (the request's volume included), or a pause (<paramref name="Text"/> null). Every item is rendered at the
+/// request voice's rate; a speaker's style applies to the items in the speaker's base voice (the request voice).
+/// </summary>
+public sealed record PlannedItem(string? Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0, double Gain = 1.0, TimeSpan Pause = default)
+{
+    public bool IsPause => Text is null;
+
+    /// <summary>The silence of a pause item at <paramref name="rate"/>.</summary>
+    public AudioClip Silence(int rate) => new(rate, new short[(int)Math.Round(Pause.TotalSeconds * rate)]);
+}
+
+/// <summary>
+/// Cuts a request into its ordered work items (normalisation, sentence splitting, per-segment voice and prosody) — the same
+/// cut on a silo and on a frontend, so a frontend plans a text once and sends each silo only the sentences it synthesises.
+/// </summary>
+public interface ISynthesisPlanner
+{
+    /// <summary>The request's work items; <paramref name="resolve"/> maps a voice id to its voice or throws <see cref="UnknownVoiceException"/>.</summary>
+    IReadOnlyList<PlannedItem> Plan(SynthesisRequest request, Func<string, VoiceInfo> resolve);
+}
+
+/// <summary>
+/// What a frontend asks a silo's planned-sentences endpoint (<see cref="SentenceFrames.PlannedPath"/>): just the work items to
+/// synthesise, in the request voice <paramref name="VoiceId"/> (their rate) and for <paramref name="Speaker"/> if any; the
+/// answer is one sentence frame per item, in order.
+/// </summary>
+public sealed record PlannedSynthesisRequest(string VoiceId, IReadOnlyList<PlannedItem> Items, Orleans.Tts.Speakers.SpeakerRef? Speaker = null)
+{
+    /// <summary>Items one request may carry.</summary>
+    public const int MaxItems = 64;
+}
