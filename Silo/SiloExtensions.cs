@@ -18,7 +18,7 @@ public static class SiloExtensions
         var address = builder.ListenOnConfiguredAddress(InternalPort(config));
         var workers = Setting.PositiveInt(config, "TTS_WORKERS", Environment.ProcessorCount);
         builder.Services
-            .AddTextFrontEnds()
+            .AddTextFrontEnds(CacheDirectory(config))
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
@@ -43,6 +43,7 @@ public static class SiloExtensions
             .AddSynthesisPlanner(config)
             .AddSingleton(new RemoteWorkerOptions(
                 Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
+                AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),
                 RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null))
             .AddSingleton<RemoteSynthesisWorker>()
             .AddSingleton<Orleans.Tts.Synthesis.ISynthesisWorker>(sp => sp.GetRequiredService<RemoteSynthesisWorker>());
@@ -64,6 +65,12 @@ public static class SiloExtensions
         });
         return builder;
     }
+
+    /// <summary>Where derived start-up data is kept between starts: TTS_CACHE_DIR, else ~/.cache/orleans-tts (null without a home).</summary>
+    public static string? CacheDirectory(IConfiguration config) =>
+        config["TTS_CACHE_DIR"] is { Length: > 0 } dir ? dir
+        : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? Path.Combine(home, ".cache", "orleans-tts")
+        : null;
 
     /// <summary><c>frontend</c> or <c>silo</c> (the default: engines plus the public API), from <c>--role</c> or <c>TTS_ROLE</c>.</summary>
     public static string Role(this WebApplicationBuilder builder)

@@ -14,7 +14,9 @@ namespace Orleans.Tts.Frontend.Remote;
 /// <param name="ConnectTimeout">How long connecting to one silo may take.</param>
 /// <param name="RequestLanes">Silo workers one request may keep busy at once (each lane has one sentence synthesising and one queued behind it,
 /// each on its own pick of silo); null: half the live silos' capacity, at least 2.</param>
-public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null);
+/// <param name="AvoidUnreachable">How long a silo that could not be reached (or broke off) is passed over while another is untried: a
+/// killed silo stays in the membership table until it is declared dead, and each sentence sent to it would cost an attempt.</param>
+public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null);
 
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
@@ -40,6 +42,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ILogger<RemoteSynthesisWorker> _logger;
     private readonly HttpClient _http;
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    // Silo id → Stopwatch timestamp until which it is passed over (unreachable, broke off, or draining).
+    private readonly ConcurrentDictionary<string, long> _avoid = new();
     private readonly ConcurrentDictionary<string, DateTime> _legacySilos = new();
     private readonly ISynthesisPlanner? _planner;
     private IReadOnlyList<VoiceInfo>? _voices;
@@ -100,6 +104,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 ["frontend.retries"] = Interlocked.Read(ref _retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["frontend.silosRefreshedAt"] = _directory.RefreshedAt?.ToString("O") ?? "never",
             };
+            var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
+            if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
             if (gateways.Count == 0) detail["frontend"] = "no live silo with an internal endpoint in the membership table yet";
             return new WorkerPoolStatus(gateways.Count > 0, gateways.Sum(g => g.Capacity), Volatile.Read(ref _running), 0, 0, detail);
         }
@@ -238,6 +244,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     last = $"{silo.Id}: {e.Message}";
+                    Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
                     _logger.LogWarning("Silo {Silo} could not be reached ({Error}); trying another", silo.Id, e.Message);
                     continue;
                 }
@@ -245,8 +252,11 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 {
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                     {
-                        retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                        last = $"{silo.Id}: 503";
+                        // A draining silo never takes work again: pass it over until the membership table says so too.
+                        var draining = response.Headers.Contains(SentenceFrames.DrainingHeader);
+                        if (draining) Avoid(silo.Id, TimeSpan.FromMinutes(1));
+                        else retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                        last = $"{silo.Id}: 503{(draining ? " (draining)" : "")}";
                         continue;
                     }
                     if (response.StatusCode == HttpStatusCode.BadRequest
@@ -269,6 +279,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or InvalidDataException)
                     {
                         last = $"{silo.Id} broke off sentence {index + 1}: {e.Message}";
+                        Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
                         _logger.LogWarning("Silo {Silo} broke off sentence {Sentence} ({Error}); asking another", silo.Id, index + 1, e.Message);
                     }
                 }
@@ -441,19 +452,33 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    private SiloGateway? Pick(HashSet<string> tried)
+    /// <summary>Silos recently unreachable or draining are chosen only when no other is left untried.</summary>
+    private SiloGateway? Pick(HashSet<string> tried) => Pick(tried, passOverAvoided: true) ?? Pick(tried, passOverAvoided: false);
+
+    private SiloGateway? Pick(HashSet<string> tried, bool passOverAvoided)
     {
         SiloGateway? best = null;
         (double Load, double Ours, int Chance) bestScore = default;
         foreach (var g in _directory.Gateways)
         {
-            if (tried.Contains(g.Id)) continue;
+            if (tried.Contains(g.Id) || passOverAvoided && Avoided(g.Id)) continue;
             var ours = _inFlight.GetValueOrDefault(g.Id);
             var capacity = (double)Math.Max(1, g.Capacity);
             var score = ((Math.Max(g.Load, ours) + g.Queued) / capacity, ours / capacity, Random.Shared.Next());
             if (best is null || score.CompareTo(bestScore) < 0) (best, bestScore) = (g, score);
         }
         return best;
+    }
+
+    private void Avoid(string siloId, TimeSpan span) =>
+        _avoid[siloId] = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    private bool Avoided(string siloId)
+    {
+        if (!_avoid.TryGetValue(siloId, out var until)) return false;
+        if (System.Diagnostics.Stopwatch.GetTimestamp() < until) return true;
+        _avoid.TryRemove(new KeyValuePair<string, long>(siloId, until));
+        return false;
     }
 
     public void Dispose() => _http.Dispose();

@@ -119,8 +119,8 @@ public static class SpeechApi
         {
             // Streams are not cached: their point is the first sentence, not the whole result.
             var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
-            var admissionRequest = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
-            return await streamer.StreamAsync(http, new SpeechStream(synthesis, admissionRequest, format, streamFormat, length), ct);
+            var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
+            return await streamer.StreamAsync(http, new SpeechStream(synthesis, streamAdmission, format, streamFormat, length), ct);
         }
 
         var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
@@ -136,12 +136,20 @@ public static class SpeechApi
         var started = Stopwatch.GetTimestamp();
         var clientId = ClientId(http);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
+        var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback);
+        if (admission.RefuseEarly(admissionRequest) is { } refused)
+        {
+            // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before
+            // the shared cache's claim and the permit attempts cost PostgreSQL round trips that the admitted requests need.
+            if (await cache.TryGetAsync(key, ct) is not { } cached) return Problem.Busy(http, refused.Message, refused.RetryAfter);
+            return AudioResponse(http, new CacheOutcome(cached, Hit: true, null), etag, started);
+        }
         CacheOutcome outcome;
         try
         {
             outcome = await cache.GetOrCreateAsync(key, async fct =>
             {
-                await using var permit = await admission.AcquireAsync(new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback), fct);
+                await using var permit = await admission.AcquireAsync(admissionRequest, fct);
                 // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
                 var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
                 var (content, seconds) = await EncodeWholeAsync(worker, new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), format, fct);
@@ -171,6 +179,11 @@ public static class SpeechApi
             return Problem.Busy(http, $"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
         }
 
+        return AudioResponse(http, outcome, etag, started);
+    }
+
+    private static IResult AudioResponse(HttpContext http, CacheOutcome outcome, string etag, long started)
+    {
         var result = outcome.Audio;
         http.Response.Headers["X-Tts-Voice"] = result.VoiceId;
         http.Response.Headers["X-Tts-Cache"] = outcome.Hit ? "hit" : "miss";

@@ -10,6 +10,14 @@ public interface IAdmissionGrain
     /// <summary>Waits (up to <see cref="AdmissionRequest.MaxWait"/>) for a permit, or throws <see cref="AdmissionRejectedException"/>.</summary>
     ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Refuses at once, from what this process already knows and without a round trip to shared storage, a request whose
+    /// wait would certainly be refused: this process's queue is full, or every permit was in use at the last look and the
+    /// queue ahead at the observed hold time is longer than the request's wait. Null: try <see cref="AcquireAsync"/>.
+    /// Lets an overloaded process shed the excess before spending anything on it (cache lookups, permit attempts).
+    /// </summary>
+    AdmissionRejectedException? RefuseEarly(AdmissionRequest request);
+
     /// <summary>This silo's view of admission now.</summary>
     AdmissionStatus Status { get; }
 }

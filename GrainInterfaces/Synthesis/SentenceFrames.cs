@@ -25,6 +25,8 @@ public static class SentenceFrames
     public const string PlannedPath = "/internal/v2/sentences";
     /// <summary>Response header: the number of work items (sentences and pauses) of the whole request.</summary>
     public const string TotalHeader = "X-Tts-Sentences";
+    /// <summary>Response header on a 503: the silo is draining before shutdown and takes no new work (try another, and not this one again).</summary>
+    public const string DrainingHeader = "X-Tts-Draining";
     private const int MaxSamples = 64 * 1024 * 1024;
 
     public static async ValueTask WriteAsync(Stream stream, AudioClip clip, CancellationToken ct)

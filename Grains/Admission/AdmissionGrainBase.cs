@@ -33,9 +33,33 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
 
     public AdmissionStatus Status => new(_lastLimit, _lastInUse, load.HeldHere, load.QueuedHere, Backend);
 
+    private TimeSpan WaitOf(AdmissionRequest request) =>
+        request.MaxWait <= TimeSpan.Zero ? options.DefaultWait : request.MaxWait > options.MaxWait ? options.MaxWait : request.MaxWait;
+
+    public AdmissionRejectedException? RefuseEarly(AdmissionRequest request)
+    {
+        var waiting = QueueLength;
+        // An empty queue has nobody polling, so the last look may be stale: such a request tries for a permit.
+        if (waiting == 0) return null;
+        var seen = new Attempt(null, _lastLimit, _lastInUse, 0);
+        if (waiting >= options.QueueLimit)
+            return Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({seen.InUse} of {seen.Limit} permits in use).", seen);
+        return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, WaitOf(request), seen);
+    }
+
+    /// <summary>The refusal of a request with <paramref name="ahead"/> waiters before it when every permit is taken and their turns take longer than its wait.</summary>
+    private AdmissionRejectedException? ExpectedWaitTooLong(int ahead, TimeSpan wait, Attempt attempt)
+    {
+        var expected = TimeSpan.FromTicks(Volatile.Read(ref _meanHoldTicks) * (ahead + 1) / Math.Max(1, attempt.Limit));
+        return attempt.Limit > 0 && attempt.InUse >= attempt.Limit && expected > wait
+            ? Reject("admission_expected_wait",
+                $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: about {expected.TotalSeconds:0.#} s, more than this request's {wait.TotalSeconds:0.###} s limit.", attempt)
+            : null;
+    }
+
     public async ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
-        var wait = request.MaxWait <= TimeSpan.Zero ? options.DefaultWait : request.MaxWait > options.MaxWait ? options.MaxWait : request.MaxWait;
+        var wait = WaitOf(request);
         var voice = request.VoiceId;
         string? degradation = null;
         if (request.FallbackVoiceId is { } fallback && request.TextLength > options.LongTextChars && Saturated)
@@ -59,11 +83,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             try
             {
                 // Refuse at once what cannot be served in time: the queue ahead at the observed hold time is longer than this request's wait.
-                var ahead = QueueLength - 1 + load.QueuedElsewhere;
-                var expected = TimeSpan.FromTicks(Volatile.Read(ref _meanHoldTicks) * (ahead + 1) / Math.Max(1, attempt.Limit));
-                if (attempt.Limit > 0 && attempt.InUse >= attempt.Limit && expected > wait)
-                    throw Reject("admission_expected_wait",
-                        $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: about {expected.TotalSeconds:0.#} s, more than this request's {wait.TotalSeconds:0.###} s limit.", attempt);
+                if (ExpectedWaitTooLong(QueueLength - 1 + load.QueuedElsewhere, wait, attempt) is { } tooLong) throw tooLong;
                 var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
                 while (attempt.Handle is null)
                 {

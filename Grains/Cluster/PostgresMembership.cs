@@ -13,13 +13,17 @@ namespace Orleans.Tts.Grains.Cluster;
 /// heartbeat, renews the leases it holds, and sweeps: silos silent for longer than TTS_DEAD_SILO_SECONDS
 /// are declared dead and their permits and pending cache rows deleted — by whichever live silo notices first, except by
 /// one that regained PostgreSQL less than TTS_DEAD_SILO_SECONDS ago (the others' heartbeats are then only as old as the outage).
+/// With a host <paramref name="lifetime"/>, the silo registers only once the host has started (its endpoints listen): a row
+/// written earlier would make frontends route sentences to a port that refuses them and count its capacity in the
+/// cluster's admission limit before it can serve.
 /// </summary>
 public sealed class PostgresMembership(
     PostgresStore store, ClusterOptions options, ClusterLoad load, SiloActivity activity, ISynthesisWorker worker,
-    IAdmissionGrain admission, ILogger<PostgresMembership> logger)
+    IAdmissionGrain admission, ILogger<PostgresMembership> logger, IHostApplicationLifetime? lifetime = null)
     : BackgroundService, IClusterMembership, IMembershipLifecycle
 {
     private volatile bool _left;
+    private volatile bool _announced;
     // Stopwatch timestamp before which this process declares no other silo dead: after PostgreSQL comes back, every
     // heartbeat in the table is as old as the outage, and the others need a heartbeat interval to re-register.
     private long _sweepFrom;
@@ -33,15 +37,27 @@ public sealed class PostgresMembership(
         {
             logger.LogInformation("Silo {Silo} re-registering after PostgreSQL came back", Self.Id);
             Volatile.Write(ref _sweepFrom, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(options.DeadAfter.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
-            await HeartbeatAsync(ct);
+            if (_announced) await HeartbeatAsync(ct);
         };
-        if (store.Available)
+        if (lifetime is null) await AnnounceAsync(cancellationToken);
+        else lifetime.ApplicationStarted.Register(() => _ = AnnounceAsync(CancellationToken.None));
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>The first heartbeat: from now on the silo is in the membership table and routable.</summary>
+    private async Task AnnounceAsync(CancellationToken ct)
+    {
+        _announced = true;
+        if (!store.Available || _left) return;
+        try
         {
-            try { await HeartbeatAsync(cancellationToken); }
-            catch (StorageUnavailableException) { }
+            await HeartbeatAsync(ct);
             logger.LogInformation("Silo {Silo} joined the cluster at {Address} (capacity {Capacity})", Self.Id, Self.Address, Self.Capacity);
         }
-        await base.StartAsync(cancellationToken);
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Silo {Silo} could not register yet ({Error}); its next heartbeat will", Self.Id, e.GetBaseException().Message);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,7 +67,7 @@ public sealed class PostgresMembership(
         {
             try { if (!await timer.WaitForNextTickAsync(stoppingToken)) return; }
             catch (OperationCanceledException) { return; }
-            if (_left || !store.Available) continue;
+            if (_left || !_announced || !store.Available) continue;
             try { await HeartbeatAsync(stoppingToken); }
             catch (StorageUnavailableException) { }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
@@ -187,7 +203,7 @@ public sealed class PostgresMembership(
 
     public async Task MarkDrainingAsync(CancellationToken ct)
     {
-        if (store.Available) await HeartbeatAsync(ct);
+        if (store.Available && _announced) await HeartbeatAsync(ct);
     }
 
     public async Task LeaveAsync(CancellationToken ct)

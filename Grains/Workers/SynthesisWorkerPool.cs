@@ -76,7 +76,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         {
             try
             {
+                var clock = Stopwatch.StartNew();
                 await engine.StartAsync(cancellationToken);
+                _logger.LogInformation("Start-up: engine {Engine} started in {Milliseconds:0} ms", engine.Name, clock.Elapsed.TotalMilliseconds);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

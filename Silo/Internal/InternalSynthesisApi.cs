@@ -46,6 +46,7 @@ public static class InternalSynthesisApi
         if (inFlight is null)
         {
             Busy(http, 1);
+            http.Response.Headers[SentenceFrames.DrainingHeader] = "1";
             return;
         }
         var body = await ReadAsync<T>(http, ct);

@@ -108,6 +108,29 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
     private string Describe(Figures f) =>
         $"{f.Count} requests: {f.Ok} audio, {f.Busy} 503{(f.Busy > 0 ? $" ({f.BusyKinds})" : "")}, {f.Errors} errors{(f.Errors > 0 ? $" ({f.ErrorKinds})" : "")}; p50 {F(f.P50, "0")} ms, p99 {F(f.P99, "0")} ms; {F(f.OkPerSecond)} audio/s";
 
+    /// <summary>Failed requests (not audio) by the window their start fell in (5 s grace after each window), and outside all of them.</summary>
+    private static string Placed(IReadOnlyList<Outcome> outcomes, params (string Name, List<(double From, double To)> Windows)[] windows)
+    {
+        var failed = outcomes.Where(o => !o.Ok).ToList();
+        var parts = new List<string>();
+        var placed = new HashSet<Outcome>();
+        foreach (var (name, list) in windows)
+        {
+            var inside = failed.Where(o => list.Any(w => o.StartedAt >= w.From && o.StartedAt < w.To + 5)).ToList();
+            placed.UnionWith(inside);
+            var seconds = list.Sum(w => w.To - w.From + 5);
+            parts.Add($"{inside.Count} failed {name} (+5 s; {F(seconds, "0")} s in all)");
+        }
+        parts.Add($"{failed.Count(o => !placed.Contains(o))} outside those windows");
+        return string.Join(", ", parts);
+    }
+
+    private static async Task<string> FrontendRetriesAsync(LoopbackCluster cluster)
+    {
+        try { return (await LoopbackCluster.ReadyDetailsAsync(cluster.Frontend)).GetValueOrDefault("frontend.retries", "?"); }
+        catch (HttpRequestException) { return "?"; }
+    }
+
     /// <summary>Open-loop steps of 1-sentence requests at rising fractions of the raw limit; capacity is the highest step whose p99 stays under the SLO with ≤ 1 % refused.</summary>
     public async Task<double> CapacityAsync(CancellationToken ct)
     {
@@ -235,6 +258,8 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         var rate = Capacity * 0.5;
         await load.RunAsync(rate, TimeSpan.FromSeconds(8), Mix, ct);
         var restored = new List<double>();
+        var replacing = new List<(double From, double To)>();
+        var undeclared = new List<(double From, double To)>();
         var kills = new List<Task>();
         var random = new Random(8);
         var nextKill = 20.0;
@@ -246,6 +271,7 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
             if (cluster.Silos[slot] is null) return;
             var victim = cluster.Kill(slot);
             var clock = Stopwatch.StartNew();
+            var killedAt = s;
             Line($"  t={F(s, "0")} s: kill -9 {victim.Id}");
             kills.Add(Task.Run(async () =>
             {
@@ -253,8 +279,10 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
                 var id = cluster.Silos[slot]!.Id;
                 await Poll.UntilAsync(async () => (await cluster.FrontendSilosAsync()).Contains(id), TimeSpan.FromSeconds(60), $"{id} routable", TimeSpan.FromMilliseconds(100));
                 lock (restored) restored.Add(clock.Elapsed.TotalSeconds);
+                lock (replacing) replacing.Add((killedAt, killedAt + clock.Elapsed.TotalSeconds));
                 // The dead one leaves the frontend's list once swept (TTS_DEAD_SILO_SECONDS).
                 await Poll.UntilAsync(async () => !(await cluster.FrontendSilosAsync()).Contains(victim.Id), TimeSpan.FromSeconds(60), $"{victim.Id} swept", TimeSpan.FromMilliseconds(100));
+                lock (replacing) undeclared.Add((killedAt, killedAt + clock.Elapsed.TotalSeconds));
                 Line($"    {victim.Id} replaced by {id} after {F(restored[^1])} s; swept after {F(clock.Elapsed.TotalSeconds)} s");
             }, ct));
         });
@@ -262,6 +290,7 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         SampleLoad();
         var f = Summarise(outcomes, settings.ChaosSeconds);
         Line($"chaos {settings.ChaosSeconds} s at {F(rate)} req/s (50 % capacity), {kills.Count} kills of {settings.Layout.Silos} silos: {Describe(f)}; client-visible failures {F(f.FailedPercent, "0.000")} %");
+        Line($"  {Placed(outcomes, ("from a kill until the dead silo was swept", undeclared), ("from a kill until its replacement was routable", replacing))}; frontend retries {await FrontendRetriesAsync(cluster)}");
         if (load.JobsAvailable) Line($"  jobs: submitted {load.Jobs.Submitted}, succeeded {load.Jobs.Succeeded}, failed {load.Jobs.Failed}, unfinished {load.Jobs.Lost}");
         else Line("  jobs: not available on this build");
         Check(f.FailedPercent <= 0.1, "client-visible failures ≤ 0.1 %");
@@ -279,9 +308,15 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         var clock = Stopwatch.StartNew();
         var running = load.RunAsync(rate, TimeSpan.FromMinutes(10), AllShort, stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        // When each replacement was starting and each old silo draining (seconds of the load's clock), to place the failures.
+        var starting = new List<(double From, double To)>();
+        var draining = new List<(double From, double To)>();
         for (var slot = 0; slot < settings.Layout.Silos; slot++)
         {
+            var from = clock.Elapsed.TotalSeconds;
             var step = await cluster.ReplaceAsync(slot, TimeSpan.FromSeconds(60));
+            starting.Add((from, from + step.StartSeconds));
+            draining.Add((from + step.StartSeconds, from + step.StartSeconds + step.DrainSeconds));
             Line($"  {step.New} routable after {F(step.StartSeconds)} s; then {step.Old}: SIGTERM → exit {step.ExitCode} after a {F(step.DrainSeconds)} s drain");
         }
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
@@ -290,6 +325,7 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         SampleLoad();
         var f = Summarise(outcomes, clock.Elapsed.TotalSeconds);
         Line($"rolling restart of {settings.Layout.Silos} silos at {F(rate)} req/s in {F(clock.Elapsed.TotalSeconds, "0")} s: {Describe(f)}");
+        Line($"  {Placed(outcomes, ("while a replacement started", starting), ("while an old silo drained", draining))}; frontend retries {await FrontendRetriesAsync(cluster)}");
         Check(f.Ok == f.Count, "zero failed requests (no error, no 503)");
     }
 

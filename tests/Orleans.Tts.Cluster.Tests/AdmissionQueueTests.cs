@@ -56,4 +56,36 @@ public sealed class AdmissionQueueTests
         foreach (var w in waiters) await (await w).DisposeAsync();
         Assert.Equal(0, grain.InUse);
     }
+
+    [Fact]
+    public async Task Under_overload_a_request_that_would_be_refused_is_refused_before_it_costs_an_attempt_and_others_may_still_try()
+    {
+        var grain = Admission(1, queue: 8);
+        await using var holder = await grain.AcquireAsync(Req("holder", 1000));
+        // Nobody waits: the last look at the permits may be stale, so even a hurried request tries.
+        Assert.Null(grain.RefuseEarly(Req("first", 1)));
+
+        var waiters = Enumerable.Range(0, 6).Select(i => grain.AcquireAsync(Req($"w{i}", 30000)).AsTask()).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 6), TimeSpan.FromSeconds(5), "6 waiting");
+
+        // Six ahead of one permit at about 0.5 s each: a request allowing 1 s is refused now, one allowing 30 s may queue.
+        var refused = grain.RefuseEarly(Req("impatient", 1000));
+        Assert.NotNull(refused);
+        Assert.Contains("6 requests wait ahead", refused.Message);
+        Assert.Contains("more than this request's 1 s limit", refused.Message);
+        Assert.True(refused.RetryAfter >= TimeSpan.FromSeconds(1));
+        Assert.Null(grain.RefuseEarly(Req("patient", 30000)));
+
+        // A full queue refuses even the patient.
+        var more = Enumerable.Range(6, 2).Select(i => grain.AcquireAsync(Req($"w{i}", 30000)).AsTask()).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 8), TimeSpan.FromSeconds(5), "8 waiting");
+        var full = grain.RefuseEarly(Req("patient", 30000));
+        Assert.NotNull(full);
+        Assert.Contains("All 8 waiting places of this silo are taken", full.Message);
+        Assert.Equal(8, grain.Status.QueuedHere);
+
+        await holder.DisposeAsync();
+        foreach (var w in waiters.Concat(more)) await (await w).DisposeAsync();
+        Assert.Equal(0, grain.InUse);
+    }
 }

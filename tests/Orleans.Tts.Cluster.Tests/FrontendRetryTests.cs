@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>A frontend whose silo list is stale (read once) meets a silo that answers 503: it retries on the other.</summary>
+/// <summary>
+/// A frontend whose silo list is stale (read once) meets a silo that answers 503, drains or was killed: it retries on the
+/// other, and passes a draining or unreachable silo over after the first failure instead of paying a retry per sentence.
+/// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
 {
@@ -21,6 +24,8 @@ public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("frontend2", db, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "60000", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
+            // A lost silo stays passed over for the whole test, however slowly this machine serves the ten requests.
+            ["TTS_FRONTEND_AVOID_SECONDS"] = "600",
         }) with { Arguments = ["--role", "frontend"] });
         Assert.Equal(2, (await _frontend.HttpClient.ReadyAsync()).GetProperty("details").GetProperty("frontend.silos").GetString()!.Split(',').Length);
     }
@@ -50,5 +55,49 @@ public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(before + 10, (await free.HttpClient.ReadyAsync()).SentencesSynthesized());
         // Ten random picks between two silos all missing the busy one would be a 1-in-1024 event.
         Assert.NotEqual("0", (await _frontend.HttpClient.ReadyAsync()).GetProperty("details").GetProperty("frontend.retries").GetString());
+    }
+
+    [Fact]
+    public async Task A_draining_silo_costs_the_frontend_one_retry_then_is_passed_over_while_its_list_still_names_it()
+    {
+        var (draining, free) = (_silos[0], _silos[1]);
+        // A stream held open keeps the silo draining (its drain waits for the work in flight) instead of exiting at once.
+        using var held = await draining.HttpClient.SpeakStreamingAsync(new { input = Http.Sentences("Held", 400), voice = "alloy", response_format = "wav", stream_format = "audio" });
+        Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        draining.Terminate();
+        await Poll.UntilAsync(async () => (await draining.HttpClient.GetAsync("ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(10), "the silo reports that it drains");
+
+        await AssertTenRequestsServedByAsync(free, passedOver: draining);
+    }
+
+    [Fact]
+    public async Task A_killed_silo_costs_the_frontend_one_retry_then_is_passed_over_until_it_leaves_the_list()
+    {
+        var (killed, alive) = (_silos[0], _silos[1]);
+        killed.Kill();
+        await killed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        await AssertTenRequestsServedByAsync(alive, passedOver: killed);
+    }
+
+    /// <summary>
+    /// Ten requests in a row through the frontend all succeed on <paramref name="server"/>, and at most one sentence was first sent
+    /// to <paramref name="passedOver"/> (before the fix, each request had one chance in two to try it first).
+    /// </summary>
+    private async Task AssertTenRequestsServedByAsync(SiloProcess server, SiloProcess passedOver)
+    {
+        var before = (await server.HttpClient.ReadyAsync()).SentencesSynthesized();
+        for (var i = 0; i < 10; i++)
+        {
+            var r = await _frontend.HttpClient.SpeakAsync(new { input = $"Request {i} goes around the lost silo.", voice = "alloy" });
+            Assert.True(r.StatusCode == HttpStatusCode.OK, $"request {i}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        }
+        Assert.Equal(before + 10, (await server.HttpClient.ReadyAsync()).SentencesSynthesized());
+        var details = (await _frontend.HttpClient.ReadyAsync()).GetProperty("details");
+        Assert.Contains(passedOver.Id, details.GetProperty("frontend.silos").GetString()!.Split(','));
+        var retries = int.Parse(details.GetProperty("frontend.retries").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(retries <= 1, $"{retries} sentences were retried after trying {passedOver.Id}; it should have been passed over after the first");
+        Assert.Equal(passedOver.Id, details.GetProperty("frontend.avoided").GetString());
     }
 }

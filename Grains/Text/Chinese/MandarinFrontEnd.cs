@@ -14,6 +14,10 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
 
     public static MandarinFrontEnd LoadDefault() => Load(UnihanMandarinReadings.DebianPath);
 
+    /// <summary>The default readings through a cached copy in <paramref name="cacheDirectory"/> (see <see cref="UnihanMandarinReadings.LoadCached"/>).</summary>
+    public static MandarinFrontEnd LoadDefault(string? cacheDirectory) =>
+        new(UnihanMandarinReadings.LoadCached(UnihanMandarinReadings.DebianPath, cacheDirectory), MandarinPhraseTable.Default);
+
     public static MandarinFrontEnd Load(string unihanReadingsBz2Path) =>
         new(UnihanMandarinReadings.Load(unihanReadingsBz2Path), MandarinPhraseTable.Default);
 

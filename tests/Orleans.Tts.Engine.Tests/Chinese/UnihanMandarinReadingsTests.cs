@@ -75,6 +75,42 @@ public sealed class UnihanMandarinReadingsTests(MandarinFixture fixture, ITestOu
     }
 
     [Fact]
+    public void A_cached_copy_of_the_kMandarin_lines_gives_the_same_readings_and_serves_the_next_load()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"unihan-cache-{Guid.NewGuid():n}");
+        try
+        {
+            var first = UnihanMandarinReadings.LoadCached(UnihanMandarinReadings.DebianPath, directory);
+            var copy = Assert.Single(Directory.GetFiles(directory));
+            Assert.Equal(fixture.Readings.Count, first.Count);
+            Assert.True(first.TryGetReading('中', out var zhong) && zhong == "zhong1");
+            // Only the kMandarin lines are kept: a small fraction of the 6 MB text.
+            Assert.InRange(new FileInfo(copy).Length, 100_000, 2_000_000);
+
+            var again = UnihanMandarinReadings.LoadCached(UnihanMandarinReadings.DebianPath, directory);
+            Assert.Equal(first.Count, again.Count);
+            Assert.Equal(first.DistinctSyllables().Order(StringComparer.Ordinal), again.DistinctSyllables().Order(StringComparer.Ordinal));
+
+            // The next load reads the copy, not the bzip2 file: a changed copy shows.
+            File.WriteAllText(copy, "U+4E2D\tkMandarin\tzhòng\n");
+            var fromCopy = UnihanMandarinReadings.LoadCached(UnihanMandarinReadings.DebianPath, directory);
+            Assert.Equal(1, fromCopy.Count);
+            Assert.True(fromCopy.TryGetReading('中', out var zhong4) && zhong4 == "zhong4");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_unwritable_cache_directory_falls_back_to_reading_the_bzip2_file()
+    {
+        var readings = UnihanMandarinReadings.LoadCached(UnihanMandarinReadings.DebianPath, "/proc/no-such-place");
+        Assert.Equal(fixture.Readings.Count, readings.Count);
+    }
+
+    [Fact]
     public void Missing_file_tells_which_Debian_package_to_install()
     {
         var error = Assert.Throws<FileNotFoundException>(() => MandarinFrontEnd.Load("/nonexistent/Unihan_Readings.txt.bz2"));
