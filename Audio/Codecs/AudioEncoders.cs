@@ -32,6 +32,20 @@ public static class AudioEncoders
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
     };
 
+    /// <summary>
+    /// The bytes a stream of the same audio sent: <paramref name="file"/> (a whole file, header patches applied) with its
+    /// end-of-file header fields put back as the encoder first wrote them (WAV sizes 0xFFFFFFFF, MP3's Info tag back to LAME's
+    /// silent placeholder frame, FLAC's STREAMINFO sizes, sample count and MD5 back to 0 = unknown). Opus and PCM have no patches.
+    /// </summary>
+    public static byte[] Streamed(string format, ReadOnlySpan<byte> file) => format switch
+    {
+        "wav" => WavEncoder.Unpatched(file),
+        "mp3" => Mp3Encoder.Unpatched(file),
+        "flac" => FlacEncoder.Unpatched(file),
+        "opus" or "pcm" => file.ToArray(),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
+    };
+
     /// <summary>Encodes a whole clip, with the encoder's header patches applied.</summary>
     public static byte[] Encode(AudioClip clip, string format)
     {
@@ -45,16 +59,23 @@ public static class AudioEncoders
 }
 
 /// <summary>
-/// A whole file built clip by clip (a request's sentences as they are synthesised, so encoding overlaps synthesis): the
+/// A file built clip by clip (a request's sentences as they are synthesised, so encoding overlaps synthesis): the
 /// same bytes as <see cref="AudioEncoders.Encode"/> of the clips joined, header patches included. The encoder is created at
-/// the first clip's rate; a clip at another rate is resampled to it.
+/// the first clip's rate; a clip at another rate is resampled to it. The same encoder feeds a stream: <see cref="TakeNew"/>
+/// hands out the bytes as a stream sends them (header placeholders unpatched), and with <c>keepWhole</c> the whole file is
+/// still at hand at the end (<see cref="Finish"/>), so a completed stream can be cached as the file a whole request gets.
 /// </summary>
-public sealed class WholeFileEncoder(string format, int initialCapacity = 256) : IDisposable
+/// <param name="keepWhole">False for a stream that only sends: taken bytes are dropped, so memory stays at one clip's output.</param>
+public sealed class WholeFileEncoder(string format, int initialCapacity = 256, bool keepWhole = true) : IDisposable
 {
     private readonly ArrayBufferWriter<byte> _output = new(initialCapacity);
     private IAudioEncoder? _encoder;
+    private int _taken;
+    private bool _completed;
 
     private long _samples;
+
+    public string ContentType => AudioEncoders.ContentType(format);
 
     /// <summary>The audio added so far (as one clip at the first clip's rate would give it).</summary>
     public double Seconds => _encoder is null ? 0 : (double)_samples / _encoder.InputSampleRate;
@@ -67,13 +88,31 @@ public sealed class WholeFileEncoder(string format, int initialCapacity = 256) :
         _samples += samples.Length;
     }
 
-    /// <summary>The file; <paramref name="sampleRate"/> is used only when no clip was added.</summary>
-    public byte[] Finish(int sampleRate)
+    /// <summary>Flushes the encoder; <paramref name="sampleRate"/> is used only when no clip was added.</summary>
+    public void Complete(int sampleRate)
     {
+        if (_completed) return;
+        _completed = true;
         _encoder ??= AudioEncoders.Create(format, sampleRate);
         _encoder.Complete(_output);
+    }
+
+    /// <summary>The bytes produced since the last call, as a stream sends them (without the end-of-file header patches).</summary>
+    public byte[] TakeNew()
+    {
+        var bytes = _output.WrittenSpan[_taken..].ToArray();
+        if (keepWhole) _taken = _output.WrittenCount;
+        else _output.ResetWrittenCount();
+        return bytes;
+    }
+
+    /// <summary>The whole file with its header patches (completing it first); <paramref name="sampleRate"/> is used only when no clip was added.</summary>
+    public byte[] Finish(int sampleRate)
+    {
+        if (!keepWhole) throw new InvalidOperationException("This encoder streams without keeping the whole file.");
+        Complete(sampleRate);
         var bytes = _output.WrittenSpan.ToArray();
-        foreach (var patch in _encoder.Patches)
+        foreach (var patch in _encoder!.Patches)
             if (patch.Offset + patch.Bytes.Length <= bytes.Length) patch.Bytes.CopyTo(bytes, patch.Offset);
         return bytes;
     }

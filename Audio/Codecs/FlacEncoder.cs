@@ -84,6 +84,21 @@ public sealed unsafe class FlacEncoder : IAudioEncoder
         if (_self.IsAllocated) _self.Free();
     }
 
+    /// <summary>
+    /// A whole FLAC file as its stream was sent: the STREAMINFO fields libFLAC fills in at the end (minimum and maximum frame
+    /// sizes, total samples, MD5) back to 0, which the format defines as "unknown".
+    /// </summary>
+    internal static byte[] Unpatched(ReadOnlySpan<byte> file)
+    {
+        var bytes = file.ToArray();
+        // "fLaC", then the STREAMINFO block header (type 0) and its 34 bytes from offset 8.
+        if (bytes.Length < 42 || !file.StartsWith("fLaC"u8) || (bytes[4] & 0x7F) != 0) return bytes;
+        bytes.AsSpan(12, 6).Clear();   // min and max frame size (24 bits each)
+        bytes[21] &= 0xF0;             // the top 4 of the 36 bits of total samples (the low nibble; bits per sample above)
+        bytes.AsSpan(22, 20).Clear();  // the other 32 bits of total samples, and the MD5
+        return bytes;
+    }
+
     private void Begin(IBufferWriter<byte> output)
     {
         ObjectDisposedException.ThrowIf(_flac == 0, this);

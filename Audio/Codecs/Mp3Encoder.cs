@@ -73,6 +73,27 @@ public sealed unsafe class Mp3Encoder : IAudioEncoder
         _lame = 0;
     }
 
+    private static readonly int[] Mpeg1Kbps = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    private static readonly int[] Mpeg2Kbps = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+
+    /// <summary>
+    /// A whole MP3 file as its stream was sent: the first frame (the Info tag) back to LAME's placeholder, which is the same
+    /// frame header followed by zeros (a frame of silence).
+    /// </summary>
+    internal static byte[] Unpatched(ReadOnlySpan<byte> file)
+    {
+        var bytes = file.ToArray();
+        if (bytes.Length < 4 || bytes[0] != 0xFF || (bytes[1] & 0xE0) != 0xE0) return bytes;
+        var version = (bytes[1] >> 3) & 3;          // 3 MPEG-1, 2 MPEG-2, 0 MPEG-2.5
+        var index = bytes[2] >> 4;
+        var kbps = index < 15 ? (version == 3 ? Mpeg1Kbps : Mpeg2Kbps)[index] : 0;
+        var rate = ((bytes[2] >> 2) & 3) switch { 0 => 44100, 1 => 48000, 2 => 32000, _ => 0 } >> (version switch { 3 => 0, 2 => 1, _ => 2 });
+        if (kbps == 0 || rate == 0) return bytes;
+        var length = (version == 3 ? 144_000 : 72_000) * kbps / rate + ((bytes[2] >> 1) & 1);
+        bytes.AsSpan(4, Math.Min(length, bytes.Length) - 4).Clear();
+        return bytes;
+    }
+
     private nint Handle => _lame != 0 ? _lame : throw new ObjectDisposedException(nameof(Mp3Encoder));
 
     private void Encode(ReadOnlySpan<short> samples, IBufferWriter<byte> output)

@@ -33,6 +33,15 @@ public sealed class WavEncoder(int sampleRate) : IAudioEncoder
 
     public void Dispose() { }
 
+    /// <summary>A whole WAV file as its stream was sent: the header's sizes back to the unknown-length marker.</summary>
+    internal static byte[] Unpatched(ReadOnlySpan<byte> file)
+    {
+        var bytes = file.ToArray();
+        if (bytes.Length < WavWriter.HeaderBytes) return bytes;
+        WavWriter.Header((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(file[24..]), uint.MaxValue).CopyTo(bytes, 0);
+        return bytes;
+    }
+
     private void WriteHeaderOnce(IBufferWriter<byte> output)
     {
         if (_headerWritten) return;

@@ -115,15 +115,16 @@ public static class SpeechApi
             segments = ssml.Segments;
         }
 
+        // The same key for a stream and a whole file of the same format: the cache holds the whole file, and a stream is
+        // served from it (its stream form) or, once it completed, stored in it.
+        var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
         if (streamFormat is not null)
         {
-            // Streams are not cached: their point is the first sentence, not the whole result.
             var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
             var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
-            return await streamer.StreamAsync(http, new SpeechStream(synthesis, streamAdmission, format, streamFormat, length), ct);
+            return await streamer.StreamAsync(http, new SpeechStream(synthesis, streamAdmission, format, streamFormat, length, key), ct);
         }
 
-        var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
         var etag = $"\"{key}\"";
         if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
             && await cache.TryGetAsync(key, ct) is not null)

@@ -6,32 +6,45 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Admission;
+using Orleans.Tts.Audio.Codecs;
+using Orleans.Tts.Caching;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Frontend.Streaming;
 
 /// <summary>What the speech endpoint asks to stream, already validated.</summary>
 /// <param name="Synthesis">The synthesis; its voice is replaced by the admission permit's (a fallback under saturation).</param>
 /// <param name="StreamFormat"><c>audio</c> (the audio file, chunked) or <c>sse</c> (OpenAI speech events).</param>
-public sealed record SpeechStream(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, string StreamFormat, int InputChars);
+/// <param name="CacheKey">The result-cache key of the same request without <c>stream_format</c> (the whole file is what is cached).</param>
+public sealed record SpeechStream(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, string StreamFormat, int InputChars, string CacheKey);
 
 /// <summary>
 /// Streams speech sentence by sentence: the response starts as soon as the first sentence is synthesised.
 /// Anything that fails before the first byte is a problem response; after it, an SSE stream ends with an
 /// <c>error</c> event and an audio stream is aborted (so a client never mistakes a truncated file for a whole one).
 /// The request's abort token cancels the remaining sentences.
+/// A result already cached (by a whole-file request or an earlier stream) is streamed from the cache without a permit; a stream
+/// that completes (every byte handed to the client) stores its whole file in the cache; a cancelled, failed or degraded one does not.
 /// </summary>
-public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admission, ILogger<SpeechStreamer> logger)
+public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admission, IResultCache cache, TtsMetrics metrics, ILogger<SpeechStreamer> logger)
 {
     public const string Audio = "audio", Sse = "sse";
     public static readonly IReadOnlyList<string> StreamFormats = [Audio, Sse];
+
+    /// <summary>Bytes per write (audio) or per <c>speech.audio.delta</c> event (SSE) of a stream served from the cache: even, so raw samples stay whole.</summary>
+    public const int CachedChunkBytes = 16 * 1024;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<IResult> StreamAsync(HttpContext http, SpeechStream stream, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var cached = await cache.TryGetAsync(stream.CacheKey, ct);
+        metrics.CacheLookup(hit: cached is not null);
+        if (cached is not null) return await StreamCachedAsync(http, stream, cached, started, ct);
+
         AdmissionPermit permit;
         try
         {
@@ -62,46 +75,87 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
             }
 
             var sse = stream.StreamFormat == Sse;
-            using var encoder = StreamingEncoders.Create(stream.Format);
-            var response = http.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = sse ? "text/event-stream" : encoder.ContentType;
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Tts-Voice"] = permit.VoiceId;
-            response.Headers["X-Tts-Stream"] = stream.StreamFormat;
-            response.Headers["X-Tts-First-Audio-Ms"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+            // Degraded audio (a fallback voice) is never cached, so it need not be kept either.
+            var cacheable = permit.Degradation is null && more;
+            using var file = new WholeFileEncoder(stream.Format, keepWhole: cacheable);
+            var response = StartResponse(http, stream, file.ContentType, permit.VoiceId, started, hit: false);
             if (permit.Degradation is not null) response.Headers["X-Tts-Degraded"] = permit.Degradation;
-            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-            var audio = TimeSpan.Zero;
             var sampleRate = 0;
             try
             {
                 while (more)
                 {
                     var clip = clips.Current;
-                    audio += clip.Duration;
                     sampleRate = clip.SampleRate;
-                    await WriteAsync(response, encoder.Encode(clip), sse, ct);
+                    file.Add(clip);
+                    await WriteAsync(response, file.TakeNew(), sse, ct);
                     more = await clips.MoveNextAsync();
                 }
-                await WriteAsync(response, encoder.Finish(sampleRate == 0 ? OutputSampleRate(stream.Format) : sampleRate), sse, ct);
-                if (sse)
-                    await WriteEventAsync(response, new SpeechAudioDone(new SpeechUsage(stream.InputChars, (int)audio.TotalMilliseconds)), ct);
+                file.Complete(sampleRate == 0 ? OutputSampleRate(stream.Format) : sampleRate);
+                await WriteAsync(response, file.TakeNew(), sse, ct);
+                if (sse) await WriteEventAsync(response, Done(stream, file.Seconds), ct);
+                await response.CompleteAsync();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // The client went away; the enumerator's disposal stops the remaining sentences.
+                // The client went away; the enumerator's disposal stops the remaining sentences. Nothing is cached.
+                return Results.Empty;
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "A speech stream failed after {Seconds:0.0} s of audio", audio.TotalSeconds);
+                logger.LogWarning(e, "A speech stream failed after {Seconds:0.0} s of audio", file.Seconds);
                 if (sse) await WriteEventAsync(response, new SpeechStreamError(new SpeechStreamErrorDetail($"Synthesis failed mid-stream: {e.Message} Retry the request.")), CancellationToken.None);
                 else http.Abort();
+                return Results.Empty;
             }
+            // Every byte went out: the whole file (header patches applied) answers later identical requests, streamed or not.
+            if (cacheable)
+                await cache.StoreAsync(new CachedAudio(stream.CacheKey, file.Finish(sampleRate), file.ContentType, permit.VoiceId, file.Seconds), CancellationToken.None);
             return Results.Empty;
         }
     }
+
+    /// <summary>
+    /// A cached result as the stream would have sent it: <c>audio</c> sends the file's stream form (<see cref="AudioEncoders.Streamed"/>:
+    /// the same bytes as a fresh stream), <c>sse</c> the same bytes in deltas of <see cref="CachedChunkBytes"/> (a fresh stream sends one
+    /// delta per sentence; the deltas' concatenation is the same) and the same <c>speech.audio.done</c> usage.
+    /// </summary>
+    private async Task<IResult> StreamCachedAsync(HttpContext http, SpeechStream stream, CachedAudio cached, long started, CancellationToken ct)
+    {
+        var sse = stream.StreamFormat == Sse;
+        var bytes = AudioEncoders.Streamed(stream.Format, cached.Content);
+        var response = StartResponse(http, stream, cached.ContentType, cached.VoiceId, started, hit: true);
+        response.Headers["X-Tts-Audio-Seconds"] = cached.AudioSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+        try
+        {
+            for (var at = 0; at < bytes.Length; at += CachedChunkBytes)
+                await WriteAsync(response, bytes[at..Math.Min(bytes.Length, at + CachedChunkBytes)], sse, ct);
+            if (sse) await WriteEventAsync(response, Done(stream, cached.AudioSeconds), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        return Results.Empty;
+    }
+
+    private static HttpResponse StartResponse(HttpContext http, SpeechStream stream, string contentType, string voiceId, long started, bool hit)
+    {
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = stream.StreamFormat == Sse ? "text/event-stream" : contentType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Tts-Voice"] = voiceId;
+        response.Headers["X-Tts-Stream"] = stream.StreamFormat;
+        response.Headers["X-Tts-Cache"] = hit ? "hit" : "miss";
+        response.Headers["X-Tts-First-Audio-Ms"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return response;
+    }
+
+    /// <summary>The closing event; output tokens are milliseconds of audio, from the same figure a cached result keeps.</summary>
+    private static SpeechAudioDone Done(SpeechStream stream, double seconds) =>
+        new(new SpeechUsage(stream.InputChars, (int)Math.Round(seconds * 1000)));
 
     private static int OutputSampleRate(string format) => format == "pcm" ? Orleans.Tts.Audio.Codecs.AudioEncoders.PcmSampleRate : 22050;
 

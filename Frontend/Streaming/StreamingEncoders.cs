@@ -1,5 +1,3 @@
-using System.Buffers;
-using Orleans.Tts.Audio;
 using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis;
 
@@ -22,81 +20,32 @@ public static class StreamingEncoders
     /// <summary>Formats that can be streamed sentence by sentence.</summary>
     public static readonly IReadOnlyList<string> Supported = AudioEncoders.Formats;
 
-    public static IStreamingEncoder Create(string format) => format switch
-    {
-        "wav" => new StreamingWavEncoder(),
-        "pcm" => new PcmEncoder(),
-        "mp3" or "opus" or "flac" => new CodecEncoder(format),
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Streaming supports {string.Join(", ", Supported)}."),
-    };
-
-    /// <summary>WAV whose RIFF and data sizes are 0xFFFFFFFF (unknown length), as players expect of a stream.</summary>
-    private sealed class StreamingWavEncoder : IStreamingEncoder
-    {
-        private bool _headerSent;
-
-        public string ContentType => "audio/wav";
-
-        public byte[] Encode(AudioClip clip)
-        {
-            var pcm = WavWriter.EncodePcm(clip.Samples);
-            if (_headerSent) return pcm;
-            _headerSent = true;
-            return [.. WavWriter.Header(clip.SampleRate, uint.MaxValue), .. pcm];
-        }
-
-        public byte[] Finish(int sampleRate) => _headerSent ? [] : WavWriter.Header(sampleRate, uint.MaxValue);
-
-        public void Dispose() { }
-    }
-
-    /// <summary>OpenAI's raw PCM: 16-bit little-endian mono at 24 kHz, each sentence resampled on its own.</summary>
-    private sealed class PcmEncoder : IStreamingEncoder
-    {
-        public string ContentType => "audio/pcm";
-
-        public byte[] Encode(AudioClip clip) =>
-            WavWriter.EncodePcm(Resampler.Resample(clip.Samples, clip.SampleRate, AudioEncoders.PcmSampleRate));
-
-        public byte[] Finish(int sampleRate) => [];
-
-        public void Dispose() { }
-    }
-
     /// <summary>
-    /// mp3, opus and flac through the incremental encoders of <see cref="AudioEncoders"/>, created at the first clip's rate
-    /// (every clip of a stream has the request voice's rate). Each clip emits the frames it completes; the rest at the end.
-    /// Header patches (gapless info, sample counts) need the whole output and are left out of a stream.
+    /// The format's incremental encoder, sending each clip's frames as they complete and keeping nothing: WAV with the
+    /// unknown-length header (sizes 0xFFFFFFFF), raw PCM through the streaming resampler, mp3/opus/flac without the
+    /// end-of-file header patches (which need the whole output). The bytes are those of <see cref="AudioEncoders.Streamed"/>.
     /// </summary>
-    private sealed class CodecEncoder(string format) : IStreamingEncoder
-    {
-        private readonly ArrayBufferWriter<byte> _output = new();
-        private IAudioEncoder? _encoder;
+    public static IStreamingEncoder Create(string format) =>
+        Supported.Contains(format)
+            ? new Encoder(new WholeFileEncoder(format, keepWhole: false))
+            : throw new ArgumentOutOfRangeException(nameof(format), format, $"Streaming supports {string.Join(", ", Supported)}.");
 
-        public string ContentType => AudioEncoders.ContentType(format);
+    private sealed class Encoder(WholeFileEncoder file) : IStreamingEncoder
+    {
+        public string ContentType => file.ContentType;
 
         public byte[] Encode(AudioClip clip)
         {
-            _encoder ??= AudioEncoders.Create(format, clip.SampleRate);
-            if (clip.SampleRate == _encoder.InputSampleRate) _encoder.Write(clip.Samples, _output);
-            else _encoder.Write(Resampler.Resample(clip.Samples, clip.SampleRate, _encoder.InputSampleRate), _output);
-            return Take();
+            file.Add(clip);
+            return file.TakeNew();
         }
 
         public byte[] Finish(int sampleRate)
         {
-            _encoder ??= AudioEncoders.Create(format, sampleRate);
-            _encoder.Complete(_output);
-            return Take();
+            file.Complete(sampleRate);
+            return file.TakeNew();
         }
 
-        private byte[] Take()
-        {
-            var bytes = _output.WrittenSpan.ToArray();
-            _output.ResetWrittenCount();
-            return bytes;
-        }
-
-        public void Dispose() => _encoder?.Dispose();
+        public void Dispose() => file.Dispose();
     }
 }

@@ -14,6 +14,9 @@ public interface IResultCache
 
     /// <summary>Returns the cached result, or runs <paramref name="factory"/> once for all concurrent callers of the key.</summary>
     ValueTask<CacheOutcome> GetOrCreateAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a result produced outside <see cref="GetOrCreateAsync"/> (a stream that completed) for later identical requests.</summary>
+    ValueTask StoreAsync(CachedAudio audio, CancellationToken cancellationToken = default);
 }
 
 public sealed record CachedAudio(string Key, byte[] Content, string ContentType, string VoiceId, double AudioSeconds);

@@ -29,6 +29,12 @@ public class InMemoryResultCache(CacheOptions options, TtsMetrics? metrics = nul
     public virtual ValueTask<CachedAudio?> TryGetAsync(string key, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Local.TryGet(key, out var hit) ? hit : null);
 
+    public virtual ValueTask StoreAsync(CachedAudio audio, CancellationToken cancellationToken = default)
+    {
+        Local.Set(audio.Key, audio);
+        return ValueTask.CompletedTask;
+    }
+
     public async ValueTask<CacheOutcome> GetOrCreateAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory, CancellationToken cancellationToken = default)
     {
         if (Local.TryGet(key, out var cached))

@@ -45,6 +45,13 @@ public sealed class PostgresResultCache : InMemoryResultCache
         catch (StorageUnavailableException) { return null; }
     }
 
+    /// <summary>Into the local LRU and the shared table (waking any silo waiting for the key); local only while PostgreSQL is unreachable.</summary>
+    public override async ValueTask StoreAsync(CachedAudio audio, CancellationToken cancellationToken = default)
+    {
+        await base.StoreAsync(audio, cancellationToken);
+        if (_store.Available) await PublishAsync(audio.Key, new ProducedAudio(audio, Cacheable: true, null));
+    }
+
     protected override async ValueTask<(ProducedAudio Produced, bool Hit)> ProduceAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory,
         CancellationToken cancellationToken)
     {

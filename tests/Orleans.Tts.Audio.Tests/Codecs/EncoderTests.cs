@@ -137,6 +137,88 @@ public class EncoderTests(ITestOutputHelper log)
         Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - 0.04, clip.Duration.TotalSeconds + 0.15);
     }
 
+    public static TheoryData<string, int> StreamFormsAndRates()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var format in new[] { "mp3", "opus", "flac", "wav", "pcm" }) data.Add(format, 22050);
+        foreach (var rate in new[] { 8000, 16000, 24000, 44100, 48000, 19000 }) data.Add("mp3", rate); // MPEG-2.5, 2 and 1 frame sizes
+        data.Add("flac", 44100);
+        data.Add("wav", 16000);
+        return data;
+    }
+
+    /// <summary>A stream served from the cache is sent as <see cref="AudioEncoders.Streamed"/> of the cached whole file.</summary>
+    [Theory]
+    [MemberData(nameof(StreamFormsAndRates))]
+    public void The_stream_form_of_a_whole_file_is_byte_for_byte_what_a_stream_of_it_sent(string format, int rate)
+    {
+        var clip = Speechlike(rate, 2.1);
+        using var file = new WholeFileEncoder(format);
+        var streamed = new List<byte>();
+        var cut = new[] { 0, clip.Samples.Length / 3 + 11, clip.Samples.Length * 3 / 4, clip.Samples.Length };
+        for (var i = 0; i < 3; i++)
+        {
+            file.Add(new AudioClip(rate, clip.Samples[cut[i]..cut[i + 1]]));
+            streamed.AddRange(file.TakeNew());
+        }
+        var whole = file.Finish(rate);
+        streamed.AddRange(file.TakeNew());
+
+        Assert.Equal(whole.Length, streamed.Count);
+        // WAV, MP3 and FLAC patch their headers at the end, so the whole file differs from the stream; opus and pcm do not.
+        Assert.Equal(format is "opus" or "pcm", whole.AsSpan().SequenceEqual(streamed.ToArray()));
+        Assert.Equal(streamed.ToArray(), AudioEncoders.Streamed(format, whole));
+    }
+
+    /// <summary>
+    /// What a stream cannot have: a WAV header with real sizes, FLAC's sample count and MD5, MP3's Info tag. Each is allowed
+    /// to be unknown, and ffmpeg at warning level decodes the streams with no complaint but that the length is unknown (WAV:
+    /// the 0xFFFFFFFF size, which ffmpeg itself writes to a pipe, and a short last read it flags; MP3: duration estimated from
+    /// the bitrate): FLAC and WAV to exactly the samples, MP3 to the samples plus LAME's encoder delay and padding and the silent
+    /// placeholder frame, Opus to the exact length (its last page's granule position is written as the stream ends).
+    /// </summary>
+    [Theory]
+    [InlineData("mp3", 24000)]
+    [InlineData("mp3", 44100)]
+    [InlineData("flac", 22050)]
+    [InlineData("wav", 22050)]
+    [InlineData("opus", 22050)]
+    public async Task A_stream_without_its_end_of_file_header_decodes_with_no_warning_but_the_unknown_length(string format, int rate)
+    {
+        var clip = Speechlike(rate, 1.9);
+        using var file = new WholeFileEncoder(format, keepWhole: false);
+        var streamed = new List<byte>();
+        foreach (var chunk in clip.Samples.Chunk(5000))
+        {
+            file.Add(new AudioClip(rate, chunk));
+            streamed.AddRange(file.TakeNew());
+        }
+        file.Complete(rate);
+        streamed.AddRange(file.TakeNew());
+
+        var decoded = await Ffmpeg.DecodeAsync([.. streamed], null, true, format switch
+        {
+            "wav" => ["Ignoring maximum wav data size", "Packet corrupt (stream = 0, dts = NOPTS)", "corrupt input packet in stream 0",
+                "Estimating duration from bitrate", "Guessed Channel Layout"],
+            "mp3" => ["Estimating duration from bitrate"],
+            _ => [],
+        });
+        switch (format)
+        {
+            case "flac" or "wav":
+                Assert.Equal(clip.Samples, decoded.Samples);
+                break;
+            case "mp3":
+                var frame = rate >= 32000 ? 1152 : 576;
+                // LAME's delay (576 + 529 samples) and padding, plus the placeholder frame: between 1 and 4 frames more.
+                Assert.InRange(decoded.Samples.Length, clip.Samples.Length + frame, clip.Samples.Length + 4 * frame + 1105);
+                break;
+            default:
+                Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - 0.001, clip.Duration.TotalSeconds + 0.001);
+                break;
+        }
+    }
+
     [Fact]
     public void Mp3_uses_the_voice_rate_when_mp3_has_it_and_the_next_higher_rate_otherwise()
     {
