@@ -100,7 +100,7 @@ public sealed partial class MetricsTests(SiloFactory factory)
     public void Metric_names_are_sanitized(string raw, string name) => Assert.Equal(name, PrometheusExporter.Sanitize(raw));
 
     /// <summary>A small parser of the text exposition format: HELP/TYPE lines and samples with escaped labels.</summary>
-    private sealed partial class Scrape
+    internal sealed partial class Scrape
     {
         public sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
 
