@@ -50,6 +50,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private IReadOnlyDictionary<string, VoiceInfo>? _voicesById;
     private int _running;
     private long _retries;
+    private long _legacyFallbacks;
 
     /// <param name="planner">Plans texts here; null: every silo is sent the whole request and plans it itself.</param>
     public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger, ISynthesisPlanner? planner = null)
@@ -106,6 +107,10 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             };
             var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
             if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
+            // Rolling upgrades: silos of an earlier version (no planned-sentence endpoint) are sent whole requests for now.
+            var legacy = gateways.Where(g => IsLegacy(g.Id)).Select(g => g.Id).ToList();
+            if (legacy.Count > 0) detail["frontend.v1Silos"] = string.Join(",", legacy);
+            detail["frontend.v1Fallbacks"] = Interlocked.Read(ref _legacyFallbacks).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (gateways.Count == 0) detail["frontend"] = "no live silo with an internal endpoint in the membership table yet";
             return new WorkerPoolStatus(gateways.Count > 0, gateways.Sum(g => g.Capacity), Volatile.Read(ref _running), 0, 0, detail);
         }
@@ -236,6 +241,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                         // A silo of an earlier version (rolling upgrade): it only knows whole requests with a range.
                         response.Dispose();
                         _legacySilos[silo.Id] = DateTime.UtcNow;
+                        Interlocked.Increment(ref _legacyFallbacks);
                         _logger.LogInformation("Silo {Silo} has no planned-sentences endpoint; sending it whole requests", silo.Id);
                         planned = false;
                         response = await SendAsync(silo, request, null, index, cancellationToken);

@@ -95,7 +95,9 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
                 file.Complete(sampleRate == 0 ? OutputSampleRate(stream.Format) : sampleRate);
                 await WriteAsync(response, file.TakeNew(), sse, ct);
                 if (sse) await WriteEventAsync(response, Done(stream, file.Seconds), ct);
-                await response.CompleteAsync();
+                // Every byte went out: the whole file (header patches applied) answers later identical requests, streamed or
+                // not. Stored before the response ends, so a client that asks again as soon as its stream ended finds it.
+                if (cacheable) await StoreAsync(new CachedAudio(stream.CacheKey, file.Finish(sampleRate), file.ContentType, permit.VoiceId, file.Seconds));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -109,10 +111,20 @@ public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admi
                 else http.Abort();
                 return Results.Empty;
             }
-            // Every byte went out: the whole file (header patches applied) answers later identical requests, streamed or not.
-            if (cacheable)
-                await cache.StoreAsync(new CachedAudio(stream.CacheKey, file.Finish(sampleRate), file.ContentType, permit.VoiceId, file.Seconds), CancellationToken.None);
             return Results.Empty;
+        }
+    }
+
+    /// <summary>A stream that was sent whole is not spoilt by a cache that cannot take its result: that is logged, and the stream ends normally.</summary>
+    private async Task StoreAsync(CachedAudio audio)
+    {
+        try
+        {
+            await cache.StoreAsync(audio, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "A completed stream's audio could not be cached");
         }
     }
 
