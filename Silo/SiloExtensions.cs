@@ -44,6 +44,7 @@ public static class SiloExtensions
             .AddSingleton(new RemoteWorkerOptions(
                 Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
                 AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),
+                VoicesRefresh: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_VOICES_REFRESH_SECONDS", 10, max: 3600)),
                 RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null))
             .AddSingleton<RemoteSynthesisWorker>()
             .AddSingleton<Orleans.Tts.Synthesis.ISynthesisWorker>(sp => sp.GetRequiredService<RemoteSynthesisWorker>());

@@ -16,7 +16,10 @@ namespace Orleans.Tts.Frontend.Remote;
 /// each on its own pick of silo); null: half the live silos' capacity, at least 2.</param>
 /// <param name="AvoidUnreachable">How long a silo that could not be reached (or broke off) is passed over while another is untried: a
 /// killed silo stays in the membership table until it is declared dead, and each sentence sent to it would cost an attempt.</param>
-public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null);
+/// <param name="VoicesRefresh">How old the silos' voice list and model versions may get before a request reads them again (a model
+/// reload on the silos adds, removes or changes voices); default 10 s.</param>
+public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null,
+    TimeSpan? VoicesRefresh = null);
 
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
@@ -46,8 +49,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ConcurrentDictionary<string, long> _avoid = new();
     private readonly ConcurrentDictionary<string, DateTime> _legacySilos = new();
     private readonly ISynthesisPlanner? _planner;
-    private IReadOnlyList<VoiceInfo>? _voices;
-    private IReadOnlyDictionary<string, VoiceInfo>? _voicesById;
+    private VoiceList? _voices;
+    private readonly SemaphoreSlim _voicesRefresh = new(1, 1);
     private int _running;
     private long _retries;
     private long _legacyFallbacks;
@@ -75,27 +78,61 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         };
     }
 
-    public async ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default)
+    /// <summary>The silos' voices, read from one of them and again once older than <see cref="RemoteWorkerOptions.VoicesRefresh"/>.</summary>
+    public async ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) =>
+        (await VoicesAsync(cancellationToken))?.Voices ?? [];
+
+    /// <summary>
+    /// The current voice list (null while no silo has listed any). A stale list is read again by one request at a time, the others
+    /// go on with the list they have; when no silo answers the old list stays.
+    /// </summary>
+    private async ValueTask<VoiceList?> VoicesAsync(CancellationToken cancellationToken)
     {
-        if (_voices is { } known) return known;
-        foreach (var silo in _directory.Gateways.OrderBy(_ => Random.Shared.Next()))
+        var known = Volatile.Read(ref _voices);
+        var maxAge = _options.VoicesRefresh ?? TimeSpan.FromSeconds(10);
+        if (known is not null && System.Diagnostics.Stopwatch.GetElapsedTime(known.FetchedAt) < maxAge) return known;
+        if (known is not null ? !await _voicesRefresh.WaitAsync(0, cancellationToken) : !await WaitAsync(_voicesRefresh, cancellationToken)) return known;
+        try
         {
-            try
+            var current = Volatile.Read(ref _voices);
+            if (current is not null && current != known) return current;
+            foreach (var silo in _directory.Gateways.OrderBy(_ => Random.Shared.Next()))
             {
-                var voices = await _http.GetFromJsonAsync<List<VoiceInfo>>($"{silo.InternalAddress.TrimEnd('/')}/internal/v1/voices", Json, cancellationToken);
-                if (voices is { Count: > 0 })
+                try
                 {
-                    _voicesById = voices.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-                    return _voices = voices;
+                    using var response = await _http.GetAsync($"{silo.InternalAddress.TrimEnd('/')}/internal/v1/voices", cancellationToken);
+                    response.EnsureSuccessStatusCode();
+                    var voices = await response.Content.ReadFromJsonAsync<List<VoiceInfo>>(Json, cancellationToken);
+                    if (voices is not { Count: > 0 }) continue;
+                    var versions = ModelVersion.Parse(response.Headers.TryGetValues(ModelVersion.Header, out var values) ? values.FirstOrDefault() : null);
+                    if (known is not null && ModelVersion.Of(known.Versions) != ModelVersion.Of(versions))
+                        _logger.LogInformation("The silos' models changed ({Old} → {New}); cache keys follow", ModelVersion.Of(known.Versions), ModelVersion.Of(versions));
+                    var list = new VoiceList(voices, voices.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase),
+                        versions, System.Diagnostics.Stopwatch.GetTimestamp());
+                    Volatile.Write(ref _voices, list);
+                    return list;
+                }
+                catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogWarning("Silo {Silo} did not list its voices: {Error}", silo.Id, e.Message);
                 }
             }
-            catch (HttpRequestException e)
-            {
-                _logger.LogWarning("Silo {Silo} did not list its voices: {Error}", silo.Id, e.Message);
-            }
+            return known;
         }
-        return [];
+        finally
+        {
+            _voicesRefresh.Release();
+        }
     }
+
+    private static async ValueTask<bool> WaitAsync(SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>What one silo listed: its voices, by id, and the engine and model versions it synthesises with (<see cref="ModelVersion"/>).</summary>
+    private sealed record VoiceList(IReadOnlyList<VoiceInfo> Voices, IReadOnlyDictionary<string, VoiceInfo> ById, IReadOnlyDictionary<string, string> Versions, long FetchedAt);
 
     public WorkerPoolStatus Status
     {
@@ -108,6 +145,8 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                 ["frontend.retries"] = Interlocked.Read(ref _retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["frontend.silosRefreshedAt"] = _directory.RefreshedAt?.ToString("O") ?? "never",
             };
+            // The silos' engine and model versions, as their own details name them: the result cache keys follow them.
+            foreach (var (key, value) in Volatile.Read(ref _voices)?.Versions ?? new Dictionary<string, string>()) detail[key] = value;
             var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
             if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
             // Rolling upgrades: silos of an earlier version (no planned-sentence endpoint) are sent whole requests for now.
@@ -170,8 +209,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     private async ValueTask<RequestPlan?> PlanAsync(SynthesisRequest request, CancellationToken cancellationToken)
     {
         if (_planner is null) return null;
-        await GetVoicesAsync(cancellationToken);
-        if (_voicesById is not { } voices) return null;
+        if ((await VoicesAsync(cancellationToken))?.ById is not { } voices) return null;
         try
         {
             var items = _planner.Plan(request, id => voices.TryGetValue(id, out var v) ? v : throw new UnknownVoiceException(id));
@@ -490,5 +528,9 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         return false;
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _voicesRefresh.Dispose();
+    }
 }

@@ -48,15 +48,10 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
     }
 
     /// <summary>
-    /// Engine and model versions (from the worker pool's details): part of every result cache key. Read on every
-    /// request, because POST /admin/models/reload can change the models while the silo runs.
+    /// Engine and model versions (<see cref="ModelVersion"/>, from the worker pool's details; a frontend's are the silos'): part
+    /// of every result cache key. Read on every request, because POST /admin/models/reload can change the models while the silo runs.
     /// </summary>
-    public ValueTask<string> ModelVersionAsync(CancellationToken ct)
-    {
-        var status = worker.Status;
-        var version = string.Join(';', status.Detail.Where(d => d.Key.EndsWith("version", StringComparison.OrdinalIgnoreCase)).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}={d.Value}"));
-        return ValueTask.FromResult(version);
-    }
+    public ValueTask<string> ModelVersionAsync(CancellationToken ct) => ValueTask.FromResult(ModelVersion.Of(worker.Status.Detail));
 
     /// <summary>Every voice the silos serve.</summary>
     public ValueTask<IReadOnlyList<VoiceInfo>> ListAsync(CancellationToken ct) => worker.GetVoicesAsync(ct);

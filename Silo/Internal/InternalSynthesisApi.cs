@@ -20,7 +20,12 @@ public static class InternalSynthesisApi
     {
         app.MapPost(SentenceFrames.Path, SynthesizeAsync).RequireHost($"*:{internalPort}").ExcludeFromDescription();
         app.MapPost(SentenceFrames.PlannedPath, SynthesizePlannedAsync).RequireHost($"*:{internalPort}").ExcludeFromDescription();
-        app.MapGet("/internal/v1/voices", async (ISynthesisWorker worker, CancellationToken ct) => Results.Json(await worker.GetVoicesAsync(ct), Json))
+        app.MapGet("/internal/v1/voices", async (HttpContext http, ISynthesisWorker worker, CancellationToken ct) =>
+            {
+                // With the versions its audio is made with, so frontends key the result cache as this silo does.
+                http.Response.Headers[ModelVersion.Header] = ModelVersion.Of(worker.Status.Detail);
+                return Results.Json(await worker.GetVoicesAsync(ct), Json);
+            })
             .RequireHost($"*:{internalPort}").ExcludeFromDescription();
         return app;
     }

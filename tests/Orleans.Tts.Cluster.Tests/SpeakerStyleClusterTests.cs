@@ -35,7 +35,8 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
         Directory.Delete(_modelsDir, recursive: true);
     }
 
-    private static byte[] Table(Func<int, float> value) =>
+    /// <summary>A Kokoro voice table (510 × 256 float32 style rows) of the given values.</summary>
+    internal static byte[] Table(Func<int, float> value) =>
         MemoryMarshal.AsBytes(Enumerable.Range(0, Rows * Dim).Select(value).ToArray().AsSpan()).ToArray();
 
     private async Task<T> ScalarAsync<T>(string sql)
@@ -47,7 +48,7 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
     }
 
     /// <summary>The peak of the first (pad) tone of a WAV from the fixture Kokoro model: the mean of the style row, as a fraction of full scale.</summary>
-    private static async Task<double> PadLevelAsync(HttpResponseMessage response)
+    internal static async Task<double> PadLevelAsync(HttpResponseMessage response)
     {
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)}");

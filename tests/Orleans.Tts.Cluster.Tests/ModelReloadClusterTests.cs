@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orleans.Tts.Onnx.Tests;
+
+namespace Orleans.Tts.Cluster.Tests;
+
+/// <summary>
+/// A frontend in front of a silo whose models are reloaded: it learns the new voices and the new model versions from the silo
+/// (with its voice list), so it accepts the new voices and never answers from audio cached with the replaced model.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ModelReloadClusterTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private const float One = 0.1f, Two = 0.5f;
+    private readonly ModelFixture _models = new();
+    private readonly string _modelsDir = Directory.CreateTempSubdirectory("orleans-tts-reload-models-").FullName;
+    private readonly List<SiloProcess> _processes = [];
+    private string _voicesDir = "";
+
+    public Task InitializeAsync()
+    {
+        _voicesDir = Directory.CreateDirectory(Path.Combine(_modelsDir, "kokoro", "voices")).FullName;
+        File.Copy(_models.KokoroModel, Path.Combine(_modelsDir, "kokoro", "kokoro-v1.0.onnx"));
+        File.WriteAllBytes(Path.Combine(_voicesDir, "af_one.bin"), SpeakerStyleClusterTests.Table(_ => One));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes) await process.DisposeAsync();
+        _models.Dispose();
+        Directory.Delete(_modelsDir, recursive: true);
+    }
+
+    private static async Task<string?> DetailAsync(SiloProcess process, string key) =>
+        (await process.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty(key, out var value) ? value.GetString() : null;
+
+    private static async Task<List<string>> VoiceIdsAsync(SiloProcess process) =>
+        [.. (await process.HttpClient.GetFromJsonAsync<JsonElement>("/v1/voices")).GetProperty("voices").EnumerateArray().Select(v => v.GetProperty("id").GetString()!)];
+
+    [Fact]
+    public async Task A_frontend_takes_up_the_voices_and_model_versions_of_a_reload_on_its_silos_and_never_serves_audio_of_the_replaced_model()
+    {
+        var (silos, frontend) = await ClusterSilo.StartWithFrontendAsync(await postgres.CreateDatabaseAsync(), "reload", 1,
+            siloExtra: new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir },
+            frontendExtra: new Dictionary<string, string> { ["TTS_FRONTEND_VOICES_REFRESH_SECONDS"] = "1" });
+        _processes.AddRange([.. silos, frontend]);
+        var silo = silos[0];
+
+        // The frontend keys its cache with the silo's own engine and model versions (before, a frontend had none).
+        Assert.Contains("kokoro:af_one", await VoiceIdsAsync(frontend));
+        var before = await DetailAsync(silo, "kokoro.version");
+        Assert.False(string.IsNullOrEmpty(before));
+        Assert.Equal(before, await DetailAsync(frontend, "kokoro.version"));
+        Assert.Equal(await DetailAsync(silo, "espeak.version"), await DetailAsync(frontend, "espeak.version"));
+
+        var request = new { input = "Reloaded models speak anew.", voice = "kokoro:af_one", response_format = "wav" };
+        using (var first = await frontend.HttpClient.SpeakAsync(request)) Assert.Equal("miss", first.Header("X-Tts-Cache"));
+        using (var again = await frontend.HttpClient.SpeakAsync(request))
+        {
+            Assert.Equal("hit", again.Header("X-Tts-Cache"));
+            Assert.Equal(One, await SpeakerStyleClusterTests.PadLevelAsync(again), 3);
+        }
+
+        // The operator replaces af_one's table, adds af_three and reloads the silo (the frontend is not told).
+        File.WriteAllBytes(Path.Combine(_voicesDir, "af_one.bin"), SpeakerStyleClusterTests.Table(_ => Two));
+        File.WriteAllBytes(Path.Combine(_voicesDir, "af_three.bin"), SpeakerStyleClusterTests.Table(_ => One));
+        using (var reload = await silo.HttpClient.PostAsync("/admin/models/reload", null)) Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        var after = await DetailAsync(silo, "kokoro.version");
+        Assert.NotEqual(before, after);
+
+        await Poll.UntilAsync(async () => (await VoiceIdsAsync(frontend)).Contains("kokoro:af_three"), TimeSpan.FromSeconds(30),
+            "the frontend lists the voice the reload added");
+        Assert.Equal(after, await DetailAsync(frontend, "kokoro.version"));
+        using (var reloaded = await frontend.HttpClient.SpeakAsync(request))
+        {
+            Assert.Equal("miss", reloaded.Header("X-Tts-Cache"));
+            Assert.Equal(Two, await SpeakerStyleClusterTests.PadLevelAsync(reloaded), 3);
+        }
+        using var added = await frontend.HttpClient.SpeakAsync(new { input = "A new voice through the frontend.", voice = "kokoro:af_three", response_format = "wav" });
+        Assert.Equal(One, await SpeakerStyleClusterTests.PadLevelAsync(added), 3);
+    }
+}
