@@ -52,19 +52,22 @@ try
     var jobSeconds = 0.0;
     for (var round = 1; round <= rounds; round++)
     {
+        var usage = await Usage.ReadAsync(http, process.Id);
         var a = await Interactive(http, rate, seconds, () => Interlocked.Increment(ref counter));
         baseline.AddRange(a.Latencies);
         errors += a.Errors;
         Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}; slowest at {Slowest(a.Sent, a.Latencies)}; load {Load()}");
+        Console.WriteLine($"          silo: {(await Usage.ReadAsync(http, process.Id)).Since(usage, seconds)}");
 
         // The backlog phase includes the submissions (1 s into it), so their cost counts against interactive latency too;
         // each POST's latency and the silo's own CPU over all of them (engine hosts excluded) show what submitting costs.
         var texts = Enumerable.Range(0, jobCount)
             .Select(j => string.Join(' ', Enumerable.Range(0, jobChars / 60).Select(i => $"Backlog job {j} reads part {i} of a very long book aloud."))).ToList();
+        usage = await Usage.ReadAsync(http, process.Id);
         var phase = Interactive(http, rate, seconds, () => Interlocked.Increment(ref counter));
         await Task.Delay(TimeSpan.FromSeconds(1));
         var jobs = new List<string>();
-        var cpuBefore = SiloCpu(process.Id);
+        var cpuBefore = (await Usage.ReadAsync(http, process.Id)).CpuMs;
         var posts = new List<double>();
         var clock = Stopwatch.StartNew();
         for (var j = 0; j < jobCount; j++)
@@ -75,8 +78,9 @@ try
             posts.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
             jobs.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
         }
-        var submitCpu = SiloCpu(process.Id) - cpuBefore;
+        var submitCpu = (await Usage.ReadAsync(http, process.Id)).CpuMs - cpuBefore;
         var b = await phase;
+        var siloDuring = (await Usage.ReadAsync(http, process.Id)).Since(usage, seconds);
         var after = await Done(http, jobs);
         jobSentences += after;
         jobSeconds += clock.Elapsed.TotalSeconds;
@@ -84,6 +88,7 @@ try
         errors += b.Errors;
         Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after} ({after / clock.Elapsed.TotalSeconds:0.0}/s)");
         Console.WriteLine($"          submit: POST {string.Join(" / ", posts.Select(p => $"{p:0} ms"))}, silo CPU {submitCpu:0} ms; slowest at {Slowest(b.Sent, b.Latencies)}; load {Load()}");
+        Console.WriteLine($"          silo: {siloDuring}");
         foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
     }
     var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
@@ -131,13 +136,6 @@ static async Task<(List<double> Latencies, List<double> Sent, int Errors)> Inter
 static string Slowest(List<double> sent, List<double> latencies) =>
     string.Join(", ", latencies.Select((l, i) => (l, s: sent[i])).OrderByDescending(x => x.l).Take(3).Select(x => $"{x.s:0.0} s ({x.l:0} ms)"));
 
-// User + system CPU of a process in milliseconds (/proc/PID/stat, clock ticks of 10 ms).
-static double SiloCpu(int pid)
-{
-    var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
-}
-
 static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
 static async Task<int> Done(HttpClient http, List<string> ids)
@@ -167,4 +165,23 @@ static Dictionary<string, string> Args(string[] args)
     var map = new Dictionary<string, string>();
     for (var i = 0; i + 1 < args.Length; i += 2) map[args[i].TrimStart('-')] = args[i + 1];
     return map;
+}
+
+// The silo process's own CPU and its garbage collections (from /metrics), to see what job work costs the process that serves interactive requests.
+sealed record Usage(double CpuMs, long Gen0, long Gen1, long Gen2)
+{
+    public static async Task<Usage> ReadAsync(HttpClient http, int pid)
+    {
+        // User + system CPU of the process in milliseconds (/proc/PID/stat, clock ticks of 10 ms).
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+        var metrics = await http.GetStringAsync("metrics");
+        long Gc(string generation) => long.Parse(System.Text.RegularExpressions.Regex.Match(metrics,
+            $@"(?m)^dotnet_gc_collections_total\{{generation=""{generation}""\}} (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        return new Usage(cpu, Gc("gen0"), Gc("gen1"), Gc("gen2"));
+    }
+
+    public string Since(Usage before, int seconds) =>
+        $"CPU {(CpuMs - before.CpuMs) / seconds / 10:0.0} % of a core; GCs gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}";
 }
