@@ -9,6 +9,17 @@ public static class Problem
     public static IResult Of(int status, string title, string detail, IDictionary<string, object?>? extensions = null, string? type = null) =>
         Results.Problem(detail: detail, statusCode: status, title: title, type: type, extensions: extensions);
 
+    /// <summary>
+    /// A value a client sent, as quoted back in a problem: at most <paramref name="max"/> characters (then "…", never half a
+    /// surrogate pair), so a huge field never makes a huge error body.
+    /// </summary>
+    public static string Echo(string? value, int max = 64)
+    {
+        if (value is null || value.Length <= max) return value ?? "";
+        var cut = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
+        return value[..cut] + "…";
+    }
+
     public static IResult BadRequest(string title, string detail, IDictionary<string, object?>? extensions = null) =>
         Of(StatusCodes.Status400BadRequest, title, detail, extensions);
 

@@ -19,8 +19,8 @@ public sealed class JobStorageBudget(JobOptions options)
     public const int UnknownRate = 48_000;
 
     /// <summary>
-    /// Characters spoken per second at speed 1. eSpeak NG reads English at 15–17 (spaces and punctuation included; measured
-    /// from job results); 12 errs towards more audio, so a running job rarely stores more than it reserved.
+    /// Characters spoken per second at speed 1. eSpeak NG reads English at 14–17 (spaces and punctuation included; measured
+    /// from WAV lengths, bench/RESULTS.md); 12 errs towards more audio, so a running job rarely stores more than it reserved.
     /// </summary>
     public const double CharsPerSecond = 12;
 
