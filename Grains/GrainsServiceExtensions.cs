@@ -44,12 +44,17 @@ public static class GrainsServiceExtensions
         return value;
     }
 
-    /// <summary>eSpeak NG voices in isolated engine-host processes (TTS_ESPEAK_HOSTS, TTS_ENGINE_HOST).</summary>
+    /// <summary>
+    /// eSpeak NG voices in isolated engine-host processes (TTS_ESPEAK_HOSTS, TTS_ENGINE_HOST), and as many more at below-normal
+    /// priority for job sentences as job workers (TTS_ESPEAK_BACKGROUND_HOSTS, default TTS_JOB_MAX_WORKERS; 0: jobs share the hosts).
+    /// </summary>
     public static IServiceCollection AddEspeakEngine(this IServiceCollection services, IConfiguration config, int defaultHosts)
     {
+        var jobWorkers = Setting.PositiveInt(config, "TTS_JOB_MAX_WORKERS", Math.Max(1, defaultHosts / 2), max: Math.Max(1, defaultHosts));
         services.AddSingleton(new EspeakEngineOptions
         {
             Hosts = Setting.PositiveInt(config, "TTS_ESPEAK_HOSTS", defaultHosts),
+            BackgroundHosts = Setting.PositiveInt(config, "TTS_ESPEAK_BACKGROUND_HOSTS", jobWorkers, min: 0, max: 64),
             HostPath = config["TTS_ENGINE_HOST"] is { Length: > 0 } p ? p : null,
         });
         services.AddSingleton(sp => new EspeakTextFrontEnd(

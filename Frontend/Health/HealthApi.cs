@@ -22,7 +22,7 @@ public static class HealthApi
             .WithName("Health").WithSummary("Liveness: the process is alive.");
 
         // Readiness: engines loaded and the worker pool accepting.
-        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, IJobStore jobs, ApiKeyStore keys, CancellationToken ct) =>
+        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, IJobStore jobs, JobUsage jobUsage, JobOptions jobOptions, ApiKeyStore keys, CancellationToken ct) =>
             {
                 var s = worker.Status;
                 var details = new Dictionary<string, string>(s.Detail);
@@ -33,6 +33,7 @@ public static class HealthApi
                 details["jobs"] = jobs.Durable
                     ? "postgres: durable, units re-run on another silo if one dies"
                     : "in memory: jobs do not survive a restart (set TTS_POSTGRES for durable jobs)";
+                JobStorageDetails(details, jobUsage.Latest, jobOptions);
                 details["auth"] = keys.Enabled
                     ? $"on: {keys.Count} API keys; admin key for /admin and speaker writes; anonymous synthesis {(keys.Options.RequireKey ? "refused" : "allowed")}"
                     : "off: no API keys configured (TTS_API_KEYS, TTS_API_KEYS_FILE); every endpoint is open";
@@ -46,4 +47,25 @@ public static class HealthApi
             .WithName("Ready").WithSummary("Readiness: engines loaded, the worker pool accepting work, the silo not draining; cluster storage state in details.");
         return app;
     }
+
+    /// <summary>The job storage budget and what jobs hold of it (as of the last job maintenance pass, every 2 s).</summary>
+    private static void JobStorageDetails(Dictionary<string, string> details, JobUsage.Snapshot? usage, JobOptions options)
+    {
+        static string N(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        details["jobs.storage.limitBytes"] = N(options.StorageMaxBytes);
+        if (usage is null)
+        {
+            details["jobs.storage"] = $"limit {Bytes(options.StorageMaxBytes)}; use not read yet";
+            return;
+        }
+        var b = usage.Backlog;
+        details["jobs.storage.usedBytes"] = N(b.UsedBytes);
+        details["jobs.storage.storedBytes"] = N(b.StoredBytes);
+        details["jobs.storage.reservedBytes"] = N(b.ReservedBytes);
+        details["jobs.storage"] = $"{Bytes(b.UsedBytes)} of {Bytes(options.StorageMaxBytes)} used ({ByteSize.Percent((double)b.UsedBytes / options.StorageMaxBytes)}): " +
+            $"{Bytes(b.StoredBytes)} stored results, {Bytes(b.ReservedBytes)} expected for {b.QueuedJobs} queued and {b.RunningJobs} running jobs; " +
+            $"one API key may hold {ByteSize.Percent(options.StorageClientShare)}; as of {usage.At:O}";
+    }
+
+    private static string Bytes(long bytes) => ByteSize.Format(bytes);
 }

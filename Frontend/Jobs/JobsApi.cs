@@ -16,6 +16,8 @@ using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Telemetry;
+using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Frontend.Jobs;
 
@@ -48,7 +50,7 @@ public static class JobsApi
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, IJobStore jobs, JobOptions options, VoiceResolver voices, ISpeakerDirectory speakers,
-        ISiloActivity activity, ILoggerFactory loggers, CancellationToken ct)
+        ISiloActivity activity, TtsMetrics metrics, ILoggerFactory loggers, CancellationToken ct)
     {
         using var inFlight = activity.TryBegin();
         if (inFlight is null)
@@ -73,15 +75,31 @@ public static class JobsApi
         var (voiceId, speaker, speed, pitch, volume) = resolved;
         var voice = speaker is null ? voiceId : $"{SpeakersApi.VoicePrefix}{speaker.Id}";
         var speakerId = speaker?.Id;
+        var rate = RateOf(await voices.ListAsync(ct), voiceId);
 
         JobRecord job;
         try
         {
-            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume, Owner(http)), ct);
+            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume, Owner(http), rate), ct);
         }
         catch (JobBacklogFullException e)
         {
             return Problem.Busy(http, e.Message, e.RetryAfter, "Job backlog full");
+        }
+        catch (JobTooLargeException e)
+        {
+            return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Job too large for the job storage", e.Message,
+                new Dictionary<string, object?> { ["expectedBytes"] = e.RequestedBytes, ["storageLimitBytes"] = e.LimitBytes, ["maxInputChars"] = e.MaxChars });
+        }
+        catch (JobStorageFullException e)
+        {
+            metrics.Rejected(e.ClientShare ? "job_storage_client_share" : "job_storage_full");
+            // The numbers behind the refusal, for clients that want to size their next job.
+            return Problem.Busy(http, e.Message, e.RetryAfter, e.ClientShare ? "Job storage share used up" : "Job storage full",
+                new Dictionary<string, object?>
+                {
+                    ["expectedBytes"] = e.RequestedBytes, ["usedBytes"] = e.UsedBytes, ["storageLimitBytes"] = e.LimitBytes, ["clientShare"] = e.ClientShare,
+                });
         }
         catch (StorageUnavailableException e)
         {
@@ -226,6 +244,18 @@ public static class JobsApi
         {
             return (null, Problem.Busy(http, $"The job cannot be read: {e.Message}", e.RetryAfter, "Jobs unavailable"));
         }
+    }
+
+    /// <summary>
+    /// The native rate of the voice that speaks a job, for its expected size: a listed voice's, else (a Kokoro blend) its first
+    /// voice's, else 0 (the store then assumes the highest usual rate).
+    /// </summary>
+    private static int RateOf(IReadOnlyList<VoiceInfo> voices, string voiceId)
+    {
+        if (voices.FirstOrDefault(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase)) is { } listed) return listed.SampleRate;
+        var colon = voiceId.IndexOf(':');
+        var first = voiceId[..(colon + 1)] + voiceId[(colon + 1)..].Split('+', '*')[0].Trim();
+        return voices.FirstOrDefault(v => v.Id.Equals(first, StringComparison.OrdinalIgnoreCase))?.SampleRate ?? 0;
     }
 
     /// <summary>The submitting API key's name when keys are checked; null without keys (a job id is then its only secret).</summary>

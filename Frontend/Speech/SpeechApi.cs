@@ -87,7 +87,7 @@ public static class SpeechApi
         var streamFormat = body.StreamFormat?.Trim().ToLowerInvariant();
         if (streamFormat is not null && !SpeechStreamer.StreamFormats.Contains(streamFormat))
             return Problem.BadRequest("Unsupported stream_format",
-                $"stream_format '{body.StreamFormat}' is not supported. Use 'audio' (the audio file, sent as each sentence is ready), 'sse' (OpenAI speech.audio.delta events) or leave it out (the whole file at once).",
+                $"stream_format '{Problem.Echo(body.StreamFormat)}' is not supported. Use 'audio' (the audio file, sent as each sentence is ready), 'sse' (OpenAI speech.audio.delta events) or leave it out (the whole file at once).",
                 new Dictionary<string, object?> { ["supported"] = SpeechStreamer.StreamFormats });
         if (streamFormat is not null && !StreamingEncoders.Supported.Contains(format))
             return Problem.BadRequest("Format cannot be streamed",

@@ -36,7 +36,7 @@ public static class SpeechValidation
         if (OutputFormats.Supported.Contains(format)) return null;
         var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
         return Problem.BadRequest("Unsupported response_format",
-            $"response_format '{responseFormat}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
+            $"response_format '{Problem.Echo(responseFormat)}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
             new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
     }
 

@@ -14,4 +14,21 @@ public static class Setting
         var range = max == int.MaxValue ? $"≥ {min}" : $"from {min} to {max}";
         throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a whole number {range}.");
     }
+
+    public static long PositiveLong(IConfiguration config, string key, long fallback, long min = 1)
+    {
+        var raw = config[key];
+        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min) return v;
+        throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a whole number ≥ {min}.");
+    }
+
+    /// <summary>A fraction greater than 0 and at most 1.</summary>
+    public static double Fraction(IConfiguration config, string key, double fallback)
+    {
+        var raw = config[key];
+        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v <= 1) return v;
+        throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a fraction greater than 0 and at most 1 (e.g. 0.5).");
+    }
 }

@@ -35,8 +35,9 @@ public static class JobStates
 /// <param name="VoiceId">The engine voice that speaks it.</param>
 /// <param name="SpeakerId">The speaker whose embedding the engine gets, for <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Owner">The API key name that submitted it; only that key (or an admin key) may see or cancel it. Null without keys.</param>
+/// <param name="SampleRate">The voice's native rate in Hz, for the expected size of the result (0: unknown, the highest usual rate is assumed).</param>
 public sealed record JobSpec(string Input, string Voice, string VoiceId, string? SpeakerId, string ResponseFormat,
-    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? Owner = null);
+    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? Owner = null, int SampleRate = 0);
 
 /// <summary>A job as stored.</summary>
 /// <param name="DoneSentences">Sentences of finished units.</param>
@@ -60,7 +61,11 @@ public interface IJobStore
     /// <summary>True when jobs live in PostgreSQL and survive restarts; false for the in-memory embedded default.</summary>
     bool Durable { get; }
 
-    /// <summary>Plans the input into units and queues it; throws <see cref="JobBacklogFullException"/> when too many jobs wait.</summary>
+    /// <summary>
+    /// Plans the input into units and queues it; throws <see cref="JobBacklogFullException"/> when too many jobs wait,
+    /// <see cref="JobStorageFullException"/> when its expected audio does not fit the storage budget now and
+    /// <see cref="JobTooLargeException"/> when it never would.
+    /// </summary>
     ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default);
 
     ValueTask<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
@@ -74,11 +79,17 @@ public interface IJobStore
     /// <summary>Returns when the job may have changed, or after <paramref name="timeout"/>.</summary>
     Task WaitForChangeAsync(string id, TimeSpan timeout, CancellationToken cancellationToken = default);
 
-    /// <summary>Queued and running jobs and units, cluster-wide.</summary>
+    /// <summary>Queued and running jobs and units, and the storage jobs hold, cluster-wide.</summary>
     ValueTask<JobBacklog> GetBacklogAsync(CancellationToken cancellationToken = default);
 }
 
-public sealed record JobBacklog(int QueuedJobs, int RunningJobs, int PendingUnits);
+/// <param name="StoredBytes">PCM stored for jobs whose results have not expired (finished ones and the done units of running ones).</param>
+/// <param name="ReservedBytes">The expected PCM of the units of queued and running jobs not done yet.</param>
+public sealed record JobBacklog(int QueuedJobs, int RunningJobs, int PendingUnits, long StoredBytes = 0, long ReservedBytes = 0)
+{
+    /// <summary>What counts against the storage budget.</summary>
+    public long UsedBytes => StoredBytes + ReservedBytes;
+}
 
 /// <summary>A unit claimed by one silo: its lease id is what lets it (and only it) store the unit's result.</summary>
 public sealed record JobUnitLease(string JobId, int Index, Guid LeaseId, string Text, int Sentences, string VoiceId, string? SpeakerId,
@@ -114,6 +125,30 @@ public sealed class JobBacklogFullException(int queued, int limit, TimeSpan retr
     public int Queued { get; } = queued;
     public int Limit { get; } = limit;
     public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// The job's expected audio does not fit the storage budget (<see cref="JobOptions.StorageMaxBytes"/>, or one API key's share of it)
+/// now; retry after <see cref="RetryAfter"/>, when enough stored results will have expired.
+/// </summary>
+public sealed class JobStorageFullException(string message, long requestedBytes, long usedBytes, long limitBytes, bool clientShare, TimeSpan retryAfter)
+    : Exception(message)
+{
+    public long RequestedBytes { get; } = requestedBytes;
+    public long UsedBytes { get; } = usedBytes;
+    public long LimitBytes { get; } = limitBytes;
+    /// <summary>The limit hit is the submitting API key's share, not the whole budget.</summary>
+    public bool ClientShare { get; } = clientShare;
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The job's expected audio alone is larger than the storage budget (or one key's share): it can never be accepted as it is.</summary>
+public sealed class JobTooLargeException(string message, long requestedBytes, long limitBytes, int maxChars) : Exception(message)
+{
+    public long RequestedBytes { get; } = requestedBytes;
+    public long LimitBytes { get; } = limitBytes;
+    /// <summary>About how many characters of this text, voice and speed would fit.</summary>
+    public int MaxChars { get; } = maxChars;
 }
 
 /// <summary>The public status of a job (<c>GET /v1/jobs/{id}</c>).</summary>

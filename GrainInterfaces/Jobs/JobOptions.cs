@@ -24,6 +24,24 @@ public sealed class JobOptions
     /// <summary>How often an idle runner looks for work when no notification came, and expired results are swept.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Bytes of job audio the cluster may hold at once (<c>TTS_JOB_STORAGE_MAX_BYTES</c>): stored results (16-bit PCM, until they
+    /// expire) plus the expected size of queued and running jobs. A job that would exceed it is refused; accepted ones are never cut.
+    /// </summary>
+    public long StorageMaxBytes { get; set; } = EmbeddedStorageMaxBytes;
+
+    /// <summary>The share of <see cref="StorageMaxBytes"/> one API key's jobs may hold (<c>TTS_JOB_STORAGE_CLIENT_SHARE</c>); only with keys.</summary>
+    public double StorageClientShare { get; set; } = 0.5;
+
+    /// <summary>Default budget of the embedded default (temporary files of one process): 4 GiB.</summary>
+    public const long EmbeddedStorageMaxBytes = 4L << 30;
+
+    /// <summary>Default budget of a cluster (rows in PostgreSQL): 32 GiB.</summary>
+    public const long ClusterStorageMaxBytes = 32L << 30;
+
+    /// <summary>What one API key's jobs may hold.</summary>
+    public long StorageClientMaxBytes => (long)(StorageMaxBytes * StorageClientShare);
+
     /// <summary>Tries of one unit before its job fails.</summary>
     public int MaxAttempts { get; set; } = 3;
 }

@@ -18,7 +18,8 @@ public sealed record SynthesisRequest(string Text, string VoiceId, double Speed 
 /// <summary>Per-sentence options an engine honours.</summary>
 /// <param name="Speaker">The speaker's embedding for sentences in the speaker's base voice; an engine reads the kinds it knows
 /// (Kokoro: <see cref="Orleans.Tts.Speakers.SpeakerEmbedding.KokoroStyle"/>, the style table) and ignores the others.</param>
-public sealed record SynthesisOptions(double Speed = 1.0, double Pitch = 0.0, Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null)
+/// <param name="Background">Job work: engines that can run it at a lower OS priority than interactive work do (eSpeak's background hosts).</param>
+public sealed record SynthesisOptions(double Speed = 1.0, double Pitch = 0.0, Orleans.Tts.Speakers.SpeakerEmbedding? Speaker = null, bool Background = false)
 {
     public static SynthesisOptions Default { get; } = new();
 }

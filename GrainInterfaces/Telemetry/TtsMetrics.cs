@@ -26,6 +26,9 @@ public sealed class TtsMetrics
     private readonly Counter<long> _cacheLookups;
     private int _liveSilos;
     private long _jobBacklog;
+    private long _jobStoredBytes;
+    private long _jobReservedBytes;
+    private long _jobStorageLimitBytes;
 
     public TtsMetrics(IMeterFactory meterFactory)
     {
@@ -44,6 +47,14 @@ public sealed class TtsMetrics
         _cacheLookups = Meter.CreateCounter<long>("tts_cache_lookups", description: "Result cache lookups, by result (hit or miss).");
         Meter.CreateObservableGauge("tts_cluster_live_silos", () => Volatile.Read(ref _liveSilos), description: "Silos this silo sees as active (not dead, draining or stopped).");
         Meter.CreateObservableGauge("tts_job_backlog", () => Volatile.Read(ref _jobBacklog), description: "Asynchronous synthesis jobs queued or running, cluster-wide (from the job store, refreshed every 2 s).");
+        Meter.CreateObservableGauge("tts_job_storage_bytes", () => new[]
+            {
+                new Measurement<long>(Volatile.Read(ref _jobStoredBytes), new KeyValuePair<string, object?>("kind", "stored")),
+                new Measurement<long>(Volatile.Read(ref _jobReservedBytes), new KeyValuePair<string, object?>("kind", "reserved")),
+            }, "By",
+            "Job storage in use, cluster-wide: 'stored' PCM of results not yet expired, 'reserved' expected PCM of queued and running jobs' remaining units (refreshed every 2 s).");
+        Meter.CreateObservableGauge("tts_job_storage_limit_bytes", () => Volatile.Read(ref _jobStorageLimitBytes), "By",
+            "The job storage budget (TTS_JOB_STORAGE_MAX_BYTES): a job whose expected audio would exceed it is refused with 503.");
 
         Meter.CreateObservableCounter("process_cpu_seconds", () => { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime.TotalSeconds; }, "s",
             "Total user and system CPU time spent, in seconds.");
@@ -88,4 +99,11 @@ public sealed class TtsMetrics
     public void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
     public void LiveSilos(int count) => Volatile.Write(ref _liveSilos, count);
     public void JobBacklog(long count) => Volatile.Write(ref _jobBacklog, count);
+
+    public void JobStorage(long storedBytes, long reservedBytes, long limitBytes)
+    {
+        Volatile.Write(ref _jobStoredBytes, storedBytes);
+        Volatile.Write(ref _jobReservedBytes, reservedBytes);
+        Volatile.Write(ref _jobStorageLimitBytes, limitBytes);
+    }
 }

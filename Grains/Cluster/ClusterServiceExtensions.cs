@@ -41,7 +41,7 @@ public static class ClusterServiceExtensions
         {
             GlobalMaxInflight = config["TTS_GLOBAL_MAX_INFLIGHT"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_GLOBAL_MAX_INFLIGHT", 1) : null,
             LocalCapacity = capacity,
-            ClientMaxShare = Fraction(config, "TTS_CLIENT_MAX_SHARE", 0.5),
+            ClientMaxShare = Setting.Fraction(config, "TTS_CLIENT_MAX_SHARE", 0.5),
             DefaultWait = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_ADMISSION_WAIT_MS", 2000, min: 0)),
             MaxWait = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_ADMISSION_MAX_WAIT_MS", 30000, min: 0)),
             QueueLimit = Setting.PositiveInt(config, "TTS_ADMISSION_QUEUE", workerQueue, min: 0),
@@ -117,13 +117,5 @@ public static class ClusterServiceExtensions
         services.AddSingleton<ISiloDirectory>(sp => sp.GetRequiredService<PostgresSiloDirectory>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresSiloDirectory>());
         return services;
-    }
-
-    private static double Fraction(IConfiguration config, string key, double fallback)
-    {
-        var raw = config[key];
-        if (string.IsNullOrWhiteSpace(raw)) return fallback;
-        if (double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 && v <= 1) return v;
-        throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a fraction greater than 0 and at most 1 (e.g. 0.5).");
     }
 }

@@ -11,6 +11,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// </summary>
 public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, TimeProvider clock) : IJobStore, IJobQueue, IDisposable
 {
+    private readonly JobStorageBudget _budget = new(options);
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private readonly List<Job> _order = [];
     private readonly JobSignals _signals = new();
@@ -32,13 +33,21 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
         public string? File;
     }
 
-    private sealed class Job(string id, JobSpec spec, List<Unit> units, DateTimeOffset now)
+    private sealed class Job(string id, JobSpec spec, List<Unit> units, long estimate, DateTimeOffset now)
     {
         public string Id { get; } = id;
         public JobSpec Spec { get; } = spec;
         public List<Unit> Units { get; } = units;
+        public int TotalSentences { get; } = units.Sum(u => u.Sentences);
+        /// <summary>Expected PCM bytes of the whole result (<see cref="JobStorageBudget.Estimate"/>).</summary>
+        public long Estimate { get; } = estimate;
         public JobState State = JobState.Queued;
         public int Done;
+        public int DoneUnits;
+        /// <summary>Every unit before this index is done: claims scan from here.</summary>
+        public int FirstOpen;
+        /// <summary>PCM bytes of the done units' files.</summary>
+        public long Stored;
         public DateTimeOffset Created = now, Updated = now;
         public DateTimeOffset? Started, Expires;
         public string? Error;
@@ -46,20 +55,34 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
         public long? TotalSamples;
         public bool Purged;
 
-        public JobRecord Record() => new(Id, State, Spec.Voice, Spec.ResponseFormat, Done, Units.Sum(u => u.Sentences), Created, Updated, Started,
+        public JobRecord Record() => new(Id, State, Spec.Voice, Spec.ResponseFormat, Done, TotalSentences, Created, Updated, Started,
             Expires, Error, SampleRate, TotalSamples, Purged, Spec.Owner);
+
+        /// <summary>What the job holds against the storage budget: its stored PCM, plus the expected rest while it is active.</summary>
+        public long Reserved => State.IsActive() ? Estimate * (TotalSentences - Done) / Math.Max(1, TotalSentences) : 0;
     }
 
     public ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         var units = planner.Plan(spec.Input).Select(u => new Unit(u.Text, u.Sentences)).ToList();
+        var estimate = JobStorageBudget.Estimate(spec);
         var now = clock.GetUtcNow();
         JobRecord record;
         lock (_lock)
         {
             var queued = _order.Count(j => j.State == JobState.Queued);
             if (queued >= options.MaxQueuedJobs) throw new JobBacklogFullException(queued, options.MaxQueuedJobs, TimeSpan.FromSeconds(30));
-            var job = new Job(JobIds.New(), spec, units, now);
+            var (used, ownerUsed) = (0L, 0L);
+            foreach (var held in _order)
+            {
+                var bytes = held.Stored + held.Reserved;
+                used += bytes;
+                if (spec.Owner is not null && held.Spec.Owner == spec.Owner) ownerUsed += bytes;
+            }
+            // Decided under the lock, so two submissions never both take the last space.
+            if (_budget.Check(spec, estimate, used, ownerUsed) is { } overflow)
+                throw _budget.Refuse(overflow, Held(overflow.ClientShare ? spec.Owner : null), now);
+            var job = new Job(JobIds.New(), spec, units, estimate, now);
             _jobs[job.Id] = job;
             _order.Add(job);
             record = job.Record();
@@ -67,6 +90,11 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
         _signals.Signal(JobSignals.NewWork);
         return ValueTask.FromResult(record);
     }
+
+    /// <summary>Finished results holding storage (all, or one key's); under the lock.</summary>
+    private IReadOnlyList<HeldResult> Held(string? owner) =>
+        [.. _order.Where(j => !j.State.IsActive() && j.Stored > 0 && j.Expires is not null && (owner is null || j.Spec.Owner == owner))
+            .Select(j => new HeldResult(j.Expires!.Value, j.Stored))];
 
     public ValueTask<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -119,7 +147,7 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
         {
             var active = _order.Where(j => j.State.IsActive()).ToList();
             return ValueTask.FromResult(new JobBacklog(active.Count(j => j.State == JobState.Queued), active.Count(j => j.State == JobState.Running),
-                active.Sum(j => j.Units.Count(u => !u.Done))));
+                active.Sum(j => j.Units.Count - j.DoneUnits), _order.Sum(j => j.Stored), active.Sum(j => j.Reserved)));
         }
     }
 
@@ -131,7 +159,8 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
             foreach (var job in _order)
             {
                 if (!job.State.IsActive()) continue;
-                for (var i = 0; i < job.Units.Count; i++)
+                while (job.FirstOpen < job.Units.Count && job.Units[job.FirstOpen].Done) job.FirstOpen++;
+                for (var i = job.FirstOpen; i < job.Units.Count; i++)
                 {
                     var unit = job.Units[i];
                     if (unit.Done || unit.Lease is not null && unit.LeaseExpires > now) continue;
@@ -166,7 +195,9 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
     public async ValueTask<JobRecord?> CompleteAsync(JobUnitLease unit, AudioClip audio, CancellationToken cancellationToken = default)
     {
         var file = Path.Combine(_directory.Value, $"{unit.JobId}-{unit.Index}-{unit.LeaseId:n}.pcm");
-        await File.WriteAllBytesAsync(file, MemoryMarshal.AsBytes(audio.Samples.AsSpan()).ToArray(), cancellationToken);
+        // Straight from the samples (no byte copy of the unit's audio): fewer large allocations for the GC to move while jobs run.
+        await using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            stream.Write(MemoryMarshal.AsBytes(audio.Samples.AsSpan()));
         JobRecord record;
         lock (_lock)
         {
@@ -180,10 +211,12 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
             held.Lease = null;
             held.File = file;
             held.Samples = audio.Samples.Length;
+            job.Stored += audio.Samples.Length * 2L;
             job.SampleRate ??= audio.SampleRate;
             job.Done += held.Sentences;
+            job.DoneUnits++;
             job.Updated = clock.GetUtcNow();
-            if (job.Units.All(u => u.Done))
+            if (job.DoneUnits == job.Units.Count)
             {
                 job.TotalSamples = job.Units.Sum(u => (long)u.Samples);
                 Finish(job, JobState.Succeeded, null);
@@ -256,6 +289,7 @@ public sealed class InMemoryJobStore(JobOptions options, JobPlanner planner, Tim
             if (unit.File is { } file) File.Delete(file);
             unit.File = null;
         }
+        job.Stored = 0;
     }
 
     public void Dispose()

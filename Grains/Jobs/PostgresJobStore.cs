@@ -20,10 +20,17 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
     private const string Columns = "id, state, voice, response_format, done_sentences, total_sentences, created_at, updated_at, started_at, expires_at, error, sample_rate, total_samples, purged, owner";
     private const string Active = "('queued', 'running')";
     private const int AudioBatch = 8;
+    /// <summary>Serialises submissions' budget decisions (transaction-scoped advisory lock).</summary>
+    private const long StorageLockKey = 7405010;
+    /// <summary>Jobs holding storage (the predicate of the index <c>tts_jobs_holding</c>).</summary>
+    private const string Holding = $"NOT purged AND (state IN {Active} OR stored_bytes > 0)";
+    /// <summary>What one job holds: its stored PCM, plus the expected rest while it is queued or running.</summary>
+    private const string HeldBytes = $"stored_bytes + CASE WHEN state IN {Active} THEN estimated_bytes * (total_sentences - done_sentences) / greatest(total_sentences, 1) ELSE 0 END";
 
     private readonly PostgresStore _store;
     private readonly JobOptions _options;
     private readonly JobPlanner _planner;
+    private readonly JobStorageBudget _budget;
     private readonly JobSignals _signals = new();
 
     public PostgresJobStore(PostgresStore store, PostgresNotifications notifications, JobOptions options, JobPlanner planner)
@@ -31,6 +38,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
         _store = store;
         _options = options;
         _planner = planner;
+        _budget = new JobStorageBudget(options);
         notifications.Subscribe(Channel, _signals.Signal);
     }
 
@@ -39,18 +47,33 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
     public async ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         var units = _planner.Plan(spec.Input);
+        var estimate = JobStorageBudget.Estimate(spec);
         var id = JobIds.New();
         return await _store.RunAsync(async (connection, ct) =>
         {
-            await using (var count = new NpgsqlCommand("SELECT count(*)::int FROM tts_jobs WHERE state = 'queued'", connection))
-            {
-                var queued = (int)(await count.ExecuteScalarAsync(ct))!;
-                if (queued >= _options.MaxQueuedJobs) throw new JobBacklogFullException(queued, _options.MaxQueuedJobs, TimeSpan.FromSeconds(30));
-            }
             await using var tx = await connection.BeginTransactionAsync(ct);
+            // One submission at a time decides against the limits, so two frontends never both take the last place or space.
+            int queued;
+            long used, ownerUsed;
+            await using (var usage = new NpgsqlCommand($"""
+                SELECT pg_advisory_xact_lock({StorageLockKey});
+                SELECT count(*) FILTER (WHERE state = 'queued')::int, coalesce(sum({HeldBytes}), 0)::bigint,
+                       coalesce(sum({HeldBytes}) FILTER (WHERE owner = @owner), 0)::bigint
+                FROM tts_jobs WHERE {Holding}
+                """, connection, tx))
+            {
+                usage.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)spec.Owner ?? DBNull.Value });
+                await using var reader = await usage.ExecuteReaderAsync(ct);
+                await reader.NextResultAsync(ct);
+                await reader.ReadAsync(ct);
+                (queued, used, ownerUsed) = (reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2));
+            }
+            if (queued >= _options.MaxQueuedJobs) throw new JobBacklogFullException(queued, _options.MaxQueuedJobs, TimeSpan.FromSeconds(30));
+            if (_budget.Check(spec, estimate, used, ownerUsed) is { } overflow)
+                throw _budget.Refuse(overflow, await HeldAsync(connection, tx, overflow.ClientShare ? spec.Owner : null, overflow.Excess, ct), DateTimeOffset.UtcNow);
             await using (var insert = new NpgsqlCommand("""
-                INSERT INTO tts_jobs (id, state, voice, voice_id, speaker_id, response_format, speed, pitch, volume, total_units, total_sentences, owner)
-                VALUES (@id, 'queued', @voice, @voiceId, @speaker, @format, @speed, @pitch, @volume, @units, @sentences, @owner);
+                INSERT INTO tts_jobs (id, state, voice, voice_id, speaker_id, response_format, speed, pitch, volume, total_units, total_sentences, owner, estimated_bytes)
+                VALUES (@id, 'queued', @voice, @voiceId, @speaker, @format, @speed, @pitch, @volume, @units, @sentences, @owner, @estimate);
                 INSERT INTO tts_job_units (job_id, idx, text, sentences)
                 SELECT @id, u.idx - 1, u.text, u.sentences FROM unnest(@texts, @counts) WITH ORDINALITY AS u(text, sentences, idx);
                 """, connection, tx))
@@ -64,6 +87,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
                 insert.Parameters.AddWithValue("speed", spec.Speed);
                 insert.Parameters.AddWithValue("pitch", spec.Pitch);
                 insert.Parameters.AddWithValue("volume", spec.Volume);
+                insert.Parameters.AddWithValue("estimate", estimate);
                 insert.Parameters.AddWithValue("units", units.Count);
                 insert.Parameters.AddWithValue("sentences", units.Sum(u => u.Sentences));
                 insert.Parameters.AddWithValue("texts", units.Select(u => u.Text).ToArray());
@@ -74,6 +98,26 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
             await tx.CommitAsync(ct);
             return (await ReadRecord(connection, id, ct))!;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The finished results (all, or one key's) that must expire, soonest first, to free <paramref name="excess"/> bytes; the
+    /// running sum stops the list there.
+    /// </summary>
+    private static async Task<IReadOnlyList<HeldResult>> HeldAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? owner, long excess, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand($"""
+            SELECT expires_at, stored_bytes FROM (
+                SELECT expires_at, stored_bytes, sum(stored_bytes) OVER (ORDER BY expires_at, id) - stored_bytes AS before
+                FROM tts_jobs WHERE {Holding} AND state NOT IN {Active} AND expires_at IS NOT NULL AND (@owner::text IS NULL OR owner = @owner)) held
+            WHERE before < @excess ORDER BY expires_at
+            """, connection, tx);
+        select.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)owner ?? DBNull.Value });
+        select.Parameters.AddWithValue("excess", excess);
+        var held = new List<HeldResult>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) held.Add(new HeldResult(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetInt64(1)));
+        return held;
     }
 
     public async ValueTask<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -129,12 +173,13 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
         {
             await using var select = new NpgsqlCommand($"""
                 SELECT count(*) FILTER (WHERE state = 'queued')::int, count(*) FILTER (WHERE state = 'running')::int,
-                       coalesce(sum(total_units - done_units), 0)::int
-                FROM tts_jobs WHERE state IN {Active}
+                       coalesce(sum(total_units - done_units) FILTER (WHERE state IN {Active}), 0)::int,
+                       coalesce(sum(stored_bytes), 0)::bigint, coalesce(sum({HeldBytes} - stored_bytes), 0)::bigint
+                FROM tts_jobs WHERE {Holding}
                 """, connection);
             await using var reader = await select.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return new JobBacklog(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+            return new JobBacklog(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4));
         }, cancellationToken);
 
     public async ValueTask<JobUnitLease?> TryClaimAsync(string siloId, TimeSpan lease, CancellationToken cancellationToken = default) =>
@@ -207,6 +252,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
             await using (var progress = new NpgsqlCommand("""
                 UPDATE tts_jobs SET done_units = done_units + 1, done_sentences = done_sentences + @sentences, updated_at = now(),
                     sample_rate = coalesce(sample_rate, @rate), total_samples = coalesce(total_samples, 0) + @samples,
+                    stored_bytes = stored_bytes + 2 * @samples,
                     state = CASE WHEN done_units + 1 = total_units THEN 'succeeded' ELSE state END,
                     finished_at = CASE WHEN done_units + 1 = total_units THEN now() END,
                     expires_at = CASE WHEN done_units + 1 = total_units THEN now() + make_interval(secs => @ttl) END
@@ -249,7 +295,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
         await _store.RunAsync(async (connection, ct) =>
         {
             await using var sweep = new NpgsqlCommand("""
-                WITH purged AS (UPDATE tts_jobs SET purged = true WHERE NOT purged AND expires_at <= now() RETURNING id),
+                WITH purged AS (UPDATE tts_jobs SET purged = true, stored_bytes = 0 WHERE NOT purged AND expires_at <= now() RETURNING id),
                 audio AS (DELETE FROM tts_job_units WHERE job_id IN (SELECT id FROM purged)),
                 forgotten AS (DELETE FROM tts_jobs WHERE purged AND expires_at <= now() - make_interval(secs => @tombstone))
                 SELECT count(*)::int, coalesce(string_agg(id, ','), '') FROM purged
@@ -267,7 +313,7 @@ public sealed class PostgresJobStore : IJobStore, IJobQueue
     {
         await using var finish = new NpgsqlCommand($"""
             WITH done AS (
-                UPDATE tts_jobs SET state = @state, error = @error, updated_at = now(), finished_at = now(),
+                UPDATE tts_jobs SET state = @state, error = @error, updated_at = now(), finished_at = now(), stored_bytes = 0,
                     expires_at = now() + make_interval(secs => @ttl)
                 WHERE id = @id AND state IN {Active} RETURNING id),
             audio AS (DELETE FROM tts_job_units WHERE job_id IN (SELECT id FROM done))

@@ -309,7 +309,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
             }
             await TakeBackgroundSlotAsync(maxWorkers, cancellationToken);
             AudioClip clip;
-            try { clip = await RenderAsync(item, cancellationToken); }
+            // Marked as background: an engine with low-priority hosts (eSpeak) runs it there, so the kernel prefers interactive sentences.
+            try { clip = await RenderAsync(item with { Options = item.Options! with { Background = true } }, cancellationToken); }
             finally
             {
                 Interlocked.Decrement(ref _background);

@@ -1,6 +1,7 @@
 // Interactive p50/p99 latency of one-sentence requests at a fixed rate, without and with a large job backlog, in one run
 // against one silo this program starts (embedded default, result cache off). Phases alternate (baseline, backlog, …) so both
-// see the same machine; the ratio of the p99s is the figure (target ≤ 1.20).
+// see the same machine; the backlog phase submits the jobs 1 s after it starts (their submission and start count too) and
+// cancels them at its end. The ratio of the p99s is the figure (target ≤ 1.20).
 // Usage: dotnet Jobs.dll --silo Orleans.Tts.Silo.dll [--rate 4] [--seconds 30] [--rounds 2] [--workers 2] [--jobs 4] [--job-chars 20000]
 using System.Diagnostics;
 using System.Globalization;
@@ -40,10 +41,10 @@ try
         if (ready.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("The silo was not ready within 120 s.");
         await Task.Delay(200);
     }
-    Console.WriteLine($"silo ready (TTS_WORKERS={workers}); {Environment.ProcessorCount} cores; rate {rate}/s; {seconds} s per phase; {rounds} rounds; backlog {jobCount} jobs × {jobChars} chars");
+    Console.WriteLine($"silo ready (TTS_WORKERS={workers}); {Environment.ProcessorCount} cores; load {Load()}; rate {rate}/s; {seconds} s per phase; {rounds} rounds; backlog {jobCount} jobs × {jobChars} chars");
 
     var counter = 0;
-    await Interactive(http, rate, 5, () => counter++); // warm-up
+    await Interactive(http, rate, 5, () => Interlocked.Increment(ref counter)); // warm-up
     var baseline = new List<double>();
     var loaded = new List<double>();
     var errors = 0;
@@ -51,29 +52,43 @@ try
     var jobSeconds = 0.0;
     for (var round = 1; round <= rounds; round++)
     {
-        var a = await Interactive(http, rate, seconds, () => counter++);
+        var usage = await Usage.ReadAsync(http, process.Id);
+        var a = await Interactive(http, rate, seconds, () => Interlocked.Increment(ref counter));
         baseline.AddRange(a.Latencies);
         errors += a.Errors;
-        Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}");
+        Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}; slowest at {Slowest(a.Sent, a.Latencies)}; load {Load()}");
+        Console.WriteLine($"          silo: {(await Usage.ReadAsync(http, process.Id)).Since(usage, seconds)}");
 
+        // The backlog phase includes the submissions (1 s into it), so their cost counts against interactive latency too;
+        // each POST's latency and the silo's own CPU over all of them (engine hosts excluded) show what submitting costs.
+        var texts = Enumerable.Range(0, jobCount)
+            .Select(j => string.Join(' ', Enumerable.Range(0, jobChars / 60).Select(i => $"Backlog job {j} reads part {i} of a very long book aloud."))).ToList();
+        usage = await Usage.ReadAsync(http, process.Id);
+        var phase = Interactive(http, rate, seconds, () => Interlocked.Increment(ref counter));
+        await Task.Delay(TimeSpan.FromSeconds(1));
         var jobs = new List<string>();
+        var cpuBefore = (await Usage.ReadAsync(http, process.Id)).CpuMs;
+        var posts = new List<double>();
+        var clock = Stopwatch.StartNew();
         for (var j = 0; j < jobCount; j++)
         {
-            var text = string.Join(' ', Enumerable.Range(0, jobChars / 60).Select(i => $"Backlog job {j} reads part {i} of a very long book aloud."));
-            var response = await http.PostAsJsonAsync("v1/jobs", new { input = text, voice = "en-us", response_format = "wav" });
+            var posted = Stopwatch.GetTimestamp();
+            var response = await http.PostAsJsonAsync("v1/jobs", new { input = texts[j], voice = "en-us", response_format = "wav" });
             response.EnsureSuccessStatusCode();
+            posts.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
             jobs.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
         }
-        while (await State(http, jobs[0]) == "queued") await Task.Delay(50);
-        var before = await Done(http, jobs);
-        var clock = Stopwatch.StartNew();
-        var b = await Interactive(http, rate, seconds, () => counter++);
+        var submitCpu = (await Usage.ReadAsync(http, process.Id)).CpuMs - cpuBefore;
+        var b = await phase;
+        var siloDuring = (await Usage.ReadAsync(http, process.Id)).Since(usage, seconds);
         var after = await Done(http, jobs);
-        jobSentences += after - before;
+        jobSentences += after;
         jobSeconds += clock.Elapsed.TotalSeconds;
         loaded.AddRange(b.Latencies);
         errors += b.Errors;
-        Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after - before} ({(after - before) / clock.Elapsed.TotalSeconds:0.0}/s)");
+        Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after} ({after / clock.Elapsed.TotalSeconds:0.0}/s)");
+        Console.WriteLine($"          submit: POST {string.Join(" / ", posts.Select(p => $"{p:0} ms"))}, silo CPU {submitCpu:0} ms; slowest at {Slowest(b.Sent, b.Latencies)}; load {Load()}");
+        Console.WriteLine($"          silo: {siloDuring}");
         foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
     }
     var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
@@ -89,9 +104,9 @@ finally
 }
 
 // Open loop: request i is sent at i / rate seconds whatever the previous ones do; each has its own API key (admission's per-client share).
-static async Task<(List<double> Latencies, int Errors)> Interactive(HttpClient http, double rate, int seconds, Func<int> next)
+static async Task<(List<double> Latencies, List<double> Sent, int Errors)> Interactive(HttpClient http, double rate, int seconds, Func<int> next)
 {
-    var tasks = new List<Task<double?>>();
+    var tasks = new List<Task<(double Sent, double? Latency)>>();
     var clock = Stopwatch.StartNew();
     var count = (int)(rate * seconds);
     for (var i = 0; i < count; i++)
@@ -99,6 +114,7 @@ static async Task<(List<double> Latencies, int Errors)> Interactive(HttpClient h
         var due = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
         if (due > TimeSpan.Zero) await Task.Delay(due);
         var n = next();
+        var sent = clock.Elapsed.TotalSeconds;
         tasks.Add(Task.Run(async () =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -109,15 +125,18 @@ static async Task<(List<double> Latencies, int Errors)> Interactive(HttpClient h
             request.Headers.Add("X-Api-Key", $"bench-{n}");
             using var response = await http.SendAsync(request);
             await response.Content.ReadAsByteArrayAsync();
-            return response.StatusCode == HttpStatusCode.OK ? Stopwatch.GetElapsedTime(started).TotalMilliseconds : (double?)null;
+            return (sent, response.StatusCode == HttpStatusCode.OK ? Stopwatch.GetElapsedTime(started).TotalMilliseconds : (double?)null);
         }));
     }
-    var results = await Task.WhenAll(tasks);
-    return (results.Where(r => r is not null).Select(r => r!.Value).ToList(), results.Count(r => r is null));
+    var results = (await Task.WhenAll(tasks)).Where(r => r.Latency is not null).ToList();
+    return (results.Select(r => r.Latency!.Value).ToList(), results.Select(r => r.Sent).ToList(), tasks.Count - results.Count);
 }
 
-static async Task<string> State(HttpClient http, string id) =>
-    JsonDocument.Parse(await http.GetStringAsync($"v1/jobs/{id}")).RootElement.GetProperty("state").GetString()!;
+// The three slowest requests of a phase: when they were sent (seconds into the phase) and how long they took.
+static string Slowest(List<double> sent, List<double> latencies) =>
+    string.Join(", ", latencies.Select((l, i) => (l, s: sent[i])).OrderByDescending(x => x.l).Take(3).Select(x => $"{x.s:0.0} s ({x.l:0} ms)"));
+
+static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
 static async Task<int> Done(HttpClient http, List<string> ids)
 {
@@ -146,4 +165,23 @@ static Dictionary<string, string> Args(string[] args)
     var map = new Dictionary<string, string>();
     for (var i = 0; i + 1 < args.Length; i += 2) map[args[i].TrimStart('-')] = args[i + 1];
     return map;
+}
+
+// The silo process's own CPU and its garbage collections (from /metrics), to see what job work costs the process that serves interactive requests.
+sealed record Usage(double CpuMs, long Gen0, long Gen1, long Gen2)
+{
+    public static async Task<Usage> ReadAsync(HttpClient http, int pid)
+    {
+        // User + system CPU of the process in milliseconds (/proc/PID/stat, clock ticks of 10 ms).
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+        var metrics = await http.GetStringAsync("metrics");
+        long Gc(string generation) => long.Parse(System.Text.RegularExpressions.Regex.Match(metrics,
+            $@"(?m)^dotnet_gc_collections_total\{{generation=""{generation}""\}} (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        return new Usage(cpu, Gc("gen0"), Gc("gen1"), Gc("gen2"));
+    }
+
+    public string Since(Usage before, int seconds) =>
+        $"CPU {(CpuMs - before.CpuMs) / seconds / 10:0.0} % of a core; GCs gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}";
 }

@@ -172,6 +172,17 @@ public sealed class JobsTests(SiloFactory factory)
     }
 
     [Fact]
+    public async Task A_huge_response_format_is_quoted_back_cut_to_64_characters_in_a_small_400()
+    {
+        // Found by the fuzzer (seed 7): a job body may be megabytes, and the whole field came back in the problem.
+        var client = factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/jobs", new { input = "Hello.", voice = "en-us", response_format = new string('你', 400_000) });
+        var problem = await response.AssertProblemAsync(400, $"response_format '{new string('你', 64)}…' is not supported", "Supported: ");
+        Assert.True((await response.Content.ReadAsByteArrayAsync()).Length < 2_000);
+        Assert.Equal("Unsupported response_format", problem.GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task Ready_says_jobs_are_in_memory_and_do_not_survive_a_restart()
     {
         var ready = JsonDocument.Parse(await factory.CreateClient().GetStringAsync("/ready")).RootElement;

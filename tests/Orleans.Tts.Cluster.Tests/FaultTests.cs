@@ -171,7 +171,10 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await silo.HttpClient.SpeakAsync(new { input = "After the crash.", voice = "alloy" })).StatusCode);
     }
 
-    /// <summary>Live EngineHost children of <paramref name="pid"/>, from /proc.</summary>
+    /// <summary>
+    /// Live EngineHost children of <paramref name="pid"/> that serve interactive sentences, from /proc (the background hosts for
+    /// job sentences run at nice 10 and are left out).
+    /// </summary>
     private static int[] EngineHosts(int pid) =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
@@ -180,8 +183,9 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
             {
                 try
                 {
-                    var stat = File.ReadAllText($"/proc/{p}/stat");
-                    return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) == pid
+                    var raw = File.ReadAllText($"/proc/{p}/stat");
+                    var stat = raw[(raw.LastIndexOf(')') + 2)..].Split(' '); // from field 3 (state): [1] parent, [16] nice
+                    return int.Parse(stat[1], System.Globalization.CultureInfo.InvariantCulture) == pid && stat[16] == "0"
                         && File.ReadAllText($"/proc/{p}/cmdline").Contains("Orleans.Tts.EngineHost", StringComparison.Ordinal);
                 }
                 catch (IOException) { return false; }

@@ -152,6 +152,75 @@ public sealed class JobsClusterTests(PostgresServer postgres)
         }
     }
 
+    [Fact]
+    public async Task Two_silos_share_one_job_storage_budget_refusing_with_503_and_retry_after_while_the_accepted_job_completes_in_full()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        // Twenty sentences of about 61 characters are expected to take about 4.5 MB of PCM: a 6 MB budget holds one such job.
+        const long budget = 6_000_000;
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobstorage{i}", db, new Dictionary<string, string>(SiloSettings)
+        {
+            ["TTS_JOB_STORAGE_MAX_BYTES"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture), ["TTS_JOB_TTL_SECONDS"] = "600",
+        }));
+        try
+        {
+            var text = Text(20);
+            // Three submissions to each silo at once: the budget is decided under one PostgreSQL lock, so one is accepted cluster-wide.
+            var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+                silos[i % 2].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" })));
+            var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+            var job = (await accepted.Content.ReadFromJsonAsync<JobStatus>())!;
+            foreach (var refused in responses.Where(r => r != accepted))
+            {
+                var body = await refused.Content.ReadAsStringAsync();
+                Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                var problem = System.Text.Json.JsonDocument.Parse(body).RootElement;
+                Assert.Contains("TTS_JOB_STORAGE_MAX_BYTES", problem.GetProperty("detail").GetString());
+                Assert.Equal(budget, problem.GetProperty("storageLimitBytes").GetInt64());
+                // Only a running job holds the space: it frees up a TTL after the job ends at the earliest.
+                Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(603));
+            }
+
+            var done = await WaitForStateAsync(silos[1].HttpClient, job.Id, "succeeded");
+            Assert.Equal(20, done.Progress.Done);
+            var wav = await silos[1].HttpClient.GetByteArrayAsync($"/v1/jobs/{job.Id}/audio");
+            Assert.Equal((uint)(wav.Length - 44), SpeechStreams.WavHeader(wav).DataSize);
+            var direct = await silos[0].HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
+            var expected = SpeechStreams.WavSamples(await direct.Content.ReadAsByteArrayAsync());
+            var samples = SpeechStreams.WavSamples(wav);
+            Assert.InRange(samples, expected * 0.97, expected * 1.03);
+
+            // The table counts exactly the PCM stored, and a finished job no longer reserves anything.
+            await using var connection = new NpgsqlConnection(db);
+            await connection.OpenAsync();
+            await using (var row = new NpgsqlCommand("SELECT stored_bytes, estimated_bytes FROM tts_jobs WHERE id = @id", connection))
+            {
+                row.Parameters.AddWithValue("id", job.Id);
+                await using var reader = await row.ExecuteReaderAsync();
+                Assert.True(await reader.ReadAsync());
+                Assert.Equal(2L * samples, reader.GetInt64(0));
+                Assert.InRange(reader.GetInt64(1), 3_000_000, budget);
+            }
+            // Its stored result still holds the space: the next one is refused until it expires, and told when.
+            var again = await silos[0].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+            var untilExpiry = done.ExpiresAt!.Value - DateTimeOffset.UtcNow;
+            Assert.InRange(again.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, untilExpiry - TimeSpan.FromSeconds(5), untilExpiry + TimeSpan.FromSeconds(4));
+            var ready = await Poll.UntilAsync(async () =>
+            {
+                var details = (await silos[0].HttpClient.ReadyAsync()).GetProperty("details");
+                return details.TryGetProperty("jobs.storage.storedBytes", out var stored) && stored.GetString() == (2L * samples).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    ? details.GetProperty("jobs.storage").GetString() : null;
+            }, TimeSpan.FromSeconds(30), "/ready to report the stored result");
+            Assert.Contains("of 5.7 MiB used", ready);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
     private static Task<JobStatus> WaitForStateAsync(HttpClient client, string id, string state) =>
         Poll.UntilAsync(async () =>
         {

@@ -16,6 +16,8 @@ internal sealed class EngineHostProcess : IAsyncDisposable
     private readonly ILogger _logger;
 
     public int ProcessId => _process.Id;
+    /// <summary>Runs only background (job) sentences, at below-normal priority.</summary>
+    public bool Background { get; private set; }
     public int SampleRate { get; private set; }
     public string Version { get; private set; } = "";
     public bool Faulted { get; private set; }
@@ -29,7 +31,7 @@ internal sealed class EngineHostProcess : IAsyncDisposable
         _logger = logger;
     }
 
-    public static async Task<EngineHostProcess> StartAsync(EspeakEngineOptions options, ILogger logger, CancellationToken ct)
+    public static async Task<EngineHostProcess> StartAsync(EspeakEngineOptions options, ILogger logger, CancellationToken ct, bool background = false)
     {
         var (fileName, arguments) = options.ResolveHostCommand();
         var info = new ProcessStartInfo(fileName)
@@ -50,8 +52,17 @@ internal sealed class EngineHostProcess : IAsyncDisposable
             if (!string.IsNullOrWhiteSpace(e.Data)) logger.LogWarning("engine host {Pid}: {Line}", process.Id, e.Data);
         };
         process.BeginErrorReadLine();
+        if (background)
+        {
+            // Raising a child's nice value needs no privilege; where it is refused the host still works, at normal priority.
+            try { process.PriorityClass = ProcessPriorityClass.BelowNormal; }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+            {
+                logger.LogWarning("Background engine host {Pid} keeps normal priority: {Reason}", process.Id, e.Message);
+            }
+        }
 
-        var host = new EngineHostProcess(process, logger);
+        var host = new EngineHostProcess(process, logger) { Background = background };
         try
         {
             var hello = await host.CallAsync(new HostRequest("hello"), options.StartTimeout, ct);

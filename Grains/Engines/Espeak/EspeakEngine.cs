@@ -19,6 +19,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     private const int DefaultWordsPerMinute = 175, MinWordsPerMinute = 80, MaxWordsPerMinute = 1000;
 
     private readonly Channel<EngineHostProcess> _idle = Channel.CreateUnbounded<EngineHostProcess>();
+    // Hosts at below-normal priority for background (job) sentences (EspeakEngineOptions.BackgroundHosts).
+    private readonly Channel<EngineHostProcess> _idleBackground = Channel.CreateUnbounded<EngineHostProcess>();
     private readonly ConcurrentDictionary<int, EngineHostProcess> _hosts = new();
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, EspeakVoice> _voices = [];
@@ -40,8 +42,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Hosts < 1) throw new ArgumentOutOfRangeException(nameof(options), "At least one engine host is needed.");
-        var started = await Task.WhenAll(Enumerable.Range(0, options.Hosts)
-            .Select(_ => EngineHostProcess.StartAsync(options, logger, cancellationToken)));
+        var started = await Task.WhenAll(Enumerable.Range(0, options.Hosts + options.BackgroundHosts)
+            .Select(i => EngineHostProcess.StartAsync(options, logger, cancellationToken, background: i >= options.Hosts)));
         foreach (var host in started) Adopt(host);
         _sampleRate = started[0].SampleRate;
         _version = started[0].Version;
@@ -56,8 +58,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         {
             Return(host0);
         }
-        logger.LogInformation("eSpeak NG {Version}: {Hosts} engine hosts, {Voices} voices at {Rate} Hz",
-            _version, options.Hosts, Voices.Count, _sampleRate);
+        logger.LogInformation("eSpeak NG {Version}: {Hosts} engine hosts (and {Background} for background work at below-normal priority), {Voices} voices at {Rate} Hz",
+            _version, options.Hosts, options.BackgroundHosts, Voices.Count, _sampleRate);
     }
 
     private void BuildVoices(IReadOnlyList<EspeakVoiceEntry> entries)
@@ -87,9 +89,10 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         var prosody = ProsodyFor(synthesisOptions);
         var request = new HostRequest("synth", segments, prosody);
 
+        var idle = synthesisOptions.Background && options.BackgroundHosts > 0 ? _idleBackground : _idle;
         for (var attempt = 1; ; attempt++)
         {
-            var host = await _idle.Reader.ReadAsync(cancellationToken);
+            var host = await idle.Reader.ReadAsync(cancellationToken);
             try
             {
                 var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
@@ -164,14 +167,14 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     private void Adopt(EngineHostProcess host)
     {
         _hosts[host.ProcessId] = host;
-        _idle.Writer.TryWrite(host);
+        (host.Background ? _idleBackground : _idle).Writer.TryWrite(host);
     }
 
     private void Return(EngineHostProcess host)
     {
         if (!host.Faulted && !host.HasExited)
         {
-            _idle.Writer.TryWrite(host);
+            (host.Background ? _idleBackground : _idle).Writer.TryWrite(host);
             return;
         }
         _hosts.TryRemove(host.ProcessId, out _);
@@ -187,7 +190,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         {
             try
             {
-                Adopt(await EngineHostProcess.StartAsync(options, logger, _stopping.Token));
+                Adopt(await EngineHostProcess.StartAsync(options, logger, _stopping.Token, dead.Background));
                 logger.LogInformation("Started a replacement engine host");
                 return;
             }
@@ -207,7 +210,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     public IReadOnlyDictionary<string, string> Describe() => new Dictionary<string, string>
     {
         ["espeak.version"] = _version,
-        ["espeak.hosts"] = $"{_hosts.Count}/{options.Hosts}",
+        ["espeak.hosts"] = $"{_hosts.Values.Count(h => !h.Background)}/{options.Hosts}",
+        ["espeak.backgroundHosts"] = $"{_hosts.Values.Count(h => h.Background)}/{options.BackgroundHosts} (below-normal priority, job sentences only)",
         ["espeak.hostRestarts"] = Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["espeak.voices"] = Voices.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };

@@ -5,6 +5,12 @@ public sealed class EspeakEngineOptions
     /// <summary>Engine-host processes (isolated eSpeak instances); default: usable cores.</summary>
     public int Hosts { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Extra engine hosts that run only background (job) sentences, at below-normal OS priority (nice 10), so the kernel
+    /// prefers interactive sentences when both want a core; 0: background sentences use the interactive hosts.
+    /// </summary>
+    public int BackgroundHosts { get; set; }
+
     /// <summary>Path of Orleans.Tts.EngineHost.dll (or its apphost); default: next to this assembly.</summary>
     public string? HostPath { get; set; }
 
