@@ -24,13 +24,15 @@ public sealed partial class MetricsTests(SiloFactory factory)
         await client.GetAsync("/health");
         var scrape = await ScrapeAsync(client);
         foreach (var name in new[] { "tts_requests_total", "tts_request_duration_seconds", "process_cpu_seconds_total", "process_resident_memory_bytes",
-                     "dotnet_gc_collections_total", "dotnet_gc_heap_size_bytes", "tts_cluster_live_silos", "tts_job_backlog", "tts_worker_queue_length" })
+                     "dotnet_gc_collections_total", "dotnet_gc_heap_size_bytes", "dotnet_gc_committed_bytes", "dotnet_gc_fragmented_bytes", "tts_cluster_live_silos", "tts_job_backlog", "tts_worker_queue_length" })
             Assert.True(scrape.Types.ContainsKey(name), $"no # TYPE line for {name}");
         Assert.Equal("counter", scrape.Types["tts_requests_total"]);
         Assert.Equal("histogram", scrape.Types["tts_request_duration_seconds"]);
         Assert.Equal("gauge", scrape.Types["process_resident_memory_bytes"]);
         Assert.All(scrape.Types.Keys, name => Assert.True(scrape.Help.ContainsKey(name), $"no # HELP line for {name}"));
         Assert.True(scrape.Value("process_resident_memory_bytes") > 1 << 20);
+        // What the managed heap holds of the resident memory: operators compare the two.
+        Assert.True(scrape.Value("dotnet_gc_committed_bytes") > 0);
         Assert.True(scrape.Value("process_cpu_seconds_total") > 0);
         Assert.Equal(1, scrape.Value("tts_cluster_live_silos"));
         Assert.Equal(0, scrape.Value("tts_job_backlog"));
