@@ -49,6 +49,10 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, request, seen);
     }
 
+    /// <summary>How long ago the request arrived, when it says (its wait runs from then).</summary>
+    private TimeSpan Spent(AdmissionRequest request) =>
+        request.ArrivedAt == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Max(0, (_time.GetTimestamp() - request.ArrivedAt) / (double)_time.TimestampFrequency));
+
     /// <summary>The service time the deadline of a request of <paramref name="chars"/> characters must still cover when it is admitted (zero when the deadline bounds only the queue).</summary>
     private TimeSpan Reserve(int chars) => options.DeadlineCoversService ? _service.Expected(chars) : TimeSpan.Zero;
 
@@ -60,21 +64,23 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     {
         if (attempt.Limit <= 0 || attempt.InUse < attempt.Limit) return null;
         var wait = WaitOf(request);
+        var spent = Spent(request);
         var queued = _service.MeanHold * (ahead + 1) / attempt.Limit;
         var service = Reserve(request.TextLength);
-        if (queued + service <= wait) return null;
+        if (spent + queued + service <= wait) return null;
         var expected = service > TimeSpan.Zero
             ? $"about {queued.TotalSeconds:0.#} s of waiting and {service.TotalSeconds:0.#} s of synthesis"
             : $"about {queued.TotalSeconds:0.#} s";
+        var left = spent >= TimeSpan.FromMilliseconds(10) ? $" ({Math.Max(0, (wait - spent).TotalSeconds):0.###} s of it left)" : "";
         return Reject("admission_expected_wait",
-            $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: {expected}, more than this request's {wait.TotalSeconds:0.###} s limit.", attempt);
+            $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: {expected}, more than this request's {wait.TotalSeconds:0.###} s limit{left}.", attempt);
     }
 
     public async ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         var wait = WaitOf(request);
-        // The deadline runs from the request's arrival here, so a permit attempt that had to go to PostgreSQL counts too.
-        var deadline = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
+        // The deadline runs from the request's arrival (or from here), so the time before (and a permit attempt that had to go to PostgreSQL) counts too.
+        var deadline = _time.GetTimestamp() - (long)(Spent(request).TotalSeconds * _time.TimestampFrequency) + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         var voice = request.VoiceId;
         string? degradation = null;
         if (request.FallbackVoiceId is { } fallback && request.TextLength > options.LongTextChars && Saturated)

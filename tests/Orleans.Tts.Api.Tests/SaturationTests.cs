@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Admission;
+using Orleans.Tts.Testing;
 
 namespace Orleans.Tts.Api.Tests;
 
