@@ -63,6 +63,9 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             ConnectTimeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(2),
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            // A sentence is 100–500 KB of PCM: with HTTP/2's default 64 KB stream window the silo would stop and wait for window
+            // updates several times per sentence. Each stream is read at once and the lanes bound how many are open.
+            InitialHttp2StreamWindowSize = 1024 * 1024,
         })
         {
             DefaultRequestVersion = HttpVersion.Version20,

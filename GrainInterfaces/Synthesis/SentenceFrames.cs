@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -31,13 +32,26 @@ public static class SentenceFrames
 
     public static async ValueTask WriteAsync(Stream stream, AudioClip clip, CancellationToken ct)
     {
-        var bytes = new byte[8 + clip.Samples.Length * 2];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, clip.SampleRate);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), clip.Samples.Length);
-        var samples = bytes.AsSpan(8);
-        if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(clip.Samples.AsSpan()).CopyTo(samples);
-        else for (var i = 0; i < clip.Samples.Length; i++) BinaryPrimitives.WriteInt16LittleEndian(samples[(i * 2)..], clip.Samples[i]);
-        await stream.WriteAsync(bytes, ct);
+        // Through one pooled buffer, never a second copy of the sentence (a few seconds of audio is a large-object-heap array).
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, clip.SampleRate);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), clip.Samples.Length);
+            var used = 8;
+            for (var next = 0; next < clip.Samples.Length || used > 0;)
+            {
+                var take = Math.Min(clip.Samples.Length - next, (ChunkBytes - used) / 2);
+                ToLittleEndian(clip.Samples.AsSpan(next, take), buffer.AsSpan(used, take * 2));
+                next += take;
+                await stream.WriteAsync(buffer.AsMemory(0, used + take * 2), ct);
+                used = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static async ValueTask WriteEndAsync(Stream stream, CancellationToken ct) => await stream.WriteAsync(new byte[8], ct);
@@ -53,11 +67,43 @@ public static class SentenceFrames
             var count = BinaryPrimitives.ReadInt32LittleEndian(head.AsSpan(4));
             if (rate == 0) yield break;
             if (rate < 0 || count < 0 || count > MaxSamples) throw new InvalidDataException($"Bad sentence frame: rate {rate}, {count} samples.");
-            var bytes = new byte[count * 2];
-            await stream.ReadExactlyAsync(bytes, ct);
-            var samples = new short[count];
-            for (var i = 0; i < count; i++) samples[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(i * 2));
-            yield return new AudioClip(rate, samples);
+            yield return new AudioClip(rate, await ReadSamplesAsync(stream, count, ct));
         }
+    }
+
+    private const int ChunkBytes = 64 * 1024;
+
+    /// <summary><paramref name="count"/> samples read straight into their array through one pooled buffer (no second copy of the sentence).</summary>
+    private static async ValueTask<short[]> ReadSamplesAsync(Stream stream, int count, CancellationToken ct)
+    {
+        var samples = new short[count];
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            for (var next = 0; next < count;)
+            {
+                var take = Math.Min(count - next, ChunkBytes / 2);
+                await stream.ReadExactlyAsync(buffer.AsMemory(0, take * 2), ct);
+                FromLittleEndian(buffer.AsSpan(0, take * 2), samples.AsSpan(next, take));
+                next += take;
+            }
+            return samples;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ToLittleEndian(ReadOnlySpan<short> samples, Span<byte> bytes)
+    {
+        MemoryMarshal.AsBytes(samples).CopyTo(bytes);
+        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, short>(bytes), MemoryMarshal.Cast<byte, short>(bytes));
+    }
+
+    private static void FromLittleEndian(ReadOnlySpan<byte> bytes, Span<short> samples)
+    {
+        bytes.CopyTo(MemoryMarshal.AsBytes(samples));
+        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(samples, samples);
     }
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Builds piper-heavy.onnx: the Piper fixture model (tests/fixtures/make_models.py) plus a deterministic
+"""Builds en_US-bench-medium.onnx (voice piper:en_US-bench-medium) and its Piper config: the Piper fixture model (tests/fixtures/make_models.py) plus a deterministic
 compute load proportional to the number of ids, so that an inference costs about what a real Piper
 voice costs per second of audio. The load is LAYERS x (ids x DIM) @ (DIM x DIM) matrix products with
 tanh; its mean is added to the audio at 1e-6 so the runtime cannot drop it.
 
 Usage: /usr/bin/python3 make_heavy_model.py OUTPUT_DIR [LAYERS] [DIM]   (needs Debian's python3-onnx)
 """
+import json
 import os
 import sys
 
@@ -58,7 +59,14 @@ def main():
     layers = int(sys.argv[2]) if len(sys.argv) > 2 else 48
     dim = int(sys.argv[3]) if len(sys.argv) > 3 else 512
     os.makedirs(out, exist_ok=True)
-    fixtures.save(heavy(layers, dim), os.path.join(out, "piper-heavy.onnx"))
+    path = os.path.join(out, "en_US-bench-medium.onnx")
+    fixtures.save(heavy(layers, dim), path)
+    symbols = "_^$ !'(),-.:;?abcdefhijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕəɚɛɜɡɪɹɾʃʊʌʒʔˈˌːθχᵻ0123456789"
+    config = {"audio": {"sample_rate": 22050}, "espeak": {"voice": "en-us"}, "language": {"code": "en_US"},
+              "inference": {"noise_scale": 0.667, "length_scale": 1, "noise_w": 0.8}, "phoneme_type": "espeak",
+              "phoneme_id_map": {c: [i] for i, c in enumerate(symbols)}, "num_speakers": 1, "speaker_id_map": {}}
+    with open(path + ".json", "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -30,15 +30,6 @@ trap cleanup EXIT
 
 mkdir -p "$work/models/piper"
 /usr/bin/python3 "$here/make_heavy_model.py" "$work/models/piper" "${BENCH_LAYERS:-48}" "${BENCH_DIM:-512}"
-mv "$work/models/piper/piper-heavy.onnx" "$work/models/piper/en_US-bench-medium.onnx"
-/usr/bin/python3 - "$work/models/piper/en_US-bench-medium.onnx.json" <<'PY'
-import json, sys
-symbols = "_^$ !'(),-.:;?abcdefhijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕəɚɛɜɡɪɹɾʃʊʌʒʔˈˌːθχᵻ0123456789"
-config = {"audio": {"sample_rate": 22050}, "espeak": {"voice": "en-us"}, "language": {"code": "en_US"},
-          "inference": {"noise_scale": 0.667, "length_scale": 1, "noise_w": 0.8}, "phoneme_type": "espeak",
-          "phoneme_id_map": {c: [i] for i, c in enumerate(symbols)}, "num_speakers": 1, "speaker_id_map": {}}
-json.dump(config, open(sys.argv[1], "w"), ensure_ascii=False)
-PY
 
 dotnet build "$repo/Silo/Orleans.Tts.Silo.csproj" -c Release -o "$work/silo" -v quiet -nologo >/dev/null
 dotnet build "$here/OnnxServing.csproj" -c Release -o "$work/bench" -v quiet -nologo >/dev/null

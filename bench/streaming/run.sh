@@ -10,7 +10,7 @@
 # on a machine with fewer than 3 free cores (needs root and a cgroup v1 `cpu` or v2 hierarchy).
 # It also reports the CPU time the silos (with their engine hosts) and the frontend spend per 20-sentence request
 # (utime+stime from /proc, 10 ms ticks): unlike wall times, that hardly moves with the load of a shared machine.
-# Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use)
+# Usage: bench/streaming/run.sh [runs]   (SILO_DLL overrides the silo build to use; VOICE=espeak|onnx, WARMUP_SECONDS, SILO_CPU, LANES)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -26,8 +26,23 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   "$ROOT/scripts/postgres.sh" stop --dir "$DIR" --purge >/dev/null
   for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
+  rm -rf "$MODELS"
 }
+MODELS="$(mktemp -d -t tts-bench-models.XXXXXX)"
 trap cleanup EXIT
+# VOICE=espeak (default): the built-in eSpeak voice behind "alloy" (~10 ms of CPU per sentence: the request path weighs
+# heavily). VOICE=onnx: a Piper-shaped model with a compute load like a real neural voice (bench/onnx-serving/make_heavy_model.py,
+# about 40x real time on one core), one inference thread per silo: the CPU-only neural case the cluster is for.
+SILO_ENV=()
+case "${VOICE:-espeak}" in
+  espeak) VOICE_ID=alloy ;;
+  onnx)
+    "$ROOT/scripts/install-onnxruntime.sh" >&2
+    mkdir -p "$MODELS/piper"
+    /usr/bin/python3 "$ROOT/bench/onnx-serving/make_heavy_model.py" "$MODELS/piper" "${BENCH_LAYERS:-48}" "${BENCH_DIM:-512}" >&2
+    VOICE_ID=piper:en_US-bench-medium; SILO_ENV=(TTS_MODELS_DIR="$MODELS" TTS_ONNX_THREADS=1) ;;
+  *) echo "VOICE must be espeak or onnx" >&2; exit 2 ;;
+esac
 BASE=$((20000 + RANDOM % 20000))
 PG="$("$ROOT/scripts/postgres.sh" start --dir "$DIR" | tail -1)"
 
@@ -59,7 +74,7 @@ start_cluster() {
   psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
   for ((i = 1; i <= silos; i++)); do
     local g=""; [[ -n "$SILO_CPU" ]] && g="$(cpu_cgroup "tts-bench-$db-$i-$$")"
-    (TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
+    (for e in "${SILO_ENV[@]}"; do export "$e"; done; TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
       TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning in_cgroup "$g" dotnet "$DLL" >/dev/null 2>&1) &
     PIDS+=("$!")
   done
@@ -67,7 +82,13 @@ start_cluster() {
   TTS_POSTGRES="$pg" TTS_PORT=$FRONT TTS_SILO_ID="bench-$db-frontend" TTS_GLOBAL_MAX_INFLIGHT=64 TTS_CLIENT_MAX_SHARE=1 \
     TTS_SILOS_REFRESH_MS=200 TTS_FRONTEND_REQUEST_LANES="${LANES:-3}" Logging__LogLevel__Default=Warning dotnet "$DLL" --role frontend >/dev/null 2>&1 &
   PIDS+=("$!")
-  for ((i = 1; i <= silos; i++)); do until curl -sf "http://127.0.0.1:$((BASE + i))/ready" >/dev/null; do sleep 0.3; done; done
+  local first=$((${#PIDS[@]} - silos - 1))
+  for ((i = 1; i <= silos; i++)); do
+    until curl -sf "http://127.0.0.1:$((BASE + i))/ready" >/dev/null; do
+      kill -0 "${PIDS[$((first + i - 1))]}" 2>/dev/null || { echo "silo $i of cluster $db exited before it was ready" >&2; exit 1; }
+      sleep 0.3
+    done
+  done
   until curl -sf "http://127.0.0.1:$FRONT/ready" | grep -q "bench-$db-$silos"; do sleep 0.3; done
   BASE=$((BASE + 200))
 }
@@ -91,54 +112,71 @@ stop_cluster() {
 
 sentence() { echo "Run $1 sentence number $2 is here to keep the speech engine busy for a little while."; }
 text() { local run="$1" n="$2" i out=""; for ((i = 0; i < n; i++)); do out+="$(sentence "$run" "$i") "; done; echo "${out% }"; }
-body() { python3 -c 'import json,sys; print(json.dumps({"input": sys.argv[1], "voice": "alloy", **({"stream_format": sys.argv[2]} if sys.argv[2] else {})}))' "$1" "${2:-}"; }
+# body TEXT FORMAT [STREAM_FORMAT]
+body() { python3 -c 'import json,sys; print(json.dumps({"input": sys.argv[1], "voice": sys.argv[2], "response_format": sys.argv[3], **({"stream_format": sys.argv[4]} if sys.argv[4] else {})}))' "$1" "$VOICE_ID" "$2" "${3:-}"; }
 post() { curl -s -o /dev/null -w "$2" "http://127.0.0.1:$FRONT/v1/audio/speech" -H 'Content-Type: application/json' -d "$1"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-# warm_up: WARMUP (default 3) 20-sentence requests, so every silo has run its code paths past the JIT's tiering before timing
-# (a silo's first seconds cost several times its steady CPU, and under a CPU quota that is taken from its synthesis).
-warm_up() { local w; for ((w = 1; w <= ${WARMUP:-3}; w++)); do post "$(body "$(text "$((900 + w))" 20)")" "%{http_code}\n" >/dev/null; done; }
+# warm_up: 20-sentence requests in both formats for WARMUP_SECONDS (default 60) before timing. A fresh .NET process spends
+# its first tens of seconds of load re-compiling its hot code (tiered compilation with PGO: measured, the silo's
+# tiering thread took two thirds of a CPU-limited silo's CPU after 12 warm-up requests, and 6 % after 40), which is
+# start-up cost, not serving cost, and it costs a cluster of 3 silos three times what it costs one.
+warm_up() {
+  local w=900 until=$((SECONDS + ${WARMUP_SECONDS:-60}))
+  while ((SECONDS < until)); do w=$((w + 1)); post "$(body "$(text "$w" 20)" "$(((w % 2)) && echo wav || echo mp3)")" "%{http_code}\n" >/dev/null; done
+}
 
-start_cluster 3 three
+# timed FORMAT RUN0 → "median-ms silo-cpu-ms frontend-cpu-ms" of RUNS 20-sentence requests (CPU per request)
+timed() {
+  local format="$1" run0="$2" r times=() s0 f0
+  s0=$(cpu_ms "${PIDS[@]:0:$NSILOS}"); f0=$(cpu_ms "${PIDS[$NSILOS]}")
+  for ((r = 1; r <= RUNS; r++)); do times+=("$(post "$(body "$(text "$((run0 + r))" 20)" "$format")" "%{time_total}")"); done
+  echo "$(printf '%s\n' "${times[@]}" | median | awk '{ printf "%.0f", $1 * 1000 }') $(( ($(cpu_ms "${PIDS[@]:0:$NSILOS}") - s0) / RUNS )) $(( ($(cpu_ms "${PIDS[$NSILOS]}") - f0) / RUNS ))"
+}
+
+# ttfa FORMAT → "first-byte-ms first-sentence-alone-ms" (medians of RUNS)
+ttfa() {
+  local format="$1" r first=() alone=()
+  for ((r = 1; r <= RUNS; r++)); do
+    first+=("$(post "$(body "$(text "$((400 + r))" 25)" "$format" audio)" "%{time_starttransfer}")")
+    alone+=("$(post "$(body "$(sentence "$((400 + r))" 0)" "$format")" "%{time_total}")")
+  done
+  echo "$(printf '%s\n' "${first[@]}" | median | awk '{ printf "%.0f", $1 * 1000 }') $(printf '%s\n' "${alone[@]}" | median | awk '{ printf "%.0f", $1 * 1000 }')"
+}
+
+NSILOS=3; start_cluster 3 three
 warm_up
-LONG_CHARS=$(text 0 25 | wc -m)
-ttfa=(); first=()
-for ((r = 1; r <= RUNS; r++)); do
-  ttfa+=("$(post "$(body "$(text "$r" 25)" audio)" "%{time_starttransfer}")")
-  first+=("$(post "$(body "$(sentence "$r" 0)")" "%{time_total}")")
-done
-TTFA=$(printf '%s\n' "${ttfa[@]}" | median); FIRST=$(printf '%s\n' "${first[@]}" | median)
-three=()
-SILO_CPU0=$(cpu_ms "${PIDS[@]:0:3}"); FRONT_CPU0=$(cpu_ms "${PIDS[3]}")
-for ((r = 1; r <= RUNS; r++)); do three+=("$(post "$(body "$(text "$((100 + r))" 20)")" "%{time_total}")"); done
-THREE=$(printf '%s\n' "${three[@]}" | median)
-THREE_SILO_CPU=$(( $(cpu_ms "${PIDS[@]:0:3}") - SILO_CPU0 )); THREE_FRONT_CPU=$(( $(cpu_ms "${PIDS[3]}") - FRONT_CPU0 ))
+read -r TTFA_WAV ALONE_WAV <<<"$(ttfa wav)"; read -r TTFA_MP3 ALONE_MP3 <<<"$(ttfa mp3)"
+read -r THREE_WAV THREE_WAV_SILO THREE_WAV_FRONT <<<"$(timed wav 100)"
+read -r THREE_MP3 THREE_MP3_SILO THREE_MP3_FRONT <<<"$(timed mp3 150)"
 stop_cluster
 
-start_cluster 1 one
+NSILOS=1; start_cluster 1 one
 warm_up
-one=()
-SILO_CPU0=$(cpu_ms "${PIDS[0]}"); FRONT_CPU0=$(cpu_ms "${PIDS[1]}")
-for ((r = 1; r <= RUNS; r++)); do one+=("$(post "$(body "$(text "$((200 + r))" 20)")" "%{time_total}")"); done
-ONE=$(printf '%s\n' "${one[@]}" | median)
-ONE_SILO_CPU=$(( $(cpu_ms "${PIDS[0]}") - SILO_CPU0 )); ONE_FRONT_CPU=$(( $(cpu_ms "${PIDS[1]}") - FRONT_CPU0 ))
+read -r ONE_WAV ONE_WAV_SILO ONE_WAV_FRONT <<<"$(timed wav 200)"
+read -r ONE_MP3 ONE_MP3_SILO ONE_MP3_FRONT <<<"$(timed mp3 250)"
 stop_cluster
 
 CORES=$(nproc)
 if [[ -z "$SILO_CPU" ]]; then
-  start_cluster 1 allcores "$CORES"
+  NSILOS=1; start_cluster 1 allcores "$CORES"
   warm_up
-  full=()
-  for ((r = 1; r <= RUNS; r++)); do full+=("$(post "$(body "$(text "$((300 + r))" 20)")" "%{time_total}")"); done
-  FULL=$(printf '%s\n' "${full[@]}" | median)
+  read -r FULL_WAV _ <<<"$(timed wav 300)"
   stop_cluster
 fi
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); silos with TTS_WORKERS=${TTS_WORKERS:-1}${SILO_CPU:+ and a CPU limit of $SILO_CPU cores each}; frontend lanes ${LANES:-3}; $RUNS runs each, medians, through a --role frontend"
-printf 'time to first audio byte, %s-char text (25 sentences), stream_format=audio: %.0f ms\n' "$LONG_CHARS" "$(bc -l <<<"$TTFA*1000")"
-printf 'whole request for its first sentence alone:                            %.0f ms  (ratio %.2f, target <= 2)\n' "$(bc -l <<<"$FIRST*1000")" "$(bc -l <<<"$TTFA/$FIRST")"
-printf '20-sentence text, 3 silos: %.0f ms; 1 silo: %.0f ms; speed-up %.2fx (target >= 2.5x)\n' "$(bc -l <<<"$THREE*1000")" "$(bc -l <<<"$ONE*1000")" "$(bc -l <<<"$ONE/$THREE")"
-printf 'CPU per 20-sentence request: silos %d ms (3 silos) / %d ms (1 silo); frontend %d ms / %d ms\n' \
-  $((THREE_SILO_CPU / RUNS)) $((ONE_SILO_CPU / RUNS)) $((THREE_FRONT_CPU / RUNS)) $((ONE_FRONT_CPU / RUNS))
+LONG_CHARS=$(text 400 25 | wc -m)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); voice $VOICE_ID; silos with TTS_WORKERS=${TTS_WORKERS:-1}${SILO_CPU:+ and a CPU limit of $SILO_CPU cores each}; frontend lanes ${LANES:-3}; warm-up ${WARMUP_SECONDS:-60} s per cluster; $RUNS runs each, medians, through a --role frontend"
+for f in wav mp3; do
+  t="TTFA_${f^^}"; a="ALONE_${f^^}"
+  printf 'time to first audio byte, %s-char text (25 sentences), %s stream: %s ms; its first sentence alone: %s ms; ratio %s (target <= 2)\n' \
+    "$LONG_CHARS" "$f" "${!t}" "${!a}" "$(ratio "${!t}" "${!a}")"
+done
+for f in wav mp3; do
+  t="THREE_${f^^}"; o="ONE_${f^^}"; ts="${t}_SILO"; tf="${t}_FRONT"; os="${o}_SILO"; of="${o}_FRONT"
+  printf '20-sentence text, %s: 3 silos %s ms, 1 silo %s ms, speed-up %sx (target >= 2.5x); CPU per request: silos %s / %s ms, frontend %s / %s ms\n' \
+    "$f" "${!t}" "${!o}" "$(ratio "${!o}" "${!t}")" "${!ts}" "${!os}" "${!tf}" "${!of}"
+done
 [[ -n "$SILO_CPU" ]] && { echo "ideal speed-up with CPU-limited silos: 3x (3 x $SILO_CPU cores vs $SILO_CPU)"; exit 0; }
-printf 'machine ceiling: 1 silo with %s workers: %.0f ms; speed-up over 1 worker %.2fx (3 silos can at best match it on %s cores)\n' "$CORES" "$(bc -l <<<"$FULL*1000")" "$(bc -l <<<"$ONE/$FULL")" "$CORES"
+printf 'machine ceiling (wav): 1 silo with %s workers: %s ms; speed-up over 1 worker %sx (3 silos can at best match it on %s cores)\n' "$CORES" "$FULL_WAV" "$(ratio "$ONE_WAV" "$FULL_WAV")" "$CORES"
