@@ -26,6 +26,14 @@ public sealed class AdmissionDeadlineTests
     private static Task<AdmissionPermit> Acquire(InMemoryAdmissionGrain grain, AdmissionRequest request) =>
         grain.AcquireAsync(request).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
 
+    /// <summary>A single permit, taken at time 0 by a holder that keeps it until the test gives it back.</summary>
+    private static async Task<(ManualTime Time, InMemoryAdmissionGrain Grain, AdmissionPermit Holder)> HeldAsync(bool finish = true)
+    {
+        var time = new ManualTime();
+        var grain = Admission(time, limit: 1, finish);
+        return (time, grain, await grain.AcquireAsync(Req("holder")));
+    }
+
     private static TimeSpan Now(ManualTime time) => TimeSpan.FromTicks(time.GetTimestamp());
 
     /// <summary>
@@ -43,9 +51,7 @@ public sealed class AdmissionDeadlineTests
     [Fact]
     public async Task Under_concurrency_requests_that_could_not_finish_by_their_deadline_are_refused_at_once_or_before_it_and_never_admitted_late()
     {
-        var time = new ManualTime();
-        var grain = Admission(time, limit: 1);
-        var holder = await grain.AcquireAsync(Req("holder"));
+        var (time, grain, holder) = await HeldAsync();
 
         // Twenty arrive together behind a held permit; at 0.5 s a turn and 0.5 s of synthesis, a 2 s deadline covers three of them.
         var arrivals = Enumerable.Range(0, 20).Select(i => grain.AcquireAsync(Req($"c{i}")).AsTask()).ToList();
@@ -80,9 +86,7 @@ public sealed class AdmissionDeadlineTests
     [Fact]
     public async Task A_waiter_with_time_left_for_its_synthesis_is_admitted_when_a_permit_comes_back()
     {
-        var time = new ManualTime();
-        var grain = Admission(time, limit: 1);
-        var holder = await grain.AcquireAsync(Req("holder"));
+        var (time, grain, holder) = await HeldAsync();
         var waiter = grain.AcquireAsync(Req("waiter")).AsTask();
         await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(10), "1 waiting");
 
@@ -96,9 +100,7 @@ public sealed class AdmissionDeadlineTests
     [Fact]
     public async Task A_long_text_is_expected_to_take_longer_and_is_not_queued_where_a_short_one_is()
     {
-        var time = new ManualTime();
-        var grain = Admission(time, limit: 1);
-        await using var holder = await grain.AcquireAsync(Req("holder"));
+        var (_, grain, holder) = await HeldAsync();
 
         // 1,000 characters are ten units of 0.5 s: they cannot finish within 2 s after any wait, so they are refused at once.
         var longText = await Assert.ThrowsAsync<AdmissionRejectedException>(() => Acquire(grain, Req("long", chars: 1000)));
@@ -115,9 +117,7 @@ public sealed class AdmissionDeadlineTests
     [Fact]
     public async Task With_the_deadline_bounding_only_the_queue_a_waiter_is_admitted_until_its_wait_is_over()
     {
-        var time = new ManualTime();
-        var grain = Admission(time, limit: 1, finish: false);
-        var holder = await grain.AcquireAsync(Req("holder"));
+        var (time, grain, holder) = await HeldAsync(finish: false);
         var waiters = Enumerable.Range(0, 4).Select(i => grain.AcquireAsync(Req($"w{i}")).AsTask()).ToList();
         await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 4), TimeSpan.FromSeconds(10), "4 waiting (0.5 s a turn: 4 turns fit in 2 s)");
 
