@@ -5,7 +5,9 @@ namespace Orleans.Tts.Grains.Admission;
 /// time (RFC 6298): an exponentially weighted mean (gain 1/8) and mean deviation (gain 1/4) of the hold per unit of text,
 /// and <see cref="Expected"/> = (mean + 4 × deviation) × units, which is above nearly every hold seen. A unit is up to
 /// <see cref="UnitChars"/> characters: short texts cost about the same (the fixed costs dominate), longer ones
-/// proportionally more. Until the first hold is observed, every unit is taken to cost the initial guess.
+/// proportionally more. Until the first hold is observed, every unit is taken to cost the initial guess; the first hold
+/// replaces it, and the deviation starts at zero (TCP starts it at half the first sample, which would triple the first
+/// estimate and refuse waiters that could still finish in time).
 /// </summary>
 public sealed class ServiceTimeEstimate(TimeSpan initial)
 {
@@ -33,7 +35,6 @@ public sealed class ServiceTimeEstimate(TimeSpan initial)
                 _observed = true;
                 _meanHold = held.Ticks;
                 _meanPerUnit = perUnit;
-                _deviationPerUnit = perUnit / 2;
                 return;
             }
             _meanHold += (held.Ticks - _meanHold) / 8;

@@ -138,6 +138,8 @@ public sealed class AdmissionDeadlineTests
         var estimate = new ServiceTimeEstimate(TimeSpan.FromMilliseconds(500));
         Assert.Equal(TimeSpan.FromMilliseconds(500), estimate.Expected(40));
         Assert.Equal(TimeSpan.FromMilliseconds(2500), estimate.Expected(500));
+        estimate.Observe(TimeSpan.FromMilliseconds(80), 60);
+        Assert.Equal(TimeSpan.FromMilliseconds(80), estimate.Expected(60));
 
         for (var i = 0; i < 200; i++) estimate.Observe(TimeSpan.FromMilliseconds(i % 2 == 0 ? 80 : 120), 60);
         Assert.InRange(estimate.MeanHold.TotalMilliseconds, 95, 105);
