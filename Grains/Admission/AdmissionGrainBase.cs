@@ -69,8 +69,8 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         var service = Reserve(request.TextLength);
         if (spent + queued + service <= wait) return null;
         var expected = service > TimeSpan.Zero
-            ? $"about {queued.TotalSeconds:0.#} s of waiting and {service.TotalSeconds:0.#} s of synthesis"
-            : $"about {queued.TotalSeconds:0.#} s";
+            ? $"about {queued.TotalSeconds:0.##} s of waiting and {service.TotalSeconds:0.##} s of synthesis"
+            : $"about {queued.TotalSeconds:0.##} s";
         var left = spent >= TimeSpan.FromMilliseconds(10) ? $" ({Math.Max(0, (wait - spent).TotalSeconds):0.###} s of it left)" : "";
         return Reject("admission_expected_wait",
             $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: {expected}, more than this request's {wait.TotalSeconds:0.###} s limit{left}.", attempt);
