@@ -72,6 +72,8 @@ public static class SpeechApi
     private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
         IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, SpeechStreamer streamer, CancellationToken ct)
     {
+        // The admission deadline runs from here: reading, validation and cache lookups count against it.
+        var arrived = Stopwatch.GetTimestamp();
         using var inFlight = activity.TryBegin();
         if (inFlight is null)
             return Problem.Busy(http, "This silo is draining before shutdown and accepts no new synthesis; retry and another silo will serve it.", TimeSpan.FromSeconds(1), "Silo draining");
@@ -121,7 +123,7 @@ public static class SpeechApi
         if (streamFormat is not null)
         {
             var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
-            var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct));
+            var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct), arrived);
             return await streamer.StreamAsync(http, new SpeechStream(synthesis, streamAdmission, format, streamFormat, length, key), ct);
         }
 
@@ -137,7 +139,7 @@ public static class SpeechApi
         var started = Stopwatch.GetTimestamp();
         var clientId = ClientId(http);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
-        var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback);
+        var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback, arrived);
         if (admission.RefuseEarly(admissionRequest) is { } refused)
         {
             // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before

@@ -27,7 +27,9 @@ public interface IAdmissionGrain
 /// <param name="TextLength">Characters of input.</param>
 /// <param name="MaxWait">How long the caller may wait in the queue (clamped to the configured maximum).</param>
 /// <param name="FallbackVoiceId">A cheaper voice to use for long text when the cluster is saturated, or null.</param>
-public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null);
+/// <param name="ArrivedAt">When the request arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): its wait runs from then, so the
+/// time it already spent (reading, validation, cache lookups) counts; 0: from the call to <see cref="IAdmissionGrain.AcquireAsync"/>.</param>
+public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null, long ArrivedAt = 0);
 
 /// <param name="Limit">Cluster-wide permits (last known).</param>
 /// <param name="InUse">Permits in use cluster-wide (last known).</param>

@@ -29,6 +29,7 @@ public sealed class TtsMetrics
     private long _jobStoredBytes;
     private long _jobReservedBytes;
     private long _jobStorageLimitBytes;
+    private long _cacheMemory;
 
     public TtsMetrics(IMeterFactory meterFactory)
     {
@@ -46,6 +47,8 @@ public sealed class TtsMetrics
         _degradations = Meter.CreateCounter<long>("tts_degradations", description: "Requests served in a degraded way (cheaper voice, local admission), by reason.");
         _cacheLookups = Meter.CreateCounter<long>("tts_cache_lookups", description: "Result cache lookups, by result (hit or miss).");
         Meter.CreateObservableGauge("tts_cluster_live_silos", () => Volatile.Read(ref _liveSilos), description: "Silos this silo sees as active (not dead, draining or stopped).");
+        Meter.CreateObservableGauge("tts_cache_memory_bytes", () => Volatile.Read(ref _cacheMemory), "By",
+            "Bytes of audio this process keeps in its local result cache (an LRU of at most TTS_CACHE_MEMORY_MB).");
         Meter.CreateObservableGauge("tts_job_backlog", () => Volatile.Read(ref _jobBacklog), description: "Asynchronous synthesis jobs queued or running, cluster-wide (from the job store, refreshed every 2 s).");
         Meter.CreateObservableGauge("tts_job_storage_bytes", () => new[]
             {
@@ -65,6 +68,11 @@ public sealed class TtsMetrics
             .Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", $"gen{g}"))),
             description: "Garbage collections since the process started, by generation.");
         Meter.CreateObservableGauge("dotnet_gc_heap_size_bytes", () => GC.GetTotalMemory(false), "By", "Bytes currently thought to be allocated on the managed heap.");
+        // RSS = managed memory the GC has committed + native memory (engines, buffers, thread stacks, code): these two show which grew.
+        Meter.CreateObservableGauge("dotnet_gc_committed_bytes", () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By",
+            "Memory the garbage collector has committed for the managed heap (part of the resident memory), as of the last collection.");
+        Meter.CreateObservableGauge("dotnet_gc_fragmented_bytes", () => GC.GetGCMemoryInfo().FragmentedBytes, "By",
+            "Free space inside the managed heap, as of the last collection.");
     }
 
     public Meter Meter { get; }
@@ -106,4 +114,6 @@ public sealed class TtsMetrics
         Volatile.Write(ref _jobReservedBytes, reservedBytes);
         Volatile.Write(ref _jobStorageLimitBytes, limitBytes);
     }
+
+    public void CacheMemory(long bytes) => Volatile.Write(ref _cacheMemory, bytes);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Telemetry;
@@ -11,13 +10,16 @@ namespace Orleans.Tts.Grains.Admission;
 /// with a Retry-After estimated from the queue depth and the observed permit hold time. A release
 /// (here, or anywhere through NOTIFY) wakes only the first waiter, and only the first waiter re-checks
 /// at <see cref="AdmissionOptions.PollInterval"/>, so an overload does not turn into a storm of
-/// attempts; a request whose expected wait already exceeds its limit is refused at once.
+/// attempts. With <see cref="AdmissionOptions.DeadlineCoversService"/> (the default) the deadline is the
+/// request's, not the queue's: a request is queued only if its expected wait plus its expected service
+/// time (<see cref="ServiceTimeEstimate"/>) fit in it, and a waiter is refused as soon as its time left
+/// no longer covers the service time, so nothing is admitted only to finish late.
 /// </summary>
-public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null) : IAdmissionGrain
+public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null, TimeProvider? time = null) : IAdmissionGrain
 {
     private readonly LinkedList<Waiter> _queue = new();
-    // Exponentially weighted mean permit hold time, in ticks; starts at a guess and follows observations.
-    private long _meanHoldTicks = TimeSpan.FromMilliseconds(500).Ticks;
+    private readonly ServiceTimeEstimate _service = new(options.InitialServiceTime);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private volatile int _lastLimit, _lastInUse;
 
     protected AdmissionOptions Options => options;
@@ -44,22 +46,41 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         var seen = new Attempt(null, _lastLimit, _lastInUse, 0);
         if (waiting >= options.QueueLimit)
             return Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({seen.InUse} of {seen.Limit} permits in use).", seen);
-        return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, WaitOf(request), seen);
+        return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, request, seen);
     }
 
-    /// <summary>The refusal of a request with <paramref name="ahead"/> waiters before it when every permit is taken and their turns take longer than its wait.</summary>
-    private AdmissionRejectedException? ExpectedWaitTooLong(int ahead, TimeSpan wait, Attempt attempt)
+    /// <summary>How long ago the request arrived, when it says (its wait runs from then).</summary>
+    private TimeSpan Spent(AdmissionRequest request) =>
+        request.ArrivedAt == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Max(0, (_time.GetTimestamp() - request.ArrivedAt) / (double)_time.TimestampFrequency));
+
+    /// <summary>The service time the deadline of a request of <paramref name="chars"/> characters must still cover when it is admitted (zero when the deadline bounds only the queue).</summary>
+    private TimeSpan Reserve(int chars) => options.DeadlineCoversService ? _service.Expected(chars) : TimeSpan.Zero;
+
+    /// <summary>
+    /// The refusal of a request with <paramref name="ahead"/> waiters before it when every permit is taken and their turns
+    /// (plus, when the deadline covers it, the request's own service time) take longer than its wait.
+    /// </summary>
+    private AdmissionRejectedException? ExpectedWaitTooLong(int ahead, AdmissionRequest request, Attempt attempt)
     {
-        var expected = TimeSpan.FromTicks(Volatile.Read(ref _meanHoldTicks) * (ahead + 1) / Math.Max(1, attempt.Limit));
-        return attempt.Limit > 0 && attempt.InUse >= attempt.Limit && expected > wait
-            ? Reject("admission_expected_wait",
-                $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: about {expected.TotalSeconds:0.#} s, more than this request's {wait.TotalSeconds:0.###} s limit.", attempt)
-            : null;
+        if (attempt.Limit <= 0 || attempt.InUse < attempt.Limit) return null;
+        var wait = WaitOf(request);
+        var spent = Spent(request);
+        var queued = _service.MeanHold * (ahead + 1) / attempt.Limit;
+        var service = Reserve(request.TextLength);
+        if (spent + queued + service <= wait) return null;
+        var expected = service > TimeSpan.Zero
+            ? $"about {queued.TotalSeconds:0.##} s of waiting and {service.TotalSeconds:0.##} s of synthesis"
+            : $"about {queued.TotalSeconds:0.##} s";
+        var left = spent >= TimeSpan.FromMilliseconds(10) ? $" ({Math.Max(0, (wait - spent).TotalSeconds):0.###} s of it left)" : "";
+        return Reject("admission_expected_wait",
+            $"All {attempt.Limit} synthesis permits of the cluster are in use and {ahead} requests wait ahead: {expected}, more than this request's {wait.TotalSeconds:0.###} s limit{left}.", attempt);
     }
 
     public async ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         var wait = WaitOf(request);
+        // The deadline runs from the request's arrival (or from here), so the time before (and a permit attempt that had to go to PostgreSQL) counts too.
+        var deadline = _time.GetTimestamp() - (long)(Spent(request).TotalSeconds * _time.TimestampFrequency) + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         var voice = request.VoiceId;
         string? degradation = null;
         if (request.FallbackVoiceId is { } fallback && request.TextLength > options.LongTextChars && Saturated)
@@ -82,26 +103,21 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             lock (_queue) node = _queue.AddLast(waiter);
             try
             {
-                // Refuse at once what cannot be served in time: the queue ahead at the observed hold time is longer than this request's wait.
-                if (ExpectedWaitTooLong(QueueLength - 1 + load.QueuedElsewhere, wait, attempt) is { } tooLong) throw tooLong;
-                var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+                // Refuse at once what cannot be served in time: the queue ahead at the observed hold time (and the request's own
+                // service time) is longer than this request's wait.
+                if (ExpectedWaitTooLong(QueueLength - 1 + load.QueuedElsewhere, request, attempt) is { } tooLong) throw tooLong;
                 while (attempt.Handle is null)
                 {
-                    var left = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-                    if (left <= TimeSpan.Zero)
-                    {
-                        var clientShare = attempt.ClientInUse >= options.ClientLimit(attempt.Limit) && attempt.InUse < attempt.Limit;
-                        var why = clientShare
-                            ? $"This client already holds {attempt.ClientInUse} of the {options.ClientLimit(attempt.Limit)} permits one client may hold ({options.ClientMaxShare:P0} of {attempt.Limit})."
-                            : $"All {attempt.Limit} synthesis permits of the cluster stayed in use for {wait.TotalSeconds:0.###} s.";
-                        throw Reject(clientShare ? "client_share" : "admission_wait_timeout", why, attempt);
-                    }
+                    // Admitted with less time left than a synthesis takes, the request would finish after its deadline: refused now instead.
+                    var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+                    var reserve = Reserve(request.TextLength);
+                    if (left <= reserve) throw Late(attempt, wait, left, reserve);
                     // Only the first waiter polls (in case a wake-up was missed); the others sleep until woken or out of time.
                     bool first;
                     lock (_queue) first = _queue.First == node;
                     var signal = waiter.Signal.Task;
-                    var timeout = first && left > options.PollInterval ? options.PollInterval : left;
-                    await signal.WaitAsync(timeout, cancellationToken)
+                    var timeout = first && left - reserve > options.PollInterval ? options.PollInterval : left - reserve;
+                    await signal.WaitAsync(timeout, _time, cancellationToken)
                         .ContinueWith(t => { if (t.IsCanceled && cancellationToken.IsCancellationRequested) cancellationToken.ThrowIfCancellationRequested(); }, TaskScheduler.Default);
                     if (signal.IsCompleted) waiter.Signal = NewSignal();
                     else if (!first) continue;
@@ -121,7 +137,19 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         load.AddHeld(1);
         var degraded = Combine(degradation, DegradationOf(attempt.Handle));
         if (degraded is not null) metrics?.Degraded(degraded);
-        return new Permit(this, attempt.Handle, voice, degraded);
+        return new Permit(this, attempt.Handle, voice, degraded, request.TextLength, _time.GetTimestamp());
+    }
+
+    /// <summary>The refusal of a waiter whose time is up: no time left at all, or (deadline covering the service) less than its synthesis takes.</summary>
+    private AdmissionRejectedException Late(Attempt attempt, TimeSpan wait, TimeSpan left, TimeSpan reserve)
+    {
+        if (attempt.ClientInUse >= options.ClientLimit(attempt.Limit) && attempt.InUse < attempt.Limit)
+            return Reject("client_share",
+                $"This client already holds {attempt.ClientInUse} of the {options.ClientLimit(attempt.Limit)} permits one client may hold ({options.ClientMaxShare:P0} of {attempt.Limit}).", attempt);
+        if (left <= TimeSpan.Zero || reserve <= TimeSpan.Zero)
+            return Reject("admission_wait_timeout", $"All {attempt.Limit} synthesis permits of the cluster stayed in use for {wait.TotalSeconds:0.###} s.", attempt);
+        return Reject("admission_deadline",
+            $"All {attempt.Limit} synthesis permits of the cluster stayed in use: {left.TotalSeconds:0.###} s of this request's {wait.TotalSeconds:0.###} s limit are left, less than the {reserve.TotalSeconds:0.###} s a synthesis may take now, so it could not finish in time.", attempt);
     }
 
     private static string? Combine(string? a, string? b) => a is null ? b : b is null ? a : $"{a}, {b}";
@@ -166,28 +194,25 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     /// <summary>When a permit is likely to be free for a newcomer: the queue ahead drained at the observed rate.</summary>
     public TimeSpan RetryAfter(int queued, int limit)
     {
-        var mean = TimeSpan.FromTicks(Volatile.Read(ref _meanHoldTicks));
+        var mean = _service.MeanHold;
         var seconds = Math.Ceiling((queued + 1) * mean.TotalSeconds / limit);
         return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 120));
     }
 
-    private async ValueTask ReturnAsync(object handle, long acquiredAt)
+    private async ValueTask ReturnAsync(object handle, long acquiredAt, int chars)
     {
-        var held = Stopwatch.GetElapsedTime(acquiredAt);
-        var old = Volatile.Read(ref _meanHoldTicks);
-        Interlocked.CompareExchange(ref _meanHoldTicks, old + (held.Ticks - old) / 8, old);
+        _service.Observe(_time.GetElapsedTime(acquiredAt), chars);
         load.AddHeld(-1);
         try { await ReleaseAsync(handle); }
         finally { Pulse(); }
     }
 
-    private sealed class Permit(AdmissionGrainBase owner, object handle, string voiceId, string? degradation) : AdmissionPermit
+    private sealed class Permit(AdmissionGrainBase owner, object handle, string voiceId, string? degradation, int chars, long acquiredAt) : AdmissionPermit
     {
-        private readonly long _acquiredAt = Stopwatch.GetTimestamp();
         private int _released;
         public override string VoiceId => voiceId;
         public override string? Degradation => degradation;
         public override ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _released, 1) == 0 ? owner.ReturnAsync(handle, _acquiredAt) : ValueTask.CompletedTask;
+            Interlocked.Exchange(ref _released, 1) == 0 ? owner.ReturnAsync(handle, acquiredAt, chars) : ValueTask.CompletedTask;
     }
 }

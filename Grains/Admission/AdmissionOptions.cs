@@ -17,6 +17,15 @@ public sealed class AdmissionOptions
     public int LongTextChars { get; init; } = 1000;
     /// <summary>Cluster queue depth at or above which the cluster counts as saturated.</summary>
     public int DegradeQueueThreshold { get; init; } = 4;
+    /// <summary>
+    /// True (TTS_ADMISSION_DEADLINE=finish, the default): a request's wait is a deadline for the whole request, so it is
+    /// queued only while its expected wait plus its expected service time fit in it, and a waiter whose time left no longer
+    /// covers the expected service time is refused instead of being admitted late. False (start): the wait bounds only the
+    /// time in the queue.
+    /// </summary>
+    public bool DeadlineCoversService { get; init; } = true;
+    /// <summary>The service time assumed per request until the first permit is given back.</summary>
+    public TimeSpan InitialServiceTime { get; init; } = TimeSpan.FromMilliseconds(500);
     /// <summary>How often a waiter re-checks without a wake-up signal.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 

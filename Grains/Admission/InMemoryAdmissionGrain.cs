@@ -5,8 +5,10 @@ namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>Admission within one process: the embedded default, and the local fallback when PostgreSQL is unreachable.</summary>
 /// <param name="capacity">The limit when no global one is configured, read at every attempt; null = <see cref="AdmissionOptions.LocalCapacity"/>.</param>
-public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null, Func<int>? capacity = null)
-    : AdmissionGrainBase(options, load, metrics)
+/// <param name="time">The clock of the queue's deadlines and the hold times (tests move it by hand).</param>
+public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null, Func<int>? capacity = null,
+    TimeProvider? time = null)
+    : AdmissionGrainBase(options, load, metrics, time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _byClient = new(StringComparer.Ordinal);

@@ -26,6 +26,13 @@ public class InMemoryResultCache(CacheOptions options, TtsMetrics? metrics = nul
     protected LruCache<CachedAudio> Local { get; } = new(options.MemoryBytes, a => a.Content.Length);
     protected CacheOptions Options => options;
 
+    /// <summary>Puts a result in the local LRU (evicting the least recently used beyond its size) and reports the LRU's size.</summary>
+    protected void Remember(string key, CachedAudio audio)
+    {
+        Local.Set(key, audio);
+        metrics?.CacheMemory(Local.Bytes);
+    }
+
     public virtual ValueTask<CachedAudio?> TryGetAsync(string key, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Local.TryGet(key, out var hit) ? hit : null);
 
@@ -82,7 +89,7 @@ public class InMemoryResultCache(CacheOptions options, TtsMetrics? metrics = nul
         try
         {
             var (produced, hit) = await ProduceAsync(key, factory, flight.Stop.Token);
-            if (produced.Cacheable) Local.Set(key, produced.Audio);
+            if (produced.Cacheable && KeepLocally(hit)) Remember(key, produced.Audio);
             flight.Result.TrySetResult((produced, hit));
         }
         catch (Exception e)
@@ -95,6 +102,9 @@ public class InMemoryResultCache(CacheOptions options, TtsMetrics? metrics = nul
             _inFlight.TryRemove(new KeyValuePair<string, Flight>(key, flight));
         }
     }
+
+    /// <summary>Whether a result just produced (<paramref name="sharedHit"/>: read from a shared store) enters the local LRU; here it always does, being the only cache.</summary>
+    protected virtual bool KeepLocally(bool sharedHit) => true;
 
     /// <summary>Produces the result once for this silo; true when it came from a shared store rather than a synthesis here.</summary>
     protected virtual async ValueTask<(ProducedAudio Produced, bool Hit)> ProduceAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory,

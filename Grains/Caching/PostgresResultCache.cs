@@ -13,6 +13,10 @@ namespace Orleans.Tts.Grains.Caching;
 /// Single flight across silos: the silo that inserts the <c>result_cache_pending</c> row synthesises;
 /// the others wait for its NOTIFY on <c>tts_cache</c> (or poll) and read the row. A dead silo's pending
 /// rows are deleted with it; an expired one is taken over. With PostgreSQL unreachable: local only.
+/// A result synthesised here goes to the table only; the local LRU takes what is read from the table (asked for again),
+/// so one-off texts — most of them — do not churn it: each would stay there until evicted, long enough for the garbage
+/// collector to promote it, and under load the evicted audio piled up in the oldest generation (a frontend grew from 212
+/// to 738 MiB in bench/reliability overload, where every text is new).
 /// </summary>
 public sealed class PostgresResultCache : InMemoryResultCache
 {
@@ -32,6 +36,8 @@ public sealed class PostgresResultCache : InMemoryResultCache
         notifications.Subscribe("tts_cache", key => { if (_waiting.TryGetValue(key, out var signal)) signal.TrySetResult(); });
     }
 
+    protected override bool KeepLocally(bool sharedHit) => sharedHit || !_store.Available;
+
     public override async ValueTask<CachedAudio?> TryGetAsync(string key, CancellationToken cancellationToken = default)
     {
         if (Local.TryGet(key, out var hit)) return hit;
@@ -39,17 +45,20 @@ public sealed class PostgresResultCache : InMemoryResultCache
         try
         {
             var row = await ReadAsync(key, cancellationToken);
-            if (row is not null) Local.Set(key, row);
+            if (row is not null) Remember(key, row);
             return row;
         }
         catch (StorageUnavailableException) { return null; }
     }
 
-    /// <summary>Into the local LRU and the shared table (waking any silo waiting for the key); local only while PostgreSQL is unreachable.</summary>
+    /// <summary>
+    /// Into the shared table (waking any silo waiting for the key), and like any new result into the local LRU only once read
+    /// back from it (<see cref="KeepLocally"/>); local only while PostgreSQL is unreachable.
+    /// </summary>
     public override async ValueTask StoreAsync(CachedAudio audio, CancellationToken cancellationToken = default)
     {
-        await base.StoreAsync(audio, cancellationToken);
         if (_store.Available) await PublishAsync(audio.Key, new ProducedAudio(audio, Cacheable: true, null));
+        else await base.StoreAsync(audio, cancellationToken);
     }
 
     protected override async ValueTask<(ProducedAudio Produced, bool Hit)> ProduceAsync(string key, Func<CancellationToken, ValueTask<ProducedAudio>> factory,

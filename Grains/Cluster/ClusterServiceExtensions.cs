@@ -47,6 +47,7 @@ public static class ClusterServiceExtensions
             QueueLimit = Setting.PositiveInt(config, "TTS_ADMISSION_QUEUE", workerQueue, min: 0),
             LongTextChars = Setting.PositiveInt(config, "TTS_LONG_TEXT_CHARS", 1000),
             DegradeQueueThreshold = Setting.PositiveInt(config, "TTS_DEGRADE_QUEUE", 4),
+            DeadlineCoversService = DeadlineCoversService(config),
         };
         var cache = new CacheOptions
         {
@@ -118,4 +119,12 @@ public static class ClusterServiceExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PostgresSiloDirectory>());
         return services;
     }
+
+    /// <summary>TTS_ADMISSION_DEADLINE: <c>finish</c> (default) — admitted requests are expected to finish by their deadline; <c>start</c> — only to start by it.</summary>
+    private static bool DeadlineCoversService(IConfiguration config) => config["TTS_ADMISSION_DEADLINE"]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "finish" => true,
+        "start" => false,
+        var raw => throw new InvalidOperationException($"Setting TTS_ADMISSION_DEADLINE='{raw}' is invalid: it must be 'finish' (an admitted request is expected to finish within its wait) or 'start' (the wait bounds only the queue)."),
+    };
 }

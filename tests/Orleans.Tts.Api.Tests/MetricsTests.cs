@@ -24,7 +24,7 @@ public sealed partial class MetricsTests(SiloFactory factory)
         await client.GetAsync("/health");
         var scrape = await ScrapeAsync(client);
         foreach (var name in new[] { "tts_requests_total", "tts_request_duration_seconds", "process_cpu_seconds_total", "process_resident_memory_bytes",
-                     "dotnet_gc_collections_total", "dotnet_gc_heap_size_bytes", "tts_cluster_live_silos", "tts_job_backlog", "tts_worker_queue_length" })
+                     "dotnet_gc_collections_total", "dotnet_gc_heap_size_bytes", "dotnet_gc_committed_bytes", "dotnet_gc_fragmented_bytes", "tts_cluster_live_silos", "tts_job_backlog", "tts_worker_queue_length" })
             Assert.True(scrape.Types.ContainsKey(name), $"no # TYPE line for {name}");
         Assert.Equal("counter", scrape.Types["tts_requests_total"]);
         Assert.Equal("histogram", scrape.Types["tts_request_duration_seconds"]);
@@ -35,6 +35,13 @@ public sealed partial class MetricsTests(SiloFactory factory)
         Assert.Equal(1, scrape.Value("tts_cluster_live_silos"));
         Assert.Equal(0, scrape.Value("tts_job_backlog"));
         Assert.True(scrape.Value("dotnet_gc_collections_total", ("generation", "gen0")) >= 0);
+
+        // The managed heap's share of the resident memory, as of the last collection (the silo runs in this process).
+        GC.Collect();
+        var collected = await ScrapeAsync(client);
+        Assert.InRange(collected.Value("dotnet_gc_committed_bytes"), 1, double.MaxValue);
+        Assert.InRange(collected.Value("dotnet_gc_fragmented_bytes"), 0, collected.Value("dotnet_gc_committed_bytes"));
+        Assert.Equal("gauge", collected.Types["tts_cache_memory_bytes"]);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Tts.Admission;
+using Orleans.Tts.Testing;
 
 namespace Orleans.Tts.Api.Tests;
 
@@ -24,5 +27,33 @@ public sealed class SaturationTests
             await r.AssertProblemAsync(503, "retry");
         }
         foreach (var r in ok) Assert.True(Wav.Parse(await r.Content.ReadAsByteArrayAsync()).Seconds > 10);
+    }
+
+    [Fact]
+    public async Task With_every_permit_held_requests_that_could_not_finish_by_their_deadline_get_503_with_retry_after_at_once_and_one_that_could_queues()
+    {
+        await using var factory = new SiloFactory(new Dictionary<string, string> { ["TTS_WORKERS"] = "1" });
+        var client = factory.CreateClient();
+        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        var held = await admission.AcquireAsync(new AdmissionRequest("test-holder", "espeak:en-us", 40, TimeSpan.Zero));
+
+        // Nothing has been synthesised yet, so a request is taken to hold its permit 0.5 s: 0.8 s cannot cover the turn of
+        // the permit held and a synthesis after it. Each of these is refused at once; none waits in the queue to be let in late.
+        var refused = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            client.SpeakAsync(new { input = $"Refused request {i}.", voice = "alloy", response_format = "wav", max_wait_ms = 800 })));
+        foreach (var r in refused)
+        {
+            Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "503 without a Retry-After of at least 1 s");
+            await r.AssertProblemAsync(503, "0.5 s of synthesis, more than this request's 0.8 s limit", "retry");
+        }
+        Assert.Equal(0, admission.Status.QueuedHere);
+
+        // A deadline that covers the wait and the synthesis queues, and is served when the permit comes back.
+        var patient = client.SpeakAsync(new { input = "This request may wait.", voice = "alloy", response_format = "wav", max_wait_ms = 30000 });
+        await Poll.UntilAsync(() => Task.FromResult(admission.Status.QueuedHere == 1), TimeSpan.FromSeconds(30), "the patient request queued");
+        await held.DisposeAsync();
+        var served = await patient;
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.True(Wav.Parse(await served.Content.ReadAsByteArrayAsync()).Seconds > 0.5);
     }
 }

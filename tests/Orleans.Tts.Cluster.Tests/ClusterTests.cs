@@ -135,6 +135,43 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_result_goes_to_postgresql_only_and_enters_the_local_cache_when_it_is_asked_for_again()
+    {
+        var silo = (await StartAsync(1))[0];
+        async Task<double> LocalCacheBytesAsync()
+        {
+            var text = await silo.HttpClient.GetStringAsync("/metrics");
+            return double.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^tts_cache_memory_bytes (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Ten one-off texts: synthesised, stored in the shared table, and none kept in the silo's memory.
+        for (var i = 0; i < 10; i++)
+        {
+            var once = await silo.HttpClient.SpeakAsync(new { input = $"Said only once, number {i}.", voice = "alloy", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.OK, once.StatusCode);
+            Assert.Equal("miss", once.Header("X-Tts-Cache"));
+        }
+        Assert.Equal(10, await ScalarAsync<int>("SELECT count(*) FROM result_cache"));
+        Assert.Equal(0, await LocalCacheBytesAsync());
+
+        // Asked again: a hit from the table, now kept locally; the third time is served from memory.
+        var again = await silo.HttpClient.SpeakAsync(new { input = "Said only once, number 3.", voice = "alloy", response_format = "wav" });
+        Assert.Equal("hit", again.Header("X-Tts-Cache"));
+        var kept = await LocalCacheBytesAsync();
+        Assert.InRange(kept, (await again.Content.ReadAsByteArrayAsync()).Length, 1 << 20);
+        await using (var connection = new NpgsqlConnection(_db))
+        {
+            await connection.OpenAsync();
+            await using var clear = new NpgsqlCommand("DELETE FROM result_cache", connection);
+            await clear.ExecuteNonQueryAsync();
+        }
+        var third = await silo.HttpClient.SpeakAsync(new { input = "Said only once, number 3.", voice = "alloy", response_format = "wav" });
+        Assert.Equal("hit", third.Header("X-Tts-Cache"));
+        Assert.Equal(kept, await LocalCacheBytesAsync());
+    }
+
+    [Fact]
     public async Task A_speaker_embedding_requested_by_three_silos_at_once_is_computed_once_and_changes_reach_every_silo()
     {
         var silos = await StartAsync(3, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "20", ["TTS_CLIENT_MAX_SHARE"] = "1" });

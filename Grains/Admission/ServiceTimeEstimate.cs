@@ -1,0 +1,47 @@
+namespace Orleans.Tts.Grains.Admission;
+
+/// <summary>
+/// How long a permit is held (a request's service time), learnt from the holds observed, as TCP learns its round-trip
+/// time (RFC 6298): an exponentially weighted mean (gain 1/8) and mean deviation (gain 1/4) of the hold per unit of text,
+/// and <see cref="Expected"/> = (mean + 4 × deviation) × units, which is above nearly every hold seen. A unit is up to
+/// <see cref="UnitChars"/> characters: short texts cost about the same (the fixed costs dominate), longer ones
+/// proportionally more. Until the first hold is observed, every unit is taken to cost the initial guess; the first hold
+/// replaces it, and the deviation starts at zero (TCP starts it at half the first sample, which would triple the first
+/// estimate and refuse waiters that could still finish in time).
+/// </summary>
+public sealed class ServiceTimeEstimate(TimeSpan initial)
+{
+    public const int UnitChars = 100;
+    private readonly Lock _gate = new();
+    private double _meanHold = initial.Ticks, _meanPerUnit = initial.Ticks, _deviationPerUnit;
+    private bool _observed;
+
+    /// <summary>The mean hold of a permit, whatever its text: how fast the queue drains.</summary>
+    public TimeSpan MeanHold { get { lock (_gate) return TimeSpan.FromTicks((long)_meanHold); } }
+
+    /// <summary>A hold a request of <paramref name="chars"/> characters is unlikely to exceed.</summary>
+    public TimeSpan Expected(int chars)
+    {
+        lock (_gate) return TimeSpan.FromTicks((long)((_meanPerUnit + 4 * _deviationPerUnit) * Units(chars)));
+    }
+
+    public void Observe(TimeSpan held, int chars)
+    {
+        var perUnit = held.Ticks / Units(chars);
+        lock (_gate)
+        {
+            if (!_observed)
+            {
+                _observed = true;
+                _meanHold = held.Ticks;
+                _meanPerUnit = perUnit;
+                return;
+            }
+            _meanHold += (held.Ticks - _meanHold) / 8;
+            _deviationPerUnit += (Math.Abs(perUnit - _meanPerUnit) - _deviationPerUnit) / 4;
+            _meanPerUnit += (perUnit - _meanPerUnit) / 8;
+        }
+    }
+
+    private static double Units(int chars) => Math.Max(1.0, chars / (double)UnitChars);
+}

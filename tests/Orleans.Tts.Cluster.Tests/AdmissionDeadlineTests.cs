@@ -1,0 +1,150 @@
+using Orleans.Tts.Admission;
+using Orleans.Tts.Grains.Admission;
+using Orleans.Tts.Grains.Cluster;
+
+namespace Orleans.Tts.Cluster.Tests;
+
+/// <summary>
+/// The admission deadline covers the whole request (TTS_ADMISSION_DEADLINE=finish, the default): found by bench/reliability
+/// overload, where admitted requests waited up to their 2 s deadline in the queue and only then synthesised (p99 2.2 s).
+/// The clock is moved by hand: nothing here depends on how fast the machine is.
+/// </summary>
+public sealed class AdmissionDeadlineTests
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
+
+    private static InMemoryAdmissionGrain Admission(ManualTime time, int limit, bool finish = true) =>
+        new(new AdmissionOptions
+        {
+            GlobalMaxInflight = limit, ClientMaxShare = 1, QueueLimit = 64, DefaultWait = TimeSpan.FromSeconds(2),
+            InitialServiceTime = TimeSpan.FromMilliseconds(500), DeadlineCoversService = finish,
+        }, new ClusterLoad(), time: time);
+
+    private static AdmissionRequest Req(string client, int chars = 40) => new(client, "espeak:en-us", chars, TimeSpan.Zero, null);
+
+    /// <summary>An acquisition that must end on its own (the clock is not moved while the test awaits it).</summary>
+    private static Task<AdmissionPermit> Acquire(InMemoryAdmissionGrain grain, AdmissionRequest request) =>
+        grain.AcquireAsync(request).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+    /// <summary>A single permit, taken at time 0 by a holder that keeps it until the test gives it back.</summary>
+    private static async Task<(ManualTime Time, InMemoryAdmissionGrain Grain, AdmissionPermit Holder)> HeldAsync(bool finish = true)
+    {
+        var time = new ManualTime();
+        var grain = Admission(time, limit: 1, finish);
+        return (time, grain, await grain.AcquireAsync(Req("holder")));
+    }
+
+    private static TimeSpan Now(ManualTime time) => TimeSpan.FromTicks(time.GetTimestamp());
+
+    /// <summary>
+    /// Moves the clock a step at a time (never beyond <paramref name="notBeyond"/>) until <paramref name="done"/>: a waiter
+    /// re-arms its timer after each wake-up, so the clock must not jump past a timer it has not set yet.
+    /// </summary>
+    private static Task AdvanceUntilAsync(ManualTime time, Func<bool> done, TimeSpan notBeyond, string what) =>
+        Poll.UntilAsync(() =>
+        {
+            if (done()) return Task.FromResult(true);
+            if (Now(time) + Step <= notBeyond) time.Advance(Step);
+            return Task.FromResult(false);
+        }, TimeSpan.FromSeconds(20), what, TimeSpan.FromMilliseconds(5));
+
+    [Fact]
+    public async Task Under_concurrency_requests_that_could_not_finish_by_their_deadline_are_refused_at_once_or_before_it_and_never_admitted_late()
+    {
+        var (time, grain, holder) = await HeldAsync();
+
+        // Twenty arrive together behind a held permit; at 0.5 s a turn and 0.5 s of synthesis, a 2 s deadline covers three of them.
+        var arrivals = Enumerable.Range(0, 20).Select(i => grain.AcquireAsync(Req($"c{i}")).AsTask()).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(arrivals.Count(a => a.IsCompleted) == 17 && grain.Status.QueuedHere == 3), TimeSpan.FromSeconds(10), "17 refused, 3 queued");
+        foreach (var refused in arrivals.Where(a => a.IsCompleted))
+        {
+            var e = await Assert.ThrowsAsync<AdmissionRejectedException>(() => refused);
+            Assert.Contains("of waiting and 0.5 s of synthesis, more than this request's 2 s limit", e.Message);
+            Assert.True(e.RetryAfter >= TimeSpan.FromSeconds(1));
+        }
+
+        // With 0.5 s left (what a synthesis takes) the three are refused before their deadline, while the permit is still held.
+        time.Advance(TimeSpan.FromMilliseconds(1500));
+        await AdvanceUntilAsync(time, () => grain.Status.QueuedHere == 0, TimeSpan.FromMilliseconds(1900), "the three waiters refused");
+        Assert.True(Now(time) < TimeSpan.FromSeconds(2));
+        Assert.Equal(1, grain.InUse);
+        var late = 0;
+        foreach (var a in arrivals)
+        {
+            var e = await Assert.ThrowsAsync<AdmissionRejectedException>(() => a.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.True(e.RetryAfter >= TimeSpan.FromSeconds(1));
+            if (e.Message.Contains("so it could not finish in time", StringComparison.Ordinal)) late++;
+        }
+        Assert.Equal(3, late);
+
+        // The permit comes back before their deadline: nobody is admitted to finish after it.
+        await holder.DisposeAsync();
+        Assert.Equal(0, grain.InUse);
+        Assert.Equal(0, grain.Status.QueuedHere);
+    }
+
+    [Fact]
+    public async Task A_waiter_with_time_left_for_its_synthesis_is_admitted_when_a_permit_comes_back()
+    {
+        var (time, grain, holder) = await HeldAsync();
+        var waiter = grain.AcquireAsync(Req("waiter")).AsTask();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(10), "1 waiting");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await holder.DisposeAsync();
+        await using var permit = await waiter.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, grain.InUse);
+        Assert.Equal(0, grain.Status.QueuedHere);
+    }
+
+    [Fact]
+    public async Task A_long_text_is_expected_to_take_longer_and_is_not_queued_where_a_short_one_is()
+    {
+        var (_, grain, holder) = await HeldAsync();
+
+        // 1,000 characters are ten units of 0.5 s: they cannot finish within 2 s after any wait, so they are refused at once.
+        var longText = await Assert.ThrowsAsync<AdmissionRejectedException>(() => Acquire(grain, Req("long", chars: 1000)));
+        Assert.Contains("5 s of synthesis, more than this request's 2 s limit", longText.Message);
+        Assert.Equal(0, grain.Status.QueuedHere);
+
+        var shortText = grain.AcquireAsync(Req("short", chars: 80)).AsTask();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(10), "the short text waits");
+        Assert.False(shortText.IsCompleted);
+        await holder.DisposeAsync();
+        await (await shortText.WaitAsync(TimeSpan.FromSeconds(20))).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task With_the_deadline_bounding_only_the_queue_a_waiter_is_admitted_until_its_wait_is_over()
+    {
+        var (time, grain, holder) = await HeldAsync(finish: false);
+        var waiters = Enumerable.Range(0, 4).Select(i => grain.AcquireAsync(Req($"w{i}")).AsTask()).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 4), TimeSpan.FromSeconds(10), "4 waiting (0.5 s a turn: 4 turns fit in 2 s)");
+
+        time.Advance(TimeSpan.FromMilliseconds(1600));
+        Assert.Equal(4, grain.Status.QueuedHere);
+        // 0.4 s before its deadline, less than a synthesis takes: still admitted, as before the deadline covered the service.
+        await holder.DisposeAsync();
+        await using var permit = await waiters[0].WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, grain.InUse);
+        await AdvanceUntilAsync(time, () => waiters.All(w => w.IsCompleted), TimeSpan.FromSeconds(3), "the other waiters out of time");
+        foreach (var w in waiters.Skip(1))
+            Assert.Contains("stayed in use for 2 s", (await Assert.ThrowsAsync<AdmissionRejectedException>(() => w.WaitAsync(TimeSpan.FromSeconds(20)))).Message);
+    }
+
+    [Fact]
+    public void The_service_time_estimate_follows_the_holds_and_stays_above_a_steady_one()
+    {
+        var estimate = new ServiceTimeEstimate(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), estimate.Expected(40));
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), estimate.Expected(500));
+        estimate.Observe(TimeSpan.FromMilliseconds(80), 60);
+        Assert.Equal(TimeSpan.FromMilliseconds(80), estimate.Expected(60));
+
+        for (var i = 0; i < 200; i++) estimate.Observe(TimeSpan.FromMilliseconds(i % 2 == 0 ? 80 : 120), 60);
+        Assert.InRange(estimate.MeanHold.TotalMilliseconds, 95, 105);
+        // Mean 100 ms, every hold 20 ms off it: (100 + 4 × 20) ms, above every hold seen.
+        Assert.InRange(estimate.Expected(60).TotalMilliseconds, 121, 200);
+        Assert.Equal(estimate.Expected(60).TotalMilliseconds * 3, estimate.Expected(300).TotalMilliseconds, 0.01);
+    }
+}
