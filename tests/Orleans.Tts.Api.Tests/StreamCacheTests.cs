@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Tts.Admission;
 using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Audio.Tests.Codecs;
+using Orleans.Tts.Testing;
 
 namespace Orleans.Tts.Api.Tests;
 
@@ -24,7 +27,9 @@ public sealed class StreamCacheTests(SiloFactory factory)
     private async Task<double> CacheLookupsAsync(string result) =>
         MetricsTests.Scrape.Parse(await _client.GetStringAsync("/metrics")).Value("tts_cache_lookups_total", ("result", result));
 
-    private static string CacheHeader(HttpResponseMessage response) => response.Headers.GetValues("X-Tts-Cache").Single();
+    private static string CacheHeader(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Tts-Cache", out var values) ? values.Single()
+            : throw new Xunit.Sdk.XunitException($"{(int)response.StatusCode} without X-Tts-Cache: {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
 
     [Theory]
     [InlineData("wav")]
@@ -128,6 +133,10 @@ public sealed class StreamCacheTests(SiloFactory factory)
             received = head.Length;
             await leave.CancelAsync();
         }
+
+        // The server learns of the abandonment asynchronously; until it has stopped the stream, this client still holds its permit.
+        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        await Poll.UntilAsync(() => Task.FromResult(admission.Status.HeldHere == 0), TimeSpan.FromSeconds(30), "the abandoned stream gave its permit back");
 
         // Nothing of the abandoned stream answers the same request: it is synthesised again, whole, and only then cached.
         using var again = await StreamAsync(body);
