@@ -25,7 +25,12 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   "$ROOT/scripts/postgres.sh" stop --dir "$DIR" --purge >/dev/null
-  for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
+  # A cgroup can be removed only once empty: the silos' engine hosts exit a moment after their silo.
+  local g t
+  for g in "${CGROUPS[@]}"; do
+    for ((t = 0; t < 50; t++)); do [[ -n "$(cat "$g/cgroup.procs" 2>/dev/null)" ]] || break; sleep 0.1; done
+    rmdir "$g" 2>/dev/null || echo "bench: could not remove cgroup $g (still in use)" >&2
+  done
   rm -rf "$MODELS"
 }
 MODELS="$(mktemp -d -t tts-bench-models.XXXXXX)"
@@ -57,7 +62,7 @@ cpu_cgroup() {
   else
     echo "SILO_CPU needs a cgroup cpu controller (none found under /sys/fs/cgroup)" >&2; exit 2
   fi
-  CGROUPS+=("$g"); echo "$g"
+  echo "$g"
 }
 
 # in_cgroup DIR CMD… runs CMD inside DIR (so its child processes, the engine hosts, are too); DIR empty = no limit
@@ -73,7 +78,9 @@ start_cluster() {
   local pg="${PG/Database=tts/Database=$db}"
   psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
   for ((i = 1; i <= silos; i++)); do
-    local g=""; [[ -n "$SILO_CPU" ]] && g="$(cpu_cgroup "tts-bench-$db-$i-$$")"
+    local g=""
+    # (cpu_cgroup runs in a subshell: the directory is remembered for clean-up here)
+    if [[ -n "$SILO_CPU" ]]; then g="$(cpu_cgroup "tts-bench-$db-$i-$$")"; CGROUPS+=("$g"); fi
     (for e in "${SILO_ENV[@]}"; do export "$e"; done; TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
       TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning in_cgroup "$g" dotnet "$DLL" >/dev/null 2>&1) &
     PIDS+=("$!")
