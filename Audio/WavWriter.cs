@@ -35,7 +35,7 @@ public static class WavWriter
         var data = MemoryMarshal.AsBytes(clip.Samples.AsSpan());
         var bytes = new byte[HeaderBytes + data.Length];
         Header(clip.SampleRate, (uint)data.Length).CopyTo(bytes, 0);
-        WriteLittleEndian(clip.Samples, bytes.AsSpan(HeaderBytes));
+        Pcm16.WriteLittleEndian(clip.Samples, bytes.AsSpan(HeaderBytes));
         return bytes;
     }
 
@@ -43,18 +43,7 @@ public static class WavWriter
     public static byte[] EncodePcm(ReadOnlySpan<short> samples)
     {
         var bytes = new byte[samples.Length * 2];
-        WriteLittleEndian(samples, bytes);
+        Pcm16.WriteLittleEndian(samples, bytes);
         return bytes;
-    }
-
-    /// <summary>Raw little-endian 16-bit samples into <paramref name="destination"/> (a plain copy on a little-endian machine).</summary>
-    internal static void WriteLittleEndian(ReadOnlySpan<short> samples, Span<byte> destination)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            MemoryMarshal.AsBytes(samples).CopyTo(destination);
-            return;
-        }
-        for (var i = 0; i < samples.Length; i++) BinaryPrimitives.WriteInt16LittleEndian(destination[(2 * i)..], samples[i]);
     }
 }

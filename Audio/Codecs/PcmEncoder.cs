@@ -1,4 +1,5 @@
 using System.Buffers;
+using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Audio.Codecs;
 
@@ -22,7 +23,7 @@ public sealed class PcmEncoder(int inputSampleRate, int outputSampleRate) : IAud
     {
         if (samples.IsEmpty) return;
         var span = output.GetSpan(samples.Length * 2);
-        WavWriter.WriteLittleEndian(samples, span);
+        Pcm16.WriteLittleEndian(samples, span);
         output.Advance(samples.Length * 2);
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Orleans.Tts.Synthesis;
 
@@ -42,7 +41,7 @@ public static class SentenceFrames
             for (var next = 0; next < clip.Samples.Length || used > 0;)
             {
                 var take = Math.Min(clip.Samples.Length - next, (ChunkBytes - used) / 2);
-                ToLittleEndian(clip.Samples.AsSpan(next, take), buffer.AsSpan(used, take * 2));
+                Pcm16.WriteLittleEndian(clip.Samples.AsSpan(next, take), buffer.AsSpan(used, take * 2));
                 next += take;
                 await stream.WriteAsync(buffer.AsMemory(0, used + take * 2), ct);
                 used = 0;
@@ -84,7 +83,7 @@ public static class SentenceFrames
             {
                 var take = Math.Min(count - next, ChunkBytes / 2);
                 await stream.ReadExactlyAsync(buffer.AsMemory(0, take * 2), ct);
-                FromLittleEndian(buffer.AsSpan(0, take * 2), samples.AsSpan(next, take));
+                Pcm16.ReadLittleEndian(buffer.AsSpan(0, take * 2), samples.AsSpan(next, take));
                 next += take;
             }
             return samples;
@@ -93,17 +92,5 @@ public static class SentenceFrames
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    private static void ToLittleEndian(ReadOnlySpan<short> samples, Span<byte> bytes)
-    {
-        MemoryMarshal.AsBytes(samples).CopyTo(bytes);
-        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, short>(bytes), MemoryMarshal.Cast<byte, short>(bytes));
-    }
-
-    private static void FromLittleEndian(ReadOnlySpan<byte> bytes, Span<short> samples)
-    {
-        bytes.CopyTo(MemoryMarshal.AsBytes(samples));
-        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(samples, samples);
     }
 }
