@@ -30,6 +30,7 @@ public static class FrontendExtensions
         var options = new FrontendOptions
         {
             MaxInputChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
+            MaxSentenceChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
             MaxSpeakers = Setting.PositiveInt(builder.Configuration, "TTS_MAX_SPEAKERS", 10_000, max: 10_000),
         };
         foreach (var pair in (builder.Configuration["TTS_FALLBACK_VOICES"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -5,6 +5,9 @@ public sealed class FrontendOptions
     /// <summary>Longest <c>input</c> in characters (<c>TTS_MAX_INPUT_CHARS</c>).</summary>
     public int MaxInputChars { get; set; } = 4096;
 
+    /// <summary>Longest sentence the planner synthesises in one piece (<c>TTS_MAX_SENTENCE_CHARS</c>): bounds the first sentence an admission deadline covers.</summary>
+    public int MaxSentenceChars { get; set; } = 300;
+
     /// <summary>OpenAI voice names and the voices they stand for.</summary>
     public Dictionary<string, string> VoiceAliases { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {

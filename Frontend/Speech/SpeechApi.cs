@@ -120,10 +120,12 @@ public static class SpeechApi
         // The same key for a stream and a whole file of the same format: the cache holds the whole file, and a stream is
         // served from it (its stream form) or, once it completed, stored in it.
         var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
+        // The admission deadline covers the wait and the first sentence: the audio starts after it, however long the text.
+        var firstSentence = AdmissionRequest.FirstSentenceLengthOf(input, options.MaxSentenceChars);
         if (streamFormat is not null)
         {
             var synthesis = new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments);
-            var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct), arrived);
+            var streamAdmission = new AdmissionRequest(ClientId(http), voiceId, length, maxWait.Wait, await voices.FallbackForAsync(voiceId, ct), arrived, firstSentence);
             return await streamer.StreamAsync(http, new SpeechStream(synthesis, streamAdmission, format, streamFormat, length, key), ct);
         }
 
@@ -139,7 +141,7 @@ public static class SpeechApi
         var started = Stopwatch.GetTimestamp();
         var clientId = ClientId(http);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
-        var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback, arrived);
+        var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback, arrived, firstSentence);
         if (admission.RefuseEarly(admissionRequest) is { } refused)
         {
             // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before

@@ -29,7 +29,37 @@ public interface IAdmissionGrain
 /// <param name="FallbackVoiceId">A cheaper voice to use for long text when the cluster is saturated, or null.</param>
 /// <param name="ArrivedAt">When the request arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): its wait runs from then, so the
 /// time it already spent (reading, validation, cache lookups) counts; 0: from the call to <see cref="IAdmissionGrain.AcquireAsync"/>.</param>
-public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null, long ArrivedAt = 0);
+/// <param name="FirstSentenceLength">Characters of the input's first sentence (<see cref="FirstSentenceLengthOf"/>): what must be synthesised
+/// before the request's audio starts, which is what its deadline must cover; 0: the whole <paramref name="TextLength"/>.</param>
+public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null, long ArrivedAt = 0,
+    int FirstSentenceLength = 0)
+{
+    /// <summary>The characters whose synthesis comes before the first audio: the first sentence, at most the whole text.</summary>
+    public int FirstAudioChars => FirstSentenceLength > 0 ? Math.Min(FirstSentenceLength, TextLength) : TextLength;
+
+    /// <summary>
+    /// The length of <paramref name="text"/>'s first sentence, found as cheaply as an estimate needs: up to and including the
+    /// first sentence mark (CJK or Latin; a '.' only before a space) or line end, and at most <paramref name="maxSentenceChars"/>
+    /// (the planner cuts longer sentences there). Abbreviations are not looked for: a cut too early only makes the estimate short
+    /// by a sentence's part, as the planner's own cut at a clause would.
+    /// </summary>
+    public static int FirstSentenceLengthOf(string text, int maxSentenceChars)
+    {
+        var end = Math.Min(text.Length, maxSentenceChars);
+        for (var i = 0; i < end; i++)
+        {
+            switch (text[i])
+            {
+                case '\n' or '\r' when i > 0:
+                case '。' or '！' or '？' or '；' or '…' or '!' or '?' or ';':
+                    return i + 1;
+                case '.' when i + 1 == text.Length || char.IsWhiteSpace(text[i + 1]):
+                    return i + 1;
+            }
+        }
+        return end;
+    }
+}
 
 /// <param name="Limit">Cluster-wide permits (last known).</param>
 /// <param name="InUse">Permits in use cluster-wide (last known).</param>

@@ -11,9 +11,9 @@ namespace Orleans.Tts.Grains.Admission;
 /// (here, or anywhere through NOTIFY) wakes only the first waiter, and only the first waiter re-checks
 /// at <see cref="AdmissionOptions.PollInterval"/>, so an overload does not turn into a storm of
 /// attempts. With <see cref="AdmissionOptions.DeadlineCoversService"/> (the default) the deadline is the
-/// request's, not the queue's: a request is queued only if its expected wait plus its expected service
-/// time (<see cref="ServiceTimeEstimate"/>) fit in it, and a waiter is refused as soon as its time left
-/// no longer covers the service time, so nothing is admitted only to finish late.
+/// request's, not the queue's: a request is queued only if its expected wait plus the expected service
+/// time (<see cref="ServiceTimeEstimate"/>) of its first sentence fit in it, and a waiter is refused as soon
+/// as its time left no longer covers that, so nothing is admitted only to start its audio late.
 /// </summary>
 public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null, TimeProvider? time = null) : IAdmissionGrain
 {
@@ -53,8 +53,12 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     private TimeSpan Spent(AdmissionRequest request) =>
         request.ArrivedAt == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Max(0, (_time.GetTimestamp() - request.ArrivedAt) / (double)_time.TimestampFrequency));
 
-    /// <summary>The service time the deadline of a request of <paramref name="chars"/> characters must still cover when it is admitted (zero when the deadline bounds only the queue).</summary>
-    private TimeSpan Reserve(int chars) => options.DeadlineCoversService ? _service.Expected(chars) : TimeSpan.Zero;
+    /// <summary>
+    /// The service time the deadline of <paramref name="request"/> must still cover when it is admitted: the synthesis of its
+    /// first sentence, after which its audio starts (a stream's first bytes; a longer whole file takes longer by its length,
+    /// which its client chose). Zero when the deadline bounds only the queue.
+    /// </summary>
+    private TimeSpan Reserve(AdmissionRequest request) => options.DeadlineCoversService ? _service.Expected(request.FirstAudioChars) : TimeSpan.Zero;
 
     /// <summary>
     /// The refusal of a request with <paramref name="ahead"/> waiters before it when every permit is taken and their turns
@@ -66,7 +70,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         var wait = WaitOf(request);
         var spent = Spent(request);
         var queued = _service.MeanHold * (ahead + 1) / attempt.Limit;
-        var service = Reserve(request.TextLength);
+        var service = Reserve(request);
         if (spent + queued + service <= wait) return null;
         var expected = service > TimeSpan.Zero
             ? $"about {queued.TotalSeconds:0.##} s of waiting and {service.TotalSeconds:0.##} s of synthesis"
@@ -110,7 +114,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
                 {
                     // Admitted with less time left than a synthesis takes, the request would finish after its deadline: refused now instead.
                     var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
-                    var reserve = Reserve(request.TextLength);
+                    var reserve = Reserve(request);
                     if (left <= reserve) throw Late(attempt, wait, left, reserve);
                     // Only the first waiter polls (in case a wake-up was missed); the others sleep until woken or out of time.
                     bool first;

@@ -56,4 +56,29 @@ public sealed class SaturationTests
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.True(Wav.Parse(await served.Content.ReadAsByteArrayAsync()).Seconds > 0.5);
     }
+
+    [Fact]
+    public async Task With_every_permit_held_a_long_text_of_short_sentences_queues_while_one_whose_first_sentence_is_long_gets_503()
+    {
+        await using var factory = new SiloFactory(new Dictionary<string, string> { ["TTS_WORKERS"] = "1" });
+        var client = factory.CreateClient();
+        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        var held = await admission.AcquireAsync(new AdmissionRequest("test-holder", "espeak:en-us", 40, TimeSpan.Zero));
+
+        // At 0.5 s per 100 characters until a synthesis is seen: a 300-character first sentence (1.5 s) after the held
+        // permit's turn (0.5 s) cannot start its audio within 1.5 s.
+        var runOn = string.Join(" ", Enumerable.Repeat("and the clause goes on", 14));
+        var refused = await client.SpeakAsync(new { input = $"One first sentence that runs {runOn}. Then a short one.", voice = "alloy", response_format = "wav", max_wait_ms = 1500 });
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "503 without a Retry-After of at least 1 s");
+        await refused.AssertProblemAsync(503, "1.5 s of synthesis, more than this request's 1.5 s limit", "retry");
+
+        // Twelve short sentences (about 5 s of synthesis by that guess): the audio starts after the first, so it queues.
+        var text = string.Join(" ", Enumerable.Range(0, 12).Select(i => $"Sentence {i} of a long text that may wait."));
+        var patient = client.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav", max_wait_ms = 1500 });
+        await Poll.UntilAsync(() => Task.FromResult(admission.Status.QueuedHere == 1), TimeSpan.FromSeconds(30), "the long text queued");
+        await held.DisposeAsync();
+        var served = await patient;
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.True(Wav.Parse(await served.Content.ReadAsByteArrayAsync()).Seconds > 10);
+    }
 }
