@@ -73,6 +73,19 @@ public sealed class TtsMetrics
             "Memory the garbage collector has committed for the managed heap (part of the resident memory), as of the last collection.");
         Meter.CreateObservableGauge("dotnet_gc_fragmented_bytes", () => GC.GetGCMemoryInfo().FragmentedBytes, "By",
             "Free space inside the managed heap, as of the last collection.");
+        Meter.CreateObservableGauge("dotnet_gc_live_after_full_gc_bytes", LiveAfterFullCollection, "By",
+            "Managed heap in use right after the last full (gen2) collection, free space excluded: what a leak grows, without the sawtooth of allocations between collections; 0 before the first.");
+    }
+
+    private static long LiveAfterFullCollection()
+    {
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var last = blocking.Index >= background.Index ? blocking : background;
+        if (last.Index == 0) return 0;
+        long live = 0;
+        foreach (var generation in last.GenerationInfo) live += generation.SizeAfterBytes - generation.FragmentationAfterBytes;
+        return live;
     }
 
     public Meter Meter { get; }

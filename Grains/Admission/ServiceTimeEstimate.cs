@@ -7,11 +7,16 @@ namespace Orleans.Tts.Grains.Admission;
 /// <see cref="UnitChars"/> characters: short texts cost about the same (the fixed costs dominate), longer ones
 /// proportionally more. Until the first hold is observed, every unit is taken to cost the initial guess; the first hold
 /// replaces it, and the deviation starts at zero (TCP starts it at half the first sample, which would triple the first
-/// estimate and refuse waiters that could still finish in time).
+/// estimate and refuse waiters that could still finish in time). One hold counts at most <see cref="MaxSampleOfMean"/> times the
+/// mean per unit: a single stall (a GC pause, a silo killed mid-request, a starved CPU for a moment) would otherwise lift the
+/// deviation, and with it every reservation, by a quarter of the stall, and the queue would refuse requests that could finish in
+/// time for the next several seconds (found by the soak: a 1-sentence synthesis was expected to take 2.5 s). A real slowdown
+/// is still followed: every hold moves the mean by up to 3/8 of it, so it catches up within a few holds.
 /// </summary>
 public sealed class ServiceTimeEstimate(TimeSpan initial)
 {
     public const int UnitChars = 100;
+    public const double MaxSampleOfMean = 4;
     private readonly Lock _gate = new();
     private double _meanHold = initial.Ticks, _meanPerUnit = initial.Ticks, _deviationPerUnit;
     private bool _observed;
@@ -37,9 +42,10 @@ public sealed class ServiceTimeEstimate(TimeSpan initial)
                 _meanPerUnit = perUnit;
                 return;
             }
-            _meanHold += (held.Ticks - _meanHold) / 8;
-            _deviationPerUnit += (Math.Abs(perUnit - _meanPerUnit) - _deviationPerUnit) / 4;
-            _meanPerUnit += (perUnit - _meanPerUnit) / 8;
+            var bounded = Math.Min(perUnit, MaxSampleOfMean * _meanPerUnit);
+            _meanHold += (Math.Min(held.Ticks, MaxSampleOfMean * _meanHold) - _meanHold) / 8;
+            _deviationPerUnit += (Math.Abs(bounded - _meanPerUnit) - _deviationPerUnit) / 4;
+            _meanPerUnit += (bounded - _meanPerUnit) / 8;
         }
     }
 

@@ -144,6 +144,14 @@ public sealed class LoopbackCluster : IAsyncDisposable
         return details;
     }
 
+    /// <summary>One unlabelled value of <paramref name="process"/>'s /metrics (NaN when absent).</summary>
+    public static async Task<double> MetricAsync(SiloProcess process, string name)
+    {
+        var text = await process.HttpClient.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line[(name.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+    }
+
     public Task StopPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "stop");
     public Task StartPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "start");
 
@@ -161,6 +169,13 @@ public sealed class LoopbackCluster : IAsyncDisposable
         double Tree(int pid) => (ProcFs.RssKiB(pid) + ProcFs.Descendants(pid).Sum(ProcFs.RssKiB)) / 1024.0;
         var silos = _silos.Where(s => s is { HasExited: false }).Select(s => Tree(s!.ProcessId)).ToList();
         return (silos.Sum(), _frontend is { HasExited: false } f ? ProcFs.RssKiB(f.ProcessId) / 1024.0 : 0, silos.DefaultIfEmpty(0).Max());
+    }
+
+    /// <summary>RSS in MiB of the live silo processes alone and of their engine hosts (child processes), summed over the silos.</summary>
+    public (double Silos, double EngineHosts) SiloMemoryMiB()
+    {
+        var live = _silos.Where(s => s is { HasExited: false }).Select(s => s!.ProcessId).ToList();
+        return (live.Sum(ProcFs.RssKiB) / 1024.0, live.Sum(pid => ProcFs.Descendants(pid).Sum(ProcFs.RssKiB)) / 1024.0);
     }
 
     public async ValueTask DisposeAsync()

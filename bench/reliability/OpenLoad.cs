@@ -10,7 +10,9 @@ namespace Orleans.Tts.Reliability;
 public enum RequestKind { Short, Long, Streamed, Cached, Job }
 
 /// <summary>How one request ended: <c>ok</c> (audio), <c>busy</c> (503 with Retry-After) or <c>error:…</c>.</summary>
-public sealed record Outcome(RequestKind Kind, double StartedAt, double Milliseconds, string Result, string? Detail)
+/// <c>ServerMs</c>: the frontend's own time for an audio answer (its <c>X-Tts-Synthesis-Ms</c> header: from the cache lookup to the
+/// response headers), to tell the service's time from the time spent outside it (connection, the load generator's own scheduling).
+public sealed record Outcome(RequestKind Kind, double StartedAt, double Milliseconds, string Result, string? Detail, double? ServerMs = null)
 {
     public bool Ok => Result == "ok";
     public bool Busy => Result == "busy";
@@ -121,7 +123,7 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
         {
             var type = response.Content.Headers.ContentType?.MediaType ?? "";
             return type.StartsWith("audio/", StringComparison.Ordinal) && bytes.Length > 1000
-                ? done("ok", null)
+                ? done("ok", null) with { ServerMs = ServerMilliseconds(response) }
                 : done("error:bad-audio", $"{type}, {bytes.Length} bytes");
         }
         var text = System.Text.Encoding.UTF8.GetString(bytes);
@@ -129,6 +131,10 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
             return response.Headers.RetryAfter is not null ? done("busy", text) : done("error:503-without-retry-after", text);
         return done($"error:{(int)response.StatusCode}", text.Length > 300 ? text[..300] : text);
     }
+
+    private static double? ServerMilliseconds(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Tts-Synthesis-Ms", out var values)
+        && double.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null;
 
     /// <summary>POST /v1/jobs, poll GET /v1/jobs/{id} until it ends, then GET its audio.</summary>
     private async Task<Outcome> JobAsync(object body, long n, Func<string, string?, Outcome> done, CancellationToken ct)

@@ -1,6 +1,7 @@
 // Load, overload, soak and faults (issue 8) on a loopback cluster: PostgreSQL + silos + a --role frontend.
 // Usage: bench/run reliability [SCENARIO…] [--silos N] [--workers N] [--dead-seconds S] [--capacity R]
-//                              [--overload-seconds S] [--chaos-seconds S] [--soak-minutes M]
+//                              [--overload-seconds S] [--chaos-seconds S] [--soak-minutes M] [--mix-capacity R]
+// The soak first ramps its mix to find the mix's own capacity (--mix-capacity R, in requests/s, skips that) and runs at 70 % of it.
 // Scenarios: capacity overload chaos rolling pgstop workerkill soak (default: all but soak). The raw engine
 // limit is measured first in every run; capacity (or --capacity) sets the rate of the others.
 using System.Globalization;
@@ -8,7 +9,7 @@ using Orleans.Tts.Reliability;
 
 var scenarios = new List<string>();
 int silos = 3, workers = 1, deadSeconds = 10, soakMinutes = 20, chaosSeconds = 150, overloadSeconds = 60;
-double? capacity = null;
+double? capacity = null, mixCapacity = null;
 var siloDll = "";
 var root = "";
 for (var i = 0; i < args.Length; i++)
@@ -24,6 +25,7 @@ for (var i = 0; i < args.Length; i++)
         case "--chaos-seconds": chaosSeconds = Int(); break;
         case "--overload-seconds": overloadSeconds = Int(); break;
         case "--capacity": capacity = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--mix-capacity": mixCapacity = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--silo": siloDll = Next(); break;
         case "--root": root = Next(); break;
         case var s when !s.StartsWith('-'): scenarios.Add(s); break;
@@ -40,7 +42,7 @@ if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 
 var log = Console.Out;
 var layout = new ClusterLayout(root, siloDll, silos, workers, deadSeconds);
-var run = new Scenarios(new ScenarioSettings(layout, capacity, soakMinutes, chaosSeconds, overloadSeconds), log);
+var run = new Scenarios(new ScenarioSettings(layout, capacity, soakMinutes, chaosSeconds, overloadSeconds, MixCapacity: mixCapacity), log);
 log.WriteLine($"# reliability {string.Join(' ', scenarios)} — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Orleans.Tts.Bench.ProcFs.CpuModel()}), load {Orleans.Tts.Bench.ProcFs.LoadAverages()}");
 log.WriteLine($"command: bench/run reliability {string.Join(' ', args.Where(a => a != "--silo" && a != "--root" && a != siloDll && a != root))}");
 await run.MeasureRawAsync(CancellationToken.None);

@@ -131,6 +131,25 @@ public sealed class AdmissionDeadlineTests
         Assert.Equal(1, grain.InUse);
     }
 
+    [Fact]
+    public void One_stalled_hold_does_not_make_every_synthesis_look_slow_but_a_lasting_slowdown_is_followed()
+    {
+        // Found by the soak: after one long hold a 1-sentence synthesis was expected to take 2.5 s, and requests that could
+        // finish in time were refused.
+        var estimate = new ServiceTimeEstimate(TimeSpan.FromMilliseconds(500));
+        for (var i = 0; i < 100; i++) estimate.Observe(TimeSpan.FromMilliseconds(i % 2 == 0 ? 70 : 90), 60);
+        var steady = estimate.Expected(60);
+
+        estimate.Observe(TimeSpan.FromSeconds(10), 60);
+        Assert.InRange(estimate.Expected(60).TotalMilliseconds, steady.TotalMilliseconds, 500);
+        Assert.InRange(estimate.MeanHold.TotalMilliseconds, 80, 130);
+
+        // Every synthesis now takes a second: within a few dozen holds the estimate covers it again.
+        for (var i = 0; i < 40; i++) estimate.Observe(TimeSpan.FromSeconds(1), 60);
+        Assert.InRange(estimate.Expected(60).TotalMilliseconds, 1000, 2000);
+        Assert.InRange(estimate.MeanHold.TotalMilliseconds, 900, 1100);
+    }
+
     [Theory]
     [InlineData("Hello there. How are you?", 300, 12)]
     [InlineData("Pi is 3.14 today. Yes.", 300, 17)]
