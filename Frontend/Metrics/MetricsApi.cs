@@ -22,6 +22,7 @@ public static class MetricsApi
         app.Use(async (http, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            http.Features.Set(new RequestArrival(started));
             http.Response.OnStarting(() =>
             {
                 var type = http.Response.ContentType;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Frontend.Metrics;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech.Ssml;
@@ -72,8 +73,8 @@ public static class SpeechApi
     private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
         IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, SpeechStreamer streamer, CancellationToken ct)
     {
-        // The admission deadline runs from here: reading, validation and cache lookups count against it.
-        var arrived = Stopwatch.GetTimestamp();
+        // The admission deadline runs from the request's arrival: what came before, reading, validation and cache lookups count against it.
+        var arrived = RequestArrival.Of(http);
         using var inFlight = activity.TryBegin();
         if (inFlight is null)
             return Problem.Busy(http, "This silo is draining before shutdown and accepts no new synthesis; retry and another silo will serve it.", TimeSpan.FromSeconds(1), "Silo draining");
@@ -139,6 +140,8 @@ public static class SpeechApi
         }
 
         var started = Stopwatch.GetTimestamp();
+        var timings = new SpeechTimings(arrived);
+        timings.Started();
         var clientId = ClientId(http);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
         var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback, arrived, firstSentence);
@@ -147,19 +150,27 @@ public static class SpeechApi
             // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before
             // the shared cache's claim and the permit attempts cost PostgreSQL round trips that the admitted requests need.
             if (await cache.TryGetAsync(key, ct) is not { } cached) return Problem.Busy(http, refused.Message, refused.RetryAfter);
-            return AudioResponse(http, new CacheOutcome(cached, Hit: true, null), etag, started);
+            return AudioResponse(http, new CacheOutcome(cached, Hit: true, null), etag, started, timings);
         }
         CacheOutcome outcome;
         try
         {
             outcome = await cache.GetOrCreateAsync(key, async fct =>
             {
-                await using var permit = await admission.AcquireAsync(admissionRequest, fct);
-                // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
-                var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
-                var (content, seconds) = await EncodeWholeAsync(worker, new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), format, fct);
-                var audio = new CachedAudio(key, content, OutputFormats.ContentType(format), permit.VoiceId, seconds);
-                return new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
+                timings.Producing();
+                ProducedAudio produced;
+                await using (var permit = await admission.AcquireAsync(admissionRequest, fct))
+                {
+                    timings.Admitted();
+                    // A fallback voice speaks without the speaker's style (its embedding is for the base voice's engine).
+                    var speakerFor = permit.VoiceId.Equals(voiceId, StringComparison.OrdinalIgnoreCase) ? speakerRef : null;
+                    var (content, seconds) = await EncodeWholeAsync(worker, new SynthesisRequest(input, permit.VoiceId, speed, pitch, volume, speakerFor, segments), format, fct);
+                    timings.Synthesized();
+                    var audio = new CachedAudio(key, content, OutputFormats.ContentType(format), permit.VoiceId, seconds);
+                    produced = new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
+                }
+                timings.Released();
+                return produced;
             }, ct);
         }
         catch (AdmissionRejectedException e)
@@ -184,18 +195,20 @@ public static class SpeechApi
             return Problem.Busy(http, $"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
         }
 
-        return AudioResponse(http, outcome, etag, started);
+        return AudioResponse(http, outcome, etag, started, timings);
     }
 
-    private static IResult AudioResponse(HttpContext http, CacheOutcome outcome, string etag, long started)
+    private static IResult AudioResponse(HttpContext http, CacheOutcome outcome, string etag, long started, SpeechTimings timings)
     {
+        var end = Stopwatch.GetTimestamp();
         var result = outcome.Audio;
         http.Response.Headers["X-Tts-Voice"] = result.VoiceId;
         http.Response.Headers["X-Tts-Cache"] = outcome.Hit ? "hit" : "miss";
         if (outcome.Degradation is not null) http.Response.Headers["X-Tts-Degraded"] = outcome.Degradation;
         else http.Response.Headers.ETag = etag;
         http.Response.Headers["X-Tts-Audio-Seconds"] = result.AudioSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
-        http.Response.Headers["X-Tts-Synthesis-Ms"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Tts-Synthesis-Ms"] = Stopwatch.GetElapsedTime(started, end).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["Server-Timing"] = timings.Header(end);
         return Results.Bytes(result.Content, result.ContentType);
     }
 

@@ -11,8 +11,10 @@ public enum RequestKind { Short, Long, Streamed, Cached, Job }
 
 /// <summary>How one request ended: <c>ok</c> (audio), <c>busy</c> (503 with Retry-After) or <c>error:…</c>.</summary>
 /// <c>ServerMs</c>: the frontend's own time for an audio answer (its <c>X-Tts-Synthesis-Ms</c> header: from the cache lookup to the
-/// response headers), to tell the service's time from the time spent outside it (connection, the load generator's own scheduling).
-public sealed record Outcome(RequestKind Kind, double StartedAt, double Milliseconds, string Result, string? Detail, double? ServerMs = null)
+/// response headers), to tell the service's time from the time spent outside it (connection, the load generator's own scheduling);
+/// <c>Timing</c>: its <c>Server-Timing</c> parts (request, cache, queue, synth, store, total) in milliseconds.
+public sealed record Outcome(RequestKind Kind, double StartedAt, double Milliseconds, string Result, string? Detail, double? ServerMs = null,
+    IReadOnlyDictionary<string, double>? Timing = null)
 {
     public bool Ok => Result == "ok";
     public bool Busy => Result == "busy";
@@ -113,7 +115,7 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            return Done("error:" + e.GetType().Name, e.Message);
+            return Done("error:" + e.GetType().Name, e.InnerException is null ? e.Message : $"{e.Message} ← {e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}");
         }
     }
 
@@ -123,7 +125,7 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
         {
             var type = response.Content.Headers.ContentType?.MediaType ?? "";
             return type.StartsWith("audio/", StringComparison.Ordinal) && bytes.Length > 1000
-                ? done("ok", null) with { ServerMs = ServerMilliseconds(response) }
+                ? done("ok", null) with { ServerMs = ServerMilliseconds(response), Timing = ServerTiming(response) }
                 : done("error:bad-audio", $"{type}, {bytes.Length} bytes");
         }
         var text = System.Text.Encoding.UTF8.GetString(bytes);
@@ -135,6 +137,21 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
     private static double? ServerMilliseconds(HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Tts-Synthesis-Ms", out var values)
         && double.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null;
+
+    /// <summary>The <c>Server-Timing</c> header's <c>name;dur=ms</c> entries.</summary>
+    private static Dictionary<string, double>? ServerTiming(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Server-Timing", out var values)) return null;
+        var parts = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var entry in values.SelectMany(v => v.Split(',')))
+        {
+            var fields = entry.Split(';', StringSplitOptions.TrimEntries);
+            var dur = fields.Skip(1).FirstOrDefault(f => f.StartsWith("dur=", StringComparison.Ordinal));
+            if (dur is not null && double.TryParse(dur[4..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+                parts[fields[0]] = ms;
+        }
+        return parts;
+    }
 
     /// <summary>POST /v1/jobs, poll GET /v1/jobs/{id} until it ends, then GET its audio.</summary>
     private async Task<Outcome> JobAsync(object body, long n, Func<string, string?, Outcome> done, CancellationToken ct)

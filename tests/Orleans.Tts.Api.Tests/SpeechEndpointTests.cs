@@ -36,6 +36,29 @@ public sealed class SpeechEndpointTests(SiloFactory factory)
         Assert.Equal(22050, probe.SampleRate);
     }
 
+    [Fact]
+    public async Task Says_in_a_server_timing_header_where_a_request_spent_its_time_and_a_hit_skips_the_queue_and_synthesis()
+    {
+        static Dictionary<string, double> Timing(HttpResponseMessage response) => response.Headers.GetValues("Server-Timing").Single()
+            .Split(',', StringSplitOptions.TrimEntries)
+            .Select(entry => entry.Split(";dur="))
+            .ToDictionary(p => p[0], p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+
+        var body = new { input = $"Where did the time go, {Guid.NewGuid():N}?", voice = "espeak:en-us", response_format = "wav" };
+        var miss = await _client.SpeakAsync(body);
+        Assert.Equal(HttpStatusCode.OK, miss.StatusCode);
+        Assert.Equal("miss", miss.Headers.GetValues("X-Tts-Cache").Single());
+        var parts = Timing(miss);
+        Assert.Equal(["request", "cache", "queue", "synth", "release", "store", "total"], parts.Keys);
+        Assert.All(parts.Values, ms => Assert.True(ms >= 0));
+        Assert.True(parts["synth"] > 0, "synthesis takes time");
+        // The parts follow each other: together they are the total (each rounded to 0.1 ms).
+        Assert.InRange(parts["total"] - parts.Where(p => p.Key != "total").Sum(p => p.Value), -0.5, 0.5);
+
+        var hit = Timing(await _client.SpeakAsync(body));
+        Assert.Equal(["request", "cache", "total"], hit.Keys);
+    }
+
     [Theory]
     [InlineData("mp3", "audio/mpeg", "mp3")]
     [InlineData("opus", "audio/opus", "opus")]
