@@ -42,8 +42,9 @@ public sealed class ServiceTimeEstimate(TimeSpan initial)
                 _meanPerUnit = perUnit;
                 return;
             }
-            var bounded = Math.Min(perUnit, MaxSampleOfMean * _meanPerUnit);
-            _meanHold += (Math.Min(held.Ticks, MaxSampleOfMean * _meanHold) - _meanHold) / 8;
+            // (A mean of zero, from a first sample too short for the clock, bounds nothing.)
+            var bounded = _meanPerUnit > 0 ? Math.Min(perUnit, MaxSampleOfMean * _meanPerUnit) : perUnit;
+            _meanHold += ((_meanHold > 0 ? Math.Min(held.Ticks, MaxSampleOfMean * _meanHold) : held.Ticks) - _meanHold) / 8;
             _deviationPerUnit += (Math.Abs(bounded - _meanPerUnit) - _deviationPerUnit) / 4;
             _meanPerUnit += (bounded - _meanPerUnit) / 8;
         }

@@ -150,6 +150,48 @@ public sealed class AdmissionDeadlineTests
         Assert.InRange(estimate.MeanHold.TotalMilliseconds, 900, 1100);
     }
 
+    [Fact]
+    public async Task A_waiter_gives_up_early_enough_that_a_permit_won_by_a_slow_attempt_still_leaves_its_synthesis_the_time_it_needs()
+    {
+        // Found by bench/reliability overload: admitted p99 2.03 s against a 2 s deadline, each permit attempt a PostgreSQL round trip.
+        var time = new ManualTime();
+        var grain = new SlowAttempts(time, TimeSpan.FromMilliseconds(200), new AdmissionOptions
+        {
+            GlobalMaxInflight = 1, ClientMaxShare = 1, QueueLimit = 64, DefaultWait = TimeSpan.FromSeconds(2),
+            InitialServiceTime = TimeSpan.FromMilliseconds(500), PollInterval = TimeSpan.FromSeconds(10),
+        });
+        await using var holder = await grain.AcquireAsync(Req("holder"));
+
+        // Arrives at 0.2 s (deadline 2.2 s); its first attempt fails. A permit attempt takes 0.2 s and a synthesis 0.5 s, so it
+        // gives up at 1.5 s: waiting on to 1.7 s, a permit won then would have left its synthesis 0.3 s.
+        var waiter = grain.AcquireAsync(Req("waiter")).AsTask();
+        await Poll.UntilAsync(() => Task.FromResult(grain.Status.QueuedHere == 1), TimeSpan.FromSeconds(10), "1 waiting");
+        await AdvanceUntilAsync(time, () => waiter.IsCompleted, TimeSpan.FromMilliseconds(1600), "the waiter gives up by 1.6 s");
+        var late = await Assert.ThrowsAsync<AdmissionRejectedException>(() => waiter);
+        Assert.Contains("less than the 0.7 s a permit attempt and a synthesis may take now, so it could not finish in time", late.Message);
+        Assert.Equal(0, grain.Status.QueuedHere);
+    }
+
+    /// <summary>One permit, each attempt at it taking <paramref name="perAttempt"/> of the manual clock (a PostgreSQL round trip under load).</summary>
+    private sealed class SlowAttempts(ManualTime time, TimeSpan perAttempt, AdmissionOptions options) : AdmissionGrainBase(options, new ClusterLoad(), time: time)
+    {
+        private int _inUse;
+        protected override string Backend => "slow";
+
+        protected override ValueTask<Attempt> TryAcquireAsync(string clientId, CancellationToken ct)
+        {
+            time.Advance(perAttempt);
+            var won = Interlocked.CompareExchange(ref _inUse, 1, 0) == 0;
+            return ValueTask.FromResult(new Attempt(won ? new object() : null, 1, 1, won ? 1 : 0));
+        }
+
+        protected override ValueTask ReleaseAsync(object handle)
+        {
+            Volatile.Write(ref _inUse, 0);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     [Theory]
     [InlineData("Hello there. How are you?", 300, 12)]
     [InlineData("Pi is 3.14 today. Yes.", 300, 17)]
