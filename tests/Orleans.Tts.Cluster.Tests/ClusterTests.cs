@@ -152,7 +152,8 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, once.StatusCode);
             Assert.Equal("miss", once.Header("X-Tts-Cache"));
         }
-        Assert.Equal(10, await ScalarAsync<int>("SELECT count(*) FROM result_cache"));
+        // Shared after each response (the requester does not wait for the insert).
+        await Poll.UntilAsync(async () => await ScalarAsync<int>("SELECT count(*) FROM result_cache") == 10, TimeSpan.FromSeconds(20), "10 results in the shared table");
         Assert.Equal(0, await LocalCacheBytesAsync());
 
         // Asked again: a hit from the table, now kept locally; the third time is served from memory.
@@ -169,6 +170,30 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         var third = await silo.HttpClient.SpeakAsync(new { input = "Said only once, number 3.", voice = "alloy", response_format = "wav" });
         Assert.Equal("hit", third.Header("X-Tts-Cache"));
         Assert.Equal(kept, await LocalCacheBytesAsync());
+    }
+
+    [Fact]
+    public async Task The_shared_cache_keeps_its_size_cap_by_dropping_the_oldest_results()
+    {
+        var silo = (await StartAsync(1, new() { ["TTS_CACHE_PG_MB"] = "1" }))[0];
+        long produced = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            var once = await silo.HttpClient.SpeakAsync(new { input = $"Said only once, number {i}, to fill the shared table.", voice = "alloy", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.OK, once.StatusCode);
+            produced += (await once.Content.ReadAsByteArrayAsync()).Length;
+        }
+        Assert.True(produced > 2 << 20, $"{produced} bytes produced, more than twice the cap");
+
+        // Trimmed in the background, once a sixteenth of the cap was stored since the last trim: at most that much above it.
+        const long cap = 1 << 20;
+        await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT coalesce(sum(size_bytes), 0) FROM result_cache") <= cap + cap / 16,
+            TimeSpan.FromSeconds(20), "the shared cache within 1 MiB + 1/16");
+        Assert.Equal(0, await ScalarAsync<int>("SELECT count(*) FROM result_cache WHERE content IS NULL OR size_bytes <> length(content)"));
+        var newest = await silo.HttpClient.SpeakAsync(new { input = "Said only once, number 29, to fill the shared table.", voice = "alloy", response_format = "wav" });
+        Assert.Equal("hit", newest.Header("X-Tts-Cache"));
+        var oldest = await silo.HttpClient.SpeakAsync(new { input = "Said only once, number 0, to fill the shared table.", voice = "alloy", response_format = "wav" });
+        Assert.Equal("miss", oldest.Header("X-Tts-Cache"));
     }
 
     [Fact]
@@ -281,8 +306,12 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
         Assert.Contains("draining", await refused.Content.ReadAsStringAsync());
 
-        foreach (var r in await Task.WhenAll(inFlight)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var answers = await Task.WhenAll(inFlight);
+        foreach (var r in answers) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(40)));
         Assert.Equal("stopped", await ScalarAsync<string>($"SELECT status FROM silos WHERE id = '{silo.Id}'"));
+        // The drain also waited for the results to be shared (that happens after each response): none was lost with the silo.
+        Assert.Equal(answers.Count(r => r.Header("X-Tts-Degraded") is null), await ScalarAsync<int>("SELECT count(*) FROM result_cache"));
+        Assert.Equal(0, await ScalarAsync<int>("SELECT count(*) FROM result_cache_pending"));
     }
 }
