@@ -191,6 +191,18 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         var server = outcomes.Where(o => o is { Ok: true, Kind: RequestKind.Short, ServerMs: not null }).Select(o => o.ServerMs!.Value).ToList();
         if (server.Count > 0)
             Line($"  admitted, the frontend's own time (X-Tts-Synthesis-Ms): p50 {F(Stats.Percentile(server, 50), "0")} ms, p99 {F(Stats.Percentile(server, 99), "0")} ms; the rest of the client's time is outside the handler");
+        var timed = outcomes.Where(o => o is { Ok: true, Kind: RequestKind.Short, Timing: not null }).ToList();
+        if (timed.Count > 0)
+        {
+            // Where an admitted request's time went (the frontend's Server-Timing header), for all of them and for the slowest 1 %.
+            var slow = timed.OrderByDescending(o => o.Milliseconds).Take(Math.Max(1, timed.Count / 100)).ToList();
+            string Parts(IReadOnlyList<Outcome> list, Func<List<double>, double> of) => string.Join(", ",
+                new[] { "request", "cache", "queue", "synth", "release", "store", "total" }.Select(name =>
+                    $"{name} {F(of(list.Select(o => o.Timing!.GetValueOrDefault(name)).ToList()), "0")}"));
+            Line($"  admitted, Server-Timing p50 (ms): {Parts(timed, l => Stats.Percentile(l, 50))}");
+            Line($"  admitted, Server-Timing p99 (ms): {Parts(timed, l => Stats.Percentile(l, 99))}");
+            Line($"  the slowest 1 % ({slow.Count}, client {F(slow.Min(o => o.Milliseconds), "0")}–{F(slow.Max(o => o.Milliseconds), "0")} ms), Server-Timing mean (ms): {Parts(slow, l => l.Average())}");
+        }
         Line($"  right after, {F(Capacity * 0.5)} req/s for 15 s: {Describe(a)}");
         Check(f.Errors == 0, "every response is audio or 503 with Retry-After");
         Check(f.MaxBusyMs <= 2000 + 1000, "no 503 later than the admission deadline (2 s) + 1 s");
@@ -244,8 +256,19 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         var heap = new List<(double Minute, double Silos, double Frontend)>();
         var clock = Stopwatch.StartNew();
         var minutes = settings.SoakMinutes;
+        // Per minute: the load average and the CPU (busy, stolen by the hypervisor) over that minute, to tell refusals caused by
+        // the service from refusals caused by a machine that slowed down under the soak.
+        var machine = new List<(int Minute, double Load, double BusyPercent, double StealPercent)>();
+        var lastCpu = CpuTimes.Read();
         var outcomes = await load.RunAsync(soakRate, TimeSpan.FromMinutes(minutes), Mix, ct, s =>
         {
+            if ((int)s % 60 == 0)
+            {
+                var cpu = CpuTimes.Read();
+                machine.Add(((int)s / 60, double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture),
+                    cpu.BusyPercentSince(lastCpu), cpu.StealPercentSince(lastCpu)));
+                lastCpu = cpu;
+            }
             if ((int)s % 15 != 0) return;
             var m = cluster.MemoryMiB();
             samples.Add((s / 60, m.Silos, m.Frontend, cluster.SiloMemoryMiB().EngineHosts));
@@ -264,7 +287,13 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
             if ((int)s % 60 == 0) SampleLoad();
         });
         var f = Summarise(outcomes, minutes * 60.0);
-        await Poll.UntilAsync(async () => await cluster.ScalarAsync("SELECT count(*) FROM admission_permits") == 0, TimeSpan.FromSeconds(15), "permits back");
+        // A leak is what stays: results are shared just after their responses, so their claims may still be there for a moment.
+        try
+        {
+            await Poll.UntilAsync(async () => await cluster.ScalarAsync("SELECT count(*) FROM admission_permits") == 0
+                && await cluster.ScalarAsync("SELECT count(*) FROM result_cache_pending") == 0, TimeSpan.FromSeconds(15), "permits and claims back");
+        }
+        catch (TimeoutException) { } // reported below as a leak
         var permits = await cluster.ScalarAsync("SELECT count(*) FROM admission_permits");
         var pending = await cluster.ScalarAsync("SELECT count(*) FROM result_cache_pending");
         var running = (await Task.WhenAll(cluster.Silos.Where(s => s is not null).Select(s => LoopbackCluster.ReadyDetailsAsync(s!)))).Count(d => d["http"] != "200");
@@ -295,6 +324,22 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         Line($"  RSS of all silos with their engine hosts {Range(samples, t => t.Silos, "0")}, second-half slope {F(siloSlope, "0.00")} MiB/min; of the engine hosts alone {Range(samples, t => t.EngineHosts, "0")}, slope {F(hostSlope, "0.00")} MiB/min; frontend {Range(samples, t => t.Frontend, "0")}, slope {F(frontSlope, "0.00")} MiB/min");
         Line($"  heap after full collections (dotnet_gc_live_after_full_gc_bytes), {heapPoints.Count} samples: silos {Range(heapPoints, h => h.Silos, "0.0")}, second-half slope {F(siloHeapSlope, "0.00")} MiB/min; frontend {Range(heapPoints, h => h.Frontend, "0.0")}, slope {F(frontHeapSlope, "0.00")} MiB/min");
         Line($"  after the load: {permits} admission permits held, {pending} result productions pending, {running} silos not ready");
+        // Each error with what the client saw, and what the frontend logged last (warnings and above), to find its cause.
+        foreach (var e in outcomes.Where(o => o.Error).Take(5))
+            Line($"  error at {F(e.StartedAt, "0.0")} s ({e.Kind}, after {F(e.Milliseconds, "0")} ms): {e.Result}: {e.Detail}");
+        if (f.Errors > 0)
+            foreach (var logged in cluster.Frontend.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(12))
+                Line($"    frontend: {(logged.Length > 300 ? logged[..300] : logged)}");
+        for (var minute = 0; minute < minutes; minute++)
+        {
+            var these = outcomes.Where(o => o.StartedAt >= minute * 60 && o.StartedAt < minute * 60 + 60).ToList();
+            var m = Summarise(these, 60);
+            var cpu = machine.FirstOrDefault(x => x.Minute == minute + 1);
+            var heapThen = heapPoints.LastOrDefault(h => h.Minute < minute + 1);
+            Line($"  minute {minute + 1}: {m.Count} requests, {m.Busy} 503, {m.Errors} errors, short p99 {F(m.P99, "0")} ms; " +
+                 (cpu.Minute == 0 ? "machine n/a" : $"load {F(cpu.Load)}, CPU busy {F(cpu.BusyPercent, "0")} %, stolen {F(cpu.StealPercent, "0")} %") +
+                 $"; frontend heap {F(heapThen.Frontend, "0.0")} MiB");
+        }
         Check(f.Errors == 0 && f.Busy == 0, "no error (and no 503) in the soak");
         Check(heapPoints.Count >= 6 && siloHeapSlope < 2 && frontHeapSlope < 1, "no managed memory growth trend (second-half slope of the heap after full collections < 2 MiB/min for the silos, < 1 for the frontend)");
         Check(hostSlope < 1, "no native memory growth trend (engine hosts' second-half RSS slope < 1 MiB/min)");
@@ -450,4 +495,21 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
         try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("Orleans.Tts.EngineHost", StringComparison.Ordinal); }
         catch (IOException) { return false; }
     }
+}
+
+/// <summary>The machine's CPU counters from /proc/stat (clock ticks over all cores).</summary>
+internal readonly record struct CpuTimes(long Total, long Idle, long Steal)
+{
+    public static CpuTimes Read()
+    {
+        // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user/nice)
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        return new CpuTimes(fields.Take(8).Sum(), fields[3] + fields[4], fields[7]);
+    }
+
+    public double BusyPercentSince(CpuTimes earlier) => Percent(Total - earlier.Total - (Idle - earlier.Idle) - (Steal - earlier.Steal), Total - earlier.Total);
+
+    public double StealPercentSince(CpuTimes earlier) => Percent(Steal - earlier.Steal, Total - earlier.Total);
+
+    private static double Percent(long part, long whole) => whole <= 0 ? double.NaN : 100.0 * part / whole;
 }
