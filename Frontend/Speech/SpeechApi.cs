@@ -139,9 +139,7 @@ public static class SpeechApi
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var started = Stopwatch.GetTimestamp();
         var timings = new SpeechTimings(arrived);
-        timings.Started();
         var clientId = ClientId(http);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
         var admissionRequest = new AdmissionRequest(clientId, voiceId, length, maxWait.Wait, fallback, arrived, firstSentence);
@@ -150,7 +148,7 @@ public static class SpeechApi
             // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before
             // the shared cache's claim and the permit attempts cost PostgreSQL round trips that the admitted requests need.
             if (await cache.TryGetAsync(key, ct) is not { } cached) return Problem.Busy(http, refused.Message, refused.RetryAfter);
-            return AudioResponse(http, new CacheOutcome(cached, Hit: true, null), etag, started, timings);
+            return AudioResponse(http, new CacheOutcome(cached, Hit: true, null), etag, timings);
         }
         CacheOutcome outcome;
         try
@@ -195,10 +193,10 @@ public static class SpeechApi
             return Problem.Busy(http, $"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
         }
 
-        return AudioResponse(http, outcome, etag, started, timings);
+        return AudioResponse(http, outcome, etag, timings);
     }
 
-    private static IResult AudioResponse(HttpContext http, CacheOutcome outcome, string etag, long started, SpeechTimings timings)
+    private static IResult AudioResponse(HttpContext http, CacheOutcome outcome, string etag, SpeechTimings timings)
     {
         var end = Stopwatch.GetTimestamp();
         var result = outcome.Audio;
@@ -207,7 +205,7 @@ public static class SpeechApi
         if (outcome.Degradation is not null) http.Response.Headers["X-Tts-Degraded"] = outcome.Degradation;
         else http.Response.Headers.ETag = etag;
         http.Response.Headers["X-Tts-Audio-Seconds"] = result.AudioSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
-        http.Response.Headers["X-Tts-Synthesis-Ms"] = Stopwatch.GetElapsedTime(started, end).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Tts-Synthesis-Ms"] = timings.SinceStarted(end).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["Server-Timing"] = timings.Header(end);
         return Results.Bytes(result.Content, result.ContentType);
     }

@@ -13,10 +13,12 @@ namespace Orleans.Tts.Frontend.Speech;
 /// </summary>
 public sealed class SpeechTimings(long arrived)
 {
-    private long _started, _producing, _admitted, _synthesized, _released;
+    /// <summary>When the cache lookup started (this object's creation): <c>X-Tts-Synthesis-Ms</c> runs from here.</summary>
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private long _producing, _admitted, _synthesized, _released;
 
-    /// <summary>The cache lookup starts.</summary>
-    public void Started() => _started = Stopwatch.GetTimestamp();
+    /// <summary>From the cache lookup's start to <paramref name="end"/>.</summary>
+    public TimeSpan SinceStarted(long end) => Stopwatch.GetElapsedTime(_started, end);
 
     /// <summary>This request produces the result (a miss it claimed): the admission wait starts.</summary>
     public void Producing() => _producing = Stopwatch.GetTimestamp();
