@@ -68,15 +68,20 @@ public sealed class BackgroundHostTests : IAsyncLifetime
         Assert.NotEqual(background, replacement);
     }
 
-    /// <summary>Waits until the host has used no CPU for half a second (its runtime's start-up work is over).</summary>
+    /// <summary>
+    /// Waits until no thread of the host has run or waited to run for half a second (its runtime's start-up and tier-up work
+    /// is over). Clock ticks alone are not enough: under the parallel test run a host at nice 10 gets little CPU, so its
+    /// runtime's leftover work could sit in the run queue, charge no tick for half a second, and then run during the next
+    /// phase (seen once in a fresh-clone `./tts test`: 3 ticks on the idle background host).
+    /// </summary>
     private static async Task Settled(int pid)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        var last = Cpu(pid);
+        var last = Scheduled(pid);
         while (true)
         {
             await Task.Delay(500);
-            var now = Cpu(pid);
+            var now = Scheduled(pid);
             if (now == last) return;
             Assert.True(DateTime.UtcNow < deadline, $"engine host {pid} kept using CPU for 30 s while idle");
             last = now;
@@ -97,6 +102,18 @@ public sealed class BackgroundHostTests : IAsyncLifetime
     }
 
     private static int Nice(int pid) => int.Parse(Stat(pid)[16], CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Nanoseconds the host's live threads have run plus waited in the run queue (/proc/PID/task/*/schedstat). It is unchanged
+    /// only while every thread sleeps; an exiting thread changes it too.
+    /// </summary>
+    private static long Scheduled(int pid) => Directory.GetDirectories($"/proc/{pid}/task").Sum(task =>
+    {
+        string[] fields;
+        try { fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' '); }
+        catch (IOException) { return 0; } // the thread exited since the listing: the sum changes, so not settled yet
+        return long.Parse(fields[0], CultureInfo.InvariantCulture) + long.Parse(fields[1], CultureInfo.InvariantCulture);
+    });
 
     private static long Cpu(int pid) => long.Parse(Stat(pid)[11], CultureInfo.InvariantCulture) + long.Parse(Stat(pid)[12], CultureInfo.InvariantCulture);
 }
