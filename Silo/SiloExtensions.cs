@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Orleans.Tts.Grains;
+using Orleans.Tts.Synthesis;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Frontend.Remote;

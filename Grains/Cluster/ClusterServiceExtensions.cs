@@ -11,6 +11,7 @@ using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
 using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Grains.Speakers;
+using Orleans.Tts.Synthesis.Speakers;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Telemetry;
 

@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Text;
+using Orleans.Tts.Synthesis.Text;
 using Orleans.Tts.Jobs;
 
 namespace Orleans.Tts.Grains.Jobs;

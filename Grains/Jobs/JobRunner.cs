@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Grains.Cluster;
-using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Synthesis.Workers;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;

@@ -1,3 +1,4 @@
+using Orleans.Tts.Synthesis.Speakers;
 using System.Collections.Concurrent;
 using Orleans.Tts.Speakers;
 

@@ -1,3 +1,4 @@
+using Orleans.Tts.Synthesis.Speakers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Synthesis.Workers;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Silo.Internal;

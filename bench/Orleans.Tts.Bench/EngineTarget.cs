@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Espeak;
-using Orleans.Tts.Grains.Text.Chinese;
-using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Synthesis.Engines.Espeak;
+using Orleans.Tts.Synthesis.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Japanese;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Bench;

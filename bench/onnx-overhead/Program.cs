@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Onnx;
 
 // Usage: OnnxOverhead MODEL PHONEMES RUNS
 // Times OnnxSession.Run on a fixture model, one thread, after a warm-up: the Piper model with PHONEMES ids,

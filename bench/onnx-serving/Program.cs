@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Espeak;
-using Orleans.Tts.Grains.Engines.Phonemes;
-using Orleans.Tts.Grains.Engines.Piper;
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
+using Orleans.Tts.Synthesis.Engines.Piper;
+using Orleans.Tts.Synthesis.Onnx;
 
 // Throughput of one Piper voice, in seconds of model audio per wall-clock second:
 //   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxSession.Run on THREADS threads, each

@@ -4,6 +4,7 @@ using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Grains.Speakers;
+using Orleans.Tts.Synthesis.Speakers;
 using Orleans.Tts.Speakers;
 
 namespace Orleans.Tts.Cluster.Tests;

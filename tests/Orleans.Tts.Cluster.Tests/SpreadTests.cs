@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Orleans.Tts.Grains.Text.Normalization;
-using Orleans.Tts.Grains.Workers;
+using Orleans.Tts.Synthesis.Text.Normalization;
+using Orleans.Tts.Synthesis.Workers;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 

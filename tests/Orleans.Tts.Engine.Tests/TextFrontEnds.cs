@@ -1,5 +1,5 @@
-using Orleans.Tts.Grains.Text.Chinese;
-using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Synthesis.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Japanese;
 
 namespace Orleans.Tts.Engine.Tests;
 

@@ -1,10 +1,10 @@
 using System.Text;
 using Orleans.Tts.Frontend.Speech.Ssml;
 using Orleans.Tts.Fuzz;
-using Orleans.Tts.Grains.Engines.Kokoro;
-using Orleans.Tts.Grains.Engines.Piper;
-using Orleans.Tts.Grains.Text;
-using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Piper;
+using Orleans.Tts.Synthesis.Text;
+using Orleans.Tts.Synthesis.Text.Normalization;
 
 namespace Orleans.Tts.Fuzz.Tests;
 

@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Onnx;
 
 namespace Orleans.Tts.Onnx.Tests;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Onnx;
 
 namespace Orleans.Tts.Onnx.Tests;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Onnx;
 
 namespace Orleans.Tts.Onnx.Tests;
 

@@ -1,5 +1,5 @@
 using Xunit.Abstractions;
-using Orleans.Tts.Grains.Onnx;
+using Orleans.Tts.Synthesis.Onnx;
 
 namespace Orleans.Tts.Onnx.Tests;
 

@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices.Tests.Fixtures;
 

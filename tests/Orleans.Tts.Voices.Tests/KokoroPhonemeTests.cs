@@ -1,6 +1,6 @@
 using System.Text;
-using Orleans.Tts.Grains.Engines.Kokoro;
-using Orleans.Tts.Grains.Engines.Phonemes;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
 
 namespace Orleans.Tts.Voices.Tests;
 

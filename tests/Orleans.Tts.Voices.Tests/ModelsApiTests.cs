@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Api.Tests;
-using Orleans.Tts.Grains.Engines.Espeak;
-using Orleans.Tts.Grains.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
 using Orleans.Tts.Voices.Tests.Fixtures;
 
 namespace Orleans.Tts.Voices.Tests;

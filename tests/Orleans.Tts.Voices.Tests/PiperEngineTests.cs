@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Orleans.Tts.Grains.Engines.Piper;
+using Orleans.Tts.Synthesis.Engines.Piper;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices.Tests.Fixtures;
 

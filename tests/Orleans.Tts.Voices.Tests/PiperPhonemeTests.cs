@@ -1,6 +1,6 @@
 using System.Text;
-using Orleans.Tts.Grains.Engines.Phonemes;
-using Orleans.Tts.Grains.Engines.Piper;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
+using Orleans.Tts.Synthesis.Engines.Piper;
 
 namespace Orleans.Tts.Voices.Tests;
 

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Orleans.Tts.Api.Tests;
-using Orleans.Tts.Grains.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices.Tests.Fixtures;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Orleans.Tts.Grains.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Chinese;
 
 namespace Orleans.Tts.Engine.Tests.Chinese;
 

@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Chinese;
 
 namespace Orleans.Tts.Engine.Tests.Chinese;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Orleans.Tts.Grains.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Chinese;
 using Xunit.Abstractions;
 
 namespace Orleans.Tts.Engine.Tests.Chinese;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Espeak;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Engine.Tests.Espeak;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Espeak;
 
 namespace Orleans.Tts.Engine.Tests.Espeak;
 

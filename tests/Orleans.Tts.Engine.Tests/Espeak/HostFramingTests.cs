@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Espeak;
 
 namespace Orleans.Tts.Engine.Tests.Espeak;
 

@@ -2,11 +2,11 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Espeak;
-using Orleans.Tts.Grains.Engines.Kokoro;
-using Orleans.Tts.Grains.Engines.Models;
-using Orleans.Tts.Grains.Engines.Phonemes;
-using Orleans.Tts.Grains.Engines.Piper;
+using Orleans.Tts.Synthesis.Engines.Espeak;
+using Orleans.Tts.Synthesis.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Models;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
+using Orleans.Tts.Synthesis.Engines.Piper;
 
 namespace Orleans.Tts.Voices.Tests.Fixtures;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Orleans.Tts.Grains.Engines.Phonemes;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
 
 namespace Orleans.Tts.Voices.Tests.Fixtures;
 

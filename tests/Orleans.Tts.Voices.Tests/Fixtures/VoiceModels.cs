@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Tts.Grains.Engines.Models;
+using Orleans.Tts.Synthesis.Engines.Models;
 using Orleans.Tts.Onnx.Tests;
 
 namespace Orleans.Tts.Voices.Tests.Fixtures;

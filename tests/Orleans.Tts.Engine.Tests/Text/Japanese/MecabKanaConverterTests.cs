@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Text.Japanese;
+using Orleans.Tts.Synthesis.Text.Japanese;
 
 namespace Orleans.Tts.Engine.Tests.Text.Japanese;
 

@@ -1,6 +1,6 @@
 using Orleans.Tts.Engine.Tests.Chinese;
-using Orleans.Tts.Grains.Text.Chinese;
-using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Synthesis.Text.Chinese;
+using Orleans.Tts.Synthesis.Text.Normalization;
 
 namespace Orleans.Tts.Engine.Tests.Text.Normalization;
 

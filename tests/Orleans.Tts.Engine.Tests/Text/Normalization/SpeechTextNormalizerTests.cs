@@ -1,4 +1,4 @@
-using Orleans.Tts.Grains.Text.Normalization;
+using Orleans.Tts.Synthesis.Text.Normalization;
 
 namespace Orleans.Tts.Engine.Tests.Text.Normalization;
 
