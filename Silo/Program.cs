@@ -1,6 +1,5 @@
 using Orleans.Tts.Frontend;
 using Orleans.Tts.Silo;
-using Orleans.Tts.Silo.Internal;
 
 // `key new NAME [--admin]` / `key hash NAME [--admin]`: API key tooling, no server.
 if (args is ["key", .. var keyArgs]) return Orleans.Tts.Frontend.Auth.KeyCommand.Run(keyArgs, Console.In, Console.Out, Console.Error);
@@ -14,7 +13,6 @@ builder.AddFrontend();
 
 var app = builder.Build();
 app.MapSpeechApi();
-if (role == "silo" && SiloExtensions.InternalPort(app.Configuration) is { } internalPort) app.MapInternalSynthesis(internalPort);
 app.Run();
 return 0;
 

@@ -1,53 +1,54 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Orleans.Tts.Synthesis;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Grains.Jobs;
-using Orleans.Tts.Frontend.Remote;
+using Orleans.Tts.Grains.Synthesis;
+using Orleans.Tts.Synthesis;
+using Orleans.Tts.Synthesis.Workers;
 
 namespace Orleans.Tts.Silo;
 
 public static class SiloExtensions
 {
     /// <summary>
-    /// The silo: text front ends, engines (eSpeak NG in isolated host processes; Piper and Kokoro models from
-    /// TTS_MODELS_DIR) and the synthesis worker pool, listening on TTS_HOST:TTS_PORT (default 127.0.0.1:8080).
+    /// The silo: an Orleans silo (<see cref="OrleansHosting.AddOrleansSilo"/>) with text front ends, engines (eSpeak NG in
+    /// isolated host processes; Piper and Kokoro models from TTS_MODELS_DIR) and the synthesis worker pool behind its synthesis
+    /// grain, co-hosting the public API on TTS_HOST:TTS_PORT (default 127.0.0.1:8080).
     /// </summary>
     public static WebApplicationBuilder AddSiloServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        var address = builder.ListenOnConfiguredAddress(InternalPort(config));
+        builder.ListenOnConfiguredAddress();
         var workers = Setting.PositiveInt(config, "TTS_WORKERS", Environment.ProcessorCount);
+        builder.AddOrleansSilo();
         builder.Services
             .AddTextFrontEnds(CacheDirectory(config))
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
-            .AddClusterServices(config, capacity: workers, address)
+            .AddClusterServices(config, capacity: workers)
             .AddJobRunner();
         return builder;
     }
 
     /// <summary>
-    /// A process with the public API and no engines (<c>--role frontend</c> or <c>TTS_ROLE=frontend</c>): it reads the
-    /// live silos from the PostgreSQL membership table and sends every synthesis to one of them over HTTP/2 cleartext.
+    /// A process with the public API and no engines (<c>--role frontend</c> or <c>TTS_ROLE=frontend</c>): an Orleans client of
+    /// the silos in TTS_REDIS that plans each synthesis and sends every sentence to a lightly loaded silo's synthesis grain.
     /// </summary>
     public static WebApplicationBuilder AddFrontendTier(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        if (config["TTS_POSTGRES"] is not { Length: > 0 })
-            throw new InvalidOperationException("--role frontend needs TTS_POSTGRES (the cluster's PostgreSQL connection string): it finds the silos in the membership table.");
-        var address = builder.ListenOnConfiguredAddress(internalPort: null);
+        builder.ListenOnConfiguredAddress();
+        builder.AddOrleansClient();
         builder.Services
-            .AddClusterServices(config, capacity: 0, address)
-            .AddSiloDirectory(config)
+            .AddClusterServices(config, capacity: 0)
             .AddSynthesisPlanner(config)
-            .AddSingleton(new RemoteWorkerOptions(
+            .AddSingleton(new SpreadOptions(
                 Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
                 AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),
                 VoicesRefresh: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_VOICES_REFRESH_SECONDS", 10, max: 3600)),
                 RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null))
-            .AddSingleton<RemoteSynthesisWorker>()
-            .AddSingleton<Orleans.Tts.Synthesis.ISynthesisWorker>(sp => sp.GetRequiredService<RemoteSynthesisWorker>());
+            .AddSingleton<ClusterSynthesisWorker>()
+            .AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<ClusterSynthesisWorker>());
         return builder;
     }
 
@@ -55,15 +56,14 @@ public static class SiloExtensions
     /// ASP.NET Core's own logs at Warning unless a level is configured (<c>Logging__LogLevel__Default</c> or
     /// <c>Logging__LogLevel__Microsoft.AspNetCore</c>): at .NET's default, Information, they are five console entries per
     /// request (request starting and finished, endpoint executing and executed, the result), a cost on every synthesis
-    /// of a busy silo. A default, not an override: it sits below every other configuration source.
+    /// of a busy silo. Polly's at Warning in any case: Orleans' placement runs through a resilience pipeline that logs two
+    /// Information entries per grain placed. Defaults, not overrides: they sit below every other configuration source.
     /// </summary>
     public static WebApplicationBuilder UseQuietRequestLogging(this WebApplicationBuilder builder)
     {
-        if (builder.Configuration["Logging:LogLevel:Default"] is not null) return builder;
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
-        });
+        var defaults = new List<KeyValuePair<string, string?>> { new("Logging:LogLevel:Polly", "Warning") };
+        if (builder.Configuration["Logging:LogLevel:Default"] is null) defaults.Add(new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"));
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         return builder;
     }
 
@@ -79,29 +79,18 @@ public static class SiloExtensions
         var role = (builder.Configuration["role"] ?? builder.Configuration["TTS_ROLE"] ?? "silo").Trim().ToLowerInvariant();
         return role is "silo" or "frontend"
             ? role
-            : throw new InvalidOperationException($"Unknown role '{role}': use --role silo (engines and the API, the default) or --role frontend (the API only, over the silos in TTS_POSTGRES).");
+            : throw new InvalidOperationException($"Unknown role '{role}': use --role silo (engines and the API, the default) or --role frontend (the API only, an Orleans client of the silos in TTS_REDIS).");
     }
 
-    /// <summary>The silo's HTTP/2 cleartext port for frontends (<c>TTS_INTERNAL_PORT</c>), or null when it has none.</summary>
-    public static int? InternalPort(IConfiguration config) =>
-        config["TTS_INTERNAL_PORT"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_INTERNAL_PORT", 1, max: 65535) : null;
-
-    private static string ListenOnConfiguredAddress(this WebApplicationBuilder builder, int? internalPort)
+    private static void ListenOnConfiguredAddress(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
         var host = config["TTS_HOST"] is { Length: > 0 } h ? h : "127.0.0.1";
         var port = Setting.PositiveInt(config, "TTS_PORT", 8080, max: 65535);
-        if (internalPort is null && config["ASPNETCORE_URLS"] is null && config["urls"] is null) builder.WebHost.UseUrls($"http://{host}:{port}");
+        if (config["ASPNETCORE_URLS"] is null && config["urls"] is null) builder.WebHost.UseUrls($"http://{host}:{port}");
 
         builder.WebHost.ConfigureKestrel(k =>
         {
-            if (internalPort is { } h2c)
-            {
-                // Explicit endpoints: the public one (HTTP/1.1 and HTTP/2) and the internal one, HTTP/2 only (cleartext needs prior knowledge).
-                var ip = host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(host);
-                k.Listen(ip, port);
-                k.Listen(ip, h2c, o => o.Protocols = HttpProtocols.Http2);
-            }
             // Slow or oversized clients cannot hold memory or connections for long (README "Threat model").
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
@@ -116,6 +105,5 @@ public static class SiloExtensions
             k.Limits.Http2.MaxRequestHeaderFieldSize = 16 * 1024;
             k.AddServerHeader = false;
         });
-        return config["TTS_ADVERTISE_URL"] is { Length: > 0 } advertised ? advertised : $"http://{host}:{port}";
     }
 }

@@ -13,7 +13,7 @@ public static class ClusterApi
 {
     public static IEndpointRouteBuilder MapClusterEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/cluster", async (IClusterMembership membership, IAdmissionGrain admission, ISiloActivity activity, CancellationToken ct) =>
+        app.MapGet("/cluster", async (IClusterMembership membership, IAdmission admission, ISiloActivity activity, CancellationToken ct) =>
                 TypedResults.Ok(new ClusterReport(membership.Self.Id, activity.Draining, activity.InFlight, admission.Status, await membership.GetViewAsync(ct))))
             .WithName("Cluster")
             .WithSummary("Members of the cluster (in the embedded default: this silo) with capacity, load and status; admission figures.");

@@ -22,7 +22,7 @@ public static class HealthApi
             .WithName("Health").WithSummary("Liveness: the process is alive.");
 
         // Readiness: engines loaded and the worker pool accepting.
-        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmissionGrain admission, IJobStore jobs, JobUsage jobUsage, JobOptions jobOptions, ApiKeyStore keys, CancellationToken ct) =>
+        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmission admission, IJobStore jobs, JobUsage jobUsage, JobOptions jobOptions, ApiKeyStore keys, CancellationToken ct) =>
             {
                 var s = worker.Status;
                 var details = new Dictionary<string, string>(s.Detail);

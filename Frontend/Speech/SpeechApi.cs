@@ -70,7 +70,7 @@ public static class SpeechApi
         return (file.Finish(0), file.Seconds);
     }
 
-    private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmissionGrain admission,
+    private static async Task<IResult> SynthesizeAsync(HttpContext http, ISynthesisWorker worker, VoiceResolver voices, IAdmission admission,
         IResultCache cache, ISpeakerDirectory speakers, ISiloActivity activity, FrontendOptions options, ILoggerFactory loggers, SpeechStreamer streamer, CancellationToken ct)
     {
         // The admission deadline runs from the request's arrival: what came before, reading, validation and cache lookups count against it.

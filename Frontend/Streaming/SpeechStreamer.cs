@@ -28,7 +28,7 @@ public sealed record SpeechStream(SynthesisRequest Synthesis, AdmissionRequest A
 /// A result already cached (by a whole-file request or an earlier stream) is streamed from the cache without a permit; a stream
 /// that completes (every byte handed to the client) stores its whole file in the cache; a cancelled, failed or degraded one does not.
 /// </summary>
-public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmissionGrain admission, IResultCache cache, TtsMetrics metrics, ILogger<SpeechStreamer> logger)
+public sealed class SpeechStreamer(ISynthesisWorker worker, IAdmission admission, IResultCache cache, TtsMetrics metrics, ILogger<SpeechStreamer> logger)
 {
     public const string Audio = "audio", Sse = "sse";
     public static readonly IReadOnlyList<string> StreamFormats = [Audio, Sse];

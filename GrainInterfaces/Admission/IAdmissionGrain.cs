@@ -1,86 +1,55 @@
 namespace Orleans.Tts.Admission;
 
 /// <summary>
-/// Enforces the cluster-wide concurrency limit, the per-client share and decides degradations
-/// (long text on an expensive voice falls back to a cheaper voice when the cluster is saturated).
-/// In memory for the embedded default, over PostgreSQL leases in a cluster.
+/// The cluster's synthesis permits (one activation, key 0): at most the global limit are held at any instant, and one
+/// client holds at most its share of them. Holders are silos and frontends; each holder queues its own requests and asks
+/// here only for the permit itself. Every call carries the holder's whole holding, so a new activation of this grain (its
+/// silo died) learns the cluster's holdings again from the holders instead of from storage. The permits of a silo that
+/// Orleans declares dead return at once.
 /// </summary>
-public interface IAdmissionGrain
+[Alias("tts.IAdmissionGrain")]
+public interface IAdmissionGrain : IGrainWithIntegerKey
 {
-    /// <summary>Waits (up to <see cref="AdmissionRequest.MaxWait"/>) for a permit, or throws <see cref="AdmissionRejectedException"/>.</summary>
-    ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
+    /// <summary>One permit for <see cref="PermitClaim.ClientId"/>, granted or refused at once.</summary>
+    [Alias("acquire")]
+    Task<PermitAnswer> AcquireAsync(PermitClaim claim);
 
-    /// <summary>
-    /// Refuses at once, from what this process already knows and without a round trip to shared storage, a request whose
-    /// wait would certainly be refused: this process's queue is full, or every permit was in use at the last look and the
-    /// queue ahead at the observed hold time is longer than the request's wait. Null: try <see cref="AcquireAsync"/>.
-    /// Lets an overloaded process shed the excess before spending anything on it (cache lookups, permit attempts).
-    /// </summary>
-    AdmissionRejectedException? RefuseEarly(AdmissionRequest request);
+    /// <summary>Gives permits back; <see cref="PermitClaim.Holding"/> is what the holder keeps.</summary>
+    [Alias("release")]
+    Task<PermitAnswer> ReleaseAsync(PermitClaim claim);
 
-    /// <summary>This silo's view of admission now.</summary>
-    AdmissionStatus Status { get; }
+    /// <summary>The limit and the permits held now, by holder.</summary>
+    [Alias("snapshot")]
+    Task<AdmissionSnapshot> GetSnapshotAsync();
 }
 
-/// <param name="ClientId">API key id or remote address.</param>
-/// <param name="VoiceId">Requested voice.</param>
-/// <param name="TextLength">Characters of input.</param>
-/// <param name="MaxWait">How long the caller may wait in the queue (clamped to the configured maximum).</param>
-/// <param name="FallbackVoiceId">A cheaper voice to use for long text when the cluster is saturated, or null.</param>
-/// <param name="ArrivedAt">When the request arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): its wait runs from then, so the
-/// time it already spent (reading, validation, cache lookups) counts; 0: from the call to <see cref="IAdmissionGrain.AcquireAsync"/>.</param>
-/// <param name="FirstSentenceLength">Characters of the input's first sentence (<see cref="FirstSentenceLengthOf"/>): what must be synthesised
-/// before the request's audio starts, which is what its deadline must cover; 0: the whole <paramref name="TextLength"/>.</param>
-public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextLength, TimeSpan MaxWait, string? FallbackVoiceId = null, long ArrivedAt = 0,
-    int FirstSentenceLength = 0)
+/// <param name="Holder">Who holds: a silo's address (its permits return when it is declared dead) or a frontend's id.</param>
+/// <param name="Silo">The holder is a silo (<see cref="Holder"/> is then its parsable address).</param>
+/// <param name="Capacity">Syntheses the holder runs at once (0 for a frontend): the live silos' sum is the default limit.</param>
+/// <param name="ClientId">The client the permit is for (acquire), or whose permits are given back (release).</param>
+/// <param name="Holding">What the holder holds after this call (per client); the grain's record of the holder is replaced by it.</param>
+[GenerateSerializer, Immutable, Alias("tts.PermitClaim")]
+public sealed record PermitClaim([property: Id(0)] string Holder, [property: Id(1)] bool Silo, [property: Id(2)] int Capacity,
+    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int> Holding);
+
+/// <param name="Granted">The permit is the holder's (acquire only).</param>
+/// <param name="Limit">Permits of the cluster.</param>
+/// <param name="InUse">Permits held now, cluster-wide.</param>
+/// <param name="ClientInUse">Permits the client holds now, cluster-wide.</param>
+[GenerateSerializer, Immutable, Alias("tts.PermitAnswer")]
+public sealed record PermitAnswer([property: Id(0)] bool Granted, [property: Id(1)] int Limit, [property: Id(2)] int InUse, [property: Id(3)] int ClientInUse);
+
+/// <param name="ByHolder">Permits held per holder.</param>
+[GenerateSerializer, Immutable, Alias("tts.AdmissionSnapshot")]
+public sealed record AdmissionSnapshot([property: Id(0)] int Limit, [property: Id(1)] int InUse, [property: Id(2)] IReadOnlyDictionary<string, int> ByHolder);
+
+/// <summary>
+/// A silo's admission holder, asked by a new activation of <see cref="IAdmissionGrain"/> what the silo holds: a stateless worker
+/// keyed by the silo's address (<see cref="Synthesis.SynthesisGrainKey.Of"/>) and placed there by a placement hint.
+/// </summary>
+[Alias("tts.IAdmissionHolderGrain")]
+public interface IAdmissionHolderGrain : IGrainWithStringKey
 {
-    /// <summary>The characters whose synthesis comes before the first audio: the first sentence, at most the whole text.</summary>
-    public int FirstAudioChars => FirstSentenceLength > 0 ? Math.Min(FirstSentenceLength, TextLength) : TextLength;
-
-    /// <summary>
-    /// The length of <paramref name="text"/>'s first sentence, found as cheaply as an estimate needs: up to and including the
-    /// first sentence mark (CJK or Latin; a '.' only before a space) or line end, and at most <paramref name="maxSentenceChars"/>
-    /// (the planner cuts longer sentences there). Abbreviations are not looked for: a cut too early only makes the estimate short
-    /// by a sentence's part, as the planner's own cut at a clause would.
-    /// </summary>
-    public static int FirstSentenceLengthOf(string text, int maxSentenceChars)
-    {
-        var end = Math.Min(text.Length, maxSentenceChars);
-        for (var i = 0; i < end; i++)
-        {
-            switch (text[i])
-            {
-                case '\n' or '\r' when i > 0:
-                case '。' or '！' or '？' or '；' or '…' or '!' or '?' or ';':
-                    return i + 1;
-                case '.' when i + 1 == text.Length || char.IsWhiteSpace(text[i + 1]):
-                    return i + 1;
-            }
-        }
-        return end;
-    }
-}
-
-/// <param name="Limit">Cluster-wide permits (last known).</param>
-/// <param name="InUse">Permits in use cluster-wide (last known).</param>
-/// <param name="HeldHere">Permits this silo holds.</param>
-/// <param name="QueuedHere">Requests of this silo waiting for a permit.</param>
-/// <param name="Backend"><c>memory</c>, <c>postgres</c> or <c>local-fallback</c> (PostgreSQL unreachable).</param>
-public sealed record AdmissionStatus(int Limit, int InUse, int HeldHere, int QueuedHere, string Backend);
-
-/// <summary>A granted permit; disposing it gives the permit back.</summary>
-public abstract class AdmissionPermit : IAsyncDisposable
-{
-    /// <summary>The voice to use (may be a cheaper fallback).</summary>
-    public abstract string VoiceId { get; }
-    /// <summary>Why the request was degraded (for <c>X-Tts-Degraded</c>), or null.</summary>
-    public abstract string? Degradation { get; }
-    public abstract ValueTask DisposeAsync();
-}
-
-public sealed class AdmissionRejectedException(string reason, TimeSpan retryAfter)
-    : Exception($"{reason} Retry in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds))} s.")
-{
-    public string Reason { get; } = reason;
-    public TimeSpan RetryAfter { get; } = retryAfter;
+    [Alias("holding")]
+    Task<PermitClaim?> GetHoldingAsync();
 }

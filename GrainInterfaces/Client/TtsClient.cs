@@ -11,18 +11,9 @@ namespace Orleans.Tts.Client;
 /// <summary>How <see cref="TtsClient"/> reaches the cluster and how hard it retries.</summary>
 public sealed class TtsClientOptions
 {
-    /// <summary>The Frontend's URL, e.g. <c>http://tts-frontend:8080/</c>. Set this or <see cref="PostgresConnectionString"/>.</summary>
+    /// <summary>The URL of a frontend or a silo, e.g. <c>http://tts:8080/</c> (required). .NET services that can join the cluster as
+    /// Orleans clients use <c>AddTtsOrleansClient</c> instead and need no HTTP at all.</summary>
     public Uri? BaseAddress { get; set; }
-
-    /// <summary>
-    /// The cluster's PostgreSQL (an Npgsql connection string): the client reads the live silos' public addresses from the
-    /// membership table and talks to them directly, picking a lightly loaded one per call and failing over to another on a
-    /// refused connection or a 503. Set this or <see cref="BaseAddress"/>.
-    /// </summary>
-    public string? PostgresConnectionString { get; set; }
-
-    /// <summary>How often the silo list (and their loads) is re-read in PostgreSQL mode.</summary>
-    public TimeSpan GatewayRefresh { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Tries per call (the first one included) while the cluster answers 503 or a silo refuses the connection.</summary>
     public int MaxAttempts { get; set; } = 4;
@@ -185,21 +176,17 @@ public sealed partial class TtsClient(HttpClient http, TtsClientOptions options,
 public static class TtsClientServiceExtensions
 {
     /// <summary>
-    /// Registers <see cref="ITtsClient"/>: through the Frontend at <see cref="TtsClientOptions.BaseAddress"/>, or straight to the
-    /// silos listed in the membership table at <see cref="TtsClientOptions.PostgresConnectionString"/>.
+    /// Registers <see cref="ITtsClient"/>, the REST API's client, at <see cref="TtsClientOptions.BaseAddress"/>.
     /// </summary>
     public static IServiceCollection AddTtsClient(this IServiceCollection services, Action<TtsClientOptions> configure)
     {
         var options = new TtsClientOptions();
         configure(options);
-        if ((options.BaseAddress is null) == string.IsNullOrWhiteSpace(options.PostgresConnectionString))
-            throw new InvalidOperationException("AddTtsClient needs exactly one of BaseAddress (the Frontend's URL, e.g. http://127.0.0.1:8080/) "
-                + "and PostgresConnectionString (the cluster's PostgreSQL, to talk to the silos directly).");
+        if (options.BaseAddress is null)
+            throw new InvalidOperationException("AddTtsClient needs BaseAddress (the URL of a frontend or silo, e.g. http://127.0.0.1:8080/).");
         if (options.MaxAttempts < 1) throw new InvalidOperationException("TtsClientOptions.MaxAttempts must be at least 1.");
-        if (options.GatewayRefresh <= TimeSpan.Zero) throw new InvalidOperationException("TtsClientOptions.GatewayRefresh must be positive.");
         services.AddSingleton(options);
-        if (options.BaseAddress is { } frontend) services.AddSingleton<ITtsGateways>(new FrontendGateway(frontend));
-        else services.AddSingleton<ITtsGateways>(_ => new PostgresGatewayList(options.PostgresConnectionString!, options.GatewayRefresh));
+        services.AddSingleton<ITtsGateways>(new FrontendGateway(options.BaseAddress));
         services.AddHttpClient<ITtsClient, TtsClient>(http =>
         {
             if (options.BaseAddress is { } address) http.BaseAddress = address;

@@ -1,9 +1,9 @@
 namespace Orleans.Tts.Cluster;
 
-/// <summary>The silos a frontend can send synthesis to (a gateway list, refreshed from the membership table).</summary>
+/// <summary>The silos a process can send synthesis to: Orleans' active silos with the load each last reported.</summary>
 public interface ISiloDirectory
 {
-    /// <summary>Active silos with an internal endpoint, as last read.</summary>
+    /// <summary>Active silos with synthesis workers, as last read.</summary>
     IReadOnlyList<SiloGateway> Gateways { get; }
 
     /// <summary>When the list was last read successfully; null before the first read.</summary>
@@ -13,6 +13,6 @@ public interface ISiloDirectory
     Task RefreshAsync(CancellationToken cancellationToken = default);
 }
 
-/// <param name="InternalAddress">The silo's HTTP/2 cleartext endpoint, e.g. <c>http://10.0.0.5:9080</c>.</param>
-/// <param name="Load">Syntheses running at the silo's last heartbeat.</param>
-public sealed record SiloGateway(string Id, string InternalAddress, int Capacity, int Load, int Queued);
+/// <param name="Id">The silo's address in Orleans' parsable form: also the key of its <see cref="Synthesis.ISynthesisGrain"/>.</param>
+/// <param name="Load">Syntheses running at the silo's last report.</param>
+public sealed record SiloGateway(string Id, Orleans.Runtime.SiloAddress Address, int Capacity, int Load, int Queued);

@@ -32,10 +32,12 @@ public interface ISpeakerGrain
 }
 
 /// <summary>One style table of a Kokoro blend and its weight (weights are normalised to sum 1).</summary>
-public sealed record SpeakerBlendPart(string Table, double Weight);
+[GenerateSerializer, Alias("tts.SpeakerBlendPart")]
+public sealed record SpeakerBlendPart([property: Id(0)] string Table, [property: Id(1)] double Weight);
 
 /// <summary>What is known of an uploaded voice table without reading it: its size and SHA-256 (hex).</summary>
-public sealed record SpeakerVoiceTable(int Bytes, string Sha256)
+[GenerateSerializer, Alias("tts.SpeakerVoiceTable")]
+public sealed record SpeakerVoiceTable([property: Id(0)] int Bytes, [property: Id(1)] string Sha256)
 {
     /// <summary>Rows, style values per row and bytes of an uploadable table: float32 [510, 1, 256] = 522,240 bytes.</summary>
     public const int Rows = 510, StyleDim = 256, ExpectedBytes = Rows * StyleDim * sizeof(float);
@@ -66,8 +68,9 @@ public sealed record SpeakerVoiceTable(int Bytes, string Sha256)
 /// <param name="EngineSpeaker">The speaker name of a multi-speaker Piper voice (the base voice is then that speaker's voice); else null.</param>
 /// <param name="Blend">For a Kokoro base voice: the style tables mixed into the speaker's style (the base voice gives the language).</param>
 /// <param name="VoiceTable">For a Kokoro base voice: an uploaded style table (float32 [510,1,256], little-endian), validated.</param>
-public sealed record SpeakerDefinition(string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? EngineSpeaker = null,
-    IReadOnlyList<SpeakerBlendPart>? Blend = null, byte[]? VoiceTable = null)
+[GenerateSerializer, Alias("tts.SpeakerDefinition")]
+public sealed record SpeakerDefinition([property: Id(0)] string BaseVoiceId, [property: Id(1)] double Speed = 1.0, [property: Id(2)] double Pitch = 0.0, [property: Id(3)] double Volume = 1.0, [property: Id(4)] string? EngineSpeaker = null,
+    [property: Id(5)] IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(6)] byte[]? VoiceTable = null)
 {
     public const double MinVolume = 0.1, MaxVolume = 2.0;
     public const int MaxBlendParts = 8;
@@ -76,20 +79,23 @@ public sealed record SpeakerDefinition(string BaseVoiceId, double Speed = 1.0, d
 /// <param name="Id">Speaker id; used as <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Version">Incremented on every change; part of cache keys.</param>
 /// <param name="VoiceTable">Size and digest of the uploaded voice table (the table itself: <c>GET /v1/speakers/{id}/voice-table</c>).</param>
-public sealed record SpeakerProfile(string Id, string BaseVoiceId, double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0,
-    string? EngineSpeaker = null, long Version = 1, DateTimeOffset? UpdatedAt = null,
-    IReadOnlyList<SpeakerBlendPart>? Blend = null, SpeakerVoiceTable? VoiceTable = null);
+[GenerateSerializer, Alias("tts.SpeakerProfile")]
+public sealed record SpeakerProfile([property: Id(0)] string Id, [property: Id(1)] string BaseVoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Volume = 1.0,
+    [property: Id(5)] string? EngineSpeaker = null, [property: Id(6)] long Version = 1, [property: Id(7)] DateTimeOffset? UpdatedAt = null,
+    [property: Id(8)] IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(9)] SpeakerVoiceTable? VoiceTable = null);
 
 /// <summary>An engine-computed speaker representation (e.g. a style vector), opaque to everything but its engine.</summary>
 /// <param name="Kind">Which provider made it: <c>voice-parameters</c> (JSON of the profile), <c>kokoro-style</c> (the style table,
 /// float32 little-endian rows of 256 values).</param>
-public sealed record SpeakerEmbedding(string SpeakerId, long Version, string Kind, byte[] Data)
+[GenerateSerializer, Alias("tts.SpeakerEmbedding")]
+public sealed record SpeakerEmbedding([property: Id(0)] string SpeakerId, [property: Id(1)] long Version, [property: Id(2)] string Kind, [property: Id(3)] byte[] Data)
 {
     public const string KokoroStyle = "kokoro-style";
 }
 
 /// <summary>Which speaker (and which version of it) a synthesis is for.</summary>
-public sealed record SpeakerRef(string Id, long Version);
+[GenerateSerializer, Alias("tts.SpeakerRef")]
+public sealed record SpeakerRef([property: Id(0)] string Id, [property: Id(1)] long Version);
 
 public sealed class SpeakerConflictException(string speakerId)
     : Exception($"A speaker '{speakerId}' already exists; PUT /v1/speakers/{speakerId} replaces it.")

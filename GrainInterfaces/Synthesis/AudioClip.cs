@@ -1,7 +1,8 @@
 namespace Orleans.Tts.Synthesis;
 
 /// <summary>Mono 16-bit PCM at <paramref name="SampleRate"/>.</summary>
-public sealed record AudioClip(int SampleRate, short[] Samples)
+[GenerateSerializer, Immutable, Alias("tts.AudioClip")]
+public sealed record AudioClip([property: Id(0)] int SampleRate, [property: Id(1)] short[] Samples)
 {
     public TimeSpan Duration => TimeSpan.FromSeconds((double)Samples.Length / SampleRate);
 

@@ -33,7 +33,8 @@ public interface ISynthesisWorker
 /// <param name="Queued">Syntheses waiting for a worker.</param>
 /// <param name="QueueLimit">Waiting syntheses beyond which calls are rejected.</param>
 /// <param name="Detail">Why the pool is not ready, or engine facts.</param>
-public sealed record WorkerPoolStatus(bool Ready, int Parallelism, int Running, int Queued, int QueueLimit, IReadOnlyDictionary<string, string> Detail);
+[GenerateSerializer, Alias("tts.WorkerPoolStatus")]
+public sealed record WorkerPoolStatus([property: Id(0)] bool Ready, [property: Id(1)] int Parallelism, [property: Id(2)] int Running, [property: Id(3)] int Queued, [property: Id(4)] int QueueLimit, [property: Id(5)] IReadOnlyDictionary<string, string> Detail);
 
 /// <summary>The pool's queue is full. Retry after <see cref="RetryAfter"/>.</summary>
 public sealed class WorkerPoolSaturatedException(TimeSpan retryAfter, int queued, int queueLimit)

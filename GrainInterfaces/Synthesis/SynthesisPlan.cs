@@ -7,7 +7,8 @@ namespace Orleans.Tts.Synthesis;
 /// pitch and linear gain (the request's volume included), or a pause (<paramref name="Text"/> null). Every item is rendered at the
 /// request voice's rate; a speaker's style applies to the items in the speaker's base voice (the request voice).
 /// </summary>
-public sealed record PlannedItem(string? Text, string VoiceId, double Speed = 1.0, double Pitch = 0.0, double Gain = 1.0, TimeSpan Pause = default)
+[GenerateSerializer, Alias("tts.PlannedItem")]
+public sealed record PlannedItem([property: Id(0)] string? Text, [property: Id(1)] string VoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Gain = 1.0, [property: Id(5)] TimeSpan Pause = default)
 {
     public bool IsPause => Text is null;
 
@@ -30,7 +31,8 @@ public interface ISynthesisPlanner
 /// synthesise, in the request voice <paramref name="VoiceId"/> (their rate) and for <paramref name="Speaker"/> if any; the
 /// answer is one sentence frame per item, in order.
 /// </summary>
-public sealed record PlannedSynthesisRequest(string VoiceId, IReadOnlyList<PlannedItem> Items, Orleans.Tts.Speakers.SpeakerRef? Speaker = null)
+[GenerateSerializer, Alias("tts.PlannedSynthesisRequest")]
+public sealed record PlannedSynthesisRequest([property: Id(0)] string VoiceId, [property: Id(1)] IReadOnlyList<PlannedItem> Items, [property: Id(2)] Orleans.Tts.Speakers.SpeakerRef? Speaker = null)
 {
     /// <summary>Items one request may carry.</summary>
     public const int MaxItems = 64;

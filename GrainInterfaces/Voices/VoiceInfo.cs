@@ -13,16 +13,17 @@ namespace Orleans.Tts.Voices;
 /// when the cluster is saturated.</param>
 /// <param name="Fallback">The cheaper voice used then (set by <c>GET /v1/voices</c>: <c>TTS_FALLBACK_VOICES</c>, else the eSpeak
 /// voice of the voice's language); null for cheap voices.</param>
+[GenerateSerializer, Alias("tts.VoiceInfo")]
 public sealed record VoiceInfo(
-    string Id,
-    string Name,
-    string Engine,
-    IReadOnlyList<string> Languages,
-    int SampleRate,
-    string? Gender = null,
-    IReadOnlyList<string>? Speakers = null,
-    string Cost = VoiceCost.Cheap,
-    string? Fallback = null);
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Engine,
+    [property: Id(3)] IReadOnlyList<string> Languages,
+    [property: Id(4)] int SampleRate,
+    [property: Id(5)] string? Gender = null,
+    [property: Id(6)] IReadOnlyList<string>? Speakers = null,
+    [property: Id(7)] string Cost = VoiceCost.Cheap,
+    [property: Id(8)] string? Fallback = null);
 
 /// <summary>The render cost classes of voices.</summary>
 public static class VoiceCost

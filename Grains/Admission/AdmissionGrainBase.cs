@@ -15,7 +15,7 @@ namespace Orleans.Tts.Grains.Admission;
 /// time (<see cref="ServiceTimeEstimate"/>) of its first sentence fit in it, and a waiter is refused as soon
 /// as its time left no longer covers that, so nothing is admitted only to start its audio late.
 /// </summary>
-public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null, TimeProvider? time = null) : IAdmissionGrain
+public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad load, TtsMetrics? metrics = null, TimeProvider? time = null) : IAdmission
 {
     private readonly LinkedList<Waiter> _queue = new();
     private readonly ServiceTimeEstimate _service = new(options.InitialServiceTime);

@@ -24,7 +24,7 @@ namespace Orleans.Tts.Grains.Caching;
 public sealed class PostgresResultCache : InMemoryResultCache
 {
     private readonly PostgresStore _store;
-    private readonly ClusterOptions _cluster;
+    private readonly TtsClusterOptions _cluster;
     private readonly ClusterLoad _load;
     private readonly ILogger<PostgresResultCache> _logger;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiting = new(StringComparer.Ordinal);
@@ -35,7 +35,7 @@ public sealed class PostgresResultCache : InMemoryResultCache
     /// <summary>Results shared after their response at once; beyond that (PostgreSQL slower than synthesis) the requester waits for it.</summary>
     private const int MaxSharingAfterResponse = 32;
 
-    public PostgresResultCache(PostgresStore store, PostgresNotifications notifications, CacheOptions options, ClusterOptions cluster,
+    public PostgresResultCache(PostgresStore store, PostgresNotifications notifications, CacheOptions options, TtsClusterOptions cluster,
         ClusterLoad load, ISiloActivity activity, ILogger<PostgresResultCache> logger, TtsMetrics? metrics = null) : base(options, metrics)
     {
         _store = store;

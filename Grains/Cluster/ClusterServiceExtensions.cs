@@ -20,22 +20,22 @@ namespace Orleans.Tts.Grains.Cluster;
 public static class ClusterServiceExtensions
 {
     /// <summary>
-    /// Membership, admission, result cache, speakers and jobs. With <c>TTS_POSTGRES</c> set they share state
-    /// through PostgreSQL; without it they are the in-memory embedded default (this silo is the cluster).
+    /// Admission, membership view, result cache, speakers and jobs of a process in the Orleans cluster: a silo (with
+    /// <paramref name="capacity"/> synthesis workers) or a frontend (capacity 0, an Orleans client). Permits come from the
+    /// cluster's <see cref="IAdmissionGrain"/>. The result cache, speakers and jobs are shared through PostgreSQL when
+    /// <c>TTS_POSTGRES</c> is set, else kept in this process.
     /// </summary>
-    public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity, string address)
+    public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity)
     {
-        var cluster = new ClusterOptions
+        var cluster = new TtsClusterOptions
         {
             Self = new SiloIdentity(
                 config["TTS_SILO_ID"] is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("n")[..6]}",
-                address,
+                $"http://{(config["TTS_HOST"] is { Length: > 0 } h ? h : "127.0.0.1")}:{Setting.PositiveInt(config, "TTS_PORT", 8080, max: 65535)}",
                 typeof(ClusterServiceExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
                 capacity),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_HEARTBEAT_MS", 2000, min: 50)),
             DeadAfter = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DEAD_SILO_SECONDS", 10)),
             DrainTimeout = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DRAIN_SECONDS", 30, min: 0)),
-            InternalAddress = InternalAddress(config, capacity),
         };
         var workerQueue = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0);
         var admission = new AdmissionOptions
@@ -64,6 +64,18 @@ public static class ClusterServiceExtensions
         services.AddSingleton<SpeakerEmbeddings>();
         services.AddSingleton(TimeProvider.System);
 
+        // A silo holds permits under its Orleans address (returned when Orleans declares it dead); a frontend under its id.
+        services.AddSingleton(sp => capacity > 0 && sp.GetService<Orleans.Runtime.ILocalSiloDetails>() is { } silo
+            ? new AdmissionHolder(silo.SiloAddress.ToParsableString(), isSilo: true, capacity)
+            : new AdmissionHolder($"frontend:{cluster.Self.Id}", isSilo: false, 0));
+        services.AddSingleton<ClusterAdmission>();
+        services.AddSingleton<IAdmission>(sp => sp.GetRequiredService<ClusterAdmission>());
+        services.AddSingleton(new SiloDirectoryOptions(TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_SILOS_REFRESH_MS", 1000, min: 50))));
+        services.AddSingleton<OrleansSiloDirectory>();
+        services.AddSingleton<ISiloDirectory>(sp => sp.GetRequiredService<OrleansSiloDirectory>());
+        services.AddHostedService(sp => sp.GetRequiredService<OrleansSiloDirectory>());
+        var mode = config["TTS_REDIS"] is { Length: > 0 } ? "redis" : "embedded";
+
         if (config["TTS_POSTGRES"] is { Length: > 0 } connectionString)
         {
             services.AddLogging(b => b.AddFilter("Npgsql", LogLevel.Warning));
@@ -76,23 +88,18 @@ public static class ClusterServiceExtensions
             });
             services.AddSingleton<PostgresStore>();
             services.AddSingleton<PostgresNotifications>();
-            services.AddSingleton<PostgresAdmissionGrain>();
-            services.AddSingleton<IAdmissionGrain>(sp => sp.GetRequiredService<PostgresAdmissionGrain>());
-            services.AddSingleton<PostgresMembership>();
-            services.AddSingleton<IClusterMembership>(sp => sp.GetRequiredService<PostgresMembership>());
-            services.AddSingleton<IMembershipLifecycle>(sp => sp.GetRequiredService<PostgresMembership>());
             services.AddSingleton<IResultCache, PostgresResultCache>();
             services.AddSingleton<ISpeakerDirectory, PostgresSpeakerDirectory>();
-            // Membership first: it connects, migrates and registers before requests are served.
-            services.AddHostedService(sp => sp.GetRequiredService<PostgresMembership>());
+            services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
+                mode, () => sp.GetRequiredService<PostgresStore>().State, SelfAddress(sp)));
+            // The store first: it connects and migrates before requests are served.
+            services.AddHostedService<PostgresStoreStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<PostgresNotifications>());
         }
         else
         {
-            services.AddSingleton<IAdmissionGrain>(sp => new InMemoryAdmissionGrain(admission, sp.GetRequiredService<ClusterLoad>(), metrics: sp.GetService<TtsMetrics>()));
-            services.AddSingleton<InMemoryMembership>();
-            services.AddSingleton<IClusterMembership>(sp => sp.GetRequiredService<InMemoryMembership>());
-            services.AddSingleton<IMembershipLifecycle>(sp => sp.GetRequiredService<InMemoryMembership>());
+            services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
+                mode, () => "none", SelfAddress(sp)));
             services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
             services.AddSingleton<ISpeakerDirectory, InMemorySpeakerDirectory>();
         }
@@ -102,24 +109,7 @@ public static class ClusterServiceExtensions
         return services;
     }
 
-    /// <summary>The h2c address frontends reach this silo at: TTS_INTERNAL_ADVERTISE_URL, else TTS_HOST:TTS_INTERNAL_PORT; null without a port or capacity.</summary>
-    public static string? InternalAddress(IConfiguration config, int capacity)
-    {
-        if (capacity <= 0 || config["TTS_INTERNAL_PORT"] is not { Length: > 0 }) return null;
-        if (config["TTS_INTERNAL_ADVERTISE_URL"] is { Length: > 0 } advertised) return advertised;
-        var host = config["TTS_HOST"] is { Length: > 0 } h && h != "0.0.0.0" ? h : "127.0.0.1";
-        return $"http://{host}:{Setting.PositiveInt(config, "TTS_INTERNAL_PORT", 1, max: 65535)}";
-    }
-
-    /// <summary>Live silos read from the PostgreSQL membership table, for a frontend (TTS_SILOS_REFRESH_MS).</summary>
-    public static IServiceCollection AddSiloDirectory(this IServiceCollection services, IConfiguration config)
-    {
-        services.AddSingleton(new SiloDirectoryOptions(TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_SILOS_REFRESH_MS", 1000, min: 50))));
-        services.AddSingleton<PostgresSiloDirectory>();
-        services.AddSingleton<ISiloDirectory>(sp => sp.GetRequiredService<PostgresSiloDirectory>());
-        services.AddHostedService(sp => sp.GetRequiredService<PostgresSiloDirectory>());
-        return services;
-    }
+    private static string? SelfAddress(IServiceProvider services) => services.GetService<Orleans.Runtime.ILocalSiloDetails>()?.SiloAddress.ToParsableString();
 
     /// <summary>TTS_ADMISSION_DEADLINE: <c>finish</c> (default) — admitted requests are expected to finish by their deadline; <c>start</c> — only to start by it.</summary>
     private static bool DeadlineCoversService(IConfiguration config) => config["TTS_ADMISSION_DEADLINE"]?.Trim().ToLowerInvariant() switch

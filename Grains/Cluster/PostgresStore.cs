@@ -11,7 +11,7 @@ namespace Orleans.Tts.Grains.Cluster;
 /// without waiting for timeouts) and a background loop reconnects, re-applies migrations and
 /// raises <see cref="Regained"/>.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource, ClusterOptions options, ILogger<PostgresStore> logger) : IAsyncDisposable
+public sealed class PostgresStore(NpgsqlDataSource dataSource, TtsClusterOptions options, ILogger<PostgresStore> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _available;

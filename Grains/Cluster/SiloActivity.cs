@@ -54,19 +54,12 @@ public sealed class SiloActivity : ISiloActivity
     }
 }
 
-/// <summary>Membership steps of a silo's life that the drain drives.</summary>
-public interface IMembershipLifecycle
-{
-    Task MarkDrainingAsync(CancellationToken ct);
-    /// <summary>Releases everything this silo holds and marks it stopped.</summary>
-    Task LeaveAsync(CancellationToken ct);
-}
-
 /// <summary>
-/// SIGTERM drain: runs before the web server stops, so new requests still get a 503 with Retry-After
-/// while in-flight work finishes (bounded by TTS_DRAIN_SECONDS); then releases what the silo holds.
+/// SIGTERM drain: runs before the web server and the Orleans silo stop, so new requests still get a 503 with Retry-After (and
+/// other processes' sentences go to other silos) while in-flight work finishes (bounded by TTS_DRAIN_SECONDS); then the host
+/// stops the silo, which leaves the cluster (Orleans marks it shutting down, then dead, in the membership table).
 /// </summary>
-public sealed class DrainService(SiloActivity activity, IMembershipLifecycle membership, ClusterOptions options, ILogger<DrainService> logger)
+public sealed class DrainService(SiloActivity activity, TtsClusterOptions options, ILogger<DrainService> logger)
     : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
@@ -74,18 +67,9 @@ public sealed class DrainService(SiloActivity activity, IMembershipLifecycle mem
         activity.BeginDrain();
         logger.LogWarning("Silo {Silo} draining: /ready is 503, new synthesis is refused, {InFlight} requests in flight finish (at most {Seconds} s)",
             options.Self.Id, activity.InFlight, options.DrainTimeout.TotalSeconds);
-        await Safe(() => membership.MarkDrainingAsync(cancellationToken), "mark draining");
         var idle = await activity.WaitIdleAsync(options.DrainTimeout);
         if (idle) logger.LogInformation("Silo {Silo} drained: no request in flight", options.Self.Id);
         else logger.LogWarning("Silo {Silo} drain timed out with {InFlight} requests still in flight", options.Self.Id, activity.InFlight);
-        await Safe(() => membership.LeaveAsync(CancellationToken.None), "leave the cluster");
-        logger.LogInformation("Silo {Silo} left the cluster", options.Self.Id);
-    }
-
-    private async Task Safe(Func<Task> step, string what)
-    {
-        try { await step(); }
-        catch (Exception e) { logger.LogWarning("Could not {What} during drain: {Reason}", what, e.GetBaseException().Message); }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

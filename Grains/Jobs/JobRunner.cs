@@ -15,7 +15,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// while a worker is free here (a busy silo leaves the work to idle ones); its lease is renewed while it runs and on every
 /// change of its job, and a lost lease or a cancelled job stops it before the next sentence.
 /// </summary>
-public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPool pool, JobOptions options, ClusterOptions cluster,
+public sealed class JobRunner(IJobQueue queue, IJobStore jobs, SynthesisWorkerPool pool, JobOptions options, TtsClusterOptions cluster,
     ISiloActivity activity, ILogger<JobRunner> logger) : BackgroundService
 {
     private readonly HashSet<Task> _running = [];

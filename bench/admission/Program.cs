@@ -14,7 +14,7 @@ await Measure("in-memory", new InMemoryAdmissionGrain(options, new ClusterLoad()
 
 if (Environment.GetEnvironmentVariable("TTS_POSTGRES") is { Length: > 0 } cs)
 {
-    var cluster = new ClusterOptions { Self = new SiloIdentity("bench", "http://127.0.0.1:0", "bench", 2) };
+    var cluster = new TtsClusterOptions { Self = new SiloIdentity("bench", "http://127.0.0.1:0", "bench", 2) };
     await using var dataSource = NpgsqlDataSource.Create(cs);
     var store = new PostgresStore(dataSource, cluster, NullLogger<PostgresStore>.Instance);
     await store.StartAsync(CancellationToken.None);
@@ -22,7 +22,7 @@ if (Environment.GetEnvironmentVariable("TTS_POSTGRES") is { Length: > 0 } cs)
     await Measure("postgres", new PostgresAdmissionGrain(store, notifications, options, cluster, new ClusterLoad(), NullLogger<PostgresAdmissionGrain>.Instance));
 }
 
-async Task Measure(string name, IAdmissionGrain grain)
+async Task Measure(string name, IAdmission grain)
 {
     var request = new AdmissionRequest("bench-client", "espeak:en-us", 40, TimeSpan.FromSeconds(2));
     for (var i = 0; i < 200; i++) await (await grain.AcquireAsync(request)).DisposeAsync();

@@ -1,7 +1,5 @@
 // A small console app using the embedded client: streams speech to a WAV file as it is produced, and manages a speaker.
-// Usage: dotnet run --project samples/ConsoleClient -- [frontend-url | postgres-connection-string] [text] [out.wav]
-//   http://127.0.0.1:8080/               through the Frontend (the default)
-//   "Host=127.0.0.1;Port=5432;..."       straight to the silos listed in the cluster's membership table
+// Usage: dotnet run --project samples/ConsoleClient -- [url] [text] [out.wav]   (url default http://127.0.0.1:8080/)
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Client;
 
@@ -12,8 +10,7 @@ var path = args.Length > 2 ? args[2] : "speech.wav";
 using var services = new ServiceCollection()
     .AddTtsClient(o =>
     {
-        if (target.StartsWith("http", StringComparison.OrdinalIgnoreCase)) o.BaseAddress = new Uri(target);
-        else o.PostgresConnectionString = target;
+        o.BaseAddress = new Uri(target);
         o.MaxAttempts = 5;
     })
     .BuildServiceProvider();

@@ -34,7 +34,7 @@ public sealed class SaturationTests
     {
         await using var factory = new SiloFactory(new Dictionary<string, string> { ["TTS_WORKERS"] = "1" });
         var client = factory.CreateClient();
-        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        var admission = factory.Services.GetRequiredService<IAdmission>();
         var held = await admission.AcquireAsync(new AdmissionRequest("test-holder", "espeak:en-us", 40, TimeSpan.Zero));
 
         // Nothing has been synthesised yet, so a request is taken to hold its permit 0.5 s: 0.8 s cannot cover the turn of
@@ -62,7 +62,7 @@ public sealed class SaturationTests
     {
         await using var factory = new SiloFactory(new Dictionary<string, string> { ["TTS_WORKERS"] = "1" });
         var client = factory.CreateClient();
-        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        var admission = factory.Services.GetRequiredService<IAdmission>();
         var held = await admission.AcquireAsync(new AdmissionRequest("test-holder", "espeak:en-us", 40, TimeSpan.Zero));
 
         // At 0.5 s per 100 characters until a synthesis is seen: a 300-character first sentence (1.5 s) after the held

@@ -135,7 +135,7 @@ public sealed class StreamCacheTests(SiloFactory factory)
         }
 
         // The server learns of the abandonment asynchronously; until it has stopped the stream, this client still holds its permit.
-        var admission = factory.Services.GetRequiredService<IAdmissionGrain>();
+        var admission = factory.Services.GetRequiredService<IAdmission>();
         await Poll.UntilAsync(() => Task.FromResult(admission.Status.HeldHere == 0), TimeSpan.FromSeconds(30), "the abandoned stream gave its permit back");
 
         // Nothing of the abandoned stream answers the same request: it is synthesised again, whole, and only then cached.

@@ -36,16 +36,13 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
 
     private ITtsClient ThroughFrontend() => Client(o => o.BaseAddress = _frontend.BaseAddress);
 
-    private ITtsClient StraightToSilos() => Client(o => { o.PostgresConnectionString = _db; o.GatewayRefresh = TimeSpan.FromMilliseconds(200); });
 
     private Task<long[]> SentencesPerSiloAsync() => ClusterSilo.SentencesPerSiloAsync(_silos);
 
-    [Theory]
-    [InlineData("frontend")]
-    [InlineData("postgres")]
-    public async Task The_client_synthesises_whole_and_streamed_speech_of_the_same_length(string mode)
+    [Fact]
+    public async Task The_client_synthesises_whole_and_streamed_speech_of_the_same_length()
     {
-        var tts = mode == "frontend" ? ThroughFrontend() : StraightToSilos();
+        var tts = ThroughFrontend();
         Assert.Contains(await tts.ListVoicesAsync(), v => v.Id == "espeak:en-us");
         var text = "The client asks the cluster. It answers with speech.";
 
@@ -68,24 +65,11 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
             $"streamed {SpeechStreams.WavSamples(streamed.ToArray())} samples, whole {SpeechStreams.WavSamples(whole)}");
     }
 
-    [Fact]
-    public async Task In_postgres_mode_calls_are_spread_over_the_live_silos()
-    {
-        var tts = StraightToSilos();
-        var before = await SentencesPerSiloAsync();
-        for (var i = 0; i < 12; i++) await tts.SynthesizeAsync(new SpeechOptions($"Spread call {i}.", ResponseFormat: "wav"));
-        var share = (await SentencesPerSiloAsync()).Zip(before, (a, b) => a - b).ToArray();
-        Assert.Equal(12, share.Sum());
-        // Twelve picks all landing on one of two silos would be a 1-in-2048 event.
-        Assert.True(share.All(n => n > 0), $"both silos served calls: {string.Join(", ", share)}");
-    }
 
-    [Theory]
-    [InlineData("frontend")]
-    [InlineData("postgres")]
-    public async Task Speakers_are_created_read_listed_updated_and_deleted_through_the_client(string mode)
+    [Fact]
+    public async Task Speakers_are_created_read_listed_updated_and_deleted_through_the_client()
     {
-        var tts = mode == "frontend" ? ThroughFrontend() : StraightToSilos();
+        var tts = ThroughFrontend();
         var id = $"narrator-{mode}";
         var created = await tts.CreateSpeakerAsync(new SpeakerSpec("en-us", Speed: 1.2, Pitch: 2), id);
         Assert.Equal(id, created.Id);
@@ -114,12 +98,10 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
         Assert.False(await tts.DeleteSpeakerAsync(id));
     }
 
-    [Theory]
-    [InlineData("frontend")]
-    [InlineData("postgres")]
-    public async Task Cancelling_a_stream_mid_way_stops_the_silos_work_for_it(string mode)
+    [Fact]
+    public async Task Cancelling_a_stream_mid_way_stops_the_silos_work_for_it()
     {
-        var tts = mode == "frontend" ? ThroughFrontend() : StraightToSilos();
+        var tts = ThroughFrontend();
         using var cancel = new CancellationTokenSource();
         var before = (await SentencesPerSiloAsync()).Sum();
         var chunks = 0;
@@ -140,20 +122,4 @@ public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
         Assert.True(settled - before < 100, $"{settled - before} of 300 sentences were synthesised for a stream cancelled early");
     }
 
-    [Fact]
-    public async Task In_postgres_mode_a_killed_silo_is_skipped_and_every_call_succeeds_on_the_other()
-    {
-        var tts = StraightToSilos();
-        await tts.SynthesizeAsync(new SpeechOptions("Before the kill.", ResponseFormat: "wav"));
-        var (dead, alive) = (_silos[0], _silos[1]);
-        dead.Kill();
-        var before = (await alive.HttpClient.ReadyAsync()).SentencesSynthesized();
-        // The dead silo is still 'active' in the membership table for a while: the client must route around it.
-        for (var i = 0; i < 8; i++)
-        {
-            var audio = await tts.SynthesizeAsync(new SpeechOptions($"After the kill {i}.", ResponseFormat: "wav"));
-            Assert.True(SpeechStreams.WavSamples(audio) > 22050 / 4, $"call {i} got speech");
-        }
-        Assert.Equal(before + 8, (await alive.HttpClient.ReadyAsync()).SentencesSynthesized());
-    }
 }

@@ -83,57 +83,6 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(plannedBefore[0] + planned[0] + 1, (await _silos[0].HttpClient.ReadyAsync()).TextsPlanned());
     }
 
-    private static HttpClient H2c(SiloProcess silo) => new()
-    {
-        BaseAddress = silo.InternalAddress ?? throw new InvalidOperationException($"{silo.Id} has no internal port"),
-        DefaultRequestVersion = HttpVersion.Version20,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-    };
-
-    private static async Task<List<AudioClip>> FramesAsync(HttpResponseMessage response)
-    {
-        var clips = new List<AudioClip>();
-        await foreach (var clip in SentenceFrames.ReadAsync(await response.Content.ReadAsStreamAsync())) clips.Add(clip);
-        return clips;
-    }
-
-    [Fact]
-    public async Task A_silo_answers_a_planned_sentence_as_it_answers_the_same_sentence_asked_the_old_way_by_range()
-    {
-        using var h2c = H2c(_silos[1]);
-        var voices = (await h2c.GetFromJsonAsync<List<VoiceInfo>>("/internal/v1/voices", new JsonSerializerOptions(JsonSerializerDefaults.Web)))!;
-        var request = new SynthesisRequest(Http.Sentences("Ranged", 3), "espeak:en-us");
-        var items = new SynthesisPlanner(SpeechTextNormalizer.Default, 300)
-            .Plan(request, id => voices.First(v => v.Id.Equals(id, StringComparison.OrdinalIgnoreCase)));
-        Assert.Equal(3, items.Count);
-
-        // What a frontend of the previous version sends during a rolling upgrade: the whole request and a range.
-        using var ranged = await h2c.PostAsJsonAsync(SentenceFrames.Path, new RemoteSynthesisRequest(request, 1, 1));
-        Assert.Equal(HttpStatusCode.OK, ranged.StatusCode);
-        Assert.Equal("3", ranged.Header(SentenceFrames.TotalHeader));
-        var old = Assert.Single(await FramesAsync(ranged));
-
-        using var plannedResponse = await h2c.PostAsJsonAsync(SentenceFrames.PlannedPath, new PlannedSynthesisRequest(request.VoiceId, [items[1]]));
-        Assert.Equal(HttpStatusCode.OK, plannedResponse.StatusCode);
-        var planned = Assert.Single(await FramesAsync(plannedResponse));
-        Assert.Equal(old.SampleRate, planned.SampleRate);
-        // The same sentence (~3 s); engine-host history moves a sentence by a few ms.
-        Assert.True(Math.Abs(old.Samples.Length - planned.Samples.Length) < 1500, $"range {old.Samples.Length} samples, planned {planned.Samples.Length}");
-        Assert.True(planned.Samples.Length > 22050, $"a sentence of about 3 s: {planned.Samples.Length} samples");
-    }
-
-    [Fact]
-    public async Task A_planned_request_without_items_is_a_400_saying_what_the_body_must_be()
-    {
-        using var h2c = H2c(_silos[2]);
-        using var response = await h2c.PostAsJsonAsync(SentenceFrames.PlannedPath, new PlannedSynthesisRequest("espeak:en-us", []));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains($"1 to {PlannedSynthesisRequest.MaxItems} items", await response.Content.ReadAsStringAsync());
-
-        using var garbage = await h2c.PostAsync(SentenceFrames.PlannedPath, new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
-    }
-
     [Fact]
     public async Task A_whole_file_from_sentences_spread_over_silos_is_as_long_as_the_same_text_synthesised_by_one_silo()
     {

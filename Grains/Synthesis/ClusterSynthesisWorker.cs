@@ -1,84 +1,65 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
-namespace Orleans.Tts.Frontend.Remote;
+namespace Orleans.Tts.Grains.Synthesis;
 
 /// <param name="Attempts">Silos tried for one synthesis (first try, retries and resumptions together) before giving up.</param>
-/// <param name="ConnectTimeout">How long connecting to one silo may take.</param>
 /// <param name="RequestLanes">Silo workers one request may keep busy at once (each lane has one sentence synthesising and one queued behind it,
 /// each on its own pick of silo); null: half the live silos' capacity, at least 2.</param>
 /// <param name="AvoidUnreachable">How long a silo that could not be reached (or broke off) is passed over while another is untried: a
-/// killed silo stays in the membership table until it is declared dead, and each sentence sent to it would cost an attempt.</param>
+/// killed silo stays in the membership until Orleans declares it dead, and each sentence sent to it would cost an attempt.</param>
 /// <param name="VoicesRefresh">How old the silos' voice list and model versions may get before a request reads them again (a model
 /// reload on the silos adds, removes or changes voices); default 10 s.</param>
-public sealed record RemoteWorkerOptions(int Attempts = 4, TimeSpan? ConnectTimeout = null, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null,
+public sealed record SpreadOptions(int Attempts = 4, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null,
     TimeSpan? VoicesRefresh = null);
 
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
-/// into sentences by <see cref="ISynthesisPlanner"/>, the silos' own code) and each sentence goes, alone, to a lightly
-/// loaded silo (power of two random choices on reported load plus this frontend's own requests in flight) over HTTP/2
-/// cleartext and comes back as a binary sentence frame; a request's sentences run on several silos at once (bounded lanes)
-/// and are reassembled in order. A silo that cannot be reached, answers 503 or breaks off is left for another, which
-/// synthesises the same sentence, within the attempt budget. A silo of an earlier version (no planned endpoint: 404) is sent
-/// the whole request and the sentence's index instead, as are requests this frontend cannot plan (a voice it does not list,
-/// such as a Kokoro blend: the silo resolves it).
+/// into sentences by <see cref="ISynthesisPlanner"/>, the silos' own code) and each sentence goes, alone, to a lightly loaded
+/// silo (reported load plus this process's own sentences in flight there) as a call to that silo's <see cref="ISynthesisGrain"/>,
+/// placed there by a placement hint; a request's sentences run on several silos at once (bounded lanes) and are reassembled in
+/// order. A silo that cannot be reached, answers busy or breaks off is left for another, which synthesises the same sentence,
+/// within the attempt budget. A request this process cannot plan (a voice it does not list, such as a Kokoro blend) is planned
+/// by the silo, which is asked for one item at a time.
 /// </summary>
-public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
+public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
 {
-    private static readonly TimeSpan LegacyRecheck = TimeSpan.FromMinutes(1);
     /// <summary>
     /// Sentences a lane has at silos at once: one being synthesised and one queued behind it at its silo, so the silo's worker
     /// starts the next sentence the moment it finishes one instead of idling for the round trip to the frontend and back.
     /// </summary>
     private const int SentencesPerLane = 2;
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ISiloDirectory _directory;
-    private readonly RemoteWorkerOptions _options;
-    private readonly ILogger<RemoteSynthesisWorker> _logger;
-    private readonly HttpClient _http;
+    private readonly SpreadOptions _options;
+    private readonly ILogger<ClusterSynthesisWorker> _logger;
+    private readonly IGrainFactory _grains;
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     // Silo id → Stopwatch timestamp until which it is passed over (unreachable, broke off, or draining).
     private readonly ConcurrentDictionary<string, long> _avoid = new();
-    private readonly ConcurrentDictionary<string, DateTime> _legacySilos = new();
     private readonly ISynthesisPlanner? _planner;
     private VoiceList? _voices;
     private readonly SemaphoreSlim _voicesRefresh = new(1, 1);
     private int _running;
     private long _retries;
-    private long _legacyFallbacks;
 
     /// <param name="planner">Plans texts here; null: every silo is sent the whole request and plans it itself.</param>
-    public RemoteSynthesisWorker(ISiloDirectory directory, RemoteWorkerOptions options, ILogger<RemoteSynthesisWorker> logger, ISynthesisPlanner? planner = null)
+    public ClusterSynthesisWorker(IGrainFactory grains, ISiloDirectory directory, SpreadOptions options, ILogger<ClusterSynthesisWorker> logger, ISynthesisPlanner? planner = null)
     {
+        _grains = grains;
         _planner = planner;
         _directory = directory;
         _options = options;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectTimeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(2),
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            // A sentence is 100–500 KB of PCM: with HTTP/2's default 64 KB stream window the silo would stop and wait for window
-            // updates several times per sentence. Each stream is read at once and the lanes bound how many are open.
-            InitialHttp2StreamWindowSize = 1024 * 1024,
-        })
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
     }
 
-    /// <summary>The silos' voices, read from one of them and again once older than <see cref="RemoteWorkerOptions.VoicesRefresh"/>.</summary>
+    private ISynthesisGrain SynthesisOn(SiloGateway silo) => _grains.GetGrain<ISynthesisGrain>(silo.Id);
+
+    /// <summary>The silos' voices, read from one of them and again once older than <see cref="SpreadOptions.VoicesRefresh"/>.</summary>
     public async ValueTask<IReadOnlyList<VoiceInfo>> GetVoicesAsync(CancellationToken cancellationToken = default) =>
         (await VoicesAsync(cancellationToken))?.Voices ?? [];
 
@@ -100,11 +81,9 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             {
                 try
                 {
-                    using var response = await _http.GetAsync($"{silo.InternalAddress.TrimEnd('/')}/internal/v1/voices", cancellationToken);
-                    response.EnsureSuccessStatusCode();
-                    var voices = await response.Content.ReadFromJsonAsync<List<VoiceInfo>>(Json, cancellationToken);
+                    var listed = await OnSilo.CallAsync(silo.Address, () => SynthesisOn(silo).GetVoicesAsync()).WaitAsync(cancellationToken);
+                    var (voices, versions) = (listed.Voices, listed.Versions);
                     if (voices is not { Count: > 0 }) continue;
-                    var versions = ModelVersion.Parse(response.Headers.TryGetValues(ModelVersion.Header, out var values) ? values.FirstOrDefault() : null);
                     if (known is not null && ModelVersion.Of(known.Versions) != ModelVersion.Of(versions))
                         _logger.LogInformation("The silos' models changed ({Old} → {New}); cache keys follow", ModelVersion.Of(known.Versions), ModelVersion.Of(versions));
                     var list = new VoiceList(voices, voices.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase),
@@ -112,7 +91,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
                     Volatile.Write(ref _voices, list);
                     return list;
                 }
-                catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     _logger.LogWarning("Silo {Silo} did not list its voices: {Error}", silo.Id, e.Message);
                 }
@@ -149,11 +128,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             foreach (var (key, value) in Volatile.Read(ref _voices)?.Versions ?? new Dictionary<string, string>()) detail[key] = value;
             var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
             if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
-            // Rolling upgrades: silos of an earlier version (no planned-sentence endpoint) are sent whole requests for now.
-            var legacy = gateways.Where(g => IsLegacy(g.Id)).Select(g => g.Id).ToList();
-            if (legacy.Count > 0) detail["frontend.v1Silos"] = string.Join(",", legacy);
-            detail["frontend.v1Fallbacks"] = Interlocked.Read(ref _legacyFallbacks).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (gateways.Count == 0) detail["frontend"] = "no live silo with an internal endpoint in the membership table yet";
+            if (gateways.Count == 0) detail["frontend"] = "no live silo with synthesis workers in the cluster yet";
             return new WorkerPoolStatus(gateways.Count > 0, gateways.Sum(g => g.Capacity), Volatile.Read(ref _running), 0, 0, detail);
         }
     }
@@ -198,7 +173,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     }
 
     /// <summary>
-    /// Lanes for one request: <see cref="RemoteWorkerOptions.RequestLanes"/>, else half the live silos' capacity (at least 2), so
+    /// Lanes for one request: <see cref="SpreadOptions.RequestLanes"/>, else half the live silos' capacity (at least 2), so
     /// one long text leaves room for others; never more than the sentences the text seems to have (its sentence ends), since
     /// a lane asked for a sentence past the end costs a round trip. Lanes are added when the real count turns out larger.
     /// </summary>
@@ -223,9 +198,6 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
 
     /// <summary>A request planned by this frontend: its items, rendered at <paramref name="Rate"/>.</summary>
     private sealed record RequestPlan(string VoiceId, int Rate, IReadOnlyList<PlannedItem> Items);
-
-    private bool IsLegacy(string siloId) =>
-        _legacySilos.TryGetValue(siloId, out var since) && (DateTime.UtcNow - since < LegacyRecheck || !_legacySilos.TryRemove(siloId, out _));
 
     private static int EstimatedSentences(SynthesisRequest request) =>
         request.Segments is { Count: > 0 } segments
@@ -272,63 +244,37 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
             tried.Add(silo.Id);
             try
             {
-                var planned = plan is not null && !IsLegacy(silo.Id);
-                HttpResponseMessage response;
+                SentenceResult answer;
                 try
                 {
-                    response = await SendAsync(silo, request, planned ? plan : null, index, cancellationToken);
-                    if (planned && response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        // A silo of an earlier version (rolling upgrade): it only knows whole requests with a range.
-                        response.Dispose();
-                        _legacySilos[silo.Id] = DateTime.UtcNow;
-                        Interlocked.Increment(ref _legacyFallbacks);
-                        _logger.LogInformation("Silo {Silo} has no planned-sentences endpoint; sending it whole requests", silo.Id);
-                        planned = false;
-                        response = await SendAsync(silo, request, null, index, cancellationToken);
-                    }
+                    answer = await OnSilo.CallAsync(silo.Address, () => plan is not null
+                        ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), cancellationToken)
+                        : SynthesisOn(silo).SynthesizeItemAsync(request, index, cancellationToken));
                 }
-                catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UnknownVoiceException)
                 {
-                    last = $"{silo.Id}: {e.Message}";
+                    // Unreachable, died mid-sentence or timed out: the sentence goes to another silo.
+                    last = $"{silo.Id}: {e.GetBaseException().Message}";
                     Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
-                    _logger.LogWarning("Silo {Silo} could not be reached ({Error}); trying another", silo.Id, e.Message);
+                    _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Id, index + 1, e.GetBaseException().Message);
                     continue;
                 }
-                using (response)
+                switch (answer.Outcome)
                 {
-                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
-                    {
-                        // A draining silo never takes work again: pass it over until the membership table says so too.
-                        var draining = response.Headers.Contains(SentenceFrames.DrainingHeader);
-                        if (draining) Avoid(silo.Id, TimeSpan.FromMinutes(1));
-                        else retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                        last = $"{silo.Id}: 503{(draining ? " (draining)" : "")}";
+                    case SentenceOutcome.Done:
+                        var total = plan?.Items.Count ?? answer.Total;
+                        return (index < total ? answer.Clip ?? throw new InvalidDataException($"Sentence {index + 1} of {total} came back empty.") : null, total);
+                    case SentenceOutcome.UnknownVoice:
+                        throw new UnknownVoiceException(request.VoiceId, answer.Error);
+                    case SentenceOutcome.Draining:
+                        // A draining silo never takes work again: pass it over until membership says it is gone.
+                        Avoid(silo.Id, TimeSpan.FromMinutes(1));
+                        last = $"{silo.Id}: draining";
                         continue;
-                    }
-                    if (response.StatusCode == HttpStatusCode.BadRequest
-                        && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("Unknown voice", StringComparison.Ordinal))
-                        throw new UnknownVoiceException(request.VoiceId);
-                    var total = plan?.Items.Count ?? -1;
-                    if (!response.IsSuccessStatusCode
-                        || (!planned && !int.TryParse(response.Headers.TryGetValues(SentenceFrames.TotalHeader, out var values) ? values.FirstOrDefault() : null, out total)))
-                    {
-                        last = $"{silo.Id}: {(int)response.StatusCode}";
+                    default:
+                        retryAfter = answer.RetryAfter > TimeSpan.Zero ? answer.RetryAfter : TimeSpan.FromSeconds(1);
+                        last = $"{silo.Id}: {answer.Outcome} ({answer.Error})";
                         continue;
-                    }
-                    try
-                    {
-                        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                        AudioClip? clip = null;
-                        await foreach (var frame in SentenceFrames.ReadAsync(body, cancellationToken)) clip = frame;
-                        return (index < total ? clip ?? throw new InvalidDataException($"Sentence {index + 1} of {total} came back empty.") : null, total);
-                    }
-                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or InvalidDataException)
-                    {
-                        last = $"{silo.Id} broke off sentence {index + 1}: {e.Message}";
-                        Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
-                        _logger.LogWarning("Silo {Silo} broke off sentence {Sentence} ({Error}); asking another", silo.Id, index + 1, e.Message);
-                    }
                 }
             }
             finally
@@ -338,19 +284,6 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    private Task<HttpResponseMessage> SendAsync(SiloGateway silo, SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, $"{silo.InternalAddress.TrimEnd('/')}{(plan is null ? SentenceFrames.Path : SentenceFrames.PlannedPath)}")
-        {
-            Content = plan is null
-                ? JsonContent.Create(new RemoteSynthesisRequest(request, index, 1), options: Json)
-                : JsonContent.Create(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), options: Json),
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        return _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-    }
-
     /// <summary>
     /// The lanes of one request: each takes the next sentence not yet started and fetches it from a silo of its own choosing;
     /// results are read back by index, so the order never changes. The item count is known from the plan, or learnt from the
@@ -358,7 +291,7 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
     /// lane; the second sentence of each lane (queued at a silo behind its first) starts once the first answer is in, so the
     /// request's first sentence never waits behind another of its own. A failure fails the rest, so the reader never hangs.
     /// </summary>
-    private sealed class SpreadSentences(RemoteSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int lanes, CancellationToken cancellationToken)
+    private sealed class SpreadSentences(ClusterSynthesisWorker worker, SynthesisRequest request, RequestPlan? plan, int lanes, CancellationToken cancellationToken)
     {
         private readonly int _maxLanes = lanes * SentencesPerLane;
         private int _laneLimit = lanes;
@@ -528,9 +461,5 @@ public sealed class RemoteSynthesisWorker : ISynthesisWorker, IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _voicesRefresh.Dispose();
-    }
+    public void Dispose() => _voicesRefresh.Dispose();
 }

@@ -1,0 +1,11 @@
+using Orleans.Concurrency;
+using Orleans.Tts.Admission;
+
+namespace Orleans.Tts.Grains.Admission;
+
+/// <summary>Answers a new activation of the admission grain with what this silo holds (<see cref="IAdmissionHolderGrain"/>).</summary>
+[StatelessWorker(1)]
+public sealed class AdmissionHolderGrain(AdmissionHolder holder) : Grain, IAdmissionHolderGrain
+{
+    public Task<PermitClaim?> GetHoldingAsync() => Task.FromResult(holder.Holding());
+}

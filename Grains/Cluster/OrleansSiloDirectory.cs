@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Tts.Cluster;
+using Orleans.Tts.Synthesis;
+
+namespace Orleans.Tts.Grains.Cluster;
+
+public sealed record SiloDirectoryOptions(TimeSpan RefreshInterval);
+
+/// <summary>
+/// Orleans' active silos (the management grain's view of membership) with the load each one's <see cref="ISynthesisGrain"/>
+/// reports, read every refresh interval; a silo that does not answer within a second is left out of this round.
+/// </summary>
+public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOptions options, ClusterLoad load, ILogger<OrleansSiloDirectory> logger)
+    : BackgroundService, ISiloDirectory
+{
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(1);
+    private volatile IReadOnlyList<SiloGateway> _gateways = [];
+    private DateTimeOffset? _refreshedAt;
+
+    public IReadOnlyList<SiloGateway> Gateways => _gateways;
+
+    public DateTimeOffset? RefreshedAt => _refreshedAt;
+
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken);
+        var loads = await Task.WhenAll(hosts.Keys.Select(async silo =>
+        {
+            try
+            {
+                var key = SynthesisGrainKey.Of(silo);
+                var reported = await OnSilo.CallAsync(silo, () => grains.GetGrain<ISynthesisGrain>(key).GetLoadAsync()).WaitAsync(LoadTimeout, cancellationToken);
+                return (Gateway: new SiloGateway(key, silo, reported.Capacity, reported.Running, reported.Queued), reported);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogDebug("Silo {Silo} did not report its load ({Error})", silo, e.GetBaseException().Message);
+                return default;
+            }
+        }));
+        var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && !l.reported.Draining).ToList();
+        _gateways = live.Select(l => l.Gateway).OrderBy(g => g.Id, StringComparer.Ordinal).ToList();
+        load.QueuedElsewhere = live.Sum(l => l.reported.AdmissionQueued) - load.QueuedHere;
+        _refreshedAt = DateTimeOffset.UtcNow;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.RefreshInterval);
+        do
+        {
+            try { await RefreshAsync(stoppingToken); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                // Keep the last list: the silos it names keep serving, and failed calls move to others.
+                logger.LogWarning("Could not refresh the silo list ({Error}); keeping {Count} known silos", e.GetBaseException().Message, _gateways.Count);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try { return await timer.WaitForNextTickAsync(ct); }
+        catch (OperationCanceledException) { return false; }
+    }
+}

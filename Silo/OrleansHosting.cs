@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Configuration;
+using Orleans.Tts.Synthesis;
+using StackExchange.Redis;
+
+namespace Orleans.Tts.Silo;
+
+/// <summary>The Orleans side of a process: a silo co-hosted with the REST API, or (for <c>--role frontend</c>) a client.</summary>
+public static class OrleansHosting
+{
+    /// <summary>
+    /// A silo in this process. With <c>TTS_REDIS</c> (a StackExchange.Redis configuration string) silos form one cluster through
+    /// Redis membership and keep grain state and reminders there; without it the silo is a cluster of one on loopback with
+    /// in-memory storage (the embedded default, no Redis needed).
+    /// </summary>
+    public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var redis = Redis(config);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
+            if (redis is null)
+            {
+                // No gateway unless asked for: nothing outside this process needs to reach an embedded silo.
+                silo.UseLocalhostClustering(Port(config, "TTS_SILO_PORT") ?? FreeLoopbackPort(), Port(config, "TTS_GATEWAY_PORT") ?? 0);
+                silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
+                silo.AddMemoryGrainStorage(StorageName);
+                silo.UseInMemoryReminderService();
+            }
+            else
+            {
+                silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = redis);
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+                silo.ConfigureEndpoints(AdvertisedAddress(config), Port(config, "TTS_SILO_PORT") ?? EndpointOptions.DEFAULT_SILO_PORT,
+                    Port(config, "TTS_GATEWAY_PORT") ?? EndpointOptions.DEFAULT_GATEWAY_PORT, listenOnAnyHostAddress: true);
+                silo.Configure<ClusterMembershipOptions>(o => FailureDetection(o, config));
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// An Orleans client of the silos in <c>TTS_REDIS</c> (the frontend tier): it reads the gateways from the membership table,
+    /// and keeps trying to connect while no silo is up yet (a frontend may start first).
+    /// </summary>
+    public static WebApplicationBuilder AddOrleansClient(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var redis = Redis(config) ?? throw new InvalidOperationException(
+            "--role frontend needs TTS_REDIS (the cluster's Redis, a StackExchange.Redis configuration string such as 127.0.0.1:6379): it finds the silos in Orleans' membership table there.");
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
+            client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                return true;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The grain storage of the cluster's state (speakers): Redis with <c>TTS_REDIS</c>, else memory.</summary>
+    public const string StorageName = "tts";
+
+    private static ConfigurationOptions? Redis(IConfiguration config)
+    {
+        if (config["TTS_REDIS"] is not { Length: > 0 } value) return null;
+        try
+        {
+            var options = ConfigurationOptions.Parse(value);
+            options.AbortOnConnectFail = false;
+            return options;
+        }
+        catch (Exception e) when (e is ArgumentException or RedisException)
+        {
+            throw new InvalidOperationException($"Setting TTS_REDIS is not a StackExchange.Redis configuration string (host:port[,option=value…]): {e.Message}", e);
+        }
+    }
+
+    /// <summary><c>ORLEANS_SERVICE_ID</c> and <c>ORLEANS_CLUSTER_ID</c> (as Kubernetes hosting sets them), default <c>orleans-tts</c>.</summary>
+    private static (string ServiceId, string ClusterId) Ids(IConfiguration config) =>
+        (config["ORLEANS_SERVICE_ID"] is { Length: > 0 } s ? s : "orleans-tts", config["ORLEANS_CLUSTER_ID"] is { Length: > 0 } c ? c : "orleans-tts");
+
+    /// <summary>
+    /// How fast a silo that stopped answering (kill -9, a lost node) is declared dead: probes every
+    /// <c>TTS_PROBE_TIMEOUT_MS</c> (2000), dead after <c>TTS_MISSED_PROBES</c> (2) missed in a row and two votes.
+    /// bench/RESULTS.md has the measured detection time.
+    /// </summary>
+    private static void FailureDetection(ClusterMembershipOptions options, IConfiguration config)
+    {
+        options.ProbeTimeout = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_PROBE_TIMEOUT_MS", 2000, min: 200));
+        options.NumMissedProbesLimit = Setting.PositiveInt(config, "TTS_MISSED_PROBES", 2, max: 10);
+        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+    }
+
+    /// <summary>The address other silos and clients reach this one at: <c>TTS_ADVERTISE_IP</c>, <c>POD_IP</c>, <c>TTS_HOST</c> when specific, else loopback.</summary>
+    private static IPAddress AdvertisedAddress(IConfiguration config)
+    {
+        foreach (var candidate in new[] { config["TTS_ADVERTISE_IP"], config["POD_IP"], config["TTS_HOST"] })
+            if (IPAddress.TryParse(candidate, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)) return ip;
+        return IPAddress.Loopback;
+    }
+
+    private static int? Port(IConfiguration config, string name) =>
+        config[name] is { Length: > 0 } ? Setting.PositiveInt(config, name, 1, min: 0, max: 65535) : null;
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
