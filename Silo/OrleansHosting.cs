@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
+using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Synthesis;
 using StackExchange.Redis;
 
@@ -21,6 +22,7 @@ public static class OrleansHosting
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
+            silo.AddSiloKeyedPlacement();
             if (redis is null)
             {
                 // No gateway unless asked for: nothing outside this process needs to reach an embedded silo.

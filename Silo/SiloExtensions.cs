@@ -19,12 +19,14 @@ public static class SiloExtensions
         var config = builder.Configuration;
         builder.ListenOnConfiguredAddress();
         var workers = Setting.PositiveInt(config, "TTS_WORKERS", Environment.ProcessorCount);
-        builder.AddOrleansSilo();
         builder.Services
             .AddTextFrontEnds(CacheDirectory(config))
             .AddEspeakEngine(config, defaultHosts: workers)
             .AddOnnxVoices(config, workers)
-            .AddSynthesisWorkers(config, workers)
+            .AddSynthesisWorkers(config, workers);
+        // After the worker pool: hosted services start in order, so the silo joins the cluster once its engines are loaded.
+        builder.AddOrleansSilo();
+        builder.Services
             .AddClusterServices(config, capacity: workers)
             .AddJobRunner();
         return builder;

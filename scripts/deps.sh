@@ -3,7 +3,9 @@
 
 # Debian packages each mode needs.
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8 libmp3lame0 libopus0 libflac12)
-DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx python3-yaml unzip postgresql)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx python3-yaml unzip postgresql redis-server)
+# A cluster on loopback (./tts cluster): Orleans membership and grain state in Redis.
+DEPS_CLUSTER_APT=("${DEPS_RUNTIME_APT[@]}" postgresql redis-server)
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -39,6 +41,7 @@ deps_print() {
 deps_install() {
   case "$1" in
     runtime) apt_ensure "${DEPS_RUNTIME_APT[@]}" ;;
+    cluster) apt_ensure "${DEPS_CLUSTER_APT[@]}" ;;
     test) apt_ensure "${DEPS_TEST_APT[@]}" ;;
   esac
   command -v dotnet >/dev/null || { echo "tts: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }

@@ -3,9 +3,9 @@ namespace Orleans.Tts.Admission;
 /// <summary>
 /// The cluster's synthesis permits (one activation, key 0): at most the global limit are held at any instant, and one
 /// client holds at most its share of them. Holders are silos and frontends; each holder queues its own requests and asks
-/// here only for the permit itself. Every call carries the holder's whole holding, so a new activation of this grain (its
-/// silo died) learns the cluster's holdings again from the holders instead of from storage. The permits of a silo that
-/// Orleans declares dead return at once.
+/// here only for the permit itself. Nothing is stored: a new activation of this grain (its silo died) asks every live silo
+/// what it holds (<see cref="IAdmissionHolderGrain"/>) before it grants anything. The permits of a silo that Orleans
+/// declares dead return at once.
 /// </summary>
 [Alias("tts.IAdmissionGrain")]
 public interface IAdmissionGrain : IGrainWithIntegerKey
@@ -14,7 +14,7 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
     [Alias("acquire")]
     Task<PermitAnswer> AcquireAsync(PermitClaim claim);
 
-    /// <summary>Gives permits back; <see cref="PermitClaim.Holding"/> is what the holder keeps.</summary>
+    /// <summary>Gives one permit of <see cref="PermitClaim.ClientId"/> back.</summary>
     [Alias("release")]
     Task<PermitAnswer> ReleaseAsync(PermitClaim claim);
 
@@ -26,11 +26,11 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
 /// <param name="Holder">Who holds: a silo's address (its permits return when it is declared dead) or a frontend's id.</param>
 /// <param name="Silo">The holder is a silo (<see cref="Holder"/> is then its parsable address).</param>
 /// <param name="Capacity">Syntheses the holder runs at once (0 for a frontend): the live silos' sum is the default limit.</param>
-/// <param name="ClientId">The client the permit is for (acquire), or whose permits are given back (release).</param>
-/// <param name="Holding">What the holder holds after this call (per client); the grain's record of the holder is replaced by it.</param>
+/// <param name="ClientId">The client the permit is for (acquire), or whose permit is given back (release).</param>
+/// <param name="Holding">What the holder holds, per client: only in a holder's answer to a new activation of the grain.</param>
 [GenerateSerializer, Immutable, Alias("tts.PermitClaim")]
 public sealed record PermitClaim([property: Id(0)] string Holder, [property: Id(1)] bool Silo, [property: Id(2)] int Capacity,
-    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int> Holding);
+    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null);
 
 /// <param name="Granted">The permit is the holder's (acquire only).</param>
 /// <param name="Limit">Permits of the cluster.</param>
@@ -44,12 +44,12 @@ public sealed record PermitAnswer([property: Id(0)] bool Granted, [property: Id(
 public sealed record AdmissionSnapshot([property: Id(0)] int Limit, [property: Id(1)] int InUse, [property: Id(2)] IReadOnlyDictionary<string, int> ByHolder);
 
 /// <summary>
-/// A silo's admission holder, asked by a new activation of <see cref="IAdmissionGrain"/> what the silo holds: a stateless worker
-/// keyed by the silo's address (<see cref="Synthesis.SynthesisGrainKey.Of"/>) and placed there by a placement hint.
+/// A silo's admission holder, asked by <see cref="IAdmissionGrain"/> what the silo holds: keyed by the silo's address
+/// (<see cref="Synthesis.SynthesisGrainKey.Of"/>) and placed only there.
 /// </summary>
 [Alias("tts.IAdmissionHolderGrain")]
 public interface IAdmissionHolderGrain : IGrainWithStringKey
 {
     [Alias("holding")]
-    Task<PermitClaim?> GetHoldingAsync();
+    Task<PermitClaim> GetHoldingAsync();
 }

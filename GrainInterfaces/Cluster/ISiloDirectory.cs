@@ -9,10 +9,14 @@ public interface ISiloDirectory
     /// <summary>When the list was last read successfully; null before the first read.</summary>
     DateTimeOffset? RefreshedAt { get; }
 
+    /// <summary>The name (<c>TTS_SILO_ID</c>) each silo seen so far reported, by <see cref="SiloGateway.Id"/>: dead ones too.</summary>
+    IReadOnlyDictionary<string, string> Names { get; }
+
     /// <summary>Reads the list again now (e.g. after every known silo failed).</summary>
     Task RefreshAsync(CancellationToken cancellationToken = default);
 }
 
 /// <param name="Id">The silo's address in Orleans' parsable form: also the key of its <see cref="Synthesis.ISynthesisGrain"/>.</param>
 /// <param name="Load">Syntheses running at the silo's last report.</param>
-public sealed record SiloGateway(string Id, Orleans.Runtime.SiloAddress Address, int Capacity, int Load, int Queued);
+/// <param name="Name">The silo's own name (<c>TTS_SILO_ID</c>).</param>
+public sealed record SiloGateway(string Id, Orleans.Runtime.SiloAddress Address, int Capacity, int Load, int Queued, string Name);

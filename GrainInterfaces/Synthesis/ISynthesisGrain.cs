@@ -4,8 +4,8 @@ using Orleans.Tts.Voices;
 namespace Orleans.Tts.Synthesis;
 
 /// <summary>
-/// The synthesis workers of one silo, as a grain: a stateless worker keyed by the address of the silo it runs on
-/// (<see cref="SynthesisGrainKey.Of"/>), reached there through a placement hint, so a caller chooses which silo synthesises each sentence.
+/// The synthesis workers of one silo, as a grain keyed by the address of the silo it runs on (<see cref="SynthesisGrainKey.Of"/>)
+/// and placed only there, so a caller chooses which silo synthesises each sentence.
 /// It never waits for a worker without bound: a silo whose workers and queue are full answers <see cref="SentenceOutcome.Busy"/> at once.
 /// </summary>
 [Alias("tts.ISynthesisGrain")]
@@ -44,9 +44,11 @@ public sealed record SiloVoices([property: Id(0)] IReadOnlyList<VoiceInfo> Voice
 /// <param name="Queued">Syntheses waiting for a worker.</param>
 /// <param name="Draining">The silo is shutting down and takes no new work.</param>
 /// <param name="AdmissionQueued">Requests waiting on the silo for an admission permit.</param>
+/// <param name="Name">The silo's name (<c>TTS_SILO_ID</c>, e.g. its pod's), for people reading logs and <c>/ready</c>.</param>
+/// <param name="Ready">Its engines are loaded and its worker pool takes work (a silo joins the cluster before that).</param>
 [GenerateSerializer, Immutable, Alias("tts.SiloLoad")]
 public sealed record SiloLoad([property: Id(0)] int Capacity, [property: Id(1)] int Running, [property: Id(2)] int Queued, [property: Id(3)] bool Draining,
-    [property: Id(4)] int AdmissionQueued = 0);
+    [property: Id(4)] int AdmissionQueued = 0, [property: Id(5)] string Name = "", [property: Id(6)] bool Ready = true);
 
 /// <summary>How a silo answered for one item.</summary>
 public enum SentenceOutcome

@@ -1,16 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime;
-using Orleans.Runtime.Placement;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>
-/// The cluster's permit count (<see cref="IAdmissionGrain"/>). Its state is the holders' own record of what they hold, sent
-/// with every call, so nothing is stored: a new activation asks each live silo's <see cref="IAdmissionHolderGrain"/> first. Silos
-/// that Orleans declares dead lose their permits at the next call or at the next tick of a one-second timer.
+/// The cluster's permit count (<see cref="IAdmissionGrain"/>): grants and returns, per holder and client. Nothing is stored: a
+/// new activation asks each live silo's <see cref="IAdmissionHolderGrain"/> what it holds first. A frontend's permits granted by
+/// an earlier activation are not known to a new one (it cannot ask a client): until they are given back the cluster may admit
+/// that many more. Silos that Orleans declares dead lose their permits at the next call or the next tick of a one-second timer.
 /// </summary>
 [KeepAlive]
 public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipService membership, ILogger<AdmissionGrain> logger) : Grain, IAdmissionGrain
@@ -23,38 +23,48 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // What the live silos hold now: this activation may replace one lost with its silo.
-        var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
-        var answers = await Task.WhenAll(silos.Select(async silo =>
+        // What the live silos hold now (this activation may replace one lost with its silo), and their capacities.
+        await LearnSilosAsync(cancellationToken);
+        this.RegisterGrainTimer(async ct =>
+        {
+            DropDeadSilos();
+            await LearnSilosAsync(ct);
+        }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        logger.LogInformation("Admission grain active on {Silo}: limit {Limit}, {InUse} permits held by {Holders} holders", RuntimeIdentity, Limit, _inUse, _holders.Count);
+    }
+
+    /// <summary>Asks the active silos this activation has no record of what they hold and how many syntheses they run at once.</summary>
+    private async Task LearnSilosAsync(CancellationToken cancellationToken)
+    {
+        var unknown = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !_holders.ContainsKey(m.SiloAddress.ToParsableString()))
+            .Select(m => m.SiloAddress)
+            .ToList();
+        if (unknown.Count == 0) return;
+        var answers = await Task.WhenAll(unknown.Select(async silo =>
         {
             try
             {
-                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
                 return await GrainFactory.GetGrain<IAdmissionHolderGrain>(SynthesisGrainKey.Of(silo)).GetHoldingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning("Silo {Silo} did not say what it holds ({Error}); it will at its next call", silo, e.Message);
-                return null;
-            }
-            finally
-            {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                logger.LogDebug("Silo {Silo} did not say what it holds ({Error}); asking again in a second", silo, e.Message);
+                return (PermitClaim?)null;
             }
         }));
-        foreach (var claim in answers) if (claim is not null) Record(claim);
-        this.RegisterGrainTimer(() => { DropDeadSilos(); return Task.CompletedTask; }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        logger.LogInformation("Admission grain active on {Silo}: limit {Limit}, {InUse} permits held by {Holders} holders", RuntimeIdentity, Limit, _inUse, _holders.Count);
+        // A silo's own call may have arrived meanwhile: its record is then newer than the answer.
+        foreach (var claim in answers)
+            if (claim is not null && !_holders.ContainsKey(claim.Holder)) Record(claim, claim.Holding ?? new Dictionary<string, int>());
     }
 
     public Task<PermitAnswer> AcquireAsync(PermitClaim claim)
     {
         DropDeadSilos();
-        Record(claim);
+        var holding = HolderOf(claim).Holding;
         var limit = Limit;
         var client = _byClient.GetValueOrDefault(claim.ClientId);
         if (_inUse >= limit || client >= options.ClientLimit(limit)) return Task.FromResult(new PermitAnswer(false, limit, _inUse, client));
-        var holding = _holders[claim.Holder].Holding;
         holding[claim.ClientId] = holding.GetValueOrDefault(claim.ClientId) + 1;
         _byClient[claim.ClientId] = client + 1;
         _inUse++;
@@ -64,7 +74,14 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     public Task<PermitAnswer> ReleaseAsync(PermitClaim claim)
     {
         DropDeadSilos();
-        Record(claim);
+        var holding = HolderOf(claim).Holding;
+        // A permit this activation never granted (an earlier one did, to a frontend) is not counted: nothing to take back.
+        if (holding.GetValueOrDefault(claim.ClientId) > 0)
+        {
+            if (--holding[claim.ClientId] == 0) holding.Remove(claim.ClientId);
+            if (--_byClient[claim.ClientId] == 0) _byClient.Remove(claim.ClientId);
+            _inUse--;
+        }
         return Task.FromResult(new PermitAnswer(false, Limit, _inUse, _byClient.GetValueOrDefault(claim.ClientId)));
     }
 
@@ -77,19 +94,26 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     /// <summary>TTS_GLOBAL_MAX_INFLIGHT, else the capacities of the silos that have said theirs (at least 1).</summary>
     private int Limit => options.GlobalMaxInflight ?? Math.Max(1, _holders.Values.Where(h => h.Silo).Sum(h => h.Capacity));
 
-    /// <summary>Replaces the record of the claim's holder with what it says it holds.</summary>
-    private void Record(PermitClaim claim)
+    /// <summary>The record of the claim's holder (new ones start empty; a silo's capacity counts from its first call).</summary>
+    private Holder HolderOf(PermitClaim claim)
+    {
+        if (_holders.TryGetValue(claim.Holder, out var holder)) return holder;
+        return Record(claim, new Dictionary<string, int>());
+    }
+
+    /// <summary>Replaces the record of the claim's holder with <paramref name="held"/>.</summary>
+    private Holder Record(PermitClaim claim, IReadOnlyDictionary<string, int> held)
     {
         Forget(claim.Holder);
         var holding = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (client, count) in claim.Holding)
+        foreach (var (client, count) in held)
         {
             if (count <= 0) continue;
             holding[client] = count;
             _byClient[client] = _byClient.GetValueOrDefault(client) + count;
             _inUse += count;
         }
-        _holders[claim.Holder] = new Holder(claim.Silo, Math.Max(0, claim.Capacity), holding);
+        return _holders[claim.Holder] = new Holder(claim.Silo, Math.Max(0, claim.Capacity), holding);
     }
 
     private void Forget(string holder)

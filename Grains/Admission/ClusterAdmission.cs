@@ -43,10 +43,10 @@ public sealed class ClusterAdmission : AdmissionGrainBase
 
     private IAdmissionGrain Grain => _grains.GetGrain<IAdmissionGrain>(0);
 
-    /// <summary>What this process holds from the grain now, per client (sent with every call, and to a new grain activation).</summary>
-    public PermitClaim Claim(string clientId)
+    /// <summary>What this process holds from the grain now, per client (for a new activation of the grain).</summary>
+    public PermitClaim Holding()
     {
-        lock (_gate) return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, new Dictionary<string, int>(_held));
+        lock (_gate) return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, "", new Dictionary<string, int>(_held));
     }
 
     protected override async ValueTask<Attempt> TryAcquireAsync(string clientId, CancellationToken ct)
@@ -59,17 +59,10 @@ public sealed class ClusterAdmission : AdmissionGrainBase
                 return new Attempt(new GrainPermit(clientId), 0, 0, _held.GetValueOrDefault(clientId));
             }
         }
-        PermitClaim claim;
-        lock (_gate)
-        {
-            // Counted as held before the call: a new grain activation asking meanwhile must not miss it (if refused, it is taken back).
-            Increment(_held, clientId);
-            claim = new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, WithoutOne(_held, clientId));
-        }
         try
         {
-            var answer = await Grain.AcquireAsync(claim).WaitAsync(ct);
-            if (!answer.Granted) lock (_gate) Decrement(_held, clientId);
+            var answer = await Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId)).WaitAsync(ct);
+            if (answer.Granted) lock (_gate) Increment(_held, clientId);
             if (_degraded) _logger.LogInformation("The admission grain answers again; permits are the cluster's again");
             _degraded = false;
             Observed(answer.Limit, answer.InUse);
@@ -77,16 +70,10 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            lock (_gate) Decrement(_held, clientId);
             if (!_degraded) _logger.LogWarning("The admission grain did not answer ({Error}); admitting against this process's capacity", e.GetBaseException().Message);
             _degraded = true;
             var local = await _local.TryAcquireForFallbackAsync(clientId, ct);
             return local.Handle is null ? local : local with { Handle = new LocalPermit(local.Handle) };
-        }
-        catch
-        {
-            lock (_gate) Decrement(_held, clientId);
-            throw;
         }
     }
 
@@ -122,21 +109,16 @@ public sealed class ClusterAdmission : AdmissionGrainBase
 
     private async Task GiveBackAsync(string clientId)
     {
-        PermitClaim claim;
-        lock (_gate)
-        {
-            Decrement(_held, clientId);
-            claim = new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, new Dictionary<string, int>(_held));
-        }
+        lock (_gate) Decrement(_held, clientId);
         try
         {
-            var answer = await Grain.ReleaseAsync(claim);
+            var answer = await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
             Observed(answer.Limit, answer.InUse);
         }
         catch (Exception e)
         {
-            // The grain learns the true holding at this process's next call (every claim carries it).
-            _logger.LogDebug(e, "Permit of {Client} not given back now; the next call says so", clientId);
+            // Lost with the grain's silo: a new activation asks this silo what it holds, which no longer includes this permit.
+            _logger.LogDebug(e, "Permit of {Client} not given back to the admission grain", clientId);
         }
         Pulse();
     }
@@ -149,12 +131,6 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         else counts[key]--;
     }
 
-    private static Dictionary<string, int> WithoutOne(Dictionary<string, int> counts, string key)
-    {
-        var copy = new Dictionary<string, int>(counts);
-        Decrement(copy, key);
-        return copy;
-    }
 }
 
 /// <summary>Who holds this process's permits: its silo address, or a frontend's id (<see cref="IsSilo"/> false).</summary>
@@ -167,6 +143,6 @@ public sealed class AdmissionHolder(string id, bool isSilo, int capacity)
 
     internal void Attach(ClusterAdmission admission) => _admission = admission;
 
-    /// <summary>What this process holds, for a new activation of the admission grain; null before admission started.</summary>
-    public PermitClaim? Holding() => _admission?.Claim("");
+    /// <summary>What this process holds, for the admission grain (nothing before its admission started).</summary>
+    public PermitClaim Holding() => _admission?.Holding() ?? new PermitClaim(Id, IsSilo, Capacity, "", new Dictionary<string, int>());
 }

@@ -16,8 +16,9 @@ public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory direc
 
     public async ValueTask<ClusterView> GetViewAsync(CancellationToken cancellationToken = default)
     {
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).WaitAsync(cancellationToken);
-        var admission = await grains.GetGrain<IAdmissionGrain>(0).GetSnapshotAsync().WaitAsync(cancellationToken);
+        // What cannot be asked now (the admission grain's silo just died, the cluster is forming) is reported as unknown, never as a 500.
+        var hosts = await AskAsync(() => grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false), cancellationToken) ?? [];
+        var admission = await AskAsync(() => grains.GetGrain<IAdmissionGrain>(0).GetSnapshotAsync(), cancellationToken) ?? new AdmissionSnapshot(-1, -1, new Dictionary<string, int>());
         var loads = directory.Gateways.ToDictionary(g => g.Id, StringComparer.Ordinal);
         var members = hosts
             .Where(h => h.Status != SiloStatus.Dead || DateTime.UtcNow - h.IAmAliveTime < TimeSpan.FromMinutes(10))
@@ -25,11 +26,23 @@ public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory direc
             {
                 var id = h.SiloAddress.ToParsableString();
                 var load = loads.GetValueOrDefault(id);
-                return new SiloMember(id, h.SiloAddress.Endpoint.ToString(), options.Self.Version, load?.Capacity ?? 0, load?.Load ?? 0, load?.Queued ?? 0,
+                return new SiloMember(directory.Names.TryGetValue(id, out var name) && name.Length > 0 ? name : id, id, options.Self.Version, load?.Capacity ?? 0, load?.Load ?? 0, load?.Queued ?? 0,
                     h.Status.ToString().ToLowerInvariant(), new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)), id == self);
             })
             .OrderBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
         return new ClusterView(mode, storage(), members, admission.Limit, admission.InUse);
+    }
+
+    private static async Task<T?> AskAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            return await call().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }

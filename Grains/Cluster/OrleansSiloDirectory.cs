@@ -18,6 +18,9 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(1);
     private volatile IReadOnlyList<SiloGateway> _gateways = [];
     private DateTimeOffset? _refreshedAt;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, string> Names => _names;
 
     public IReadOnlyList<SiloGateway> Gateways => _gateways;
 
@@ -31,8 +34,8 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
             try
             {
                 var key = SynthesisGrainKey.Of(silo);
-                var reported = await OnSilo.CallAsync(silo, () => grains.GetGrain<ISynthesisGrain>(key).GetLoadAsync()).WaitAsync(LoadTimeout, cancellationToken);
-                return (Gateway: new SiloGateway(key, silo, reported.Capacity, reported.Running, reported.Queued), reported);
+                var reported = await grains.GetGrain<ISynthesisGrain>(key).GetLoadAsync().WaitAsync(LoadTimeout, cancellationToken);
+                return (Gateway: new SiloGateway(key, silo, reported.Capacity, reported.Running, reported.Queued, reported.Name), reported);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -40,7 +43,8 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
                 return default;
             }
         }));
-        var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && !l.reported.Draining).ToList();
+        foreach (var (gateway, _) in loads) if (gateway is not null) _names[gateway.Id] = gateway.Name;
+        var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && l.reported.Ready && !l.reported.Draining).ToList();
         _gateways = live.Select(l => l.Gateway).OrderBy(g => g.Id, StringComparer.Ordinal).ToList();
         load.QueuedElsewhere = live.Sum(l => l.reported.AdmissionQueued) - load.QueuedHere;
         _refreshedAt = DateTimeOffset.UtcNow;

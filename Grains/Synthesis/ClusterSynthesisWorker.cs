@@ -21,8 +21,8 @@ public sealed record SpreadOptions(int Attempts = 4, int? RequestLanes = null, T
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
 /// into sentences by <see cref="ISynthesisPlanner"/>, the silos' own code) and each sentence goes, alone, to a lightly loaded
-/// silo (reported load plus this process's own sentences in flight there) as a call to that silo's <see cref="ISynthesisGrain"/>,
-/// placed there by a placement hint; a request's sentences run on several silos at once (bounded lanes) and are reassembled in
+/// silo (reported load plus this process's own sentences in flight there) as a call to that silo's <see cref="ISynthesisGrain"/>;
+/// a request's sentences run on several silos at once (bounded lanes) and are reassembled in
 /// order. A silo that cannot be reached, answers busy or breaks off is left for another, which synthesises the same sentence,
 /// within the attempt budget. A request this process cannot plan (a voice it does not list, such as a Kokoro blend) is planned
 /// by the silo, which is asked for one item at a time.
@@ -81,7 +81,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             {
                 try
                 {
-                    var listed = await OnSilo.CallAsync(silo.Address, () => SynthesisOn(silo).GetVoicesAsync()).WaitAsync(cancellationToken);
+                    var listed = await SynthesisOn(silo).GetVoicesAsync().WaitAsync(cancellationToken);
                     var (voices, versions) = (listed.Voices, listed.Versions);
                     if (voices is not { Count: > 0 }) continue;
                     if (known is not null && ModelVersion.Of(known.Versions) != ModelVersion.Of(versions))
@@ -93,7 +93,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    _logger.LogWarning("Silo {Silo} did not list its voices: {Error}", silo.Id, e.Message);
+                    _logger.LogWarning("Silo {Silo} did not list its voices: {Error}", silo.Name, e.Message);
                 }
             }
             return known;
@@ -120,13 +120,13 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             var gateways = _directory.Gateways;
             var detail = new Dictionary<string, string>
             {
-                ["frontend.silos"] = string.Join(",", gateways.Select(g => g.Id)),
+                ["frontend.silos"] = string.Join(",", gateways.Select(g => g.Name)),
                 ["frontend.retries"] = Interlocked.Read(ref _retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["frontend.silosRefreshedAt"] = _directory.RefreshedAt?.ToString("O") ?? "never",
             };
             // The silos' engine and model versions, as their own details name them: the result cache keys follow them.
             foreach (var (key, value) in Volatile.Read(ref _voices)?.Versions ?? new Dictionary<string, string>()) detail[key] = value;
-            var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Id).ToList();
+            var avoided = gateways.Where(g => Avoided(g.Id)).Select(g => g.Name).ToList();
             if (avoided.Count > 0) detail["frontend.avoided"] = string.Join(",", avoided);
             if (gateways.Count == 0) detail["frontend"] = "no live silo with synthesis workers in the cluster yet";
             return new WorkerPoolStatus(gateways.Count > 0, gateways.Sum(g => g.Capacity), Volatile.Read(ref _running), 0, 0, detail);
@@ -247,16 +247,16 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                 SentenceResult answer;
                 try
                 {
-                    answer = await OnSilo.CallAsync(silo.Address, () => plan is not null
+                    answer = await (plan is not null
                         ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), cancellationToken)
                         : SynthesisOn(silo).SynthesizeItemAsync(request, index, cancellationToken));
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UnknownVoiceException)
                 {
                     // Unreachable, died mid-sentence or timed out: the sentence goes to another silo.
-                    last = $"{silo.Id}: {e.GetBaseException().Message}";
+                    last = $"{silo.Name}: {e.GetBaseException().Message}";
                     Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
-                    _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Id, index + 1, e.GetBaseException().Message);
+                    _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Name, index + 1, e.GetBaseException().Message);
                     continue;
                 }
                 switch (answer.Outcome)
@@ -269,11 +269,11 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                     case SentenceOutcome.Draining:
                         // A draining silo never takes work again: pass it over until membership says it is gone.
                         Avoid(silo.Id, TimeSpan.FromMinutes(1));
-                        last = $"{silo.Id}: draining";
+                        last = $"{silo.Name}: draining";
                         continue;
                     default:
                         retryAfter = answer.RetryAfter > TimeSpan.Zero ? answer.RetryAfter : TimeSpan.FromSeconds(1);
-                        last = $"{silo.Id}: {answer.Outcome} ({answer.Error})";
+                        last = $"{silo.Name}: {answer.Outcome} ({answer.Error})";
                         continue;
                 }
             }

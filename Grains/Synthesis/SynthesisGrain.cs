@@ -7,12 +7,13 @@ using Orleans.Tts.Synthesis.Workers;
 namespace Orleans.Tts.Grains.Synthesis;
 
 /// <summary>
-/// This silo's synthesis workers behind a grain (<see cref="ISynthesisGrain"/>). The work runs on the worker pool's engine hosts
-/// and inference threads, never on Orleans' scheduler; calls interleave, since each only awaits the pool, whose own bounded queue
-/// refuses at once when full (Orleans' unbounded request queue is never where a sentence waits).
+/// This silo's synthesis workers behind a grain (<see cref="ISynthesisGrain"/>), one activation on each silo (keyed and placed by
+/// the silo's address). The work runs on the worker pool's engine hosts and inference threads, never on Orleans' scheduler; calls
+/// interleave, since each only awaits the pool, whose own bounded queue refuses at once when full (Orleans' unbounded request
+/// queue is never where a sentence waits).
 /// </summary>
-[StatelessWorker(1), Reentrant]
-public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activity, ClusterLoad load) : Grain, ISynthesisGrain
+[SiloKeyedPlacement, Reentrant]
+public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activity, ClusterLoad load, TtsClusterOptions cluster) : Grain, ISynthesisGrain
 {
     public async Task<SiloVoices> GetVoicesAsync() =>
         new(await pool.GetVoicesAsync(), ModelVersion.Parse(ModelVersion.Of(pool.Status.Detail)));
@@ -31,7 +32,7 @@ public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activ
     private SiloLoad Load()
     {
         var status = pool.Status;
-        return new SiloLoad(status.Parallelism, status.Running, status.Queued, activity.Draining, load.QueuedHere);
+        return new SiloLoad(status.Parallelism, status.Running, status.Queued, activity.Draining, load.QueuedHere, cluster.Self.Id, status.Ready);
     }
 
     /// <summary>The item's clip (the last the stream yields) or the outcome that says why there is none.</summary>
@@ -39,6 +40,8 @@ public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activ
     {
         using var inFlight = activity.TryBegin();
         if (inFlight is null) return new SentenceResult(SentenceOutcome.Draining, RetryAfter: TimeSpan.FromSeconds(1), Load: Load());
+        // Still loading its engines: its voice list is not complete yet, so "unknown voice" would be wrong; another silo can serve.
+        if (!pool.Status.Ready) return new SentenceResult(SentenceOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(1), Error: "engines still loading", Load: Load());
         try
         {
             AudioClip? clip = null;

@@ -81,7 +81,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
     public async Task StartSiloAsync(int slot)
     {
         var id = $"silo-{slot + 1}-g{++_generation[slot]}";
-        _silos[slot] = await SiloProcess.StartAsync(Options(id, new()) with { InternalPort = true });
+        _silos[slot] = await SiloProcess.StartAsync(Options(id, new()));
     }
 
     /// <summary>kill -9 of the silo in <paramref name="slot"/> and its engine hosts.</summary>

@@ -26,7 +26,7 @@ public sealed class AuthClusterTests(PostgresServer postgres) : IAsyncLifetime
         {
             ["TTS_API_KEYS"] = keys,
             ["TTS_WORKERS"] = "2", // one per permit: a slowly read stream keeps its worker
-        }) with { InternalPort = true });
+        }));
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("authfrontend", db, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "2", ["TTS_CLIENT_MAX_SHARE"] = "0.5", ["TTS_API_KEYS"] = keys,

@@ -1,6 +1,10 @@
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>How the cluster tests start silos: one worker, fast heartbeats, dead after 2 s, sharing one database.</summary>
+/// <summary>
+/// How the cluster tests start silos: one worker, an Orleans cluster in the tests' Redis whose id is the database's name (so the
+/// silos of one test form one cluster and never meet another test's), fast failure detection, and the database for the shared
+/// result cache and jobs.
+/// </summary>
 public static class ClusterSilo
 {
     public static SiloOptions Options(string id, string database, IReadOnlyDictionary<string, string>? extra = null)
@@ -8,8 +12,11 @@ public static class ClusterSilo
         var options = new SiloOptions()
             .WithEnvironment("TTS_SILO_ID", id)
             .WithEnvironment("TTS_POSTGRES", database)
+            .WithEnvironment("TTS_REDIS", RedisServer.ConnectionString)
+            .WithEnvironment("ORLEANS_CLUSTER_ID", ClusterIdOf(database))
             .WithEnvironment("TTS_WORKERS", "1")
-            .WithEnvironment("TTS_HEARTBEAT_MS", "200")
+            .WithEnvironment("TTS_PROBE_TIMEOUT_MS", "1000")
+            .WithEnvironment("TTS_MISSED_PROBES", "2")
             .WithEnvironment("TTS_DEAD_SILO_SECONDS", "2")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
             .WithEnvironment("Logging__LogLevel__Default", "Information");
@@ -17,8 +24,12 @@ public static class ClusterSilo
         return options;
     }
 
+    /// <summary>The Orleans cluster of the silos sharing <paramref name="database"/>: its name.</summary>
+    public static string ClusterIdOf(string database) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(database).Database ?? throw new ArgumentException("The connection string names no database.", nameof(database));
+
     /// <summary>
-    /// <paramref name="count"/> silos with an internal HTTP/2 port, and a <c>--role frontend</c> in front of them (silo list
+    /// <paramref name="count"/> silos, and a <c>--role frontend</c> (an Orleans client) in front of them (silo list
     /// refreshed every 100 ms, one client may take every permit); returns once the frontend sees every silo.
     /// </summary>
     public static async Task<(SiloProcess[] Silos, SiloProcess Frontend)> StartWithFrontendAsync(string database, string prefix, int count,
@@ -26,7 +37,7 @@ public static class ClusterSilo
     {
         var silos = await SiloProcess.StartManyAsync(count, i => Options($"{prefix}{i}", database, new Dictionary<string, string>(siloExtra ?? new Dictionary<string, string>())
         {
-        }) with { InternalPort = true });
+        }));
         var frontend = await SiloProcess.StartAsync(Options($"{prefix}front", database, new Dictionary<string, string>(frontendExtra ?? new Dictionary<string, string>())
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",

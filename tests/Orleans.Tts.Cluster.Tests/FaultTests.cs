@@ -38,7 +38,7 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
         var silo = await SiloProcess.StartAsync(ClusterSilo.Options($"fault{slot}-g{Interlocked.Increment(ref _generation)}", _db, new Dictionary<string, string>
         {
             ["TTS_DRAIN_SECONDS"] = "20",
-        }) with { InternalPort = true });
+        }));
         lock (_processes) _processes.Add(silo);
         _silos[slot] = silo;
     }

@@ -19,7 +19,7 @@ public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
         _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"busy{i}", db, new Dictionary<string, string>
         {
             ["TTS_WORKER_QUEUE"] = "0", ["TTS_MAX_INPUT_CHARS"] = "30000", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
-        }) with { InternalPort = true });
+        }));
         // The list (and the loads in it) is read at start and not again for a minute: routing cannot avoid the busy silo by its load.
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("frontend2", db, new Dictionary<string, string>
         {

@@ -12,7 +12,7 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var db = await postgres.CreateDatabaseAsync();
-        _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"h2silo{i}", db) with { InternalPort = true });
+        _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"h2silo{i}", db));
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("frontend1", db, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",

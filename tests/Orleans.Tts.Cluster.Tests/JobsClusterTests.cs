@@ -115,7 +115,7 @@ public sealed class JobsClusterTests(PostgresServer postgres)
         // Silos with an internal (h2c) port: a frontend is ready only when it sees silos it can send speech to.
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobdurable{i}", db, new Dictionary<string, string>(SiloSettings)
         {
-        }) with { InternalPort = true });
+        }));
         SiloProcess? frontend = null;
         try
         {

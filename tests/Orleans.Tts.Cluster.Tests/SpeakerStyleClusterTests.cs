@@ -102,7 +102,7 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
         var models = new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir };
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"stylesilo{i}", _db, new Dictionary<string, string>(models)
         {
-        }) with { InternalPort = true });
+        }));
         _silos.AddRange(silos);
         var frontend = await SiloProcess.StartAsync(ClusterSilo.Options("stylefrontend", _db, new Dictionary<string, string>
         {

@@ -15,11 +15,6 @@ public sealed record SiloOptions
     /// <summary>Port to bind (<c>TTS_PORT</c>); null picks a free loopback port.</summary>
     public int? Port { get; init; }
 
-    /// <summary>
-    /// Give the silo an internal HTTP/2 port for frontends (<c>TTS_INTERNAL_PORT</c>), picked afresh on each start
-    /// attempt like <see cref="Port"/>, so a port taken by someone else between probing and binding is retried.
-    /// </summary>
-    public bool InternalPort { get; init; }
 
     /// <summary>How long to wait for <c>GET /ready</c> to answer 200.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -35,9 +35,6 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>The internal HTTP/2 cleartext address for frontends (<see cref="SiloOptions.InternalPort"/>), else null.</summary>
-    public Uri? InternalAddress { get; private init; }
-
     /// <summary>A client whose <see cref="HttpClient.BaseAddress"/> is the silo.</summary>
     public HttpClient HttpClient { get; }
 
@@ -62,24 +59,17 @@ public sealed class SiloProcess : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = options.Port ?? FreeLoopbackPort(options.Host);
-            var attemptOptions = options.InternalPort
-                ? options.WithEnvironment("TTS_INTERNAL_PORT", FreeLoopbackPort(options.Host).ToString(System.Globalization.CultureInfo.InvariantCulture))
-                : options;
+            var attemptOptions = WithOrleansPorts(options);
             var output = new OutputBuffer(options.MaxOutputLines, options.OnOutput);
             var process = Launch(dll, attemptOptions, port, output);
             var id = options.Environment.TryGetValue("TTS_SILO_ID", out var given) && given is { Length: > 0 } ? given : $"pid-{process.Id}";
-            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id)
-            {
-                InternalAddress = attemptOptions.Environment.TryGetValue("TTS_INTERNAL_PORT", out var h2c) && int.TryParse(h2c, out var internalPort)
-                    ? new UriBuilder("http", options.Host, internalPort).Uri
-                    : null,
-            };
+            var silo = new SiloProcess(process, output, new UriBuilder("http", options.Host, port).Uri, id);
             try
             {
                 await silo.WaitUntilReadyAsync(options, cancellationToken);
                 return silo;
             }
-            catch (SiloStartException e) when ((options.Port is null || options.InternalPort) && attempt < StartAttempts && e.LooksLikePortClash)
+            catch (SiloStartException e) when (attempt < StartAttempts && e.LooksLikePortClash)
             {
                 // Someone took the port between probing and binding: try another one.
                 await silo.DisposeAsync();
@@ -90,6 +80,19 @@ public sealed class SiloProcess : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// A silo of a Redis cluster listens on Orleans' silo and gateway ports (11111 and 30000 by default): each start attempt
+    /// gets free ones, so silos of parallel tests never collide. Ports the caller set are kept.
+    /// </summary>
+    private static SiloOptions WithOrleansPorts(SiloOptions options)
+    {
+        if (!options.Environment.ContainsKey("TTS_REDIS")) return options;
+        foreach (var name in new[] { "TTS_SILO_PORT", "TTS_GATEWAY_PORT" })
+            if (!options.Environment.ContainsKey(name))
+                options = options.WithEnvironment(name, FreeLoopbackPort(options.Host).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return options;
     }
 
     /// <summary>Starts <paramref name="count"/> silos at once; <paramref name="options"/> gets the 1-based index.</summary>

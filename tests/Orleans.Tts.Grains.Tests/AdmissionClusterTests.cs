@@ -1,0 +1,130 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using Orleans.Tts.Admission;
+using Orleans.Tts.Grains.Admission;
+using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Testing;
+
+namespace Orleans.Tts.Grains.Tests;
+
+/// <summary>
+/// The admission grain in a three-silo Orleans cluster (in process): every silo queues its own requests and takes permits
+/// from the one grain, so the global limit and the client share hold across silos at every instant.
+/// </summary>
+public sealed class AdmissionClusterTests : IAsyncLifetime
+{
+    private const int Limit = 4;
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Configure<ClusterMembershipOptions>(FastFailureDetection);
+            silo.AddSiloKeyedPlacement();
+            silo.ConfigureServices(services =>
+            {
+                services.AddSingleton(new AdmissionOptions
+                {
+                    GlobalMaxInflight = Limit, ClientMaxShare = 0.5, QueueLimit = 200, DefaultWait = TimeSpan.FromSeconds(60),
+                    MaxWait = TimeSpan.FromSeconds(60), DeadlineCoversService = false,
+                });
+                services.AddSingleton<ClusterLoad>();
+                services.AddSingleton(sp => new AdmissionHolder(sp.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString(), isSilo: true, capacity: 2));
+                services.AddSingleton<ClusterAdmission>();
+            });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    /// <summary>Orleans' own tests' settings: a silo killed is declared dead within a few seconds.</summary>
+    internal static void FastFailureDetection(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);
+        o.NumMissedProbesLimit = 1;
+        o.NumVotesForDeathDeclaration = 1;
+    }
+
+    private ClusterAdmission AdmissionOn(int silo) => _cluster.Silos[silo].ServiceProvider.GetRequiredService<ClusterAdmission>();
+
+    private static AdmissionRequest Request(string client) => new(client, "espeak:en-us", 40, TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task A_burst_of_ten_times_the_limit_spread_over_three_silos_never_holds_more_than_the_limit()
+    {
+        var holding = 0;
+        var most = 0;
+        var mostSeenByGrain = 0;
+        var grain = _cluster.Client.GetGrain<IAdmissionGrain>(0);
+        // Forty requests of twenty clients (two each, within the share of 2), spread over the silos, each holding its permit a moment.
+        var requests = Enumerable.Range(0, 10 * Limit).Select(async i =>
+        {
+            await using var permit = await AdmissionOn(i % 3).AcquireAsync(Request($"client-{i / 2}"));
+            var now = Interlocked.Increment(ref holding);
+            InterlockedMax(ref most, now);
+            InterlockedMax(ref mostSeenByGrain, (await grain.GetSnapshotAsync()).InUse);
+            await Task.Delay(TimeSpan.FromMilliseconds(20 + i % 5 * 10));
+            Interlocked.Decrement(ref holding);
+        }).ToList();
+        await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(most <= Limit, $"{most} requests held permits at once; the limit is {Limit}");
+        Assert.True(mostSeenByGrain <= Limit, $"the grain counted {mostSeenByGrain} permits in use; the limit is {Limit}");
+        Assert.Equal(Limit, most); // the cluster did use its whole limit
+        await Poll.UntilAsync(async () => (await grain.GetSnapshotAsync()).InUse == 0, TimeSpan.FromSeconds(10), "every permit is back");
+    }
+
+    [Fact]
+    public async Task One_client_holds_at_most_its_share_of_the_limit_across_silos()
+    {
+        var holding = 0;
+        var most = 0;
+        var requests = Enumerable.Range(0, 12).Select(async i =>
+        {
+            await using var permit = await AdmissionOn(i % 3).AcquireAsync(Request("greedy"));
+            InterlockedMax(ref most, Interlocked.Increment(ref holding));
+            await Task.Delay(TimeSpan.FromMilliseconds(30));
+            Interlocked.Decrement(ref holding);
+        }).ToList();
+        await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60));
+        // 0.5 of 4 permits: never more than 2 at once, though three silos asked for it.
+        Assert.Equal(2, most);
+    }
+
+    [Fact]
+    public async Task The_permits_of_a_killed_silo_come_back_once_Orleans_declares_it_dead()
+    {
+        var grain = _cluster.Client.GetGrain<IAdmissionGrain>(0);
+        var doomed = _cluster.Silos[2];
+        var held = new List<AdmissionPermit>();
+        for (var i = 0; i < 2; i++) held.Add(await AdmissionOn(2).AcquireAsync(Request($"doomed-{i}")));
+        var survivor = await AdmissionOn(0).AcquireAsync(Request("survivor"));
+        Assert.Equal(3, (await grain.GetSnapshotAsync()).InUse);
+
+        var killedAt = System.Diagnostics.Stopwatch.StartNew();
+        await _cluster.KillSiloAsync(doomed);
+        // The grain may have lived on the killed silo: then a new activation learns the survivors' holdings from them.
+        await Poll.UntilAsync(async () => (await grain.GetSnapshotAsync()).InUse == 1, TimeSpan.FromSeconds(30), "the killed silo's permits are back");
+        var dead = _cluster.Silos[0].ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(doomed.SiloAddress);
+        Console.WriteLine($"permits back {killedAt.Elapsed.TotalSeconds:0.0} s after the kill (silo status now {dead})");
+
+        // The freed permits are usable at once by the others.
+        var again = await AdmissionOn(1).AcquireAsync(Request("after"));
+        Assert.Equal(2, (await grain.GetSnapshotAsync()).InUse);
+        await again.DisposeAsync();
+        await survivor.DisposeAsync();
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+    }
+}
