@@ -44,8 +44,6 @@ deps_install() {
   command -v dotnet >/dev/null || { echo "tts: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
   # npm fetches the pinned packages; node (its dependency) runs the manifest validator.
   { command -v npm && command -v node; } >/dev/null || apt_ensure npm nodejs
-  # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
-  "$ROOT/scripts/install-onnxruntime.sh"
   # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
   # The offline Kubernetes schema validator for the rendered chart (node + kubernetes-models), checksum-pinned.

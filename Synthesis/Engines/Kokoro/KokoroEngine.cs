@@ -167,7 +167,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var style = table.Row(chunk.Count);
-                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
+                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed, cancellationToken), cancellationToken));
             }
         }
         catch (ObjectDisposedException e)

@@ -114,7 +114,7 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var ids = PiperPhonemeIds.Build(phrase, config.PhonemeIdMap, missing);
-                    parts.Add((await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId), cancellationToken),
+                    parts.Add((await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId, cancellationToken), cancellationToken),
                         (int)(silenceSeconds * config.SampleRate)));
                 }
                 if (parts.Count == 0) parts.Add(([], sentenceSilence));
