@@ -66,6 +66,33 @@ public sealed class RuntimeTests(ModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_cancelled_request_stops_its_run_on_the_inference_threads_and_its_task_is_cancelled()
+    {
+        using var model = OnnxModel.Open(fixture.SlowLoop);
+        using var threads = new InferenceThreads(new ModelOptions { Parallelism = 1 });
+        using var cancel = new CancellationTokenSource();
+        var running = new ManualResetEventSlim();
+
+        var task = threads.RunAsync(() =>
+        {
+            running.Set();
+            using var inputs = Inputs.Loop(long.MaxValue);
+            return model.Run(inputs, "y", cancel.Token);
+        }, cancel.Token);
+        running.Wait();
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.True(task.IsCanceled);
+        // The thread is free again for the next inference.
+        Assert.Equal(128, (await threads.RunAsync(() =>
+        {
+            using var inputs = Inputs.Loop(1);
+            return model.Run(inputs, "y");
+        }, CancellationToken.None)).Length);
+    }
+
+    [Fact]
     public void A_token_cancelled_before_the_run_throws_without_running()
     {
         using var model = OnnxModel.Open(fixture.PiperSingle);

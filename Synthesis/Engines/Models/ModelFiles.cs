@@ -52,8 +52,6 @@ public sealed record ModelFiles(
 
         var used = kokoro.Select(k => k.VoicesDirectory).ToHashSet(StringComparer.Ordinal);
         var orphans = Directory.EnumerateDirectories(root, VoicesFolder, SearchOption.AllDirectories)
-            .Prepend(Path.Combine(root, VoicesFolder))
-            .Distinct(StringComparer.Ordinal)
             .Where(d => !used.Contains(d) && HasVoiceTables(d))
             .Order(StringComparer.Ordinal)
             .Select(d => new SkippedModelFile(d, "There are Kokoro voice tables here but no Kokoro model (*.onnx) beside this folder."))

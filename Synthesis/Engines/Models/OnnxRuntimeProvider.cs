@@ -76,7 +76,16 @@ internal static class OnnxLog
                 logLevel = MinimumLevel(logger),
                 loggingFunction = Write,
             };
-            return s_environment = OrtEnv.CreateInstanceWithOptions(ref creation);
+            try
+            {
+                return s_environment = OrtEnv.CreateInstanceWithOptions(ref creation);
+            }
+            catch (OnnxRuntimeException) when (OrtEnv.Instance() is { } existing)
+            {
+                // Something in this process opened a session before any provider (OrtEnv.Instance() creates the
+                // environment then): serve on that environment; only its log does not reach the logger.
+                return s_environment = existing;
+            }
         }
     }
 
