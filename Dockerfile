@@ -1,17 +1,12 @@
 # Orleans.Tts container image. Installs exactly what `./tts serve` installs: the Debian packages come
-# from scripts/deps.sh (DEPS_RUNTIME_APT) and ONNX Runtime from scripts/install-onnxruntime.sh (npm, pinned SHA-256).
+# from scripts/deps.sh (DEPS_RUNTIME_APT); ONNX Runtime comes with the NuGet package Microsoft.ML.OnnxRuntime.
 # Build: docker build -t orleans-tts .      Run: docker run -p 8080:8080 orleans-tts
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY scripts/ scripts/
-ENV TTS_CACHE_DIR=/opt/tts-cache
-RUN scripts/install-onnxruntime.sh -v
 COPY . .
 # The silo references the engine host, so one publish carries both.
-RUN dotnet publish Silo/Orleans.Tts.Silo.csproj -c Release -o /app --nologo \
- && cp /opt/tts-cache/onnxruntime-1.30.0/libonnxruntime.so.1 /app/
+RUN dotnet publish Silo/Orleans.Tts.Silo.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 COPY scripts/deps.sh /tmp/deps.sh
@@ -21,8 +16,7 @@ RUN apt-get update -qq \
  && groupadd --gid 10001 tts && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp tts
 WORKDIR /app
 COPY --from=build /app ./
-ENV TTS_HOST=0.0.0.0 TTS_PORT=8080 HOME=/tmp DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    TTS_ONNXRUNTIME_LIBRARY=/app/libonnxruntime.so.1
+ENV TTS_HOST=0.0.0.0 TTS_PORT=8080 HOME=/tmp DOTNET_CLI_TELEMETRY_OPTOUT=1
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "/app/Orleans.Tts.Silo.dll"]

@@ -66,8 +66,8 @@ public static class SynthesisServiceExtensions
     }
 
     /// <summary>
-    /// Neural voices from the models directory (TTS_MODELS_DIR, default ./models): Piper in <c>piper/</c>, Kokoro in
-    /// <c>kokoro/</c>. One ONNX Runtime environment and one session per model, each inference on TTS_ONNX_THREADS
+    /// Neural voices from the models directory (TTS_MODELS_DIR, default ./models): Piper and Kokoro models anywhere in it,
+    /// recognised by their files (<see cref="ModelFiles"/>). One ONNX Runtime environment and one session per model, each inference on TTS_ONNX_THREADS
     /// threads (default cores ÷ workers). Needs the eSpeak engine, which phonemises for them.
     /// </summary>
     public static IServiceCollection AddOnnxVoices(this IServiceCollection services, IConfiguration config, int workers)

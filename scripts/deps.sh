@@ -1,5 +1,6 @@
 # Dependency installation for ./tts (sourced). Debian packages through apt; nothing else is
-# fetched except through the package registries (NuGet by dotnet restore, npm for native libraries).
+# fetched except through the package registries (NuGet by dotnet restore, ONNX Runtime included; npm for the tests'
+# tools and data).
 
 # Debian packages each mode needs.
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8 libmp3lame0 libopus0 libflac12)
@@ -45,10 +46,8 @@ deps_install() {
     test) apt_ensure "${DEPS_TEST_APT[@]}" ;;
   esac
   command -v dotnet >/dev/null || { echo "tts: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
-  # npm fetches the pinned packages; node (its dependency) runs the manifest validator.
-  { command -v npm && command -v node; } >/dev/null || apt_ensure npm nodejs
-  # ONNX Runtime's official library from npm, checksum-pinned, cached outside the tree.
-  "$ROOT/scripts/install-onnxruntime.sh"
+  # npm fetches the tests' pinned packages; node (its dependency) runs the manifest validator. Serving needs neither.
+  if [[ "$1" == test ]]; then { command -v npm && command -v node; } >/dev/null || apt_ensure npm nodejs; fi
   # helm for the chart checks (tests/Orleans.Tts.Helm.Tests), checksum-pinned, cached outside the tree.
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-helm.sh"; fi
   # The offline Kubernetes schema validator for the rendered chart (node + kubernetes-models), checksum-pinned.

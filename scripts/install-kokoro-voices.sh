@@ -10,7 +10,7 @@
 # Usage: scripts/install-kokoro-voices.sh [-v|--verbose]
 # Env:   TTS_CACHE_DIR  cache root (default: $HOME/.cache/orleans-tts)
 # Result: $TTS_CACHE_DIR/kokoro-voices-1.2.1/*.bin (54 files of 522,240 bytes) + SHA256SUMS + LICENSE.
-# Serve them with a Kokoro model: link or copy them to $TTS_MODELS_DIR/kokoro/voices/.
+# Serve them with a Kokoro model: link or copy them as voices/ beside the model (e.g. $TTS_MODELS_DIR/kokoro/voices/).
 set -euo pipefail
 
 readonly KOKORO_JS_VERSION="1.2.1"

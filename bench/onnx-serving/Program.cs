@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Tts.Synthesis.Engines.Espeak;
 using Orleans.Tts.Synthesis.Engines.Phonemes;
 using Orleans.Tts.Synthesis.Engines.Piper;
-using Orleans.Tts.Synthesis.Onnx;
+using Orleans.Tts.Synthesis.Engines.Models;
 
 // Throughput of one Piper voice, in seconds of model audio per wall-clock second:
-//   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxSession.Run on THREADS threads, each
+//   raw  MODEL CONFIG ENGINE_HOST_DLL SECONDS THREADS INTRA_OP   in-process OnnxModel.Run on THREADS threads, each
 //        request one sentence phonemised through an eSpeak engine host (one per thread) and turned into ids as the silo
 //        does, then inferred;
 //   http URL VOICE SECONDS CLIENTS [SILO_PID]                    POST /v1/audio/speech from CLIENTS concurrent clients
@@ -65,14 +65,16 @@ async Task<int> RawAsync(string model, string configPath, string engineHost, dou
     foreach (var sentence in sentences) await IdsAsync(sentence);
     var phonemizeMs = timer.Elapsed.TotalMilliseconds / sentences.Length;
 
-    using var runtime = OnnxRuntime.Create();
-    using var session = runtime.OpenSession(model, new OnnxSessionOptions(IntraOpThreads: intraOp, InterOpThreads: 1));
-    float[] Run(long[] x) => session.Run(
-    [
-        ("input", OnnxTensor.FromInt64(x, 1, x.Length)),
-        ("input_lengths", OnnxTensor.FromInt64([x.Length], 1)),
-        ("scales", OnnxTensor.FromFloat([config.NoiseScale, config.LengthScale, config.NoiseW], 3)),
-    ])[0].AsFloat();
+    using var session = OnnxModel.Open(model, new OnnxModelOptions(IntraOpThreads: intraOp, InterOpThreads: 1));
+    var output = session.Outputs[0].Name;
+    float[] Run(long[] x)
+    {
+        using var inputs = new OnnxInputs()
+            .Add("input", x, 1, x.Length)
+            .Add("input_lengths", [(long)x.Length], 1)
+            .Add("scales", [config.NoiseScale, config.LengthScale, config.NoiseW], 3);
+        return session.Run(inputs, output);
+    }
     var cpuBefore = 0.0;
     var result = await Load.RunAsync(threads, seconds, dedicatedThreads: true,
         onMeasureStart: () => cpuBefore = ProcessTreeCpuSeconds(Environment.ProcessId),

@@ -22,7 +22,6 @@ cores="$(nproc)"
 workers="${TTS_WORKERS:-$cores}"
 intra=$(( cores / workers > 0 ? cores / workers : 1 ))
 
-"$repo/scripts/install-onnxruntime.sh"
 work="$(mktemp -d)"
 silo_pid=""
 cleanup() { if [[ -n "$silo_pid" ]]; then kill "$silo_pid" 2>/dev/null || true; wait "$silo_pid" 2>/dev/null || true; fi; rm -rf "$work"; }

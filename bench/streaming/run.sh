@@ -42,7 +42,6 @@ SILO_ENV=()
 case "${VOICE:-espeak}" in
   espeak) VOICE_ID=alloy ;;
   onnx)
-    "$ROOT/scripts/install-onnxruntime.sh" >&2
     mkdir -p "$MODELS/piper"
     /usr/bin/python3 "$ROOT/bench/onnx-serving/make_heavy_model.py" "$MODELS/piper" "${BENCH_LAYERS:-48}" "${BENCH_DIM:-512}" >&2
     VOICE_ID=piper:en_US-bench-medium; SILO_ENV=(TTS_MODELS_DIR="$MODELS" TTS_ONNX_THREADS=1) ;;

@@ -20,11 +20,13 @@ public sealed class ContainerImageTests
     }
 
     [Fact]
-    public void The_image_builds_in_stages_fetches_onnx_runtime_with_the_pinned_script_and_runs_as_non_root()
+    public void The_image_builds_in_stages_takes_onnx_runtime_from_the_build_and_runs_as_non_root()
     {
         Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", Dockerfile);
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime", Dockerfile);
-        Assert.Contains("scripts/install-onnxruntime.sh", Dockerfile);
+        // ONNX Runtime comes with the NuGet package into the publish output; no separate download or library path.
+        Assert.DoesNotContain("install-onnxruntime", Dockerfile);
+        Assert.DoesNotContain("TTS_ONNXRUNTIME_LIBRARY", Dockerfile);
         Assert.Contains("USER 10001:10001", Dockerfile);
         Assert.Contains("EXPOSE 8080", Dockerfile);
         Assert.True(File.Exists(Path.Combine(Helm.Root, ".dockerignore")));

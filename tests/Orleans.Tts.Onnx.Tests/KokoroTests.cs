@@ -1,4 +1,4 @@
-using Orleans.Tts.Synthesis.Onnx;
+using Orleans.Tts.Synthesis.Engines.Models;
 
 namespace Orleans.Tts.Onnx.Tests;
 
@@ -19,13 +19,20 @@ public sealed class KokoroTests(ModelFixture fixture)
     [Fact]
     public void Kokoro_audio_is_a_rank_1_waveform_that_decodes_back_to_the_ids()
     {
-        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        using var model = OnnxModel.Open(fixture.KokoroModel);
         long[] ids = [0, 50, 83, 16, 0];
 
-        var waveform = Assert.Single(session.Run(Inputs.Kokoro(ids, StyleRow(0))));
+        var waveform = Run(model, Inputs.Kokoro(ids, StyleRow(0)));
 
-        Assert.Equal([ids.Length * (long)K.Segment], waveform.Shape);
-        Assert.Equal(ids, Audio.SegmentTones(waveform.AsFloat(), K.Segment, K.Segment).Select(t => (long)(t - K.BaseCycles)));
+        Assert.Single(Assert.Single(model.Outputs).Shape);
+        Assert.Equal(ids.Length * K.Segment, waveform.Length);
+        Assert.Equal(ids, Audio.SegmentTones(waveform, K.Segment, K.Segment).Select(t => (long)(t - K.BaseCycles)));
+    }
+
+    private static float[] Run(OnnxModel model, OnnxInputs inputs)
+    {
+        using (inputs)
+            return model.Run(inputs, "waveform");
     }
 
     [Theory]
@@ -34,10 +41,10 @@ public sealed class KokoroTests(ModelFixture fixture)
     [InlineData(7)]
     public void The_style_row_reaches_the_model(int row)
     {
-        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        using var model = OnnxModel.Open(fixture.KokoroModel);
         var style = StyleRow(row);
 
-        var audio = session.Run(Inputs.Kokoro([10, 20], style))[0].AsFloat();
+        var audio = Run(model, Inputs.Kokoro([10, 20], style));
 
         var expected = style.Average();
         var measured = Audio.Amplitude(audio.AsSpan(0, K.Segment), K.BaseCycles + 10, K.Segment);
@@ -51,10 +58,10 @@ public sealed class KokoroTests(ModelFixture fixture)
     [InlineData(2.0f)]
     public void Speed_shortens_the_audio_in_inverse_proportion(float speed)
     {
-        using var session = fixture.Runtime.OpenSession(fixture.KokoroModel);
+        using var model = OnnxModel.Open(fixture.KokoroModel);
         long[] ids = [1, 2, 3, 4];
 
-        var audio = session.Run(Inputs.Kokoro(ids, StyleRow(1), speed))[0].AsFloat();
+        var audio = Run(model, Inputs.Kokoro(ids, StyleRow(1), speed));
 
         Assert.Equal(ids.Length * (int)Math.Round(K.Segment / speed), audio.Length);
     }

@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orleans.Tts.Synthesis.Onnx;
+using Orleans.Tts.Synthesis.Engines.Models;
 
 namespace Orleans.Tts.Onnx.Tests;
 
 /// <summary>
 /// Builds the fixture models once per test run (tests/fixtures/make_models.py under Debian's python3-onnx)
-/// and holds the one ONNX Runtime environment the tests share.
+/// and holds the process's ONNX Runtime environment, created first so that its log reaches <see cref="Log"/>.
 /// </summary>
 public sealed class ModelFixture : IDisposable
 {
@@ -24,12 +24,13 @@ public sealed class ModelFixture : IDisposable
             Piper = PiperConstants.From(json.RootElement.GetProperty("piper"));
             Kokoro = KokoroConstants.From(json.RootElement.GetProperty("kokoro"));
         }
-        Runtime = OnnxRuntime.Create(Log);
+        Onnx = new OnnxRuntimeProvider(new ModelOptions { IntraOpThreads = 1 }, new CapturingLoggerFactory(Log));
+        _ = Onnx.Version;
     }
 
     public string Directory { get; }
 
-    public OnnxRuntime Runtime { get; }
+    public OnnxRuntimeProvider Onnx { get; }
 
     public CapturingLogger Log { get; } = new();
 
@@ -42,12 +43,13 @@ public sealed class ModelFixture : IDisposable
     public string PiperRank3 => Model("piper-rank3.onnx");
     public string KokoroModel => Model("kokoro.onnx");
     public string Broken => Model("broken.onnx");
+    public string SlowLoop => Model("slow-loop.onnx");
 
     public string Model(string name) => Path.Combine(Directory, name);
 
     public void Dispose()
     {
-        Runtime.Dispose();
+        Onnx.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -125,4 +127,15 @@ public sealed class CapturingLogger : ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         entries.Enqueue((logLevel, formatter(state, exception)));
+}
+
+public sealed class CapturingLoggerFactory(CapturingLogger logger) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => logger;
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Tts.Synthesis.Onnx;
+using Orleans.Tts.Synthesis.Engines.Models;
 
 namespace Orleans.Tts.Onnx.Tests;
 
@@ -7,104 +7,128 @@ namespace Orleans.Tts.Onnx.Tests;
 public sealed class RuntimeTests(ModelFixture fixture)
 {
     [Fact]
-    public void The_installed_library_loads_and_reports_version_1_30()
+    public void The_package_runtime_loads_and_reports_version_1_32()
     {
-        Assert.StartsWith("1.30.", fixture.Runtime.Version);
-        Assert.Equal(30u, fixture.Runtime.ApiVersion);
-        Assert.EndsWith("libonnxruntime.so.1", fixture.Runtime.LibraryPath);
-    }
-
-    [Fact]
-    public void The_build_puts_the_library_next_to_the_binaries()
-    {
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "libonnxruntime.so.1")),
-            "run scripts/install-onnxruntime.sh, then rebuild");
-    }
-
-    [Fact]
-    public unsafe void The_function_table_round_trips_a_status_code_and_message()
-    {
-        var api = fixture.Runtime.Api;
-        var message = "probe message\0"u8.ToArray();
-        nint status;
-        fixed (byte* text = message)
-            status = api.CreateStatus((int)OnnxErrorCode.NoSuchFile, text);
-
-        var error = api.ToException(status, "in a probe");
-
-        Assert.Equal(OnnxErrorCode.NoSuchFile, error.ErrorCode);
-        Assert.Equal("probe message", error.OrtMessage);
-        Assert.Contains("in a probe", error.Message);
-    }
-
-    [Fact]
-    public void A_missing_library_gives_an_error_naming_the_install_script()
-    {
-        var error = Assert.Throws<DllNotFoundException>(() => OnnxRuntime.Create(libraryPath: "/nonexistent/libonnxruntime.so.1"));
-
-        Assert.Contains("/nonexistent/libonnxruntime.so.1", error.Message);
-        Assert.Contains("scripts/install-onnxruntime.sh", error.Message);
-    }
-
-    [Fact]
-    public void The_library_environment_variable_takes_precedence_and_is_named_when_wrong()
-    {
-        // Safe to change: the tests of this collection run one at a time.
-        var previous = Environment.GetEnvironmentVariable("TTS_ONNXRUNTIME_LIBRARY");
-        try
-        {
-            Environment.SetEnvironmentVariable("TTS_ONNXRUNTIME_LIBRARY", "/nonexistent/lib.so");
-            var error = Assert.Throws<DllNotFoundException>(() => OnnxRuntime.Create());
-            Assert.Contains("TTS_ONNXRUNTIME_LIBRARY", error.Message);
-            Assert.Contains("/nonexistent/lib.so", error.Message);
-
-            Environment.SetEnvironmentVariable("TTS_ONNXRUNTIME_LIBRARY", fixture.Runtime.LibraryPath);
-            using var runtime = OnnxRuntime.Create();
-            Assert.Equal(fixture.Runtime.LibraryPath, runtime.LibraryPath);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("TTS_ONNXRUNTIME_LIBRARY", previous);
-        }
-    }
-
-    [Fact]
-    public void A_file_that_is_not_a_library_gives_a_clear_load_error()
-    {
-        var error = Assert.Throws<DllNotFoundException>(() => OnnxRuntime.Create(libraryPath: fixture.PiperSingle));
-
-        Assert.Contains(fixture.PiperSingle, error.Message);
-        Assert.Contains("could not be loaded", error.Message);
+        Assert.StartsWith("1.32.", fixture.Onnx.Version);
     }
 
     [Fact]
     public void ONNX_Runtime_log_messages_reach_the_logger()
     {
-        using var session = fixture.Runtime.OpenSession(fixture.PiperSingle);
+        using var model = fixture.Onnx.Open(fixture.PiperSingle);
 
         Assert.Contains(fixture.Log.Entries, e => e.Message.StartsWith("onnxruntime [", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Log.Entries, e => e.Level < LogLevel.Debug);
     }
 
     [Fact]
-    public void A_session_outlives_a_disposed_runtime_it_was_opened_from()
+    public void Run_on_a_disposed_model_throws_ObjectDisposedException()
     {
-        var runtime = OnnxRuntime.Create();
-        using var session = runtime.OpenSession(fixture.PiperSingle);
-        runtime.Dispose();
+        var model = OnnxModel.Open(fixture.PiperSingle);
+        model.Dispose();
+        model.Dispose();
 
-        var audio = session.Run(Inputs.Piper([1, 2]))[0].AsFloat();
-
-        Assert.Equal(2 * fixture.Piper.Segment, audio.Length);
-        Assert.Throws<ObjectDisposedException>(() => runtime.OpenSession(fixture.PiperSingle));
+        Assert.Throws<ObjectDisposedException>(() => model.RunPiper(Inputs.Piper([1])));
     }
 
     [Fact]
-    public void Run_on_a_disposed_session_throws_ObjectDisposedException()
+    public void A_model_disposed_during_a_run_frees_its_session_only_after_the_run_returns()
     {
-        var session = fixture.Runtime.OpenSession(fixture.PiperSingle);
-        session.Dispose();
+        var model = OnnxModel.Open(fixture.SlowLoop);
+        var run = SlowRun.Start(model, 20_000, CancellationToken.None);
 
-        Assert.Throws<ObjectDisposedException>(() => session.Run(Inputs.Piper([1])));
+        model.Dispose();
+        run.Thread.Join();
+
+        Assert.Null(run.Failure);
+        Assert.Equal(128, run.Result!.Length);
+        Assert.All(run.Result, v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(0, model.RunsInProgress);
+        Assert.Throws<ObjectDisposedException>(() => model.Run(Inputs.Loop(1), "y"));
+    }
+
+    [Fact]
+    public void Cancelling_stops_a_run_in_progress_and_the_model_keeps_working()
+    {
+        using var model = OnnxModel.Open(fixture.SlowLoop);
+        using var cancel = new CancellationTokenSource();
+        // Billions of products: far longer than any test run, so only the terminate flag can end it.
+        var run = SlowRun.Start(model, long.MaxValue, cancel.Token);
+
+        cancel.Cancel();
+        run.Thread.Join();
+
+        var cancelled = Assert.IsType<OperationCanceledException>(run.Failure);
+        Assert.Equal(cancel.Token, cancelled.CancellationToken);
+        Assert.Contains("terminate", cancelled.Message, StringComparison.OrdinalIgnoreCase);
+        using var once = Inputs.Loop(1);
+        Assert.Equal(128, model.Run(once, "y").Length);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_stops_its_run_on_the_inference_threads_and_its_task_is_cancelled()
+    {
+        using var model = OnnxModel.Open(fixture.SlowLoop);
+        using var threads = new InferenceThreads(new ModelOptions { Parallelism = 1 });
+        using var cancel = new CancellationTokenSource();
+        var running = new ManualResetEventSlim();
+
+        var task = threads.RunAsync(() =>
+        {
+            running.Set();
+            using var inputs = Inputs.Loop(long.MaxValue);
+            return model.Run(inputs, "y", cancel.Token);
+        }, cancel.Token);
+        running.Wait();
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.True(task.IsCanceled);
+        // The thread is free again for the next inference.
+        Assert.Equal(128, (await threads.RunAsync(() =>
+        {
+            using var inputs = Inputs.Loop(1);
+            return model.Run(inputs, "y");
+        }, CancellationToken.None)).Length);
+    }
+
+    [Fact]
+    public void A_token_cancelled_before_the_run_throws_without_running()
+    {
+        using var model = OnnxModel.Open(fixture.PiperSingle);
+
+        Assert.Throws<OperationCanceledException>(() => model.RunPiper(Inputs.Piper([1]), new CancellationToken(canceled: true)));
+        Assert.Equal(0, model.RunsInProgress);
+    }
+
+    /// <summary>A run of the slow loop model on its own thread, returned once the run holds the session.</summary>
+    private sealed class SlowRun
+    {
+        public required Thread Thread { get; init; }
+        public float[]? Result { get; private set; }
+        public Exception? Failure { get; private set; }
+
+        public static SlowRun Start(OnnxModel model, long iterations, CancellationToken cancellationToken)
+        {
+            SlowRun? run = null;
+            run = new SlowRun
+            {
+                Thread = new Thread(() =>
+                {
+                    try
+                    {
+                        using var inputs = Inputs.Loop(iterations);
+                        run!.Result = model.Run(inputs, "y", cancellationToken);
+                    }
+                    catch (Exception e)
+                    {
+                        run!.Failure = e;
+                    }
+                }),
+            };
+            run.Thread.Start();
+            SpinWait.SpinUntil(() => model.RunsInProgress == 1 || !run.Thread.IsAlive);
+            return run;
+        }
     }
 }

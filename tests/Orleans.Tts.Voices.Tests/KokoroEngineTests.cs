@@ -177,16 +177,28 @@ public sealed class KokoroEngineTests(VoiceModels models) : IDisposable
     }
 
     [Fact]
-    public async Task Voice_tables_without_a_model_and_a_table_of_the_wrong_size_are_reported()
+    public async Task Voice_tables_without_a_model_are_reported()
     {
         _dir.AddRealVoice("af_bella");
-        Directory.CreateDirectory(_dir.KokoroVoicesDirectory);
-        File.WriteAllBytes(Path.Combine(_dir.KokoroVoicesDirectory, "af_bad.bin"), new byte[1000]);
         await using var engine = await StartAsync();
 
         Assert.Empty(engine.Voices);
-        Assert.Equal(["kokoro", "kokoro/voices/af_bad.bin"], engine.Failures.Select(f => f.Path));
-        Assert.Contains("no Kokoro model", engine.Failures[0].Error);
-        Assert.Contains("1000 bytes is not a Kokoro voice table", engine.Failures[1].Error);
+        var failure = Assert.Single(engine.Failures);
+        Assert.Equal("kokoro/voices", failure.Path);
+        Assert.Contains("no Kokoro model", failure.Error);
+    }
+
+    [Fact]
+    public async Task A_table_of_the_wrong_size_is_reported_and_the_others_serve()
+    {
+        _dir.AddKokoroModel();
+        _dir.AddRealVoice("af_bella");
+        File.WriteAllBytes(Path.Combine(_dir.KokoroVoicesDirectory, "af_bad.bin"), new byte[1000]);
+        await using var engine = await StartAsync();
+
+        Assert.Equal(["kokoro:af_bella"], engine.Voices.Select(v => v.Id));
+        var failure = Assert.Single(engine.Failures);
+        Assert.Equal("kokoro/voices/af_bad.bin", failure.Path);
+        Assert.Contains("1000 bytes is not a Kokoro voice table", failure.Error);
     }
 }

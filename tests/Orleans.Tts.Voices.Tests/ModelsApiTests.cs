@@ -56,6 +56,8 @@ public sealed class ModelsApiTests(VoiceModels models)
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var details = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("details");
         Assert.Contains("Protobuf", details.GetProperty("piper.failed:piper/broken.onnx").GetString());
+        Assert.Equal("no Piper config stray.onnx.json beside it, and not a Kokoro model (no voices/*.bin beside it)",
+            details.GetProperty("piper.failed:stray.onnx").GetString());
         Assert.Equal("2", details.GetProperty("piper.models").GetString());
         Assert.Equal("3", details.GetProperty("kokoro.voices").GetString());
         Assert.Equal(22050, (await WavAsync(speech)).SampleRate);

@@ -155,7 +155,7 @@ public sealed class PiperEngineTests(VoiceModels models) : IDisposable
         Assert.Equal(["piper:good"], engine.Voices.Select(v => v.Id));
         Assert.Equal(["piper/broken.onnx", "piper/noconfig.onnx"], engine.Failures.Select(f => f.Path));
         Assert.Contains("Protobuf", engine.Failures[0].Error);
-        Assert.Contains("no config noconfig.onnx.json", engine.Failures[1].Error);
+        Assert.Contains("no Piper config noconfig.onnx.json beside it", engine.Failures[1].Error);
         Assert.Equal(engine.Failures[0].Error, engine.Describe()["piper.failed:piper/broken.onnx"]);
     }
 

@@ -14,8 +14,8 @@ using Orleans.Tts.Voices;
 namespace Orleans.Tts.Synthesis.Engines.Kokoro;
 
 /// <summary>
-/// Kokoro voices: the model <c>models/kokoro/*.onnx</c> and one voice per style table <c>models/kokoro/voices/NAME.bin</c>
-/// (<c>kokoro:NAME</c>), plus blends of them named at request time (<c>kokoro:af_bella*0.7+af_sky*0.3</c>). Text is
+/// Kokoro voices: a model <c>*.onnx</c> with its style tables <c>voices/NAME.bin</c> beside it, anywhere under the models
+/// directory (<see cref="ModelFiles"/>), one voice per table (<c>kokoro:NAME</c>), plus blends of them named at request time (<c>kokoro:af_bella*0.7+af_sky*0.3</c>). Text is
 /// phonemised by eSpeak NG in the voice's language and mapped to Kokoro's vocabulary; input longer than one inference
 /// takes is split at sentence or clause breaks and the audio joined.
 /// </summary>
@@ -67,29 +67,25 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
 
     private Catalog Scan(Catalog previous, ModelScan scan)
     {
-        var root = _directory.Root;
+        var files = ModelFiles.Find(_directory.Root);
         KokoroModel? model = null;
-        var modelPaths = Directory.EnumerateFiles(root, "*.onnx").Order(StringComparer.Ordinal).ToList();
-        foreach (var path in modelPaths)
+        string? voicesDir = null;
+        foreach (var (path, tablesFolder) in files.Kokoro)
         {
             if (model is not null)
             {
-                scan.Fail(path, $"Only one Kokoro model is served; {Path.GetFileName(model.Path)} is already loaded, so this one is ignored.");
+                scan.Fail(path, $"Only one Kokoro model is served; {options.Relative(model.Path)} is already loaded, so this one is ignored.");
                 continue;
             }
-            scan.Try(path, () => model = ModelScan.Reuse(previous.Model is { } loaded && loaded.Path == path ? loaded : null, ModelFileStamp.Of(path),
-                () => KokoroModel.Load(path, onnx)));
+            // The tables are read even when the model fails, so that their own faults are reported too.
+            voicesDir ??= tablesFolder;
+            if (scan.Try(path, () => model = ModelScan.Reuse(previous.Model is { } loaded && loaded.Path == path ? loaded : null, ModelFileStamp.Of(path),
+                    () => KokoroModel.Load(path, onnx))))
+                voicesDir = tablesFolder;
         }
+        foreach (var orphan in files.OrphanVoiceTables) scan.Fail(orphan.Path, orphan.Reason);
 
-        var voicesDir = Path.Combine(root, "voices");
-        var tablePaths = Directory.Exists(voicesDir)
-            ? Directory.EnumerateFiles(voicesDir, "*.bin").Order(StringComparer.Ordinal).ToList()
-            : [];
-        if (modelPaths.Count == 0 && tablePaths.Count > 0)
-            scan.Fail(root, "There are voice tables but no Kokoro model (*.onnx) in this directory.");
-        if (modelPaths.Count > 0 && tablePaths.Count == 0)
-            scan.Fail(voicesDir, "There is a Kokoro model but no voice tables (voices/*.bin); scripts/install-kokoro-voices.sh installs the 54 published ones.");
-
+        var tablePaths = voicesDir is null ? [] : Directory.EnumerateFiles(voicesDir, "*.bin").Order(StringComparer.Ordinal).ToList();
         var tables = new Dictionary<string, LoadedTable>(StringComparer.Ordinal);
         var voices = new Dictionary<string, KokoroVoice>(StringComparer.OrdinalIgnoreCase);
         foreach (var path in tablePaths)
@@ -167,7 +163,7 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var style = table.Row(chunk.Count);
-                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed), cancellationToken));
+                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed, cancellationToken), cancellationToken));
             }
         }
         catch (ObjectDisposedException e)

@@ -41,6 +41,11 @@ public sealed class InferenceThreads : IDisposable
                 {
                     result.TrySetResult(inference());
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The inference saw the cancellation (a terminated ONNX run): the task is cancelled, not faulted.
+                    result.TrySetCanceled(cancellationToken);
+                }
                 catch (Exception e)
                 {
                     result.TrySetException(e);

@@ -23,7 +23,7 @@ public interface ILoadedModels<TSelf> where TSelf : class, ILoadedModels<TSelf>
 }
 
 /// <summary>
-/// The model-directory bookkeeping of a reloadable engine (Piper, Kokoro): its folder <c>TTS_MODELS_DIR/engine</c>, one scan at a
+/// The model-directory bookkeeping of a reloadable engine (Piper, Kokoro): the models directory <c>TTS_MODELS_DIR</c>, one scan at a
 /// time, the new set swapped in at once (requests in flight keep the set they started with), an unreadable directory keeping the
 /// loaded set and saying why, models a reload dropped or replaced freed, and failures listed in <c>/ready</c> details.
 /// </summary>
@@ -38,12 +38,12 @@ public sealed class ModelDirectory<TSet>(string engine, ModelOptions options, TS
     /// <summary>The set in use now.</summary>
     public TSet Current => _current;
 
-    /// <summary>The engine's folder (<c>TTS_MODELS_DIR/engine</c>).</summary>
-    public string Root => Path.Combine(options.FullDirectory, engine);
+    /// <summary>The models directory (<c>TTS_MODELS_DIR</c>); each engine recognises its models by their files (<see cref="ModelFiles"/>).</summary>
+    public string Root => options.FullDirectory;
 
     /// <summary>
     /// Builds the next set with <paramref name="scan"/> (given the current set, to keep unchanged files, and a <see cref="ModelScan"/>
-    /// to report failures) and swaps it in; without the engine's folder the set is empty.
+    /// to report failures) and swaps it in; without the models directory the set is empty.
     /// </summary>
     public async Task ReloadAsync(Func<TSet, ModelScan, TSet> scan, CancellationToken cancellationToken)
     {

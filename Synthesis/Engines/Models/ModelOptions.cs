@@ -3,7 +3,7 @@ namespace Orleans.Tts.Synthesis.Engines.Models;
 /// <summary>Where neural voice models live and how their ONNX sessions use the cores.</summary>
 public sealed class ModelOptions
 {
-    /// <summary>The models directory (<c>TTS_MODELS_DIR</c>, default <c>./models</c>): <c>piper/</c> and <c>kokoro/</c> below it.</summary>
+    /// <summary>The models directory (<c>TTS_MODELS_DIR</c>, default <c>./models</c>): Piper and Kokoro models anywhere below it (<see cref="ModelFiles"/>).</summary>
     public string Directory { get; set; } = "models";
 
     /// <summary>

@@ -11,7 +11,8 @@ using Orleans.Tts.Voices;
 namespace Orleans.Tts.Synthesis.Engines.Piper;
 
 /// <summary>
-/// Piper (VITS) voices from <c>models/piper/**/NAME.onnx</c> + <c>NAME.onnx.json</c>. Text is phonemised by eSpeak NG
+/// Piper (VITS) voices: every <c>NAME.onnx</c> with its config (<c>NAME.onnx.json</c>, as Piper's download puts them) anywhere
+/// under the models directory (<see cref="ModelFiles"/>). Text is phonemised by eSpeak NG
 /// as Piper does, each sentence inferred separately and followed by Piper's sentence silence. A multi-speaker
 /// model gives <c>piper:NAME</c> (its first speaker) and one <c>piper:NAME#speaker</c> per speaker.
 /// </summary>
@@ -55,15 +56,13 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
     private Catalog Scan(Catalog previous, ModelScan scan)
     {
         var root = _directory.Root;
+        var files = ModelFiles.Find(root);
         var models = new Dictionary<string, PiperModel>(StringComparer.Ordinal);
         var voices = new Dictionary<string, PiperVoice>(StringComparer.OrdinalIgnoreCase);
-        foreach (var modelPath in Directory.EnumerateFiles(root, "*.onnx", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (modelPath, configPath) in files.Piper)
         {
-            var configPath = File.Exists(modelPath + ".json") ? modelPath + ".json" : Path.ChangeExtension(modelPath, ".json");
             scan.Try(modelPath, () =>
             {
-                if (!File.Exists(configPath))
-                    throw new FileNotFoundException($"There is no config {Path.GetFileName(modelPath)}.json next to the model.");
                 var name = Path.GetFileNameWithoutExtension(modelPath);
                 if (voices.ContainsKey($"{EngineName}:{name}"))
                     throw new InvalidDataException($"Another model is already named '{name}'; voice ids come from file names, so rename one.");
@@ -73,6 +72,8 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
                 foreach (var voice in VoicesOf(model)) voices[voice.Info.Id] = voice;
             });
         }
+        // Reported once, here: a .onnx that is neither engine's is most often a Piper voice whose config is missing.
+        foreach (var skipped in files.SkippedModels) scan.Fail(skipped.Path, skipped.Reason);
         if (models.Count > 0)
             logger.LogInformation("Piper: {Models} models, {Voices} voices from {Directory}", models.Count, voices.Count, root);
         var list = voices.Values.Select(v => v.Info).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
@@ -114,7 +115,7 @@ public sealed class PiperEngine(ModelOptions options, OnnxRuntimeProvider onnx, 
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var ids = PiperPhonemeIds.Build(phrase, config.PhonemeIdMap, missing);
-                    parts.Add((await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId), cancellationToken),
+                    parts.Add((await inference.RunAsync(() => model.Infer(ids, lengthScale, voice.SpeakerId, cancellationToken), cancellationToken),
                         (int)(silenceSeconds * config.SampleRate)));
                 }
                 if (parts.Count == 0) parts.Add(([], sentenceSilence));

@@ -1,16 +1,16 @@
 using Orleans.Tts.Synthesis.Engines.Models;
-using Orleans.Tts.Synthesis.Onnx;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Orleans.Tts.Synthesis.Engines.Piper;
 
 /// <summary>One loaded Piper model: its config and its ONNX session, shared by every thread and speaker.</summary>
 public sealed class PiperModel : IDisposable, IStampedFile
 {
-    private readonly OnnxSession _session;
+    private readonly OnnxModel _session;
     private readonly bool _takesSpeaker;
     private readonly string _output;
 
-    private PiperModel(string name, PiperConfig config, OnnxSession session, ModelFileStamp stamp)
+    private PiperModel(string name, PiperConfig config, OnnxModel session, ModelFileStamp stamp)
     {
         Name = name;
         Config = config;
@@ -24,6 +24,8 @@ public sealed class PiperModel : IDisposable, IStampedFile
         if (config.MultiSpeaker && !_takesSpeaker)
             throw new InvalidDataException($"The config has {config.NumSpeakers} speakers but the model has no 'sid' input.");
         _output = session.Outputs.Count > 0 ? session.Outputs[0].Name : throw new InvalidDataException("The model has no output.");
+        if (session.Outputs[0].ElementType != TensorElementType.Float)
+            throw new InvalidDataException($"The model's output is {session.Outputs[0]}; Piper's audio is float32.");
     }
 
     public string Name { get; }
@@ -56,16 +58,14 @@ public sealed class PiperModel : IDisposable, IStampedFile
     }
 
     /// <summary>Runs the model on one phrase's ids; the audio is the output's samples whatever its rank.</summary>
-    public float[] Infer(long[] ids, float lengthScale, long speakerId)
+    public float[] Infer(long[] ids, float lengthScale, long speakerId, CancellationToken cancellationToken)
     {
-        var inputs = new List<(string, OnnxTensor)>(4)
-        {
-            ("input", OnnxTensor.FromInt64(ids, 1, ids.Length)),
-            ("input_lengths", OnnxTensor.FromInt64([ids.Length], 1)),
-            ("scales", OnnxTensor.FromFloat([Config.NoiseScale, lengthScale, Config.NoiseW], 3)),
-        };
-        if (_takesSpeaker) inputs.Add(("sid", OnnxTensor.FromInt64([speakerId], 1)));
-        return _session.Run(inputs, [_output])[0].AsFloat();
+        using var inputs = new OnnxInputs()
+            .Add("input", ids, 1, ids.Length)
+            .Add("input_lengths", [(long)ids.Length], 1)
+            .Add("scales", [Config.NoiseScale, lengthScale, Config.NoiseW], 3);
+        if (_takesSpeaker) inputs.Add("sid", [speakerId], 1);
+        return _session.Run(inputs, _output, cancellationToken);
     }
 
     public void Dispose() => _session.Dispose();

@@ -19,13 +19,23 @@ public sealed class ModelsDirectory(VoiceModels models) : IDisposable
     public string KokoroDirectory => Path.Combine(Root, "kokoro");
     public string KokoroVoicesDirectory => Path.Combine(Root, "kokoro", "voices");
 
-    /// <summary>Copies a fixture Piper model as <c>piper/NAME.onnx</c> with the given config.</summary>
-    public string AddPiper(string name, string fixtureModel, PiperConfigFile config)
+    /// <summary>
+    /// Copies a fixture Piper model as <c>FOLDER/NAME.onnx</c> with its config <c>NAME.onnx.json</c>, as Piper's download
+    /// puts them; the folder is relative to the root (<c>piper</c> unless given, <c>""</c> for the root itself).
+    /// </summary>
+    public string AddPiper(string name, string fixtureModel, PiperConfigFile config, string folder = "piper")
     {
-        Directory.CreateDirectory(PiperDirectory);
-        var path = Path.Combine(PiperDirectory, name + ".onnx");
-        File.Copy(models.Model(fixtureModel), path, overwrite: true);
+        var path = AddModel(Path.Combine(folder, name + ".onnx"), fixtureModel);
         File.WriteAllText(path + ".json", config.ToJson());
+        return path;
+    }
+
+    /// <summary>Copies a fixture model to <paramref name="relativePath"/> under the root, with nothing beside it.</summary>
+    public string AddModel(string relativePath, string fixtureModel)
+    {
+        var path = Path.Combine(Root, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Copy(models.Model(fixtureModel), path, overwrite: true);
         return path;
     }
 
@@ -42,13 +52,17 @@ public sealed class ModelsDirectory(VoiceModels models) : IDisposable
         File.Copy(models.KokoroVoice(name), Path.Combine(KokoroVoicesDirectory, name + ".bin"), overwrite: true);
     }
 
-    /// <summary>Writes a voice table of <paramref name="rows"/> rows whose row r holds <paramref name="value"/>(r) everywhere.</summary>
-    public void AddVoice(string name, int rows, Func<int, float> value)
+    /// <summary>
+    /// Writes a voice table of <paramref name="rows"/> rows whose row r holds <paramref name="value"/>(r) everywhere, into
+    /// <c>kokoro/voices</c> or <paramref name="folder"/> (relative to the root).
+    /// </summary>
+    public void AddVoice(string name, int rows, Func<int, float> value, string? folder = null)
     {
-        Directory.CreateDirectory(KokoroVoicesDirectory);
+        var directory = folder is null ? KokoroVoicesDirectory : Path.Combine(Root, folder);
+        Directory.CreateDirectory(directory);
         var table = new float[rows * KokoroVoiceTable.StyleDim];
         for (var i = 0; i < table.Length; i++) table[i] = value(i / KokoroVoiceTable.StyleDim);
-        File.WriteAllBytes(Path.Combine(KokoroVoicesDirectory, name + ".bin"), MemoryMarshal.AsBytes(table.AsSpan()).ToArray());
+        File.WriteAllBytes(Path.Combine(directory, name + ".bin"), MemoryMarshal.AsBytes(table.AsSpan()).ToArray());
     }
 
     public ModelOptions Options(TimeSpan? sentenceSilence = null) => new()

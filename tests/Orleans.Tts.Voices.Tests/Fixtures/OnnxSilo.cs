@@ -17,11 +17,15 @@ public sealed class OnnxSilo : WebApplicationFactory<Program>
 
     public ModelsDirectory Models { get; }
 
-    /// <summary>The models the API tests share: two Piper voices (one multi-speaker), a broken model, Kokoro with three published voices.</summary>
+    /// <summary>
+    /// The models the API tests share: two Piper voices (one multi-speaker, one straight in the root as Piper's download puts
+    /// it), a broken model, a stray model without a config, Kokoro with three published voices.
+    /// </summary>
     public static void Standard(ModelsDirectory dir)
     {
         var map = PiperConfigFile.SmallMap(PiperConfigFile.EnglishSymbols);
-        dir.AddPiper("en_US-test-medium", "piper-single.onnx", new PiperConfigFile(map, SampleRate: 16000));
+        dir.AddPiper("en_US-test-medium", "piper-single.onnx", new PiperConfigFile(map, SampleRate: 16000), folder: "");
+        dir.AddModel("stray.onnx", "piper-single.onnx");
         dir.AddPiper("duo", "piper-multi.onnx", new PiperConfigFile(map, NumSpeakers: 2, Speakers: new Dictionary<string, long> { ["alice"] = 0, ["bob"] = 1 }));
         dir.AddPiper("broken", "broken.onnx", new PiperConfigFile(map));
         dir.AddKokoroModel();

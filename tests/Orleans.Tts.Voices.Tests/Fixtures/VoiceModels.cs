@@ -18,7 +18,6 @@ public sealed class VoiceModels : IDisposable
 
     public VoiceModels()
     {
-        Onnx = new OnnxRuntimeProvider(new ModelOptions { IntraOpThreads = 1 }, NullLoggerFactory.Instance);
         Inference = new InferenceThreads(new ModelOptions { Parallelism = 2 });
         KokoroVoicesDirectory = LocateKokoroVoices();
         _silo = new Lazy<OnnxSilo>(() => new OnnxSilo(this, OnnxSilo.Standard));
@@ -29,7 +28,7 @@ public sealed class VoiceModels : IDisposable
 
     public PiperConstants Piper => _models.Piper;
     public KokoroConstants Kokoro => _models.Kokoro;
-    public OnnxRuntimeProvider Onnx { get; }
+    public OnnxRuntimeProvider Onnx => _models.Onnx;
     public InferenceThreads Inference { get; }
 
     /// <summary>The 54 published Kokoro voice tables (kokoro-js 1.2.1).</summary>
@@ -43,7 +42,6 @@ public sealed class VoiceModels : IDisposable
     {
         if (_silo.IsValueCreated) _silo.Value.Dispose();
         Inference.Dispose();
-        Onnx.Dispose();
         _models.Dispose();
     }
 
