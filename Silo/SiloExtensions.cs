@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Grains.Synthesis;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Synthesis.Workers;
 
@@ -26,6 +27,7 @@ public static class SiloExtensions
             .AddOnnxVoices(config, workers)
             .AddSynthesisWorkers(config, workers)
             .AddClusterServices(config, capacity: workers)
+            .AddSpeechPipeline(config)
             .AddJobRunner();
         return builder;
     }
