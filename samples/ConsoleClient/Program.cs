@@ -83,6 +83,8 @@ static async Task<int> ViaOrleansAsync(string redis, string[] rest)
     var voice = rest.Length > 2 ? rest[2] : null;
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    // A cluster that cannot be reached is said once, below, not also as the host's start-up stack trace.
+    builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
     builder.AddTtsOrleansClient(redis);
     using var host = builder.Build();
     using var cancel = new CancellationTokenSource();
