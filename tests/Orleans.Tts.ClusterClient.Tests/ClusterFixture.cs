@@ -13,15 +13,18 @@ namespace Orleans.Tts.ClusterClient.Tests;
 /// <summary>
 /// A cluster as another .NET service sees it: a throwaway redis-server, one silo (the real Program, with its REST API) whose
 /// membership is in that Redis, and a separate host that joins it through <see cref="TtsClusterExtensions.AddTtsOrleansClient(IServiceCollection, string, Action{TtsClusterOptions}?, Microsoft.Extensions.Configuration.IConfiguration?)"/>.
-/// One worker, so one held permit makes the cluster busy.
+/// One worker a silo, so one held permit makes a one-silo cluster busy.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public abstract class ClusterFixture(int silos) : IAsyncLifetime
 {
     private Process? _redis;
     private string? _redisDir;
     private IHost? _client;
 
-    public SiloApp Silo { get; private set; } = null!;
+    /// <summary>The first silo.</summary>
+    public SiloApp Silo => Silos[0];
+
+    public IReadOnlyList<SiloApp> Silos { get; private set; } = [];
     public HttpClient Http { get; private set; } = null!;
     public ITtsCluster Tts { get; private set; } = null!;
 
@@ -40,15 +43,23 @@ public sealed class ClusterFixture : IAsyncLifetime
 
         var redis = $"127.0.0.1:{redisPort}";
         var clusterId = $"facade-tests-{Guid.NewGuid():n}";
-        Silo = new SiloApp(new Dictionary<string, string>
+        var started = new List<SiloApp>();
+        for (var i = 0; i < silos; i++)
         {
-            ["TTS_REDIS"] = redis,
-            ["ORLEANS_CLUSTER_ID"] = clusterId,
-            ["TTS_SILO_PORT"] = $"{FreePort()}",
-            ["TTS_GATEWAY_PORT"] = $"{FreePort()}",
-            ["TTS_WORKERS"] = "1",
-        });
-        Http = Silo.CreateClient();
+            var silo = new SiloApp(new Dictionary<string, string>
+            {
+                ["TTS_REDIS"] = redis,
+                ["ORLEANS_CLUSTER_ID"] = clusterId,
+                ["TTS_SILO_PORT"] = $"{FreePort()}",
+                ["TTS_GATEWAY_PORT"] = $"{FreePort()}",
+                ["TTS_WORKERS"] = "1",
+            });
+            started.Add(silo);
+            // Creating a client starts the silo; each is active in the membership table before the next one starts.
+            var http = silo.CreateClient();
+            if (i == 0) Http = http;
+        }
+        Silos = started;
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -65,7 +76,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             await _client.StopAsync();
             _client.Dispose();
         }
-        if (Silo is not null) await Silo.DisposeAsync();
+        foreach (var silo in Silos) await silo.DisposeAsync();
         if (_redis is not null)
         {
             _redis.Kill();
@@ -106,8 +117,18 @@ public sealed class SiloApp(IReadOnlyDictionary<string, string> settings) : WebA
     }
 }
 
+public sealed class OneSiloCluster() : ClusterFixture(1);
+
+public sealed class TwoSiloCluster() : ClusterFixture(2);
+
 [CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+public sealed class ClusterCollection : ICollectionFixture<OneSiloCluster>
 {
     public const string Name = "facade cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class TwoSiloCollection : ICollectionFixture<TwoSiloCluster>
+{
+    public const string Name = "facade cluster of two silos";
 }

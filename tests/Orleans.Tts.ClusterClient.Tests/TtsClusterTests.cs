@@ -7,7 +7,7 @@ using Orleans.Tts.Speech;
 namespace Orleans.Tts.ClusterClient.Tests;
 
 [Collection(ClusterCollection.Name)]
-public sealed class TtsClusterTests(ClusterFixture cluster)
+public sealed class TtsClusterTests(OneSiloCluster cluster)
 {
     private const string Text = "The facade speaks through Orleans. A second sentence makes a second chunk. And a third one ends it.";
 
