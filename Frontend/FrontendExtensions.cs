@@ -18,6 +18,7 @@ using Orleans.Tts.Frontend.Speech;
 using Orleans.Tts.Frontend.Streaming;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Frontend.WebUi;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Frontend;
@@ -27,21 +28,12 @@ public static class FrontendExtensions
     /// <summary>The public HTTP API's services: options from TTS_* settings, problem details, OpenAPI.</summary>
     public static IHostApplicationBuilder AddFrontend(this IHostApplicationBuilder builder)
     {
-        var options = new FrontendOptions
+        builder.Services.AddSpeechPipeline(builder.Configuration);
+        builder.Services.AddSingleton(new FrontendOptions
         {
-            MaxInputChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_INPUT_CHARS", 4096),
-            MaxSentenceChars = Setting.PositiveInt(builder.Configuration, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
             MaxSpeakers = Setting.PositiveInt(builder.Configuration, "TTS_MAX_SPEAKERS", 10_000, max: 10_000),
-        };
-        foreach (var pair in (builder.Configuration["TTS_FALLBACK_VOICES"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new InvalidOperationException($"Setting TTS_FALLBACK_VOICES has an invalid entry '{pair}': use voice=fallback pairs separated by commas.");
-            options.FallbackVoices[parts[0]] = parts[1];
-        }
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<VoiceResolver>();
+            MaxRequestBodyBytes = FrontendOptions.BodyBytesFor(SpeechOptions.From(builder.Configuration).MaxInputChars),
+        });
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

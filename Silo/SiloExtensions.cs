@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Grains.Synthesis;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Synthesis.Workers;
 
@@ -28,6 +29,7 @@ public static class SiloExtensions
         builder.AddOrleansSilo();
         builder.Services
             .AddClusterServices(config, capacity: workers)
+            .AddSpeechPipeline(config)
             .AddJobRunner();
         return builder;
     }

@@ -10,9 +10,9 @@ using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Speakers;
 using Orleans.Tts.Frontend.Speech;
-using Orleans.Tts.Frontend.Speech.Ssml;
+using Orleans.Tts.Speech.Ssml;
 using Orleans.Tts.Frontend.Streaming;
-using Orleans.Tts.Frontend.Voices;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
@@ -59,21 +59,29 @@ public static class JobsApi
         if (parsed.Problem is not null) return parsed.Problem;
         var body = parsed.Request!;
 
-        if (SpeechValidation.Input(body.Input, options.MaxChars, "Split the text into several jobs.", out var length) is { } badInput) return badInput;
-        var text = SpeakableText.Clean(body.Input!);
-        if (SpeechValidation.Format(body.ResponseFormat, out var format) is { } badFormat) return badFormat;
-        if (SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model) is { } badProsody) return badProsody;
-        if (body.StreamFormat is not null)
-            return Problem.BadRequest("stream_format does not apply to jobs",
-                "A job's audio is read when it is finished (GET /v1/jobs/{id}/audio); follow its progress with GET /v1/jobs/{id}/events. Leave out stream_format.");
-        if (SsmlParser.LooksLikeSsml(text))
-            return Problem.BadRequest("SSML is not supported in jobs",
-                "Jobs take plain text. Send SSML (at most the speech limit) to POST /v1/audio/speech, or send the job's text without markup.");
-
-        var (resolved, voiceProblem) = await SpeechValidation.VoiceAsync(http, speakers, voices, body.Voice, body.Speed ?? 1.0, body.Pitch ?? 0.0, ct);
-        if (resolved is null) return voiceProblem!;
+        int length;
+        string text, format;
+        SpeechValidation.ResolvedVoice resolved;
+        try
+        {
+            length = SpeechValidation.Input(body.Input, options.MaxChars, "Split the text into several jobs.");
+            text = SpeakableText.Clean(body.Input!);
+            format = SpeechValidation.Format(body.ResponseFormat);
+            SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model);
+            if (body.StreamFormat is not null)
+                return Problem.BadRequest("stream_format does not apply to jobs",
+                    "A job's audio is read when it is finished (GET /v1/jobs/{id}/audio); follow its progress with GET /v1/jobs/{id}/events. Leave out stream_format.");
+            if (SsmlParser.LooksLikeSsml(text))
+                return Problem.BadRequest("SSML is not supported in jobs",
+                    "Jobs take plain text. Send SSML (at most the speech limit) to POST /v1/audio/speech, or send the job's text without markup.");
+            resolved = await SpeechValidation.VoiceAsync(speakers, voices, body.Voice, body.Speed ?? 1.0, body.Pitch ?? 0.0, ct);
+        }
+        catch (Exception e) when (Problem.For(http, e) is { } problem)
+        {
+            return problem;
+        }
         var (voiceId, speaker, speed, pitch, volume) = resolved;
-        var voice = speaker is null ? voiceId : $"{SpeakersApi.VoicePrefix}{speaker.Id}";
+        var voice = speaker is null ? voiceId : $"{SpeechValidation.SpeakerPrefix}{speaker.Id}";
         var speakerId = speaker?.Id;
         var rate = RateOf(await voices.ListAsync(ct), voiceId);
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Orleans.Tts.Speech;
 
 namespace Orleans.Tts.Frontend.Problems;
 
@@ -8,17 +10,6 @@ public static class Problem
     /// <summary>A problem; with no <paramref name="type"/>, ASP.NET Core links the RFC 9110 section of the status.</summary>
     public static IResult Of(int status, string title, string detail, IDictionary<string, object?>? extensions = null, string? type = null) =>
         Results.Problem(detail: detail, statusCode: status, title: title, type: type, extensions: extensions);
-
-    /// <summary>
-    /// A value a client sent, as quoted back in a problem: at most <paramref name="max"/> characters (then "…", never half a
-    /// surrogate pair), so a huge field never makes a huge error body.
-    /// </summary>
-    public static string Echo(string? value, int max = 64)
-    {
-        if (value is null || value.Length <= max) return value ?? "";
-        var cut = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
-        return value[..cut] + "…";
-    }
 
     public static IResult BadRequest(string title, string detail, IDictionary<string, object?>? extensions = null) =>
         Of(StatusCodes.Status400BadRequest, title, detail, extensions);
@@ -31,4 +22,17 @@ public static class Problem
         var members = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["retryAfterSeconds"] = seconds };
         return Of(StatusCodes.Status503ServiceUnavailable, title, detail, members);
     }
+
+    /// <summary>The problem answer of the speech pipeline's typed errors (busy: 503 with Retry-After; invalid: its status), or null for any other exception.</summary>
+    public static IResult? For(HttpContext http, Exception e) => e switch
+    {
+        SpeechBusyException busy => Busy(http, busy.Detail, busy.RetryAfter, busy.Title),
+        SpeechRequestInvalidException invalid => Invalid(invalid),
+        _ => null,
+    };
+
+    /// <summary>An invalid request as its problem: the extension members come back from their JSON as they were written.</summary>
+    public static IResult Invalid(SpeechRequestInvalidException e) =>
+        Of(e.Status, e.Title, e.Detail, e.ExtensionsJson is null ? null
+            : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(e.ExtensionsJson)!.ToDictionary(p => p.Key, p => (object?)p.Value));
 }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
-using Orleans.Tts.Frontend.Voices;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis;
 
@@ -32,7 +32,6 @@ public sealed record SpeakerList(IReadOnlyList<SpeakerProfile> Speakers);
 
 public static partial class SpeakersApi
 {
-    public const string VoicePrefix = "speaker:";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = 8 };
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -77,7 +76,7 @@ public static partial class SpeakersApi
             if (!IdPattern().IsMatch(id)) return BadId(id);
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
-            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{Shown(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
+            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{SpeechValidation.ShownId(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
             var (definition, invalid) = await ValidateAsync(body, voices, ct);
             if (invalid is not null) return invalid;
             return await Storage(http, async () =>
@@ -124,11 +123,8 @@ public static partial class SpeakersApi
         return app;
     }
 
-    /// <summary>A client-sent id as echoed in a problem: at most 64 characters, so a huge id never makes a huge answer.</summary>
-    internal static string Shown(string id) => id.Length > 64 ? id[..64] + "…" : id;
-
     private static IResult NotFound(string id) =>
-        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{Shown(id)}'. GET /v1/speakers lists them.");
+        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{SpeechValidation.ShownId(id)}'. GET /v1/speakers lists them.");
 
     /// <summary>A 409 when the cluster already keeps <see cref="FrontendOptions.MaxSpeakers"/> speakers (checked before a new one is stored).</summary>
     private static async ValueTask<IResult?> LimitReachedAsync(ISpeakerDirectory directory, FrontendOptions options, CancellationToken ct) =>
@@ -139,7 +135,7 @@ public static partial class SpeakersApi
             : null;
 
     private static IResult BadId(string id) =>
-        Problem.BadRequest("Bad speaker id", $"Speaker id '{Shown(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
+        Problem.BadRequest("Bad speaker id", $"Speaker id '{SpeechValidation.ShownId(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
 
     private static async Task<IResult> Storage(HttpContext http, Func<Task<IResult>> action)
     {
@@ -165,10 +161,10 @@ public static partial class SpeakersApi
     private static async Task<(SpeakerDefinition?, IResult?)> ValidateAsync(SpeakerBody body, VoiceResolver voices, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Voice)) return (null, Problem.BadRequest("Missing voice", "The field 'voice' is required: the base voice id (GET /v1/voices)."));
-        if (body.Voice.Trim().StartsWith(VoicePrefix, StringComparison.OrdinalIgnoreCase))
+        if (body.Voice.Trim().StartsWith(SpeechValidation.SpeakerPrefix, StringComparison.OrdinalIgnoreCase))
             return (null, Problem.BadRequest("Bad voice", "A speaker's base voice must be a voice, not another speaker."));
         var voice = await voices.ResolveAsync(body.Voice, ct);
-        if (voice.Problem is not null) return (null, voice.Problem);
+        if (voice.Error is not null) return (null, Problem.Invalid(voice.Error));
         var speed = body.Speed ?? 1.0;
         if (!double.IsFinite(speed) || speed < SynthesisRequest.MinSpeed || speed > SynthesisRequest.MaxSpeed)
             return (null, Problem.BadRequest("Bad speed", $"speed must be from {SynthesisRequest.MinSpeed} to {SynthesisRequest.MaxSpeed}; got {body.Speed}."));

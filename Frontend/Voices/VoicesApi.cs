@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
@@ -12,7 +13,7 @@ public static class VoicesApi
 {
     public static IEndpointRouteBuilder MapVoicesEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/voices", async (VoiceResolver voices, FrontendOptions options, CancellationToken ct) =>
+        app.MapGet("/v1/voices", async (VoiceResolver voices, SpeechOptions options, CancellationToken ct) =>
                 TypedResults.Ok(new VoiceList(await voices.ListWithFallbacksAsync(ct), options.VoiceAliases)))
             .WithName("ListVoices")
             .WithSummary("Every voice with its engine, languages, sample rate, gender, cost and fallback voice; plus OpenAI voice aliases.");

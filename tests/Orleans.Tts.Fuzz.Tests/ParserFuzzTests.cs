@@ -1,5 +1,5 @@
 using System.Text;
-using Orleans.Tts.Frontend.Speech.Ssml;
+using Orleans.Tts.Speech.Ssml;
 using Orleans.Tts.Fuzz;
 using Orleans.Tts.Synthesis.Engines.Kokoro;
 using Orleans.Tts.Synthesis.Engines.Piper;

@@ -1,4 +1,4 @@
-using Orleans.Tts.Frontend.Speech.Ssml;
+using Orleans.Tts.Speech.Ssml;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Api.Tests.Ssml;

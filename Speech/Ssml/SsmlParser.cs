@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using System.Xml;
 using Orleans.Tts.Synthesis;
 
-namespace Orleans.Tts.Frontend.Speech.Ssml;
+namespace Orleans.Tts.Speech.Ssml;
 
 /// <summary>
 /// The SSML subset this server speaks: speak, break, prosody (rate, pitch, volume), say-as (characters, cardinal, ordinal,

@@ -1,7 +1,7 @@
 using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis;
 
-namespace Orleans.Tts.Frontend.Speech;
+namespace Orleans.Tts.Speech;
 
 /// <summary>The <c>response_format</c> values and how each is produced.</summary>
 public static class OutputFormats

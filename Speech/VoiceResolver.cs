@@ -1,20 +1,18 @@
-using Microsoft.AspNetCore.Http;
-using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
-namespace Orleans.Tts.Frontend.Voices;
+namespace Orleans.Tts.Speech;
 
 /// <summary>
 /// Maps what a client calls a voice to a voice id: an exact id (<c>espeak:en-us</c>), an id
 /// without its engine (<c>en-us</c>) when only one engine has it, an OpenAI name (<c>alloy</c>), or a
 /// blend of voices (<c>kokoro:af_bella*0.7+af_sky*0.3</c>, engine prefix optional).
 /// </summary>
-public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions options)
+public sealed class VoiceResolver(ISynthesisWorker worker, SpeechOptions options)
 {
     public const string DefaultVoice = "alloy";
 
-    public sealed record Resolution(string? VoiceId, IResult? Problem);
+    public sealed record Resolution(string? VoiceId, SpeechRequestInvalidException? Error);
 
     public async ValueTask<Resolution> ResolveAsync(string? requested, CancellationToken ct)
     {
@@ -42,7 +40,7 @@ public sealed class VoiceResolver(ISynthesisWorker worker, FrontendOptions optio
             .Where(v => v.Id.Contains(name, StringComparison.OrdinalIgnoreCase) || v.Languages.Any(l => l.StartsWith(name, StringComparison.OrdinalIgnoreCase)))
             .Select(v => v.Id).Take(10).ToList();
         var hint = suggestions.Count > 0 ? $" Did you mean: {string.Join(", ", suggestions)}?" : "";
-        return new(null, Problem.BadRequest("Unknown voice",
+        return new(null, SpeechValidation.Invalid("Unknown voice",
             $"There is no voice '{shown}'. GET /v1/voices lists the {voices.Count} valid ids; OpenAI names ({string.Join(", ", options.VoiceAliases.Keys)}) work too.{hint}",
             new Dictionary<string, object?> { ["voicesUrl"] = "/v1/voices", ["suggestions"] = suggestions }));
     }

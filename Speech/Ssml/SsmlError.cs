@@ -1,4 +1,4 @@
-namespace Orleans.Tts.Frontend.Speech.Ssml;
+namespace Orleans.Tts.Speech.Ssml;
 
 /// <summary>What is wrong with an SSML document, and where (1-based line and column; element null for XML syntax errors).</summary>
 public sealed record SsmlError(string Message, int Line, int Column, string? Element);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Orleans.Tts.Frontend.Speech;
+namespace Orleans.Tts.Speech;
 
 /// <summary>
 /// Where one whole-file request's time went, sent as a standard <c>Server-Timing</c> header (W3C Server Timing) so a

@@ -1,16 +1,11 @@
-using Microsoft.AspNetCore.Http;
-using Orleans.Tts.Frontend.Problems;
-using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Synthesis;
 
-namespace Orleans.Tts.Frontend.Speech.Ssml;
+namespace Orleans.Tts.Speech.Ssml;
 
-/// <summary>SSML input turned into segments with resolved voices, or the 400 that says what is wrong and where.</summary>
+/// <summary>SSML input turned into segments with resolved voices, or the invalid-request error that says what is wrong and where.</summary>
 public static class SsmlRequest
 {
-    public sealed record Prepared(IReadOnlyList<SpeechSegment>? Segments, IResult? Problem);
-
-    public static async Task<Prepared> PrepareAsync(string input, string voiceId, ISynthesisWorker worker, VoiceResolver resolver, CancellationToken ct)
+    public static async Task<IReadOnlyList<SpeechSegment>> PrepareAsync(string input, string voiceId, ISynthesisWorker worker, VoiceResolver resolver, CancellationToken ct)
     {
         var voices = await worker.GetVoicesAsync(ct);
         var voice = voices.FirstOrDefault(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
@@ -23,7 +18,7 @@ public static class SsmlRequest
         }
         catch (SsmlException e)
         {
-            return new(null, Invalid(e.Error));
+            throw Invalid(e.Error);
         }
 
         var ids = new Dictionary<(string, bool), string?>();
@@ -33,8 +28,8 @@ public static class SsmlRequest
             if (!reference.IsLanguage)
             {
                 var resolved = await resolver.ResolveAsync(reference.Value, ct);
-                if (resolved.Problem is not null)
-                    return new(null, Invalid(new SsmlError($"<voice name=\"{reference.Value}\"> names no voice; GET /v1/voices lists the voice ids.", reference.Line, reference.Column, "voice")));
+                if (resolved.Error is not null)
+                    throw Invalid(new SsmlError($"<voice name=\"{reference.Value}\"> names no voice; GET /v1/voices lists the voice ids.", reference.Line, reference.Column, "voice"));
                 ids[(reference.Value, false)] = resolved.VoiceId;
             }
             else
@@ -43,7 +38,7 @@ public static class SsmlRequest
                 var found = Speaks(voice, reference.Value, exact: false) ? null
                     : (voices.FirstOrDefault(v => Speaks(v, reference.Value, exact: true)) ?? voices.FirstOrDefault(v => Speaks(v, reference.Value, exact: false)))?.Id;
                 if (found is null && !Speaks(voice, reference.Value, exact: false))
-                    return new(null, Invalid(new SsmlError($"<lang xml:lang=\"{reference.Value}\"> is a language no voice here speaks; GET /v1/voices lists voices and their languages.", reference.Line, reference.Column, "lang")));
+                    throw Invalid(new SsmlError($"<lang xml:lang=\"{reference.Value}\"> is a language no voice here speaks; GET /v1/voices lists voices and their languages.", reference.Line, reference.Column, "lang"));
                 ids[(reference.Value, true)] = found;
             }
         }
@@ -55,8 +50,8 @@ public static class SsmlRequest
             _ => segment,
         }).ToList();
         if (!segments.Any(s => s is SpokenSegment { Text: var t } && t.EnumerateRunes().Any(System.Text.Rune.IsLetterOrDigit) || s is PauseSegment))
-            return new(null, Problem.BadRequest("Nothing to speak", "The SSML contains no text to speak and no breaks."));
-        return new(segments, null);
+            throw SpeechValidation.Invalid("Nothing to speak", "The SSML contains no text to speak and no breaks.");
+        return segments;
     }
 
     private static bool Speaks(Orleans.Tts.Voices.VoiceInfo? voice, string tag, bool exact) =>
@@ -64,8 +59,8 @@ public static class SsmlRequest
             ? l.Equals(tag, StringComparison.OrdinalIgnoreCase)
             : l.Split('-')[0].Equals(tag.Split('-')[0], StringComparison.OrdinalIgnoreCase));
 
-    private static IResult Invalid(SsmlError error) =>
-        Problem.BadRequest("Invalid SSML", error.Message.Contains(" at line ", StringComparison.Ordinal) || error.Element is null
+    private static SpeechRequestInvalidException Invalid(SsmlError error) =>
+        SpeechValidation.Invalid("Invalid SSML", error.Message.Contains(" at line ", StringComparison.Ordinal) || error.Element is null
             ? error.Message : $"{error.Message} (<{error.Element}> at line {error.Line}, column {error.Column}.)", new Dictionary<string, object?>
         {
             ["line"] = error.Line,

@@ -1,7 +1,7 @@
 using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis;
 
-namespace Orleans.Tts.Frontend.Streaming;
+namespace Orleans.Tts.Speech;
 
 /// <summary>Turns the clips of a stream, one sentence at a time, into the bytes of one audio file.</summary>
 public interface IStreamingEncoder : IDisposable

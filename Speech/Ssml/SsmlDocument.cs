@@ -1,6 +1,6 @@
 using Orleans.Tts.Synthesis;
 
-namespace Orleans.Tts.Frontend.Speech.Ssml;
+namespace Orleans.Tts.Speech.Ssml;
 
 /// <summary>
 /// Parsed SSML: segments whose <see cref="SegmentStyle.VoiceId"/> still holds the name written in <c>&lt;voice name&gt;</c>

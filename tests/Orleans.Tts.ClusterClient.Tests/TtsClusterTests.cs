@@ -1,0 +1,159 @@
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Tts.Admission;
+using Orleans.Tts.Audio.Codecs;
+using Orleans.Tts.Speech;
+
+namespace Orleans.Tts.ClusterClient.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class TtsClusterTests(OneSiloCluster cluster)
+{
+    private const string Text = "The facade speaks through Orleans. A second sentence makes a second chunk. And a third one ends it.";
+
+    // Two syntheses of one text differ by a few samples here (eSpeak NG's output varies from run to run), so "the same bytes"
+    // is what one request's file is to the other way in: the same cache key (ETag), hence the same file.
+
+    [Fact]
+    public async Task The_Orleans_client_and_the_REST_API_answer_one_request_with_the_same_wav_bytes_either_way_round()
+    {
+        var text = $"{Text} Orleans asked first.";
+        var audio = await cluster.Tts.SynthesizeAsync(new SpeechCommand(text, "alloy", "wav"));
+        var rest = await cluster.Http.PostAsJsonAsync("/v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav" });
+
+        Assert.True(rest.IsSuccessStatusCode, await rest.Content.ReadAsStringAsync());
+        Assert.False(audio.CacheHit);
+        Assert.Equal("hit", rest.Headers.GetValues("X-Tts-Cache").Single());
+        Assert.Equal(await rest.Content.ReadAsByteArrayAsync(), audio.Content);
+        Assert.Equal($"\"{audio.CacheKey}\"", rest.Headers.ETag?.Tag);
+        Assert.Equal("audio/wav", audio.ContentType);
+        Assert.Equal("espeak:en-us", audio.VoiceId);
+        Assert.True(audio.AudioSeconds > 3, $"{audio.AudioSeconds} s of audio for four sentences");
+
+        text = $"{Text} REST asked first.";
+        rest = await cluster.Http.PostAsJsonAsync("/v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav" });
+        audio = await cluster.Tts.SynthesizeAsync(new SpeechCommand(text, "alloy", "wav"));
+
+        Assert.Equal("miss", rest.Headers.GetValues("X-Tts-Cache").Single());
+        Assert.True(audio.CacheHit);
+        Assert.Equal(await rest.Content.ReadAsByteArrayAsync(), audio.Content);
+        Assert.Equal($"\"{audio.CacheKey}\"", rest.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task A_streams_chunks_concatenated_are_the_stream_form_of_the_file_it_stored_and_the_REST_stream()
+    {
+        var command = new SpeechCommand(Text, "alloy", "wav");
+        var chunks = new List<SpeechChunk>();
+        await foreach (var chunk in cluster.Tts.StreamAsync(command)) chunks.Add(chunk);
+        // The completed stream stored its whole file: this is that file.
+        var whole = await cluster.Tts.SynthesizeAsync(command);
+        var rest = await cluster.Http.PostAsJsonAsync("/v1/audio/speech", new { input = Text, voice = "alloy", response_format = "wav", stream_format = "audio" });
+
+        Assert.True(chunks.Count >= 3, $"{chunks.Count} chunks for three sentences");
+        Assert.Equal(new SpeechStreamStart("audio/wav", "espeak:en-us", CacheHit: false, null, null), chunks[0].Start);
+        Assert.All(chunks.Skip(1), c => Assert.Null(c.Start));
+        Assert.All(chunks.SkipLast(1), c => Assert.Null(c.End));
+        Assert.True(whole.CacheHit);
+        var end = chunks[^1].End!;
+        Assert.Equal(Text.Length, end.InputChars);
+        Assert.Equal(whole.AudioSeconds, end.AudioSeconds);
+        var streamed = chunks.SelectMany(c => c.Audio).ToArray();
+        Assert.Equal(AudioEncoders.Streamed("wav", whole.Content), streamed);
+        Assert.Equal(await rest.Content.ReadAsByteArrayAsync(), streamed);
+    }
+
+    [Fact]
+    public async Task A_busy_cluster_throws_the_typed_busy_exception_with_a_retry_time()
+    {
+        var admission = cluster.Silo.Services.GetRequiredService<IAdmission>();
+        // The cluster's only permit (one worker), held as a long synthesis would hold it.
+        await using (await admission.AcquireAsync(new AdmissionRequest("test-holder", "espeak:en-us", 40, TimeSpan.Zero)))
+        {
+            var command = new SpeechCommand("Nobody can speak this now.", MaxWaitMs: 0);
+            var whole = await Assert.ThrowsAsync<SpeechBusyException>(() => cluster.Tts.SynthesizeAsync(command));
+            Assert.True(whole.RetryAfter > TimeSpan.Zero, $"retry after {whole.RetryAfter}");
+            Assert.Contains("Retry", whole.Detail, StringComparison.OrdinalIgnoreCase);
+            Assert.False(string.IsNullOrWhiteSpace(whole.Title));
+
+            var stream = await Assert.ThrowsAsync<SpeechBusyException>(async () =>
+            {
+                await foreach (var _ in cluster.Tts.StreamAsync(command)) { }
+            });
+            Assert.True(stream.RetryAfter > TimeSpan.Zero, $"retry after {stream.RetryAfter}");
+        }
+        // The permit is back: the same request succeeds.
+        Assert.NotEmpty((await cluster.Tts.SynthesizeAsync(new SpeechCommand("Now it can be spoken.", ResponseFormat: "wav"))).Content);
+    }
+
+    public static TheoryData<string, SpeechCommand, int, string, string> Hostile => new()
+    {
+        { "no input", new SpeechCommand(null), 400, "Missing input", "required" },
+        { "empty input", new SpeechCommand(""), 400, "Empty input", "text to speak" },
+        { "100k characters", new SpeechCommand(new string('a', 100_000)), 413, "Input too long", "at most 4096" },
+        { "NaN speed", new SpeechCommand("Hello.", Speed: double.NaN), 400, "Bad speed", "from 0.25 to 4" },
+        { "infinite pitch", new SpeechCommand("Hello.", Pitch: double.PositiveInfinity), 400, "Bad pitch", "semitones" },
+        { "unknown voice", new SpeechCommand("Hello.", "no-such-voice"), 400, "Unknown voice", "GET /v1/voices" },
+        { "unknown speaker", new SpeechCommand("Hello.", "speaker:nobody"), 400, "Unknown speaker", "no speaker 'nobody'" },
+        { "bad format", new SpeechCommand("Hello.", ResponseFormat: "aiff"), 400, "Unsupported response_format", "Supported: " },
+        { "negative wait", new SpeechCommand("Hello.", MaxWaitMs: -1), 400, "Bad max wait", "≥ 0" },
+        { "broken SSML", new SpeechCommand("<speak><p>Hello"), 400, "Invalid SSML", "not well-formed XML" },
+        { "huge caller", new SpeechCommand("Hello.", Caller: new string('c', 10_000)), 400, "Bad caller", "at most 64" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task A_hostile_command_gets_the_typed_invalid_request_error_saying_what_is_allowed(string what, SpeechCommand command, int status, string title, string detail)
+    {
+        var whole = await Assert.ThrowsAsync<SpeechRequestInvalidException>(() => cluster.Tts.SynthesizeAsync(command));
+        Assert.True(status == whole.Status, $"{what}: {whole.Status} {whole.Title}: {whole.Detail}");
+        Assert.Equal(title, whole.Title);
+        Assert.Contains(detail, whole.Detail);
+        Assert.True(whole.Detail.Length < 1000, $"{what}: a detail of {whole.Detail.Length} characters");
+
+        var stream = await Assert.ThrowsAsync<SpeechRequestInvalidException>(async () =>
+        {
+            await foreach (var _ in cluster.Tts.StreamAsync(command)) { }
+        });
+        Assert.Equal((whole.Status, whole.Title, whole.Detail), (stream.Status, stream.Title, stream.Detail));
+    }
+
+    [Fact]
+    public async Task An_unsupported_format_says_which_are_supported_in_its_extensions_too()
+    {
+        var e = await Assert.ThrowsAsync<SpeechRequestInvalidException>(() => cluster.Tts.SynthesizeAsync(new SpeechCommand("Hello.", ResponseFormat: "aac")));
+        Assert.Contains("\"supported\":[\"mp3\"", e.ExtensionsJson);
+        Assert.Contains("'aac' is not available", e.Detail);
+    }
+
+    [Fact]
+    public async Task Leaving_a_stream_after_its_first_chunk_stops_the_work_and_frees_the_permit()
+    {
+        var admission = cluster.Silo.Services.GetRequiredService<IAdmission>();
+        var text = string.Join(" ", Enumerable.Range(1, 60).Select(i => $"Sentence number {i} of a text nobody listens to the end of."));
+        using var cancel = new CancellationTokenSource();
+        await using (var chunks = cluster.Tts.StreamAsync(new SpeechCommand(text, ResponseFormat: "wav"), cancel.Token).GetAsyncEnumerator(cancel.Token))
+        {
+            Assert.True(await chunks.MoveNextAsync());
+            Assert.NotNull(chunks.Current.Start);
+            // The stream holds the cluster's one permit while it is read.
+            Assert.Equal(1, admission.Status.HeldHere);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => { while (await chunks.MoveNextAsync()) { } });
+        }
+        // Not after Orleans' idle-enumerator clean-up (the response timeout, 30 s): the cancellation and the disposal reach the silo.
+        await Poll.UntilAsync(() => Task.FromResult(admission.Status.HeldHere == 0), TimeSpan.FromSeconds(5), "the stream's permit is given back");
+        var worker = cluster.Silo.Services.GetRequiredService<Orleans.Tts.Synthesis.ISynthesisWorker>();
+        await Poll.UntilAsync(() => Task.FromResult(worker.Status is { Running: 0, Queued: 0 }), TimeSpan.FromSeconds(5), "no sentence left running or queued");
+    }
+
+    [Fact]
+    public async Task Voices_are_the_REST_APIs_voices()
+    {
+        var voices = await cluster.Tts.ListVoicesAsync();
+        var rest = await cluster.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/voices");
+
+        Assert.Contains(voices, v => v.Id == "espeak:en-us");
+        Assert.Equal(rest.GetProperty("voices").EnumerateArray().Select(v => v.GetProperty("id").GetString()), voices.Select(v => v.Id));
+    }
+}
