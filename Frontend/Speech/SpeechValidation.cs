@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Frontend.Voices;
 using Orleans.Tts.Speakers;
@@ -53,12 +52,10 @@ public static class SpeechValidation
         return null;
     }
 
-    /// <summary>The speaker of <c>speaker:&lt;id&gt;</c>, or the problem: 400 for an unknown one, 503 when it cannot be read.</summary>
+    /// <summary>The speaker of <c>speaker:&lt;id&gt;</c>, or the problem: 400 for an unknown one (or an id no speaker can have).</summary>
     public static async Task<(SpeakerProfile? Speaker, IResult? Problem)> SpeakerAsync(HttpContext http, ISpeakerDirectory speakers, string speakerId, CancellationToken ct)
     {
-        SpeakerProfile? speaker;
-        try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-        catch (StorageUnavailableException e) { return (null, Problem.Busy(http, $"Speaker '{SpeakersApi.Shown(speakerId)}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable")); }
+        var speaker = SpeakerIds.IsValid(speakerId) ? await speakers.GetSpeaker(speakerId).GetAsync(ct) : null;
         return speaker is not null
             ? (speaker, null)
             : (null, Problem.BadRequest("Unknown speaker", $"There is no speaker '{SpeakersApi.Shown(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
