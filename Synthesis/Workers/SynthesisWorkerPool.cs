@@ -227,9 +227,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     /// <summary>
-    /// The embedding of the request's speaker at the version the request was accepted for, computed once for the cluster by
-    /// the speaker's grain and cached in this silo by version.
-    /// A speaker deleted since the request was accepted is an unknown voice (400), never its base voice without its style.
+    /// The embedding of the request's speaker, computed once per version for the cluster by the speaker's grain and cached in
+    /// this silo by version: the version the request was accepted for when this silo holds it, else the speaker's current one.
+    /// A speaker deleted since (and not held here) is an unknown voice (400), never its base voice without its style.
     /// </summary>
     private async ValueTask<SpeakerEmbedding?> SpeakerEmbeddingAsync(SpeakerRef? requested, CancellationToken cancellationToken)
     {
