@@ -144,7 +144,15 @@ public sealed record SpeakerDefinition([property: Id(0)] string BaseVoiceId, [pr
 [GenerateSerializer, Immutable, Alias("tts.SpeakerProfile")]
 public sealed record SpeakerProfile([property: Id(0)] string Id, [property: Id(1)] string BaseVoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Volume = 1.0,
     [property: Id(5)] string? EngineSpeaker = null, [property: Id(6)] long Version = 1, [property: Id(7)] DateTimeOffset? UpdatedAt = null,
-    [property: Id(8)] IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(9)] SpeakerVoiceTable? VoiceTable = null);
+    IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(9)] SpeakerVoiceTable? VoiceTable = null)
+{
+    /// <summary>
+    /// Always an array: profiles are grain state, which Orleans' JSON storage serializer writes with type names, and the
+    /// list a collection expression makes (<c>[.. parts]</c>) is a compiler-made type it cannot create again.
+    /// </summary>
+    [Id(8)]
+    public IReadOnlyList<SpeakerBlendPart>? Blend { get; init; } = Blend?.ToArray();
+}
 
 /// <summary>An engine-computed speaker representation (e.g. a style vector), opaque to everything but its engine.</summary>
 /// <param name="Kind">Which provider made it: <c>voice-parameters</c> (JSON of the profile), <c>kokoro-style</c> (the style table,
