@@ -58,7 +58,7 @@ public static class ClusterServiceExtensions
         services.AddSingleton<ClusterLoad>();
         services.AddSingleton<SiloActivity>();
         services.AddSingleton<ISiloActivity>(sp => sp.GetRequiredService<SiloActivity>());
-        services.AddSpeakers(cache.MemoryBytes / 8);
+        services.AddSpeakers(Setting.PositiveInt(config, "TTS_SPEAKER_CACHE_MB", 32, max: 4096) * (1L << 20));
         services.AddSingleton(TimeProvider.System);
 
         // A silo holds permits under its Orleans address (returned when Orleans declares it dead); a frontend under its id.
