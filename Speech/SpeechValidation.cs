@@ -56,9 +56,8 @@ public static class SpeechValidation
     /// <summary>The speaker of <c>speaker:&lt;id&gt;</c>: unknown is invalid (400), unreadable is busy (503).</summary>
     public static async Task<SpeakerProfile> SpeakerAsync(ISpeakerDirectory speakers, string speakerId, CancellationToken ct)
     {
-        SpeakerProfile? speaker;
-        try { speaker = await speakers.GetSpeaker(speakerId).GetAsync(ct); }
-        catch (StorageUnavailableException e) { throw new SpeechBusyException($"Speaker '{ShownId(speakerId)}' is not cached on this silo and {e.Message}", e.RetryAfter, "Speakers unavailable"); }
+        // An id no speaker can have (Orleans refuses empty keys) is simply unknown.
+        var speaker = SpeakerIds.IsValid(speakerId) ? await speakers.GetSpeaker(speakerId).GetAsync(ct) : null;
         return speaker ?? throw Invalid("Unknown speaker", $"There is no speaker '{ShownId(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
             new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
     }

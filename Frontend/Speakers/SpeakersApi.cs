@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Speech;
 using Orleans.Tts.Speakers;
@@ -30,12 +28,9 @@ public sealed record BlendPartBody(
 
 public sealed record SpeakerList(IReadOnlyList<SpeakerProfile> Speakers);
 
-public static partial class SpeakersApi
+public static class SpeakersApi
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = 8 };
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
-    private static partial Regex IdPattern();
 
     public static IEndpointRouteBuilder MapSpeakersEndpoints(this IEndpointRouteBuilder app)
     {
@@ -45,21 +40,15 @@ public static partial class SpeakersApi
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
             var id = body!.Id ?? Guid.NewGuid().ToString("n")[..12];
-            if (!IdPattern().IsMatch(id)) return BadId(id);
+            if (!SpeakerIds.IsValid(id)) return BadId(id);
             var (definition, invalid) = await ValidateAsync(body, voices, ct);
             if (invalid is not null) return invalid;
             return await Storage(http, async () =>
             {
                 if (await LimitReachedAsync(directory, options, ct) is { } full) return full;
-                try
-                {
-                    var profile = await directory.GetSpeaker(id).CreateAsync(definition!, ct);
-                    return Results.Created($"/v1/speakers/{id}", profile);
-                }
-                catch (SpeakerConflictException e)
-                {
-                    return Problem.Of(StatusCodes.Status409Conflict, "Speaker exists", e.Message);
-                }
+                return await directory.GetSpeaker(id).CreateAsync(definition!, ct) is { } profile
+                    ? Results.Created($"/v1/speakers/{id}", profile)
+                    : Problem.Of(StatusCodes.Status409Conflict, "Speaker exists", $"A speaker '{id}' already exists; PUT /v1/speakers/{id} replaces it.");
             });
         }).WithName("CreateSpeaker").WithSummary("Create a speaker: a base voice with speed, pitch and volume; a Piper speaker; a Kokoro blend or uploaded voice table.");
 
@@ -67,13 +56,14 @@ public static partial class SpeakersApi
             Storage(http, async () => Results.Ok(new SpeakerList(await directory.ListAsync(ct)))))
             .WithName("ListSpeakers");
 
+        // An id no speaker can have is a 404 like any unknown one, without asking a grain.
         group.MapGet("/{id}", (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
-            Storage(http, async () => await directory.GetSpeaker(id).GetAsync(ct) is { } p ? Results.Ok(p) : NotFound(id)))
+            Storage(http, async () => SpeakerIds.IsValid(id) && await directory.GetSpeaker(id).GetAsync(ct) is { } p ? Results.Ok(p) : NotFound(id)))
             .WithName("GetSpeaker");
 
         group.MapPut("/{id}", async (HttpContext http, string id, ISpeakerDirectory directory, VoiceResolver voices, FrontendOptions options, CancellationToken ct) =>
         {
-            if (!IdPattern().IsMatch(id)) return BadId(id);
+            if (!SpeakerIds.IsValid(id)) return BadId(id);
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
             if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{SpeechValidation.ShownId(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
@@ -89,7 +79,7 @@ public static partial class SpeakersApi
 
         group.MapPut("/{id}/voice-table", async (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
         {
-            if (!IdPattern().IsMatch(id)) return BadId(id);
+            if (!SpeakerIds.IsValid(id)) return BadId(id);
             if (http.Request.ContentType?.Split(';')[0].Trim().Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase) != true)
                 return Problem.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                     $"Send the voice table as raw bytes with 'Content-Type: application/octet-stream' (float32 [{SpeakerVoiceTable.Rows},1,{SpeakerVoiceTable.StyleDim}] little-endian, {SpeakerVoiceTable.ExpectedBytes:N0} bytes).");
@@ -111,14 +101,15 @@ public static partial class SpeakersApi
             .WithSummary("Upload a Kokoro style table (float32 [510,1,256], 522,240 bytes) as the speaker's style; replaces its blend.");
 
         group.MapGet("/{id}/voice-table", (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
-            Storage(http, async () => await directory.GetSpeaker(id).GetVoiceTableAsync(ct) is { } table
+            Storage(http, async () => !SpeakerIds.IsValid(id) ? NotFound(id)
+                : await directory.GetSpeaker(id).GetVoiceTableAsync(ct) is { } table
                 ? Results.File(table, "application/octet-stream", $"{id}.bin")
                 : await directory.GetSpeaker(id).GetAsync(ct) is null ? NotFound(id)
                 : Problem.Of(StatusCodes.Status404NotFound, "No voice table", $"Speaker '{id}' has no uploaded voice table; PUT /v1/speakers/{id}/voice-table uploads one.")))
             .WithName("GetSpeakerVoiceTable");
 
         group.MapDelete("/{id}", (HttpContext http, string id, ISpeakerDirectory directory, CancellationToken ct) =>
-            Storage(http, async () => await directory.GetSpeaker(id).DeleteAsync(ct) ? Results.NoContent() : NotFound(id)))
+            Storage(http, async () => SpeakerIds.IsValid(id) && await directory.GetSpeaker(id).DeleteAsync(ct) ? Results.NoContent() : NotFound(id)))
             .WithName("DeleteSpeaker");
         return app;
     }
@@ -140,7 +131,7 @@ public static partial class SpeakersApi
     private static async Task<IResult> Storage(HttpContext http, Func<Task<IResult>> action)
     {
         try { return await action(); }
-        catch (StorageUnavailableException e) { return Problem.Busy(http, $"Speakers cannot be changed or listed now: {e.Message}", e.RetryAfter, "Speaker store unavailable"); }
+        catch (SpeakerStorageException e) { return Problem.Busy(http, $"Speakers cannot be changed now: {e.Message}", TimeSpan.FromSeconds(2), "Speaker store unavailable"); }
     }
 
     private static async Task<(SpeakerBody?, IResult?)> ReadAsync(HttpContext http, CancellationToken ct)

@@ -1,42 +1,103 @@
+using System.Text.RegularExpressions;
+using Orleans.Concurrency;
+
 namespace Orleans.Tts.Speakers;
 
-/// <summary>All speakers of the cluster; hands out one grain per speaker id.</summary>
+/// <summary>
+/// All speakers of the cluster, for the API and the synthesising silos: speaker grains, the speaker index, and this
+/// process's bounded cache of embeddings by speaker version.
+/// </summary>
 public interface ISpeakerDirectory
 {
+    /// <summary>The speaker's grain; <paramref name="speakerId"/> must be valid (<see cref="SpeakerIds.IsValid"/>).</summary>
     ISpeakerGrain GetSpeaker(string speakerId);
     ValueTask<IReadOnlyList<SpeakerProfile>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>How many speakers exist (the API refuses new ones beyond <c>TTS_MAX_SPEAKERS</c>).</summary>
     ValueTask<int> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The embedding of <paramref name="speaker"/> at its version (version 0: the current one), from this process's cache or
+    /// else from the speaker's grain; null when the speaker does not exist.
+    /// </summary>
+    ValueTask<SpeakerEmbedding?> GetEmbeddingAsync(SpeakerRef speaker, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
-/// One named speaker profile (a base voice plus parameters). Its embedding is computed once
-/// for the cluster (even when many silos ask at once) and cached per silo.
+/// Speaker ids: 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit. They are grain keys, so an id is
+/// checked before any grain is asked (no speaker can have another id).
 /// </summary>
-public interface ISpeakerGrain
+public static partial class SpeakerIds
 {
-    string SpeakerId { get; }
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}\z")]
+    private static partial Regex Pattern();
+
+    public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
+}
+
+/// <summary>
+/// One named speaker profile (a base voice plus parameters), keyed by speaker id. Its embedding is computed by this grain
+/// once per version for the whole cluster; silos keep copies by version (<see cref="ISpeakerDirectory.GetEmbeddingAsync"/>).
+/// </summary>
+[Alias("tts.ISpeakerGrain")]
+public interface ISpeakerGrain : IGrainWithStringKey
+{
+    [Alias("Get")]
     ValueTask<SpeakerProfile?> GetAsync(CancellationToken cancellationToken = default);
-    /// <summary>Creates the speaker; throws <see cref="SpeakerConflictException"/> when the id is taken.</summary>
-    ValueTask<SpeakerProfile> CreateAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the speaker at version 1 (or one past its deleted predecessor's); null when the id is taken.</summary>
+    [Alias("Create")]
+    ValueTask<SpeakerProfile?> CreateAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default);
+
     /// <summary>Creates or replaces the speaker; the version is incremented and the embedding recomputed on next use.</summary>
+    [Alias("Put")]
     ValueTask<SpeakerProfile> PutAsync(SpeakerDefinition definition, CancellationToken cancellationToken = default);
+
+    [Alias("Delete")]
     ValueTask<bool> DeleteAsync(CancellationToken cancellationToken = default);
-    /// <summary>The speaker's embedding for its current version, computed once for the cluster; null when there is no such speaker.</summary>
+
+    /// <summary>The speaker's embedding for its current version, computed once by this grain; null when there is no such speaker.</summary>
+    [Alias("GetEmbedding")]
     ValueTask<SpeakerEmbedding?> GetEmbeddingAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The uploaded voice table (float32 [510,1,256] little-endian), or null when the speaker has none or does not exist.</summary>
+    [Alias("GetVoiceTable")]
+    [return: Immutable]
     ValueTask<byte[]?> GetVoiceTableAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Replaces the speaker's style with an uploaded (already validated) voice table; null when there is no such speaker.</summary>
-    ValueTask<SpeakerProfile?> SetVoiceTableAsync(byte[] table, CancellationToken cancellationToken = default);
+    [Alias("SetVoiceTable")]
+    ValueTask<SpeakerProfile?> SetVoiceTableAsync([Immutable] byte[] table, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The list of speakers (key 0): a summary (the profile) of each, kept by the speaker grains on every change so that listing
+/// and counting 10,000 speakers reads one grain's memory instead of activating 10,000 grains.
+/// </summary>
+[Alias("tts.ISpeakerIndexGrain")]
+public interface ISpeakerIndexGrain : IGrainWithIntegerKey
+{
+    /// <summary>Every speaker's profile, ordered by id.</summary>
+    [Alias("List"), ReadOnly]
+    ValueTask<IReadOnlyList<SpeakerProfile>> ListAsync();
+
+    [Alias("Count"), ReadOnly]
+    ValueTask<int> CountAsync();
+
+    /// <summary>Records a created or changed speaker (a no-op when this version is already recorded).</summary>
+    [Alias("Set")]
+    ValueTask SetAsync(SpeakerProfile profile);
+
+    [Alias("Remove")]
+    ValueTask RemoveAsync(string speakerId);
 }
 
 /// <summary>One style table of a Kokoro blend and its weight (weights are normalised to sum 1).</summary>
-[GenerateSerializer, Alias("tts.SpeakerBlendPart")]
+[GenerateSerializer, Immutable, Alias("tts.SpeakerBlendPart")]
 public sealed record SpeakerBlendPart([property: Id(0)] string Table, [property: Id(1)] double Weight);
 
 /// <summary>What is known of an uploaded voice table without reading it: its size and SHA-256 (hex).</summary>
-[GenerateSerializer, Alias("tts.SpeakerVoiceTable")]
+[GenerateSerializer, Immutable, Alias("tts.SpeakerVoiceTable")]
 public sealed record SpeakerVoiceTable([property: Id(0)] int Bytes, [property: Id(1)] string Sha256)
 {
     /// <summary>Rows, style values per row and bytes of an uploadable table: float32 [510, 1, 256] = 522,240 bytes.</summary>
@@ -68,7 +129,8 @@ public sealed record SpeakerVoiceTable([property: Id(0)] int Bytes, [property: I
 /// <param name="EngineSpeaker">The speaker name of a multi-speaker Piper voice (the base voice is then that speaker's voice); else null.</param>
 /// <param name="Blend">For a Kokoro base voice: the style tables mixed into the speaker's style (the base voice gives the language).</param>
 /// <param name="VoiceTable">For a Kokoro base voice: an uploaded style table (float32 [510,1,256], little-endian), validated.</param>
-[GenerateSerializer, Alias("tts.SpeakerDefinition")]
+// Immutable: a definition (with its table) is built once by the API and never changed, so local grain calls pass it without a copy.
+[GenerateSerializer, Immutable, Alias("tts.SpeakerDefinition")]
 public sealed record SpeakerDefinition([property: Id(0)] string BaseVoiceId, [property: Id(1)] double Speed = 1.0, [property: Id(2)] double Pitch = 0.0, [property: Id(3)] double Volume = 1.0, [property: Id(4)] string? EngineSpeaker = null,
     [property: Id(5)] IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(6)] byte[]? VoiceTable = null)
 {
@@ -79,26 +141,36 @@ public sealed record SpeakerDefinition([property: Id(0)] string BaseVoiceId, [pr
 /// <param name="Id">Speaker id; used as <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Version">Incremented on every change; part of cache keys.</param>
 /// <param name="VoiceTable">Size and digest of the uploaded voice table (the table itself: <c>GET /v1/speakers/{id}/voice-table</c>).</param>
-[GenerateSerializer, Alias("tts.SpeakerProfile")]
+[GenerateSerializer, Immutable, Alias("tts.SpeakerProfile")]
 public sealed record SpeakerProfile([property: Id(0)] string Id, [property: Id(1)] string BaseVoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Volume = 1.0,
     [property: Id(5)] string? EngineSpeaker = null, [property: Id(6)] long Version = 1, [property: Id(7)] DateTimeOffset? UpdatedAt = null,
-    [property: Id(8)] IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(9)] SpeakerVoiceTable? VoiceTable = null);
+    IReadOnlyList<SpeakerBlendPart>? Blend = null, [property: Id(9)] SpeakerVoiceTable? VoiceTable = null)
+{
+    /// <summary>
+    /// Always an array: profiles are grain state, which Orleans' JSON storage serializer writes with type names, and the
+    /// list a collection expression makes (<c>[.. parts]</c>) is a compiler-made type it cannot create again.
+    /// </summary>
+    [Id(8)]
+    public IReadOnlyList<SpeakerBlendPart>? Blend { get; init; } = Blend?.ToArray();
+}
 
 /// <summary>An engine-computed speaker representation (e.g. a style vector), opaque to everything but its engine.</summary>
 /// <param name="Kind">Which provider made it: <c>voice-parameters</c> (JSON of the profile), <c>kokoro-style</c> (the style table,
 /// float32 little-endian rows of 256 values).</param>
-[GenerateSerializer, Alias("tts.SpeakerEmbedding")]
+// Immutable: never changed once computed, so a 522 KB style table passes between callers in a silo without a copy.
+[GenerateSerializer, Immutable, Alias("tts.SpeakerEmbedding")]
 public sealed record SpeakerEmbedding([property: Id(0)] string SpeakerId, [property: Id(1)] long Version, [property: Id(2)] string Kind, [property: Id(3)] byte[] Data)
 {
     public const string KokoroStyle = "kokoro-style";
 }
 
 /// <summary>Which speaker (and which version of it) a synthesis is for.</summary>
-[GenerateSerializer, Alias("tts.SpeakerRef")]
+[GenerateSerializer, Immutable, Alias("tts.SpeakerRef")]
 public sealed record SpeakerRef([property: Id(0)] string Id, [property: Id(1)] long Version);
 
-public sealed class SpeakerConflictException(string speakerId)
-    : Exception($"A speaker '{speakerId}' already exists; PUT /v1/speakers/{speakerId} replaces it.")
+/// <summary>The speakers' grain storage (Redis in a cluster) did not take a change; nothing was changed, the caller may retry.</summary>
+[GenerateSerializer, Alias("tts.SpeakerStorageException")]
+public sealed class SpeakerStorageException : Exception
 {
-    public string SpeakerId { get; } = speakerId;
+    public SpeakerStorageException(string message) : base(message) { }
 }

@@ -11,8 +11,6 @@ using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
 using Orleans.Tts.Grains.Jobs;
 using Orleans.Tts.Grains.Speakers;
-using Orleans.Tts.Synthesis.Speakers;
-using Orleans.Tts.Speakers;
 using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Cluster;
@@ -22,7 +20,7 @@ public static class ClusterServiceExtensions
     /// <summary>
     /// Admission, membership view, result cache, speakers and jobs of a process in the Orleans cluster: a silo (with
     /// <paramref name="capacity"/> synthesis workers) or a frontend (capacity 0, an Orleans client). Permits come from the
-    /// cluster's <see cref="IAdmissionGrain"/>. The result cache, speakers and jobs are shared through PostgreSQL when
+    /// cluster's <see cref="IAdmissionGrain"/>. Speakers are grains. The result cache and jobs are shared through PostgreSQL when
     /// <c>TTS_POSTGRES</c> is set, else kept in this process.
     /// </summary>
     public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity)
@@ -60,8 +58,7 @@ public static class ClusterServiceExtensions
         services.AddSingleton<ClusterLoad>();
         services.AddSingleton<SiloActivity>();
         services.AddSingleton<ISiloActivity>(sp => sp.GetRequiredService<SiloActivity>());
-        services.AddSingleton<ISpeakerEmbeddingProvider, VoiceParameterEmbeddingProvider>();
-        services.AddSingleton<SpeakerEmbeddings>();
+        services.AddSpeakers(Setting.PositiveInt(config, "TTS_SPEAKER_CACHE_MB", 32, max: 4096) * (1L << 20));
         services.AddSingleton(TimeProvider.System);
 
         // A silo holds permits under its Orleans address (returned when Orleans declares it dead); a frontend under its id.
@@ -89,7 +86,6 @@ public static class ClusterServiceExtensions
             services.AddSingleton<PostgresStore>();
             services.AddSingleton<PostgresNotifications>();
             services.AddSingleton<IResultCache, PostgresResultCache>();
-            services.AddSingleton<ISpeakerDirectory, PostgresSpeakerDirectory>();
             services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
                 mode, () => sp.GetRequiredService<PostgresStore>().State, SelfAddress(sp)));
             // The store first: it connects and migrates before requests are served.
@@ -101,7 +97,6 @@ public static class ClusterServiceExtensions
             services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
                 mode, () => "none", SelfAddress(sp)));
             services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
-            services.AddSingleton<ISpeakerDirectory, InMemorySpeakerDirectory>();
         }
         services.AddJobStore(config, capacity, durable: config["TTS_POSTGRES"] is { Length: > 0 });
         services.AddHostedService<DrainService>();

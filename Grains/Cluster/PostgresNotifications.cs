@@ -11,7 +11,7 @@ namespace Orleans.Tts.Grains.Cluster;
 /// </summary>
 public sealed class PostgresNotifications(PostgresStore store, ILogger<PostgresNotifications> logger) : BackgroundService
 {
-    public static readonly string[] Channels = ["tts_permits", "tts_cache", "tts_speakers", "tts_jobs"];
+    public static readonly string[] Channels = ["tts_permits", "tts_cache", "tts_jobs"];
     private readonly ConcurrentDictionary<string, List<Action<string>>> _handlers = new();
 
     public void Subscribe(string channel, Action<string> handler)

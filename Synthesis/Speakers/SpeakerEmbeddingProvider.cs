@@ -9,7 +9,7 @@ public sealed record SpeakerSource(SpeakerProfile Profile, byte[]? VoiceTable = 
 /// <summary>
 /// Extension point: computes a speaker's embedding from its profile. Engines with real speaker
 /// representations (the Kokoro style table) register their own provider; the first provider whose
-/// <see cref="CanCompute"/> accepts the profile is used. Expensive work belongs here: the directory runs
+/// <see cref="CanCompute"/> accepts the profile is used. Expensive work belongs here: the speaker's grain runs
 /// it once per speaker version for the whole cluster.
 /// </summary>
 public interface ISpeakerEmbeddingProvider
@@ -35,18 +35,15 @@ public sealed class VoiceParameterEmbeddingProvider : ISpeakerEmbeddingProvider
     }
 }
 
-/// <summary>Picks the provider for a profile and counts computations (tests and logs).</summary>
+/// <summary>Picks the provider for a profile.</summary>
 public sealed class SpeakerEmbeddings(IEnumerable<ISpeakerEmbeddingProvider> providers)
 {
     private readonly IReadOnlyList<ISpeakerEmbeddingProvider> _providers = providers.OrderBy(p => p is VoiceParameterEmbeddingProvider ? 1 : 0).ToList();
-    private int _computed;
-    public int Computed => Volatile.Read(ref _computed);
 
     public async ValueTask<SpeakerEmbedding> ComputeAsync(SpeakerSource source, CancellationToken ct)
     {
         var provider = _providers.FirstOrDefault(p => p.CanCompute(source.Profile)) ?? new VoiceParameterEmbeddingProvider();
         var data = await provider.ComputeAsync(source, ct);
-        Interlocked.Increment(ref _computed);
         return new SpeakerEmbedding(source.Profile.Id, source.Profile.Version, provider.Kind, data);
     }
 }

@@ -227,14 +227,15 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     /// <summary>
-    /// The embedding of the request's speaker, computed once for the cluster by whichever silo asks first and cached here.
-    /// A speaker deleted since the request was accepted is an unknown voice (400), never its base voice without its style.
+    /// The embedding of the request's speaker, computed once per version for the cluster by the speaker's grain and cached in
+    /// this silo by version: the version the request was accepted for when this silo holds it, else the speaker's current one.
+    /// A speaker deleted since (and not held here) is an unknown voice (400), never its base voice without its style.
     /// </summary>
     private async ValueTask<SpeakerEmbedding?> SpeakerEmbeddingAsync(SpeakerRef? requested, CancellationToken cancellationToken)
     {
         if (requested is not { } speaker) return null;
         if (_speakers is null) throw new EngineUnavailableException($"This silo has no speaker directory to read speaker '{speaker.Id}' from.");
-        return await _speakers.GetSpeaker(speaker.Id).GetEmbeddingAsync(cancellationToken)
+        return await _speakers.GetEmbeddingAsync(speaker, cancellationToken)
             ?? throw new UnknownVoiceException($"speaker:{speaker.Id}", $"Speaker '{speaker.Id}' was deleted. GET /v1/speakers lists the speakers.");
     }
 

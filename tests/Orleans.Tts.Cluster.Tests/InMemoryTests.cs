@@ -3,9 +3,6 @@ using Orleans.Tts.Caching;
 using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Grains.Caching;
 using Orleans.Tts.Grains.Cluster;
-using Orleans.Tts.Grains.Speakers;
-using Orleans.Tts.Synthesis.Speakers;
-using Orleans.Tts.Speakers;
 
 namespace Orleans.Tts.Cluster.Tests;
 
@@ -180,24 +177,5 @@ public sealed class InMemoryTests
         Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1.1, 0, "wav", "m1"));
         Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1, 0, "pcm", "m1"));
         Assert.NotEqual(k, ResultCacheKey.Compute("Hello world", "espeak:en-us", 1, 0, "wav", "m2"));
-    }
-
-    [Fact]
-    public async Task Speaker_embeddings_are_computed_once_per_version()
-    {
-        var embeddings = new SpeakerEmbeddings([new VoiceParameterEmbeddingProvider()]);
-        var directory = new InMemorySpeakerDirectory(embeddings, TimeProvider.System);
-        var grain = directory.GetSpeaker("ann");
-        await grain.CreateAsync(new SpeakerDefinition("espeak:en-us", 1.2));
-        await Assert.ThrowsAsync<SpeakerConflictException>(async () => await grain.CreateAsync(new SpeakerDefinition("espeak:en-us")));
-        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => grain.GetEmbeddingAsync().AsTask()));
-        Assert.Equal(1, embeddings.Computed);
-        var v2 = await grain.PutAsync(new SpeakerDefinition("espeak:en-gb"));
-        Assert.Equal(2, v2.Version);
-        Assert.Equal(2, (await grain.GetEmbeddingAsync())!.Version);
-        Assert.Equal(2, embeddings.Computed);
-        Assert.True(await grain.DeleteAsync());
-        Assert.Null(await grain.GetEmbeddingAsync());
-        Assert.Empty(await directory.ListAsync());
     }
 }

@@ -5,7 +5,7 @@ namespace Orleans.Tts.Synthesis.Engines.Kokoro;
 
 /// <summary>
 /// A Kokoro speaker's embedding is its style table (float32 rows of 256, little-endian): the uploaded table, else the
-/// weighted mean of its blend's tables, else its base voice's table. The speaker directory computes it once per
+/// weighted mean of its blend's tables, else its base voice's table. The speaker's grain computes it once per
 /// speaker version for the cluster; the engine reads it from <see cref="Synthesis.SynthesisOptions.Speaker"/>.
 /// </summary>
 public sealed class KokoroStyleEmbeddingProvider(KokoroEngine engine) : ISpeakerEmbeddingProvider
