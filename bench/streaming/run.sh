@@ -4,7 +4,8 @@
 # (silos of the same size: TTS_WORKERS each, default 1; the frontend spreads one request's sentences over
 # LANES lanes, default 3, in both clusters). The machine's own ceiling for that ratio is measured too: the same
 # text on 1 silo with one worker per core (nproc) vs 1 silo with one worker.
-# Starts a throwaway PostgreSQL, the silos and a --role frontend on loopback.
+# Starts a throwaway redis-server (Orleans membership; each cluster has its own cluster id), the silos and a --role frontend
+# (an Orleans client) on loopback.
 # SILO_CPU=0.5 gives every silo (with its engine hosts) a CPU limit of that many cores in its own cgroup, as
 # `resources.limits.cpu` does for a pod: silos of the same size then mean the same CPU, and 3 limited silos fit
 # on a machine with fewer than 3 free cores (needs root and a cgroup v1 `cpu` or v2 hierarchy).
@@ -17,14 +18,14 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 RUNS="${1:-5}"
 DLL="${SILO_DLL:-$ROOT/Silo/bin/Release/net10.0/Orleans.Tts.Silo.dll}"
 [[ -f "$DLL" ]] || dotnet build "$ROOT/Silo/Orleans.Tts.Silo.csproj" -c Release -nologo -v:q -clp:ErrorsOnly >&2
-DIR="$(mktemp -d -t tts-bench-pg.XXXXXX)"
+DIR="$(mktemp -d -t tts-bench-redis.XXXXXX)"
 PIDS=()
 CGROUPS=()
 SILO_CPU="${SILO_CPU:-}"
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  "$ROOT/scripts/postgres.sh" stop --dir "$DIR" --purge >/dev/null
+  redis_stop "$DIR"; rm -rf "$DIR"
   # A cgroup can be removed only once empty: the silos' engine hosts exit a moment after their silo.
   local g t
   for g in "${CGROUPS[@]}"; do
@@ -48,7 +49,8 @@ case "${VOICE:-espeak}" in
   *) echo "VOICE must be espeak or onnx" >&2; exit 2 ;;
 esac
 BASE=$((20000 + RANDOM % 20000))
-PG="$("$ROOT/scripts/postgres.sh" start --dir "$DIR" | tail -1)"
+source "$ROOT/tts"
+REDIS="$(redis_start "$DIR")"
 
 # cpu_cgroup NAME → a cgroup directory limited to SILO_CPU cores (v2 cpu.max, else v1 cfs quota)
 cpu_cgroup() {
@@ -74,18 +76,17 @@ in_cgroup() {
 # start_cluster SILOS DB [WORKERS] → frontend port in $FRONT
 start_cluster() {
   local silos="$1" db="$2" workers="${3:-${TTS_WORKERS:-1}}" i
-  local pg="${PG/Database=tts/Database=$db}"
-  psql -h 127.0.0.1 -p "$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PG")" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
   for ((i = 1; i <= silos; i++)); do
     local g=""
     # (cpu_cgroup runs in a subshell: the directory is remembered for clean-up here)
     if [[ -n "$SILO_CPU" ]]; then g="$(cpu_cgroup "tts-bench-$db-$i-$$")"; CGROUPS+=("$g"); fi
-    (for e in "${SILO_ENV[@]}"; do export "$e"; done; TTS_POSTGRES="$pg" TTS_PORT=$((BASE + i)) TTS_INTERNAL_PORT=$((BASE + 100 + i)) TTS_WORKERS="$workers" \
+    (for e in "${SILO_ENV[@]}"; do export "$e"; done; TTS_REDIS="$REDIS" ORLEANS_CLUSTER_ID="$db" TTS_PORT=$((BASE + i)) \
+      TTS_SILO_PORT=$((BASE + 100 + i)) TTS_GATEWAY_PORT=$((BASE + 150 + i)) TTS_WORKERS="$workers" \
       TTS_SILO_ID="bench-$db-$i" Logging__LogLevel__Default=Warning in_cgroup "$g" dotnet "$DLL" >/dev/null 2>&1) &
     PIDS+=("$!")
   done
   FRONT=$((BASE + 50))
-  TTS_POSTGRES="$pg" TTS_PORT=$FRONT TTS_SILO_ID="bench-$db-frontend" TTS_GLOBAL_MAX_INFLIGHT=64 TTS_CLIENT_MAX_SHARE=1 \
+  TTS_REDIS="$REDIS" ORLEANS_CLUSTER_ID="$db" TTS_PORT=$FRONT TTS_SILO_ID="bench-$db-frontend" TTS_GLOBAL_MAX_INFLIGHT=64 TTS_CLIENT_MAX_SHARE=1 \
     TTS_SILOS_REFRESH_MS=200 TTS_FRONTEND_REQUEST_LANES="${LANES:-3}" Logging__LogLevel__Default=Warning dotnet "$DLL" --role frontend >/dev/null 2>&1 &
   PIDS+=("$!")
   local first=$((${#PIDS[@]} - silos - 1))

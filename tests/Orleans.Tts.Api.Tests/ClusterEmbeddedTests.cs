@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Orleans.Tts.Api.Tests;
 
-/// <summary>The embedded default (no PostgreSQL): /cluster is this silo; speakers and the cache live in memory.</summary>
+/// <summary>The embedded default (no Redis, no PostgreSQL): a one-silo Orleans cluster; speakers and the cache live in memory.</summary>
 [Collection(SiloCollection.Name)]
 public sealed class ClusterEmbeddedTests(SiloFactory factory)
 {
@@ -14,8 +14,11 @@ public sealed class ClusterEmbeddedTests(SiloFactory factory)
         var json = JsonDocument.Parse(await factory.CreateClient().GetStringAsync("/cluster")).RootElement;
         var cluster = json.GetProperty("cluster");
         Assert.Equal("embedded", cluster.GetProperty("mode").GetString());
-        Assert.Single(cluster.GetProperty("members").EnumerateArray());
-        Assert.Equal("memory", json.GetProperty("admission").GetProperty("backend").GetString());
+        var member = Assert.Single(cluster.GetProperty("members").EnumerateArray());
+        Assert.Equal("active", member.GetProperty("status").GetString());
+        Assert.True(member.GetProperty("isSelf").GetBoolean());
+        // Permits come from the admission grain even here: one code path for one silo and for many.
+        Assert.Equal("orleans", json.GetProperty("admission").GetProperty("backend").GetString());
     }
 
     [Fact]

@@ -20,8 +20,22 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly OutputBuffer _output;
     private int _disposed;
 
+    // Every silo this test process started and has not disposed: killed when the test process exits, so a fixture whose
+    // start failed half-way (xunit then skips its DisposeAsync) leaves no silo running after the tests.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
+
+    static SiloProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var process in Running.Keys)
+        {
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+        }
+    };
+
     private SiloProcess(Process process, OutputBuffer output, Uri baseAddress, string id)
     {
+        Running[process] = 0;
         _process = process;
         _output = output;
         BaseAddress = baseAddress;
@@ -216,6 +230,7 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             // Left to the OS; nothing more a test can do.
         }
+        Running.TryRemove(_process, out _);
         _process.Dispose();
     }
 
