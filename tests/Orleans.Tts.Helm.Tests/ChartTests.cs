@@ -25,7 +25,15 @@ public sealed class ChartTests
         { "co-hosted", ["--set", "coHosted=true"] },
         { "everything", Everything },
         { "models from an image", ["--set", "models.image=example/models:1"] },
+        { "existing redis, gateway clients and kubernetes hosting rbac", ["--set", "redis.existingSecret=redis", "--set", "postgresql.existingSecret=pg",
+            "--set", "orleans.kubernetesHosting.enabled=true",
+            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]"""] },
+        { "one co-hosted silo without redis or postgresql", ["--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1",
+            "--set", "redis.bundled.enabled=false", "--set", "postgresql.bundled.enabled=false"] },
     };
+
+    /// <summary>The value sets that give the silo pods the ServiceAccount token (for Orleans' Kubernetes hosting).</summary>
+    private static bool KubernetesHosting(string[] sets) => sets.Contains("orleans.kubernetesHosting.enabled=true");
 
     [Theory]
     [MemberData(nameof(ValueSets))]
@@ -40,7 +48,9 @@ public sealed class ChartTests
             Assert.False(string.IsNullOrEmpty((string?)m["metadata"]?["name"]), name);
             Assert.True(((string)m["metadata"]!["name"]!).Length <= 63, $"{name}: name too long");
         }
-        foreach (var d in manifests.OfKind("Deployment")) AssertPodIsHardened(d["spec"]!["template"]!["spec"]!.AsObject());
+        foreach (var d in manifests.OfKind("Deployment").Concat(manifests.OfKind("StatefulSet")))
+            AssertPodIsHardened(d["spec"]!["template"]!["spec"]!.AsObject(),
+                tokenAllowed: KubernetesHosting(sets) && (string?)d["metadata"]!["name"] == "t-orleans-tts-silo");
         foreach (var cm in manifests.OfKind("ConfigMap").Where(c => c["metadata"]!["name"]!.ToString() != "t-orleans-tts-dashboard"))
             Assert.DoesNotContain("password", cm.ToJsonString(), StringComparison.OrdinalIgnoreCase);
     }
@@ -116,41 +126,70 @@ public sealed class ChartTests
 
     private static string? Value(JsonArray env, string name) => (string?)env.SingleOrDefault(e => (string?)e!["name"] == name)?["value"];
 
+    private static JsonObject PodSpec(Manifests manifests, string kind, string name) =>
+        manifests.Get(kind, name)["spec"]!["template"]!["spec"]!.AsObject();
+
+    private static int Port(JsonNode container, string name) =>
+        (int)container["ports"]!.AsArray().Single(p => (string?)p!["name"] == name)!["containerPort"]!;
+
+    private static string? SecretOf(JsonArray env, string name) =>
+        (string?)env.SingleOrDefault(e => (string?)e!["name"] == name)?["valueFrom"]?["secretKeyRef"]?["name"];
+
     [Fact]
-    public void Silos_advertise_their_pod_ip_on_the_internal_http2_port_and_frontends_find_them_in_postgresql()
+    public void Silos_advertise_their_pod_ip_with_the_orleans_ports_and_both_tiers_find_the_cluster_in_redis()
     {
-        var manifests = Helm.Template("--set", "postgresql.existingSecret=pg", "--set", "models.existingClaim=tts-models");
+        var manifests = Helm.Template("--set", "postgresql.existingSecret=pg", "--set", "models.existingClaim=tts-models",
+            "--set", "redis.existingSecret=redis", "--set", "orleans.siloPort=12000", "--set", "orleans.gatewayPort=31000",
+            "--set", "orleans.serviceId=svc", "--set", "orleans.clusterId=blue");
         var silo = Env(manifests, "t-orleans-tts-silo");
         var container = manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal("silo", Value(silo, "TTS_ROLE"));
-        var internalPort = (int)container["ports"]!.AsArray().Single(p => (string?)p!["name"] == "internal")!["containerPort"]!;
-        Assert.Equal(internalPort.ToString(), Value(silo, "TTS_INTERNAL_PORT"));
-        Assert.Equal($"http://$(POD_IP):{internalPort}", Value(silo, "TTS_INTERNAL_ADVERTISE_URL"));
-        // $(POD_IP) expands only when POD_IP is defined earlier in the list, from the downward API.
-        var podIp = silo.Select((e, i) => (e, i)).Single(x => (string?)x.e!["name"] == "POD_IP");
-        Assert.Equal("status.podIP", (string?)podIp.e!["valueFrom"]!["fieldRef"]!["fieldPath"]);
-        Assert.True(podIp.i < silo.Select((e, i) => (e, i)).Single(x => (string?)x.e!["name"] == "TTS_INTERNAL_ADVERTISE_URL").i);
+        Assert.Equal(12000, Port(container, "silo"));
+        Assert.Equal(31000, Port(container, "gateway"));
+        Assert.Equal("12000", Value(silo, "TTS_SILO_PORT"));
+        Assert.Equal("31000", Value(silo, "TTS_GATEWAY_PORT"));
+        // The silo advertises POD_IP (the downward API) in the membership table; POD_NAME/POD_NAMESPACE for Kubernetes hosting.
+        foreach (var (name, field) in new[] { ("POD_IP", "status.podIP"), ("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace") })
+            Assert.Equal(field, (string?)silo.Single(e => (string?)e!["name"] == name)!["valueFrom"]!["fieldRef"]!["fieldPath"]);
+        Assert.Equal("redis", SecretOf(silo, "TTS_REDIS"));
+        Assert.Equal("connection-string", (string?)silo.Single(e => (string?)e!["name"] == "TTS_REDIS")!["valueFrom"]!["secretKeyRef"]!["key"]);
+        var labels = manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["template"]!["metadata"]!["labels"]!;
+        Assert.Equal("svc", (string?)labels["orleans/serviceId"]);
+        Assert.Equal("blue", (string?)labels["orleans/clusterId"]);
 
         var frontend = Env(manifests, "t-orleans-tts-frontend");
         Assert.Equal("frontend", Value(frontend, "TTS_ROLE"));
-        Assert.Null(Value(frontend, "TTS_INTERNAL_PORT"));
+        Assert.Equal("redis", SecretOf(frontend, "TTS_REDIS"));
         foreach (var env in new[] { silo, frontend })
-            Assert.Equal("pg", (string?)env.Single(e => (string?)e!["name"] == "TTS_POSTGRES")!["valueFrom"]!["secretKeyRef"]!["name"]);
+        {
+            Assert.Equal("svc", Value(env, "ORLEANS_SERVICE_ID"));
+            Assert.Equal("blue", Value(env, "ORLEANS_CLUSTER_ID"));
+            Assert.Equal("pg", SecretOf(env, "TTS_POSTGRES"));
+        }
+        // A frontend is only a client: no silo ports to listen on or advertise.
+        Assert.Null(Value(frontend, "TTS_GATEWAY_PORT"));
+        Assert.Single(manifests.Get("Deployment", "t-orleans-tts-frontend")["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray());
 
         var config = manifests.Get("ConfigMap", "t-orleans-tts")["data"]!;
         Assert.Equal("0.0.0.0", (string?)config["TTS_HOST"]);
         Assert.Equal(((int)container["ports"]![0]!["containerPort"]!).ToString(), (string?)config["TTS_PORT"]);
         var modelsMount = container["volumeMounts"]!.AsArray().Single(v => (string?)v!["name"] == "models")!;
         Assert.Equal((string?)modelsMount["mountPath"], (string?)config["TTS_MODELS_DIR"]);
+        Assert.Equal("2000", (string?)config["TTS_PROBE_TIMEOUT_MS"]);
+        Assert.Equal("2", (string?)config["TTS_MISSED_PROBES"]);
         Assert.DoesNotContain("TTS_POSTGRES", config.AsObject().Select(kv => kv.Key));
+        Assert.DoesNotContain("TTS_REDIS", config.AsObject().Select(kv => kv.Key));
     }
 
     [Fact]
     public void Co_hosted_pods_run_the_silo_role_which_serves_the_api_itself()
     {
-        var silo = Env(Helm.Template("--set", "coHosted=true"), "t-orleans-tts-silo");
+        var manifests = Helm.Template("--set", "coHosted=true");
+        var silo = Env(manifests, "t-orleans-tts-silo");
         Assert.Equal("silo", Value(silo, "TTS_ROLE"));
-        Assert.Null(Value(silo, "TTS_INTERNAL_PORT"));
+        // Several co-hosted silos still form one cluster through Redis, and other services may use the gateway.
+        Assert.Equal("t-orleans-tts-redis", SecretOf(silo, "TTS_REDIS"));
+        Assert.Equal(30000, Port(PodSpec(manifests, "Deployment", "t-orleans-tts-silo")["containers"]![0]!, "gateway"));
     }
 
     [Fact]
@@ -158,14 +197,93 @@ public sealed class ChartTests
     {
         var (code, output) = Helm.Run(Helm.Binary, "", "template", "t", Helm.Chart, "--set", "postgresql.bundled.enabled=false");
         Assert.NotEqual(0, code);
-        Assert.Contains("The frontend tier finds the silos in PostgreSQL: set postgresql.existingSecret", output);
+        Assert.Contains("The frontend tier shares the result cache and the jobs with the silos through PostgreSQL: set postgresql.existingSecret", output);
         Helm.Template("--set", "postgresql.bundled.enabled=false", "--set", "coHosted=true");
+    }
+
+    [Theory]
+    [InlineData("--set", "coHosted=false")]
+    [InlineData("--set", "autoscaling.enabled=true")]
+    [InlineData("--set", "silo.replicas=2")]
+    public void Without_redis_only_one_co_hosted_silo_renders_since_the_membership_table_lives_in_redis(string flag, string set)
+    {
+        string[] alone = ["--set", "redis.bundled.enabled=false", "--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1"];
+        var silo = Env(Helm.Template(alone), "t-orleans-tts-silo");
+        Assert.Null(SecretOf(silo, "TTS_REDIS"));
+        var (code, output) = Helm.Run(Helm.Binary, "", ["template", "t", Helm.Chart, "--set", "postgresql.existingSecret=pg", .. alone, flag, set]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("membership table in Redis: set redis.existingSecret", output);
+    }
+
+    [Fact]
+    public void The_bundled_redis_keeps_an_append_only_file_on_a_claim_never_evicts_and_hands_its_password_over_a_secret()
+    {
+        var manifests = Helm.Template("--set", "redis.bundled.image=redis:7.4");
+        var set = manifests.Get("StatefulSet", "t-orleans-tts-redis");
+        var pod = set["spec"]!["template"]!["spec"]!;
+        var container = pod["containers"]![0]!;
+        Assert.Equal("redis:7.4", (string?)container["image"]);
+        var args = string.Join(' ', container["args"]!.AsArray().Select(a => (string?)a));
+        Assert.Contains("--appendonly yes", args);
+        Assert.Contains("--appendfsync everysec", args);
+        Assert.Contains("--maxmemory-policy noeviction", args);
+        Assert.Contains("--dir /data", args);
+        Assert.Contains("--requirepass $(REDIS_PASSWORD)", args);
+        // The AOF directory is the claim, not the read-only root filesystem.
+        Assert.Equal("/data", (string?)container["volumeMounts"]!.AsArray().Single(v => (string?)v!["name"] == "data")!["mountPath"]);
+        var claim = Assert.Single(set["spec"]!["volumeClaimTemplates"]!.AsArray())!;
+        Assert.Equal("data", (string?)claim["metadata"]!["name"]);
+        Assert.DoesNotContain(pod["volumes"]!.AsArray(), v => (string?)v!["name"] == "data");
+        AssertPodIsHardened(pod.AsObject());
+
+        var secret = manifests.Get("Secret", "t-orleans-tts-redis")["stringData"]!;
+        var password = (string)secret["password"]!;
+        Assert.Equal(32, password.Length);
+        Assert.Equal($"t-orleans-tts-redis:6379,password={password},abortConnect=false", (string?)secret["connection-string"]);
+        Assert.Equal("t-orleans-tts-redis", SecretOf(Env(manifests, "t-orleans-tts-silo"), "TTS_REDIS"));
+        Assert.Equal(6379, (int)manifests.Get("Service", "t-orleans-tts-redis")["spec"]!["ports"]![0]!["port"]!);
+
+        var existing = Helm.Template("--set", "redis.existingSecret=redis", "--set", "redis.secretKey=cs");
+        Assert.DoesNotContain(existing.OfKind("StatefulSet"), s => (string?)s["metadata"]!["name"] == "t-orleans-tts-redis");
+        Assert.DoesNotContain(existing.OfKind("NetworkPolicy"), n => (string?)n["metadata"]!["name"] == "t-orleans-tts-redis");
+        Assert.Equal("cs", (string?)Env(existing, "t-orleans-tts-frontend").Single(e => (string?)e!["name"] == "TTS_REDIS")!["valueFrom"]!["secretKeyRef"]!["key"]);
+    }
+
+    [Fact]
+    public void Kubernetes_hosting_rbac_is_off_by_default_and_when_on_lets_only_the_silos_watch_and_patch_pods()
+    {
+        var off = Helm.Template();
+        Assert.DoesNotContain(off.OfKind("Role"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
+        Assert.DoesNotContain(off.OfKind("RoleBinding"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
+        Assert.False((bool)PodSpec(off, "Deployment", "t-orleans-tts-silo")["automountServiceAccountToken"]!);
+
+        var on = Helm.Template("--set", "orleans.kubernetesHosting.enabled=true");
+        var role = on.Get("Role", "t-orleans-tts-orleans-hosting");
+        var rule = Assert.Single(role["rules"]!.AsArray())!;
+        Assert.Equal(["pods"], rule["resources"]!.AsArray().Select(r => (string?)r));
+        Assert.Equal(["get", "list", "watch", "patch"], rule["verbs"]!.AsArray().Select(v => (string?)v));
+        var binding = on.Get("RoleBinding", "t-orleans-tts-orleans-hosting");
+        Assert.Equal("t-orleans-tts", (string?)binding["subjects"]![0]!["name"]);
+        Assert.Equal("t-orleans-tts", (string?)PodSpec(on, "Deployment", "t-orleans-tts-silo")["serviceAccountName"]);
+        Assert.True((bool)PodSpec(on, "Deployment", "t-orleans-tts-silo")["automountServiceAccountToken"]!);
+        Assert.False((bool)PodSpec(on, "Deployment", "t-orleans-tts-frontend")["automountServiceAccountToken"]!);
+    }
+
+    [Fact]
+    public void Rolling_updates_add_one_silo_before_removing_one()
+    {
+        foreach (var d in Helm.Template().OfKind("Deployment"))
+        {
+            var rolling = d["spec"]!["strategy"]!["rollingUpdate"]!;
+            Assert.Equal(1, (int)rolling["maxSurge"]!);
+            Assert.Equal(0, (int)rolling["maxUnavailable"]!);
+        }
     }
 
     [Fact]
     public void Every_tts_setting_the_chart_sets_is_one_the_application_reads()
     {
-        var source = string.Join("\n", new[] { "Silo", "Grains", "Frontend", "GrainInterfaces" }
+        var source = string.Join("\n", new[] { "Silo", "Grains", "Frontend", "GrainInterfaces", "Speech", "Synthesis", "ClusterClient", "Client.Http", "Audio", "EngineHost" }
             .SelectMany(d => Directory.EnumerateFiles(Path.Combine(Helm.Root, d), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
             .Select(File.ReadAllText));
@@ -178,13 +296,13 @@ public sealed class ChartTests
             foreach (var kv in manifests.Get("ConfigMap", "t-orleans-tts")["data"]!.AsObject()) names.Add(kv.Key);
         }
         var settings = names.Where(n => n.StartsWith("TTS_", StringComparison.Ordinal)).ToList();
-        Assert.Contains("TTS_INTERNAL_ADVERTISE_URL", settings);
+        Assert.Contains("TTS_REDIS", settings);
         Assert.All(settings, n => Assert.Contains($"\"{n}\"", source));
     }
 
-    private static void AssertPodIsHardened(JsonObject pod)
+    private static void AssertPodIsHardened(JsonObject pod, bool tokenAllowed = false)
     {
-        Assert.False((bool)pod["automountServiceAccountToken"]!);
+        Assert.Equal(tokenAllowed, (bool)pod["automountServiceAccountToken"]!);
         Assert.True((bool)pod["securityContext"]!["runAsNonRoot"]!);
         Assert.Equal("RuntimeDefault", (string?)pod["securityContext"]!["seccompProfile"]!["type"]);
         foreach (var c in pod["containers"]!.AsArray().Concat(pod["initContainers"]?.AsArray() ?? []))
@@ -275,21 +393,59 @@ public sealed class ChartTests
         Assert.Equal("silo", (string?)manifests.Get("Service", "t-orleans-tts")["spec"]!["selector"]!["app.kubernetes.io/component"]);
     }
 
+    private static JsonArray IngressOn(JsonNode policy, int port) => new(policy["spec"]!["ingress"]!.AsArray()
+        .Where(r => r!["ports"]!.AsArray().Any(p => (int)p!["port"]! == port)).Select(r => r!.DeepClone()).ToArray());
+
     [Fact]
-    public void Network_policies_let_only_the_frontend_reach_silos_and_only_cluster_members_reach_postgresql()
+    public void Network_policies_let_silos_reach_each_other_and_clients_reach_the_gateway_and_only_cluster_members_reach_redis_and_postgresql()
     {
-        var manifests = Helm.Template("--set", "postgresql.bundled.enabled=true");
-        var silo = manifests.Get("NetworkPolicy", "t-orleans-tts-silo")["spec"]!;
-        var fromFrontend = silo["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!;
-        Assert.Equal("frontend", (string?)fromFrontend["app.kubernetes.io/component"]);
-        Assert.Equal(8081, (int)silo["ingress"]![0]!["ports"]![0]!["port"]!); // the silos' internal HTTP/2 port
-        Assert.Equal(2, silo["ingress"]!.AsArray().Count); // frontend, and Prometheus for /metrics
-        Assert.NotNull(silo["ingress"]![1]!["from"]![0]!["namespaceSelector"]);
+        var manifests = Helm.Template("--set", "postgresql.bundled.enabled=true",
+            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]""");
+        var silo = manifests.Get("NetworkPolicy", "t-orleans-tts-silo");
+        Assert.Equal("silo", (string?)silo["spec"]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
+        var siloRule = Assert.Single(IngressOn(silo, 11111))!;
+        Assert.Equal("silo", (string?)Assert.Single(siloRule["from"]!.AsArray())!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
+        var gatewayFrom = Assert.Single(IngressOn(silo, 30000))!["from"]!.AsArray();
+        Assert.Equal("frontend", (string?)gatewayFrom[0]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
+        Assert.Equal("billing", (string?)gatewayFrom[1]!["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]);
+        Assert.Equal(2, gatewayFrom.Count);
+        // HTTP on a separate-tier silo only for Prometheus; the public API is on the frontends.
+        Assert.NotNull(Assert.Single(IngressOn(silo, 8080))!["from"]![0]!["namespaceSelector"]);
+        Assert.Equal(3, silo["spec"]!["ingress"]!.AsArray().Count);
+        Assert.Single(IngressOn(manifests.Get("NetworkPolicy", "t-orleans-tts-frontend"), 8080));
+
+        // The silo and frontend pods carry the client labels the Redis and PostgreSQL policies admit.
+        var redis = manifests.Get("NetworkPolicy", "t-orleans-tts-redis")["spec"]!;
+        Assert.Equal("redis", (string?)redis["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
+        var redisFrom = redis["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject();
+        Assert.Equal(6379, (int)redis["ingress"]![0]!["ports"]![0]!["port"]!);
         var pg = manifests.Get("NetworkPolicy", "t-orleans-tts-postgresql")["spec"]!;
-        Assert.Equal("true", (string?)pg["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!["orleans-tts/postgres-client"]);
+        var pgFrom = pg["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject();
         Assert.Equal(5432, (int)pg["ingress"]![0]!["ports"]![0]!["port"]!);
-        var env = manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
-        Assert.Equal("t-orleans-tts-postgresql", (string?)env.Single(e => (string?)e!["name"] == "TTS_POSTGRES")!["valueFrom"]!["secretKeyRef"]!["name"]);
+        foreach (var tier in new[] { "silo", "frontend" })
+        {
+            var labels = manifests.Get("Deployment", $"t-orleans-tts-{tier}")["spec"]!["template"]!["metadata"]!["labels"]!;
+            foreach (var from in new[] { redisFrom, pgFrom })
+                Assert.All(from, kv => Assert.Equal((string?)kv.Value, (string?)labels[kv.Key]));
+        }
+        Assert.Equal(2, redisFrom.Count);
+        Assert.Equal("t-orleans-tts-postgresql", SecretOf(Env(manifests, "t-orleans-tts-silo"), "TTS_POSTGRES"));
+
+        // Co-hosted: the silos serve the public API themselves; no frontend tier, no frontend gateway rule.
+        var coHosted = Helm.Template("--set", "coHosted=true").Get("NetworkPolicy", "t-orleans-tts-silo");
+        Assert.Empty(IngressOn(coHosted, 30000));
+        Assert.Single(IngressOn(coHosted, 11111));
+        Assert.Null(Assert.Single(IngressOn(coHosted, 8080))!["from"]);
+    }
+
+    [Fact]
+    public void The_headless_silo_service_lists_the_gateway_port_of_every_ready_silo_pod()
+    {
+        var service = Helm.Template().Get("Service", "t-orleans-tts-silo")["spec"]!;
+        Assert.Equal("None", (string?)service["clusterIP"]);
+        var gateway = service["ports"]!.AsArray().Single(p => (string?)p!["name"] == "gateway")!;
+        Assert.Equal(30000, (int)gateway["port"]!);
+        Assert.Equal("gateway", (string?)gateway["targetPort"]);
     }
 
     [Fact]

@@ -49,16 +49,38 @@ app.kubernetes.io/component: {{ .tier }}
 {{- end -}}
 
 {{/* The Secret holding the PostgreSQL connection string (existingSecret first, else the bundled one), or nothing
-     (in-memory cluster state: co-hosted only, since the frontend tier finds the silos in PostgreSQL). */}}
+     (per-process cache and jobs: co-hosted only, since frontends and silos must share the jobs). */}}
 {{- define "tts.postgresSecret" -}}
 {{- if .Values.postgresql.existingSecret }}{{ .Values.postgresql.existingSecret }}
 {{- else if include "tts.bundledPostgres" . }}{{ include "tts.fullname" . }}-postgresql{{ end -}}
 {{- if and (not .Values.coHosted) (not .Values.postgresql.existingSecret) (not .Values.postgresql.bundled.enabled) }}
-{{- fail "The frontend tier finds the silos in PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
+{{- fail "The frontend tier shares the result cache and the jobs with the silos through PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
 {{- end -}}
 {{- end -}}
 
 {{/* The Secret holding the API key hash lines: auth.existingSecret, else the chart's own when auth.keys is set. */}}
 {{- define "tts.authSecret" -}}
 {{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecret }}{{ else if .Values.auth.keys }}{{ include "tts.fullname" . }}-api-keys{{ end -}}
+{{- end -}}
+
+{{/* "true" when the chart runs its own Redis: bundled.enabled and no existingSecret. */}}
+{{- define "tts.bundledRedis" -}}
+{{- if and .Values.redis.bundled.enabled (not .Values.redis.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{/* The Secret holding TTS_REDIS (existingSecret first, else the bundled one), or nothing. Without Redis a silo runs
+     alone (localhost clustering, grain state in memory): allowed only for one co-hosted silo without autoscaling,
+     since frontends and further silos find the cluster in Redis' membership table. */}}
+{{- define "tts.redisSecret" -}}
+{{- if .Values.redis.existingSecret }}{{ .Values.redis.existingSecret }}
+{{- else if include "tts.bundledRedis" . }}{{ include "tts.fullname" . }}-redis
+{{- else if not (and .Values.coHosted (not .Values.autoscaling.enabled) (not .Values.autoscaling.keda.enabled) (eq (int .Values.silo.replicas) 1)) }}
+{{- fail "Silos form a cluster and frontends find them through Orleans' membership table in Redis: set redis.existingSecret (or redis.bundled.enabled=true for a trial); only one co-hosted silo without autoscaling (coHosted=true, autoscaling.enabled=false, silo.replicas=1) runs without Redis." }}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels Orleans' Kubernetes hosting convention puts on silo pods (Microsoft.Orleans.Hosting.Kubernetes). */}}
+{{- define "tts.orleansLabels" -}}
+orleans/serviceId: {{ .Values.orleans.serviceId | quote }}
+orleans/clusterId: {{ .Values.orleans.clusterId | quote }}
 {{- end -}}
