@@ -30,7 +30,8 @@ public static class SiloExtensions
         builder.Services
             .AddClusterServices(config, capacity: workers)
             .AddSpeechPipeline(config)
-            .AddJobRunner();
+            .AddJobRunner()
+            .AddHostedService<ShutdownDeadline>();
         return builder;
     }
 
@@ -44,6 +45,7 @@ public static class SiloExtensions
         builder.ListenOnConfiguredAddress();
         builder.AddOrleansClient();
         builder.Services
+            .AddHostedService<ShutdownDeadline>()
             .AddClusterServices(config, capacity: 0)
             .AddSynthesisPlanner(config)
             .AddSingleton(new SpreadOptions(

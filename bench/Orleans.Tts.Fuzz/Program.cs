@@ -54,7 +54,7 @@ else
         var pair = arguments[i + 1].Split('=', 2);
         environment[pair[0]] = pair.Length > 1 ? pair[1] : "";
     }
-    silo = await SiloProcess.StartAsync(new SiloOptions { SiloDllPath = Path.GetFullPath(dll), Environment = environment });
+    silo = await SiloProcess.StartAsync(new SiloProcessOptions { SiloDllPath = Path.GetFullPath(dll), Environment = environment });
     baseAddress = silo.BaseAddress;
     pid = silo.ProcessId;
     Console.Error.WriteLine($"[fuzz] silo pid {pid} at {baseAddress}");

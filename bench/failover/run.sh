@@ -32,7 +32,7 @@ next=$SILOS
 for ((r = 1; r <= ROUNDS; r++)); do
   victim="s$((r - 1))"; observer="s$((r))"
   until [[ "$(status_of "$observer" "$victim")" == active ]]; do sleep 0.2; done
-  t0=$(date +%s.%N); kill -9 "${PIDS[$victim]}"; unset "PIDS[$victim]"
+  t0=$(date +%s.%N); kill -9 "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; unset "PIDS[$victim]"
   until [[ "$(status_of "$observer" "$victim")" == dead ]]; do sleep 0.1; done
   t1=$(date +%s.%N)
   python3 -c "print('round $r: $victim declared dead %.1f s after SIGKILL' % ($t1 - $t0))"

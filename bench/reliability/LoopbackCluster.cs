@@ -64,9 +64,9 @@ public sealed class LoopbackCluster : IAsyncDisposable
         }
     }
 
-    private SiloOptions Options(string id, Dictionary<string, string> extra)
+    private SiloProcessOptions Options(string id, Dictionary<string, string> extra)
     {
-        var o = new SiloOptions { SiloDllPath = _layout.SiloDll, MaxOutputLines = 400 }
+        var o = new SiloProcessOptions { SiloDllPath = _layout.SiloDll, MaxOutputLines = 400 }
             .WithEnvironment("TTS_SILO_ID", id)
             .WithEnvironment("TTS_POSTGRES", ConnectionString)
             .WithEnvironment("TTS_DEAD_SILO_SECONDS", _layout.DeadSiloSeconds.ToString(CultureInfo.InvariantCulture))

@@ -7,9 +7,9 @@ namespace Orleans.Tts.Cluster.Tests;
 /// </summary>
 public static class ClusterSilo
 {
-    public static SiloOptions Options(string id, string database, IReadOnlyDictionary<string, string>? extra = null)
+    public static SiloProcessOptions Options(string id, string database, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var options = new SiloOptions()
+        var options = new SiloProcessOptions()
             .WithEnvironment("TTS_SILO_ID", id)
             .WithEnvironment("TTS_POSTGRES", database)
             .WithEnvironment("TTS_REDIS", RedisServer.ConnectionString)

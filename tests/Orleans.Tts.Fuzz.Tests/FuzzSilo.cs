@@ -19,10 +19,10 @@ public sealed class FuzzSilo(IMessageSink diagnostics) : SiloFixture(diagnostics
 
     public IPEndPoint Endpoint => new(IPAddress.Loopback, BaseAddress.Port);
 
-    protected override SiloOptions CreateOptions()
+    protected override SiloProcessOptions CreateOptions()
     {
         BrokenFiles = BrokenModels.Write(ModelsDirectory, new Random(8));
-        return new SiloOptions()
+        return new SiloProcessOptions()
             .WithEnvironment("TTS_MODELS_DIR", ModelsDirectory)
             .WithEnvironment("TTS_WORKERS", "2")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");

@@ -22,7 +22,7 @@ public class SiloFixture(IMessageSink diagnostics) : IAsyncLifetime
 
     public HttpClient HttpClient => Silo.HttpClient;
 
-    protected virtual SiloOptions CreateOptions() => new();
+    protected virtual SiloProcessOptions CreateOptions() => new();
 
     public async Task InitializeAsync()
     {

@@ -56,7 +56,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Everything the silo printed so far (the last <see cref="SiloOptions.MaxOutputLines"/> lines).</summary>
+    /// <summary>Everything the silo printed so far (the last <see cref="SiloProcessOptions.MaxOutputLines"/> lines).</summary>
     public string Output => _output.ToString();
 
     /// <summary>Number of output lines seen so far; pass it to <see cref="OutputSince"/> to get one test's share.</summary>
@@ -66,9 +66,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Finds the silo dll, starts it on a free port and waits until it is ready.</summary>
     /// <exception cref="SiloStartException">It exited, or was not ready before the deadline.</exception>
-    public static async Task<SiloProcess> StartAsync(SiloOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<SiloProcess> StartAsync(SiloProcessOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options ??= new SiloOptions();
+        options ??= new SiloProcessOptions();
         var dll = LocateSiloDll(options.SiloDllPath);
         for (var attempt = 1; ; attempt++)
         {
@@ -100,7 +100,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// A silo of a Redis cluster listens on Orleans' silo and gateway ports (11111 and 30000 by default): each start attempt
     /// gets free ones, so silos of parallel tests never collide. Ports the caller set are kept.
     /// </summary>
-    private static SiloOptions WithOrleansPorts(SiloOptions options)
+    private static SiloProcessOptions WithOrleansPorts(SiloProcessOptions options)
     {
         if (!options.Environment.ContainsKey("TTS_REDIS")) return options;
         foreach (var name in new[] { "TTS_SILO_PORT", "TTS_GATEWAY_PORT" })
@@ -110,7 +110,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> silos at once; <paramref name="options"/> gets the 1-based index.</summary>
-    public static async Task<SiloProcess[]> StartManyAsync(int count, Func<int, SiloOptions> options, CancellationToken cancellationToken = default)
+    public static async Task<SiloProcess[]> StartManyAsync(int count, Func<int, SiloProcessOptions> options, CancellationToken cancellationToken = default)
     {
         var starts = Enumerable.Range(1, count).Select(i => StartAsync(options(i), cancellationToken)).ToList();
         try
@@ -234,7 +234,7 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static Process Launch(string dll, SiloOptions options, int port, OutputBuffer output)
+    private static Process Launch(string dll, SiloProcessOptions options, int port, OutputBuffer output)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -288,7 +288,7 @@ public sealed class SiloProcess : IAsyncDisposable
         return "dotnet";
     }
 
-    private async Task WaitUntilReadyAsync(SiloOptions options, CancellationToken cancellationToken)
+    private async Task WaitUntilReadyAsync(SiloProcessOptions options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         using var poller = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };

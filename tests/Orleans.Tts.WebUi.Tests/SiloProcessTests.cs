@@ -31,7 +31,7 @@ public sealed class SiloProcessTests
     [Fact]
     public async Task Silo_that_exits_at_startup_is_reported_with_its_output()
     {
-        var options = new SiloOptions().WithEnvironment("TTS_PORT", "70000");
+        var options = new SiloProcessOptions().WithEnvironment("TTS_PORT", "70000");
 
         var error = await Assert.ThrowsAsync<SiloStartException>(() => SiloProcess.StartAsync(options));
 

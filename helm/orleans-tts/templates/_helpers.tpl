@@ -37,8 +37,8 @@ app.kubernetes.io/component: {{ .tier }}
 {{/* Longer than the drain: preStop sleep + drain + margin. After SIGTERM the host drains for up to
      TTS_DRAIN_SECONDS and stops within drain + 10 s, so the margin must be at least 10 s. */}}
 {{- define "tts.gracePeriod" -}}
-{{- if lt (int .Values.shutdown.extraGraceSeconds) 10 }}
-{{- fail (printf "shutdown.extraGraceSeconds is %v: it must be at least 10, since after SIGTERM the silo drains for up to shutdown.drainSeconds and then needs up to 10 s to stop." .Values.shutdown.extraGraceSeconds) }}
+{{- if lt (int .Values.shutdown.extraGraceSeconds) 16 }}
+{{- fail (printf "shutdown.extraGraceSeconds is %v: it must be at least 16, since after SIGTERM the silo drains for up to shutdown.drainSeconds, then needs up to 10 s to stop, and exits by itself 5 s after that." .Values.shutdown.extraGraceSeconds) }}
 {{- end -}}
 {{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.drainSeconds .Values.shutdown.extraGraceSeconds -}}
 {{- end -}}

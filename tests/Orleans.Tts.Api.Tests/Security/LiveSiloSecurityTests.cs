@@ -29,7 +29,7 @@ public sealed class LiveSiloFixture : IAsyncLifetime
         (ClientKey, AdminKey) = (clientKey, adminKey);
         var keysFile = Path.Combine(_dir, "api-keys");
         await File.WriteAllTextAsync(keysFile, $"# minted by `key new`\n{clientLine}\n{adminLine}\n");
-        Silo = await SiloProcess.StartAsync(new SiloOptions
+        Silo = await SiloProcess.StartAsync(new SiloProcessOptions
         {
             Environment = new Dictionary<string, string?>
             {

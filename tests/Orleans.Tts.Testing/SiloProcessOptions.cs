@@ -1,7 +1,7 @@
 namespace Orleans.Tts.Testing;
 
 /// <summary>How <see cref="SiloProcess"/> starts the silo.</summary>
-public sealed record SiloOptions
+public sealed record SiloProcessOptions
 {
     /// <summary>Extra environment variables for the silo process; a null value removes the variable.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
@@ -32,6 +32,6 @@ public sealed record SiloOptions
     public int MaxOutputLines { get; init; } = 5000;
 
     /// <summary>Returns a copy with one more environment variable.</summary>
-    public SiloOptions WithEnvironment(string name, string? value) =>
+    public SiloProcessOptions WithEnvironment(string name, string? value) =>
         this with { Environment = new Dictionary<string, string?>(Environment) { [name] = value } };
 }
