@@ -276,7 +276,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host running these tests, so the silo gets the same runtime.</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
