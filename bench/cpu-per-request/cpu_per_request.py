@@ -136,12 +136,19 @@ class Silo:
         return [self.proc.pid] + self.hosts
 
     def stop(self):
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        # The silo alone: it stops its engine hosts itself (a host signalled with it would be replaced during the shutdown,
+        # and such a replacement was once left behind). Whatever of its process group is left is then killed.
+        self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
             self.proc.wait()
+        time.sleep(3)  # the silo gives its hosts 2 s to leave after their stdin closes
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()
 
 
