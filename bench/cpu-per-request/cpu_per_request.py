@@ -84,21 +84,23 @@ def post_all(port, bodies, connections):
     lock = threading.Lock()
     errors = []
 
-    def worker():
+    def worker(client):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while True:
             with lock:
                 if not queue or errors:
                     return
                 body = queue.pop()
-            c.request("POST", "/v1/audio/speech", body, {"Content-Type": "application/json"})
+            c.request("POST", "/v1/audio/speech", body, {"Content-Type": "application/json", "X-Api-Key": client})
             r = c.getresponse()
             data = r.read()
             if r.status != 200 or len(data) < 100:
                 with lock:
                     errors.append(f"{r.status}: {data[:200]!r}")
 
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    # Each connection is a client of its own (an unverified key label): admission lets one client hold only half of
+    # the workers (TTS_CLIENT_MAX_SHARE), so a single client could never keep every engine host busy.
+    threads = [threading.Thread(target=worker, args=(f"bench-cpu-{i}",)) for i in range(connections)]
     for t in threads:
         t.start()
     for t in threads:
@@ -244,14 +246,15 @@ def throughput(port, silo, a, tmp):
         f.write("local n, step, i = #bodies, 1, 1\n"
                 "local threads = 0\n"
                 "setup = function(thread) thread:set('first', threads); threads = threads + 1 end\n"
-                "init = function(args) i = first + 1; step = 2 end\n"
+                f"init = function(args) i = first + 1; step = {a.connections} end\n"
                 "request = function()\n"
                 "  local b = bodies[i]; i = i + step; if i > n then error('out of unique sentences') end\n"
-                "  return wrk.format('POST', '/v1/audio/speech', {['Content-Type'] = 'application/json'}, b)\n"
+                "  return wrk.format('POST', '/v1/audio/speech', {['Content-Type'] = 'application/json', ['X-Api-Key'] = 'bench-wrk-' .. first}, b)\n"
                 "end\n")
     pids = silo.pids()
     before = cpu_seconds(pids)
-    cmd = ["wrk", "-t2", f"-c{a.connections}", f"-d{a.seconds}s", "--timeout", "30s", "-s", lua, f"http://127.0.0.1:{port}"]
+    # One wrk thread per connection, each a client of its own (see post_all).
+    cmd = ["wrk", f"-t{a.connections}", f"-c{a.connections}", f"-d{a.seconds}s", "--timeout", "30s", "-s", lua, f"http://127.0.0.1:{port}"]
     out_path = os.path.join(tmp, "wrk.out")
     with open(out_path, "w") as out:
         start = time.time()
@@ -268,7 +271,7 @@ def throughput(port, silo, a, tmp):
     # The load generator shares the cores: the service had CORES - wrk's cores.
     wrk_cores = wrk_cpu / wall
     adjusted = rps * CORES / (CORES - wrk_cores)
-    print(f"throughput: bare espeak-ng x {CORES} {bare:.1f} sentences/s; HTTP (wrk -c{a.connections}, {a.seconds} s) {rps:.1f} req/s "
+    print(f"throughput: bare espeak-ng x {CORES} {bare:.1f} sentences/s; HTTP (wrk -t{a.connections} -c{a.connections}, {a.seconds} s) {rps:.1f} req/s "
           f"= {rps / bare:.2f}x; wrk used {wrk_cores:.2f} cores, so per the service's {CORES - wrk_cores:.2f} cores {adjusted:.1f} req/s "
           f"= {adjusted / bare:.2f}x; service CPU {service_cpu / (rps * wall) * 1000:.2f} ms/request")
 
