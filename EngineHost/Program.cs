@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Orleans.Tts.Synthesis.Engines.Espeak;
 
 namespace Orleans.Tts.EngineHost;
@@ -5,6 +6,9 @@ namespace Orleans.Tts.EngineHost;
 /// <summary>One isolated eSpeak NG instance, driven by the silo over stdin/stdout (see <see cref="EngineHostServer"/>).</summary>
 internal static class EngineHostProgram
 {
-    private static Task<int> Main() =>
-        EngineHostServer.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error);
+    private static int Main()
+    {
+        using var stdout = new SafeFileHandle(1, ownsHandle: false);
+        return EngineHostServer.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, stdout);
+    }
 }

@@ -68,10 +68,11 @@ public static class AudioEncoders
 /// <param name="keepWhole">False for a stream that only sends: taken bytes are dropped, so memory stays at one clip's output.</param>
 public sealed class WholeFileEncoder(string format, int initialCapacity = 256, bool keepWhole = true) : IDisposable
 {
-    private readonly ArrayBufferWriter<byte> _output = new(initialCapacity);
+    private readonly FileBuffer _output = new(initialCapacity);
     private IAudioEncoder? _encoder;
     private int _taken;
     private bool _completed;
+    private bool _finished;
 
     private long _samples;
 
@@ -84,6 +85,8 @@ public sealed class WholeFileEncoder(string format, int initialCapacity = 256, b
     {
         _encoder ??= AudioEncoders.Create(format, clip.SampleRate);
         var samples = clip.SampleRate == _encoder.InputSampleRate ? clip.Samples : Resampler.Resample(clip.Samples, clip.SampleRate, _encoder.InputSampleRate);
+        // Sized for the first clip at once (a one-sentence WAV exactly), instead of doubling up to it copy by copy.
+        if (_output.WrittenCount == 0) _output.Reserve(ExpectedBytes(samples.Length));
         _encoder.Write(samples, _output);
         _samples += samples.Length;
     }
@@ -106,16 +109,86 @@ public sealed class WholeFileEncoder(string format, int initialCapacity = 256, b
         return bytes;
     }
 
-    /// <summary>The whole file with its header patches (completing it first); <paramref name="sampleRate"/> is used only when no clip was added.</summary>
+    /// <summary>
+    /// The whole file with its header patches (completing it first), as the last call: the file may be this encoder's own
+    /// buffer. <paramref name="sampleRate"/> is used only when no clip was added.
+    /// </summary>
     public byte[] Finish(int sampleRate)
     {
         if (!keepWhole) throw new InvalidOperationException("This encoder streams without keeping the whole file.");
+        if (_finished) throw new InvalidOperationException("The file was already finished.");
+        _finished = true;
         Complete(sampleRate);
-        var bytes = _output.WrittenSpan.ToArray();
+        var bytes = _output.Detach();
         foreach (var patch in _encoder!.Patches)
             if (patch.Offset + patch.Bytes.Length <= bytes.Length) patch.Bytes.CopyTo(bytes, patch.Offset);
         return bytes;
     }
 
     public void Dispose() => _encoder?.Dispose();
+
+    /// <summary>The output's size for <paramref name="samples"/> more samples: exact for WAV, an estimate above the usual size for the rest.</summary>
+    private long ExpectedBytes(int samples) => format switch
+    {
+        "wav" => WavWriter.HeaderBytes + 2L * samples,
+        "pcm" => 2L * samples * AudioEncoders.PcmSampleRate / _encoder!.InputSampleRate + 64,
+        "mp3" => samples / 2 + 8192,
+        _ => samples,
+    };
+
+    /// <summary>
+    /// A growable byte buffer whose array becomes the file when it is exactly full (so a one-sentence WAV is written once
+    /// and never copied). New space is not zeroed: the encoders write every byte they advance over.
+    /// </summary>
+    private sealed class FileBuffer(int initialCapacity) : IBufferWriter<byte>
+    {
+        private byte[] _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(initialCapacity, 1));
+        private int _written;
+
+        public int WrittenCount => _written;
+        public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+        public void Advance(int count)
+        {
+            if ((uint)count > (uint)(_buffer.Length - _written)) throw new ArgumentOutOfRangeException(nameof(count));
+            _written += count;
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Reserve((long)_written + Math.Max(sizeHint, 1));
+            return _buffer.AsMemory(_written);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Reserve((long)_written + Math.Max(sizeHint, 1));
+            return _buffer.AsSpan(_written);
+        }
+
+        /// <summary>Room for <paramref name="total"/> bytes in all.</summary>
+        public void Reserve(long total)
+        {
+            if (total <= _buffer.Length) return;
+            if (total > Array.MaxLength) throw new OutOfMemoryException("An encoded file cannot exceed the largest array.");
+            var grown = GC.AllocateUninitializedArray<byte>((int)Math.Clamp(Math.Max(total, 2L * _buffer.Length), total, Array.MaxLength));
+            WrittenSpan.CopyTo(grown);
+            _buffer = grown;
+        }
+
+        public void ResetWrittenCount() => _written = 0;
+
+        /// <summary>The written bytes as an array of their own: the buffer itself when it is exactly full, else a copy.</summary>
+        public byte[] Detach()
+        {
+            if (_written == _buffer.Length)
+            {
+                var whole = _buffer;
+                _buffer = [];
+                _written = 0;
+                return whole;
+            }
+            return WrittenSpan.ToArray();
+        }
+    }
 }

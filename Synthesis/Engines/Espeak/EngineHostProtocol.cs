@@ -1,5 +1,7 @@
 using Orleans.Tts.Synthesis.Engines.Phonemes;
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -29,24 +31,56 @@ internal sealed partial class HostJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Length-prefixed frames over the engine host's stdin/stdout: a JSON request; a JSON response,
-/// followed for syntheses by one frame of little-endian 16-bit PCM.
+/// followed for syntheses by one frame of little-endian 16-bit PCM. Each message crosses the pipe in one write, so the
+/// reader is woken once per message, not once per piece of it.
 /// </summary>
 internal static class HostFraming
 {
     /// <summary>Upper bound of one frame; a larger length means a corrupt stream.</summary>
     public const int MaxFrameBytes = 256 * 1024 * 1024;
 
-    public static async ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    /// <summary>A JSON frame, header and payload in one write.</summary>
+    public static ValueTask WriteJsonAsync<T>(Stream stream, T value, CancellationToken ct) => stream.WriteAsync(JsonFrame(value), ct);
+
+    /// <summary>A JSON frame, header and payload in one write.</summary>
+    public static void WriteJson<T>(Stream stream, T value) => stream.Write(JsonFrame(value));
+
+    private static byte[] JsonFrame<T>(T value)
     {
-        var header = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-        await stream.WriteAsync(header, ct);
-        await stream.WriteAsync(payload, ct);
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
+        var frame = new byte[4 + json.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, json.Length);
+        json.CopyTo(frame, 4);
+        return frame;
     }
 
-    /// <summary>One frame holding 16-bit PCM, written from the samples' own memory.</summary>
-    public static ValueTask WritePcmFrameAsync(Stream stream, short[] pcm, CancellationToken ct) =>
-        WriteFrameAsync(stream, new PcmBytes(pcm).Memory, ct);
+    /// <summary>
+    /// A JSON frame and, when <paramref name="pcm"/> holds samples, the PCM frame after it, laid out in
+    /// <paramref name="buffer"/> (reused from message to message: no allocation and no fresh pages per sentence) and
+    /// written with one call.
+    /// </summary>
+    public static void WriteResponse<T>(Stream stream, ArrayBufferWriter<byte> buffer, T value, TrimmedPcm pcm)
+    {
+        buffer.ResetWrittenCount();
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
+        var head = buffer.GetSpan(4 + json.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(head, json.Length);
+        json.CopyTo(head[4..]);
+        buffer.Advance(4 + json.Length);
+        if (pcm.Length > 0)
+        {
+            var bytes = pcm.Length * sizeof(short);
+            var span = buffer.GetSpan(4 + bytes)[..(4 + bytes)];
+            BinaryPrimitives.WriteInt32LittleEndian(span, bytes);
+            var samples = MemoryMarshal.Cast<byte, short>(span[4..]);
+            samples[..pcm.Lead].Clear();
+            pcm.Speech.CopyTo(samples[pcm.Lead..]);
+            samples[(pcm.Lead + pcm.Speech.Length)..].Clear();
+            buffer.Advance(span.Length);
+        }
+        stream.Write(buffer.WrittenSpan);
+        stream.Flush();
+    }
 
     /// <summary>Reads one frame, or null at a clean end of stream.</summary>
     public static async ValueTask<byte[]?> ReadFrameAsync(Stream stream, CancellationToken ct)
@@ -58,6 +92,18 @@ internal static class HostFraming
         return payload;
     }
 
+    /// <summary>Reads one frame with blocking reads (the engine host's single thread), or null at a clean end of stream.</summary>
+    public static byte[]? ReadFrame(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[4];
+        var got = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (got == 0) return null;
+        if (got < header.Length) throw new EndOfStreamException("The engine host stream ended inside a frame.");
+        var payload = new byte[CheckedLength(header)];
+        stream.ReadExactly(payload);
+        return payload;
+    }
+
     /// <summary>
     /// Reads one frame that must hold exactly <paramref name="sampleCount"/> 16-bit samples straight
     /// into a new array, or null at a clean end of stream.
@@ -66,7 +112,8 @@ internal static class HostFraming
     {
         if (await ReadLengthAsync(stream, ct) is not { } length) return null;
         if (length != sampleCount * 2) throw new InvalidDataException("Engine host audio length mismatch.");
-        var pcm = new short[sampleCount];
+        // Every element is overwritten by the read below: zeroing half a megabyte first would be wasted.
+        var pcm = GC.AllocateUninitializedArray<short>(sampleCount);
         if (!await ReadExactlyOrEndAsync(stream, new PcmBytes(pcm).Memory, ct))
             throw new EndOfStreamException("The engine host stream ended inside a frame.");
         return pcm;
@@ -76,13 +123,15 @@ internal static class HostFraming
     {
         var header = new byte[4];
         if (!await ReadExactlyOrEndAsync(stream, header, ct)) return null;
+        return CheckedLength(header);
+    }
+
+    private static int CheckedLength(ReadOnlySpan<byte> header)
+    {
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (length is < 0 or > MaxFrameBytes) throw new InvalidDataException($"Corrupt engine host frame length {length}.");
         return length;
     }
-
-    public static ValueTask WriteJsonAsync<T>(Stream stream, T value, CancellationToken ct) =>
-        WriteFrameAsync(stream, JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default), ct);
 
     public static T ReadJson<T>(byte[] frame) =>
         (T?)JsonSerializer.Deserialize(frame, typeof(T), HostJsonContext.Default)

@@ -1,12 +1,24 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
 namespace Orleans.Tts.Synthesis.Engines.Espeak;
 
 /// <summary>
 /// The loop of an engine-host process: one eSpeak instance, requests one at a time from stdin,
 /// answers on stdout. A fault inside eSpeak ends only this process; the silo starts another.
+/// The loop runs on the main thread with blocking reads and writes: the host does one thing at a time, and async I/O
+/// cost it thread-pool hand-offs and spinning workers on every request (bench/RESULTS.md, issue 18).
 /// </summary>
 public static class EngineHostServer
 {
-    public static async Task<int> RunAsync(Stream input, Stream output, TextWriter log, CancellationToken ct = default)
+    /// <summary>
+    /// The output pipe's capacity asked for: a sentence's audio (about 0.5 MB for 11 s) then crosses it in one write
+    /// instead of 16 rounds of a 64 KiB pipe, each waking the silo. 1 MiB is Linux's default limit for unprivileged
+    /// processes (/proc/sys/fs/pipe-max-size); where it is refused the pipe keeps its size and works as before.
+    /// </summary>
+    private const int OutputPipeBytes = 1 << 20;
+
+    public static int Run(Stream input, Stream output, TextWriter log, SafeHandle? outputPipe = null)
     {
         EspeakInstance espeak;
         try
@@ -15,16 +27,18 @@ public static class EngineHostServer
         }
         catch (Exception e) when (e is DllNotFoundException or InvalidOperationException)
         {
-            await log.WriteLineAsync($"engine-host: {e.Message}");
-            await HostFraming.WriteJsonAsync(output, new HostResponse(false, e.Message), ct);
-            await output.FlushAsync(ct);
+            log.WriteLine($"engine-host: {e.Message}");
+            HostFraming.WriteJson(output, new HostResponse(false, e.Message));
+            output.Flush();
             return 2;
         }
+        if (outputPipe is not null) PipeCapacity.TryGrow(outputPipe, OutputPipeBytes);
 
-        while (await HostFraming.ReadFrameAsync(input, ct) is { } frame)
+        var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        while (HostFraming.ReadFrame(input) is { } frame)
         {
             HostResponse response;
-            short[]? pcm = null;
+            var pcm = default(TrimmedPcm);
             try
             {
                 var request = HostFraming.ReadJson<HostRequest>(frame);
@@ -55,14 +69,34 @@ public static class EngineHostServer
             catch (Exception e) when (e is EspeakException or InvalidDataException or System.Text.Json.JsonException)
             {
                 response = new HostResponse(false, e.Message);
-                pcm = null;
+                pcm = default;
             }
 
-            await HostFraming.WriteJsonAsync(output, response, ct);
-            if (pcm is { Length: > 0 })
-                await HostFraming.WritePcmFrameAsync(output, pcm, ct);
-            await output.FlushAsync(ct);
+            HostFraming.WriteResponse(output, buffer, response, pcm);
         }
         return 0;
+    }
+}
+
+/// <summary>Linux's F_SETPIPE_SZ on a pipe's descriptor.</summary>
+internal static partial class PipeCapacity
+{
+    private const int SetPipeSize = 1031; // F_SETPIPE_SZ = F_LINUX_SPECIFIC_BASE (1024) + 7
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(SafeHandle fd, int command, int argument);
+
+    /// <summary>Asks for <paramref name="bytes"/> of capacity; false (the pipe unchanged) where the system refuses.</summary>
+    public static bool TryGrow(SafeHandle pipe, int bytes)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return Fcntl(pipe, SetPipeSize, bytes) >= bytes;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
     }
 }

@@ -11,7 +11,9 @@ namespace Orleans.Tts.Synthesis.Engines.Espeak;
 internal sealed unsafe class EspeakInstance
 {
     private readonly EspeakNative.SynthCallback _callback;
-    private readonly List<short> _buffer = new(1 << 16);
+    // eSpeak's samples for the current call, reused across calls: a sentence costs no allocation and no fresh pages.
+    private short[] _buffer = new short[1 << 16];
+    private int _count;
     private string? _currentVoice;
 
     public int SampleRate { get; }
@@ -31,7 +33,11 @@ internal sealed unsafe class EspeakInstance
     private int OnSamples(short* wav, int numSamples, nint events)
     {
         if (wav != null && numSamples > 0)
-            _buffer.AddRange(new ReadOnlySpan<short>(wav, numSamples));
+        {
+            if (_count + numSamples > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _count + numSamples));
+            new ReadOnlySpan<short>(wav, numSamples).CopyTo(_buffer.AsSpan(_count));
+            _count += numSamples;
+        }
         return 0;
     }
 
@@ -69,10 +75,13 @@ internal sealed unsafe class EspeakInstance
         return names;
     }
 
-    /// <summary>Speaks the segments one after another with the given prosody and returns 16-bit PCM.</summary>
-    public short[] Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody)
+    /// <summary>
+    /// Speaks the segments one after another with the given prosody. The 16-bit PCM is a view of this instance's buffer,
+    /// valid until its next call: the engine host writes it to its pipe without a copy of its own.
+    /// </summary>
+    public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody)
     {
-        _buffer.Clear();
+        _count = 0;
         Set(EspeakNative.Parameter.Rate, prosody.WordsPerMinute);
         Set(EspeakNative.Parameter.Pitch, prosody.Pitch);
         Set(EspeakNative.Parameter.WordGap, prosody.WordGap);
@@ -87,7 +96,7 @@ internal sealed unsafe class EspeakInstance
             var flags = EspeakNative.CharsUtf8 | (i == segments.Count - 1 ? EspeakNative.EndPause : 0);
             SynthText(segments[i].Text, flags);
         }
-        return TrimSilence(_buffer, prosody.WordsPerMinute);
+        return TrimSilence(_buffer.AsSpan(0, _count), prosody.WordsPerMinute);
     }
 
     /// <summary>
@@ -95,19 +104,17 @@ internal sealed unsafe class EspeakInstance
     /// silence at both ends is cut and a fixed, rate-scaled pause appended: the same sentence then has the same
     /// length on every host, and sentences join with even gaps.
     /// </summary>
-    private short[] TrimSilence(List<short> samples, int wordsPerMinute)
+    private TrimmedPcm TrimSilence(ReadOnlySpan<short> samples, int wordsPerMinute)
     {
         const int threshold = 24;
         var start = 0;
-        while (start < samples.Count && Math.Abs((int)samples[start]) < threshold) start++;
-        var end = samples.Count;
+        while (start < samples.Length && Math.Abs((int)samples[start]) < threshold) start++;
+        var end = samples.Length;
         while (end > start && Math.Abs((int)samples[end - 1]) < threshold) end--;
-        if (end == start) return [];
+        if (end == start) return default;
         var lead = SampleRate / 50;        // 20 ms
         var tail = SampleRate * 3 / 10 * 175 / Math.Max(wordsPerMinute, 1); // 300 ms at the normal rate, like eSpeak's own pause
-        var result = new short[lead + (end - start) + tail];
-        samples.CopyTo(start, result, lead, end - start);
-        return result;
+        return new TrimmedPcm(lead, samples[start..end], tail);
     }
 
     /// <summary>IPA phonemes for the text, one clause per line, as eSpeak reads it.</summary>
@@ -213,6 +220,15 @@ internal sealed unsafe class EspeakInstance
             if (rc != 0) throw new EspeakException($"eSpeak failed to synthesise (error {rc}).");
         }
     }
+}
+
+/// <summary>A sentence's audio: <see cref="Lead"/> zero samples, then <see cref="Speech"/>, then <see cref="Tail"/> zero samples.</summary>
+internal readonly ref struct TrimmedPcm(int lead, ReadOnlySpan<short> speech, int tail)
+{
+    public int Lead { get; } = lead;
+    public ReadOnlySpan<short> Speech { get; } = speech;
+    public int Tail { get; } = tail;
+    public int Length => Lead + Speech.Length + Tail;
 }
 
 public sealed class EspeakException(string message) : Exception(message);

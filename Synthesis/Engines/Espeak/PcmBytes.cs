@@ -4,9 +4,8 @@ using System.Runtime.InteropServices;
 namespace Orleans.Tts.Synthesis.Engines.Espeak;
 
 /// <summary>
-/// The bytes of a 16-bit PCM array as <see cref="Memory{T}"/>, so that audio crosses the engine-host
-/// pipe straight from and into its <c>short[]</c> with async stream I/O: no byte copy, no second
-/// large-object-heap array per sentence.
+/// The bytes of a 16-bit PCM array as <see cref="Memory{T}"/>, so that the silo reads audio from the engine-host
+/// pipe straight into its <c>short[]</c> with async stream I/O: no byte copy, no second array per sentence.
 /// </summary>
 internal sealed class PcmBytes(short[] samples) : MemoryManager<byte>
 {

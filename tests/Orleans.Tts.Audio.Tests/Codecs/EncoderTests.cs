@@ -119,6 +119,22 @@ public class EncoderTests(ITestOutputHelper log)
         Assert.Equal(clip.Duration.TotalSeconds, file.Seconds, 6);
     }
 
+    /// <summary>One sentence, the usual request: for WAV the file is the encoder's own buffer, sized for the clip at once.</summary>
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("flac")]
+    [InlineData("wav")]
+    [InlineData("pcm")]
+    public void A_one_sentence_file_is_byte_for_byte_the_file_encoded_from_its_clip(string format)
+    {
+        var clip = Speechlike(22050, 1.3);
+        using var file = new WholeFileEncoder(format);
+        file.Add(clip);
+
+        Assert.Equal(AudioEncoders.Encode(clip, format), file.Finish(clip.SampleRate));
+        Assert.Throws<InvalidOperationException>(() => file.Finish(clip.SampleRate));
+    }
+
     [Theory]
     [InlineData("mp3")]
     [InlineData("opus")]
