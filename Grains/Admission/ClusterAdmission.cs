@@ -59,9 +59,26 @@ public sealed class ClusterAdmission : AdmissionGrainBase
                 return new Attempt(new GrainPermit(clientId), 0, 0, _held.GetValueOrDefault(clientId));
             }
         }
+        var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
         try
         {
-            var answer = await Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId)).WaitAsync(ct);
+            PermitAnswer answer;
+            try
+            {
+                answer = await call.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The caller left, but the grain may still grant: a permit granted to nobody is given straight back, or the
+                // cluster's limit would shrink by one for good.
+                _ = call.ContinueWith(async t =>
+                {
+                    if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
+                    lock (_gate) Increment(_held, clientId);
+                    await GiveBackAsync(clientId);
+                }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                throw;
+            }
             if (answer.Granted) lock (_gate) Increment(_held, clientId);
             if (_degraded) _logger.LogInformation("The admission grain answers again; permits are the cluster's again");
             _degraded = false;
