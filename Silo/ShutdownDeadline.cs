@@ -9,16 +9,19 @@ namespace Orleans.Tts.Silo;
 /// Orleans' ungraceful stop keeps retrying the membership table, and the host waits for it however long its timeout (measured:
 /// still running 25 s after SIGTERM). Kubernetes would kill it at the grace period anyway; here the operator sees why in the log.
 /// </summary>
-public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger<ShutdownDeadline> logger) : IHostedLifecycleService
+public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger<ShutdownDeadline> logger) : IHostedLifecycleService, IDisposable
 {
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(5);
+    // Cancelled once the host has stopped: a host that stops in time (and the other hosts of a test process) is left alone.
+    private readonly CancellationTokenSource _stopped = new();
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
         var deadline = host.Value.ShutdownTimeout + Margin;
         _ = Task.Run(async () =>
         {
-            await Task.Delay(deadline);
+            try { await Task.Delay(deadline, _stopped.Token); }
+            catch (OperationCanceledException) { return; }
             logger.LogCritical("Shutdown still not finished {Seconds:0} s after it began (is Redis reachable?); exiting now", deadline.TotalSeconds);
             await Console.Out.FlushAsync();
             ExitNow(0);
@@ -34,5 +37,15 @@ public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _stopped.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _stopped.Cancel();
+        _stopped.Dispose();
+    }
 }
