@@ -9,10 +9,11 @@ namespace Orleans.Tts.Silo;
 /// Orleans' ungraceful stop keeps retrying the membership table, and the host waits for it however long its timeout (measured:
 /// still running 25 s after SIGTERM). Kubernetes would kill it at the grace period anyway; here the operator sees why in the log.
 /// </summary>
-public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger<ShutdownDeadline> logger) : IHostedLifecycleService, IDisposable
+public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger<ShutdownDeadline> logger) : IHostedLifecycleService
 {
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(5);
     // Cancelled once the host has stopped: a host that stops in time (and the other hosts of a test process) is left alone.
+    // Not disposed: a host may be disposed before its last lifecycle call, and a timer-free source holds nothing.
     private readonly CancellationTokenSource _stopped = new();
 
     public Task StoppingAsync(CancellationToken cancellationToken)
@@ -41,11 +42,5 @@ public sealed partial class ShutdownDeadline(IOptions<HostOptions> host, ILogger
     {
         _stopped.Cancel();
         return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        _stopped.Cancel();
-        _stopped.Dispose();
     }
 }
