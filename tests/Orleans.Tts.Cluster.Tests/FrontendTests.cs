@@ -54,6 +54,7 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
     {
         const int count = 40;
         var text = Http.Sentences("Resumed", count);
+        var before = await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).SentencesSynthesized()));
         using var response = await _frontend.HttpClient.SpeakStreamingAsync(new { input = text, voice = "alloy", response_format = "wav", stream_format = "audio" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var body = await response.Content.ReadAsStreamAsync();
@@ -62,13 +63,15 @@ public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
         await body.ReadExactlyAsync(head);
         streamed.Write(head);
 
-        // The reader holds back, so the serving silo is still busy with this stream (it synthesises only a few sentences ahead).
+        // The reader holds back, so the frontend has only a window of sentences done and the rest still to ask for; the silo
+        // that did most of them so far is killed (each sentence is one call, so "the silo serving the stream" is whichever
+        // silo the next sentences would go to: both, until one is dead).
         var serving = await Poll.UntilAsync(async () =>
         {
-            foreach (var silo in _silos)
-                if ((await silo.HttpClient.ReadyAsync()).GetProperty("running").GetInt32() > 0) return silo;
-            return null;
-        }, TimeSpan.FromSeconds(20), "a silo serves the stream");
+            var now = await Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).SentencesSynthesized()));
+            var done = now.Zip(before, (a, b) => a - b).ToArray();
+            return done.Sum() >= 2 ? _silos[Array.IndexOf(done, done.Max())] : null;
+        }, TimeSpan.FromSeconds(20), "the silos synthesise the stream's first sentences");
         serving.Kill();
         var survivor = _silos.Single(s => s != serving);
 
