@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Models;
@@ -13,9 +14,11 @@ public interface IModelCatalog
 /// <param name="Directory">The models directory, as an absolute path.</param>
 /// <param name="Voices">Every voice the model engines now serve.</param>
 /// <param name="Failures">Models or voice files that did not load, with the reason.</param>
-public sealed record ModelReloadReport(string Directory, IReadOnlyList<VoiceInfo> Voices, IReadOnlyList<ModelLoadFailure> Failures);
+[GenerateSerializer, Immutable, Alias("tts.ModelReloadReport")]
+public sealed record ModelReloadReport([property: Id(0)] string Directory, [property: Id(1)] IReadOnlyList<VoiceInfo> Voices, [property: Id(2)] IReadOnlyList<ModelLoadFailure> Failures);
 
 /// <param name="Engine">Engine that tried to load it (<c>piper</c>, <c>kokoro</c>).</param>
 /// <param name="Path">The file, relative to the models directory.</param>
 /// <param name="Error">Why it did not load.</param>
-public sealed record ModelLoadFailure(string Engine, string Path, string Error);
+[GenerateSerializer, Immutable, Alias("tts.ModelLoadFailure")]
+public sealed record ModelLoadFailure([property: Id(0)] string Engine, [property: Id(1)] string Path, [property: Id(2)] string Error);

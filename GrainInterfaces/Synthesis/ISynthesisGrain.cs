@@ -23,6 +23,10 @@ public interface ISynthesisGrain : IGrainWithStringKey
     [Alias("item")]
     Task<SentenceResult> SynthesizeItemAsync(SynthesisRequest request, int index, CancellationToken cancellationToken = default);
 
+    /// <summary>Scans the silo's models directory again (<c>POST /admin/models/reload</c> on any process reaches every silo this way).</summary>
+    [Alias("reload")]
+    Task<Models.ModelReloadReport> ReloadModelsAsync();
+
     /// <summary>The silo's workers now: what a caller weighs when it picks a silo.</summary>
     [Alias("load")]
     Task<SiloLoad> GetLoadAsync();

@@ -63,10 +63,19 @@ public sealed class ModelReloadClusterTests(PostgresServer postgres) : IAsyncLif
             Assert.Equal(One, await SpeakerStyleClusterTests.PadLevelAsync(again), 3);
         }
 
-        // The operator replaces af_one's table, adds af_three and reloads the silo (the frontend is not told).
+        // The operator replaces af_one's table, adds af_three and asks the frontend to reload: it has no models of its own and
+        // passes the reload to every silo through their synthesis grains.
         File.WriteAllBytes(Path.Combine(_voicesDir, "af_one.bin"), SpeakerStyleClusterTests.Table(_ => Two));
         File.WriteAllBytes(Path.Combine(_voicesDir, "af_three.bin"), SpeakerStyleClusterTests.Table(_ => One));
-        using (var reload = await silo.HttpClient.PostAsync("/admin/models/reload", null)) Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        using (var reload = await frontend.HttpClient.PostAsync("/admin/models/reload", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+            var report = System.Text.Json.JsonDocument.Parse(await reload.Content.ReadAsStringAsync()).RootElement;
+            var part = Assert.Single(report.GetProperty("silos").EnumerateArray());
+            Assert.Equal(silo.Id, part.GetProperty("silo").GetString());
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, part.GetProperty("error").ValueKind);
+            Assert.Contains(report.GetProperty("voices").EnumerateArray(), v => v.GetProperty("id").GetString() == "kokoro:af_three");
+        }
         var after = await DetailAsync(silo, "kokoro.version");
         Assert.NotEqual(before, after);
 
