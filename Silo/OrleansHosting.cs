@@ -27,7 +27,6 @@ public static class OrleansHosting
             {
                 // No gateway unless asked for: nothing outside this process needs to reach an embedded silo.
                 silo.UseLocalhostClustering(Port(config, "TTS_SILO_PORT") ?? FreeLoopbackPort(), Port(config, "TTS_GATEWAY_PORT") ?? 0);
-                silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
                 silo.AddMemoryGrainStorage(StorageName);
                 silo.UseInMemoryReminderService();
             }

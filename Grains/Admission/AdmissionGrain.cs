@@ -19,7 +19,8 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     private readonly Dictionary<string, int> _byClient = new(StringComparer.Ordinal);
     private int _inUse;
 
-    private sealed record Holder(bool Silo, int Capacity, Dictionary<string, int> Holding);
+    /// <param name="Silo">The holder's silo address when it is a silo (parsed once: every call checks the silos' status).</param>
+    private sealed record Holder(SiloAddress? Silo, int Capacity, Dictionary<string, int> Holding);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -92,7 +93,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     }
 
     /// <summary>TTS_GLOBAL_MAX_INFLIGHT, else the capacities of the silos that have said theirs (at least 1).</summary>
-    private int Limit => options.GlobalMaxInflight ?? Math.Max(1, _holders.Values.Where(h => h.Silo).Sum(h => h.Capacity));
+    private int Limit => options.GlobalMaxInflight ?? Math.Max(1, _holders.Values.Where(h => h.Silo is not null).Sum(h => h.Capacity));
 
     /// <summary>The record of the claim's holder (new ones start empty; a silo's capacity counts from its first call).</summary>
     private Holder HolderOf(PermitClaim claim)
@@ -113,7 +114,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
             _byClient[client] = _byClient.GetValueOrDefault(client) + count;
             _inUse += count;
         }
-        return _holders[claim.Holder] = new Holder(claim.Silo, Math.Max(0, claim.Capacity), holding);
+        return _holders[claim.Holder] = new Holder(claim.Silo ? SiloAddress.FromParsableString(claim.Holder) : null, Math.Max(0, claim.Capacity), holding);
     }
 
     private void Forget(string holder)
@@ -133,9 +134,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         List<string>? dead = null;
         foreach (var (key, holder) in _holders)
         {
-            if (!holder.Silo) continue;
-            var address = SiloAddress.FromParsableString(key);
-            if (!members.TryGetValue(address, out var member) || member.Status != SiloStatus.Dead) continue;
+            if (holder.Silo is null || !members.TryGetValue(holder.Silo, out var member) || member.Status != SiloStatus.Dead) continue;
             (dead ??= []).Add(key);
         }
         foreach (var key in dead ?? [])

@@ -214,8 +214,8 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     /// <summary>
     /// One sentence (work item <paramref name="index"/>) from a lightly loaded silo: a silo that cannot be reached, answers 503 or
     /// breaks off is left for another, within the attempt budget. Returns the clip (null past the end) and the request's item count.
-    /// A planned request sends the silo that item alone (a pause is silence made here); otherwise, or to a silo of an earlier
-    /// version, the whole request and the index.
+    /// A planned request sends the silo that item alone (a pause is silence made here); a request this process could not plan
+    /// sends the whole request and the index, for the silo to plan.
     /// </summary>
     private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
     {
