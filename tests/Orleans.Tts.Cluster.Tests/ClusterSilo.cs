@@ -14,6 +14,7 @@ public static class ClusterSilo
             .WithEnvironment("TTS_POSTGRES", database)
             .WithEnvironment("TTS_REDIS", RedisServer.ConnectionString)
             .WithEnvironment("ORLEANS_CLUSTER_ID", ClusterIdOf(database))
+            .WithEnvironment("ORLEANS_SERVICE_ID", ClusterIdOf(database))
             .WithEnvironment("TTS_WORKERS", "1")
             .WithEnvironment("TTS_PROBE_TIMEOUT_MS", "1000")
             .WithEnvironment("TTS_MISSED_PROBES", "2")
