@@ -54,6 +54,7 @@ public static class FrontendExtensions
         app.MapOpenApi("/openapi/v1.json");
         app.MapSpeechEndpoint();
         app.MapVoicesEndpoint();
+        app.MapModelsEndpoint();
         app.MapHealthEndpoints();
         app.MapClusterEndpoint();
         app.MapSpeakersEndpoints();

@@ -11,13 +11,6 @@ public static class OutputFormats
 
     public static readonly IReadOnlyList<string> Supported = AudioEncoders.Formats;
 
-    /// <summary>Formats OpenAI defines that this server declines, with the reason.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Unavailable = new Dictionary<string, string>
-    {
-        ["aac"] = "'aac' is not available: this server encodes with Debian's libraries, whose only AAC encoder is FFmpeg's libavcodec, " +
-                  "too large an API to bind for one format. Use 'mp3' for the widest compatibility or 'opus' for the smallest files.",
-    };
-
     public static string ContentType(string format) => AudioEncoders.ContentType(format);
 
     public static byte[] Encode(AudioClip clip, string format) => AudioEncoders.Encode(clip, format);

@@ -25,6 +25,8 @@ public sealed class SpeechOptions
         ["sage"] = "espeak:en-gb",
         ["shimmer"] = "espeak:en-us",
         ["verse"] = "espeak:en-gb",
+        ["marin"] = "espeak:en-us",
+        ["cedar"] = "espeak:en-gb",
     };
 
     /// <summary>Voice → cheaper fallback voice for long text under saturation (<c>TTS_FALLBACK_VOICES</c>, <c>a=b,c=d</c>).</summary>

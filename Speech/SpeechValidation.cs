@@ -35,9 +35,8 @@ public static class SpeechValidation
     {
         var format = (responseFormat ?? OutputFormats.Default).Trim().ToLowerInvariant();
         if (OutputFormats.Supported.Contains(format)) return format;
-        var reason = OutputFormats.Unavailable.TryGetValue(format, out var why) ? $" {why}" : "";
         throw Invalid("Unsupported response_format",
-            $"response_format '{Echo(responseFormat)}' is not supported.{reason} Supported: {string.Join(", ", OutputFormats.Supported)}.",
+            $"response_format '{Echo(responseFormat)}' is not supported. Supported: {string.Join(", ", OutputFormats.Supported)}.",
             new Dictionary<string, object?> { ["supported"] = OutputFormats.Supported });
     }
 

@@ -9,7 +9,7 @@ public static class AudioEncoders
     /// <summary>OpenAI's <c>pcm</c>: raw 16-bit little-endian mono at 24 kHz.</summary>
     public const int PcmSampleRate = 24000;
 
-    public static readonly IReadOnlyList<string> Formats = ["mp3", "opus", "flac", "wav", "pcm"];
+    public static readonly IReadOnlyList<string> Formats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
     /// <summary>The media type OpenAI answers each format with.</summary>
     public static string ContentType(string format) => format switch
@@ -19,6 +19,7 @@ public static class AudioEncoders
         "mp3" => "audio/mpeg",
         "opus" => "audio/opus",
         "flac" => "audio/flac",
+        "aac" => "audio/aac",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
     };
 
@@ -29,20 +30,21 @@ public static class AudioEncoders
         "mp3" => new Mp3Encoder(inputSampleRate),
         "opus" => new OpusEncoder(inputSampleRate),
         "flac" => new FlacEncoder(inputSampleRate),
+        "aac" => new AacEncoder(inputSampleRate),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
     };
 
     /// <summary>
     /// The bytes a stream of the same audio sent: <paramref name="file"/> (a whole file, header patches applied) with its
     /// end-of-file header fields put back as the encoder first wrote them (WAV sizes 0xFFFFFFFF, MP3's Info tag back to LAME's
-    /// silent placeholder frame, FLAC's STREAMINFO sizes, sample count and MD5 back to 0 = unknown). Opus and PCM have no patches.
+    /// silent placeholder frame, FLAC's STREAMINFO sizes, sample count and MD5 back to 0 = unknown). Opus, AAC and PCM have no patches.
     /// </summary>
     public static byte[] Streamed(string format, ReadOnlySpan<byte> file) => format switch
     {
         "wav" => WavEncoder.Unpatched(file),
         "mp3" => Mp3Encoder.Unpatched(file),
         "flac" => FlacEncoder.Unpatched(file),
-        "opus" or "pcm" => file.ToArray(),
+        "opus" or "pcm" or "aac" => file.ToArray(),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"Supported formats: {string.Join(", ", Formats)}."),
     };
 

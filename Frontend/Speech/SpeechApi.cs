@@ -149,10 +149,11 @@ public static class SpeechApi
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at '{path.TrimStart('$', '.')}'" : "";
-            var what = e.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-16", StringComparison.Ordinal)
+            var what = e is VoiceFieldException ? e.Message
+                : e.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-16", StringComparison.Ordinal)
                 ? $"The string{where} holds an escaped lone surrogate (such as \\ud800), which is not text: escape a character outside the BMP as a pair (\\ud83d\\ude00) or send it as UTF-8."
                 : e.Path is { Length: > 1 } && e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
-                ? $"A field has the wrong type{where}: input, voice, model, response_format and stream_format are strings; speed and pitch are numbers."
+                ? $"A field has the wrong type{where}: input, model, response_format, stream_format and instructions are strings; voice is a string or an object with a string id; speed and pitch are numbers."
                 : $"The body is not valid JSON{where} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).";
             return new(null, Problem.BadRequest("Malformed JSON", what));
         }

@@ -6,7 +6,7 @@ namespace Orleans.Tts.Speech;
 /// </summary>
 /// <param name="Input">The text (or SSML starting with <c>&lt;speak&gt;</c>) to speak; at most the cluster's input limit (4096 characters by default).</param>
 /// <param name="Voice">A voice id, an OpenAI name (<c>alloy</c>), a blend or <c>speaker:&lt;id&gt;</c>; null: the default voice.</param>
-/// <param name="ResponseFormat">mp3 (default), opus, flac, wav or pcm.</param>
+/// <param name="ResponseFormat">mp3 (default), opus, aac, flac, wav or pcm.</param>
 /// <param name="Speed">0.25–4 (default 1).</param>
 /// <param name="Pitch">Semitones, -12–12 (default 0).</param>
 /// <param name="Model">Accepted for OpenAI compatibility; at most 256 characters.</param>

@@ -16,8 +16,10 @@ public static class JsonBodies
         var fields = new List<Field>
         {
             new("input", HostileText.Quote(random.Pick(["Hi.", "Ok", "Hello there.", "42", "你好。", "A.", "Yes"]))),
-            new("voice", HostileText.Quote(random.Pick(["alloy", "espeak:en-us", "en-us", "de", "espeak:cmn", "nova", "fable"]))),
-            new("response_format", HostileText.Quote(random.Pick(["pcm", "wav", "pcm", "wav", "mp3", "opus", "flac"]))),
+            new("voice", random.Next(5) == 0
+                ? $"{{\"id\":{HostileText.Quote(random.Pick(["alloy", "marin", "espeak:en-us", "de"]))}}}"
+                : HostileText.Quote(random.Pick(["alloy", "espeak:en-us", "en-us", "de", "espeak:cmn", "nova", "fable", "cedar"]))),
+            new("response_format", HostileText.Quote(random.Pick(["pcm", "wav", "pcm", "wav", "mp3", "opus", "flac", "aac"]))),
         };
         if (random.Next(3) == 0) fields.Add(new("speed", random.Pick(["1", "1.5", "0.5", "4", "0.25"])));
         if (random.Next(4) == 0) fields.Add(new("pitch", random.Pick(["0", "3", "-12", "12"])));
@@ -61,7 +63,7 @@ public static class JsonBodies
                 case 8: fields.RemoveAll(f => f.Name == name); break;
                 case 9: Set(fields, name, Huge(random)); break;
                 case 10: Set(fields, name, HostileText.Quote(VoiceLike(random))); break;
-                default: Set(fields, name, HostileText.Quote(random.Pick(["", " ", "\t\n", "null", "sse", "audio", "SSE", "wav ", "MP3", "aac", "pcm16", "opus;x"]))); break;
+                default: Set(fields, name, HostileText.Quote(random.Pick(["", " ", "\t\n", "null", "sse", "audio", "SSE", "wav ", "MP3", "m4a", "pcm16", "opus;x"]))); break;
             }
         }
     }

@@ -156,7 +156,7 @@ public sealed class JobsTests(SiloFactory factory)
     }
 
     [Theory]
-    [InlineData("""{"input":"Hello there.","voice":"en-us","response_format":"aac"}""", 400, "Supported")]
+    [InlineData("""{"input":"Hello there.","voice":"en-us","response_format":"m4a"}""", 400, "Supported")]
     [InlineData("""{"input":"Hello there.","voice":"en-us","speed":9}""", 400, "speed")]
     [InlineData("""{"input":"Hello there.","voice":"no-such-voice"}""", 400, "/v1/voices")]
     [InlineData("""{"input":"   ","voice":"en-us"}""", 400, "empty")]

@@ -121,9 +121,9 @@ public sealed class TtsClusterTests(OneSiloCluster cluster)
     [Fact]
     public async Task An_unsupported_format_says_which_are_supported_in_its_extensions_too()
     {
-        var e = await Assert.ThrowsAsync<SpeechRequestInvalidException>(() => cluster.Tts.SynthesizeAsync(new SpeechCommand("Hello.", ResponseFormat: "aac")));
+        var e = await Assert.ThrowsAsync<SpeechRequestInvalidException>(() => cluster.Tts.SynthesizeAsync(new SpeechCommand("Hello.", ResponseFormat: "m4a")));
         Assert.Contains("\"supported\":[\"mp3\"", e.ExtensionsJson);
-        Assert.Contains("'aac' is not available", e.Detail);
+        Assert.Contains("'m4a' is not supported", e.Detail);
     }
 
     [Fact]

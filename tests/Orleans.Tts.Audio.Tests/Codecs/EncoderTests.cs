@@ -28,17 +28,20 @@ public class EncoderTests(ITestOutputHelper log)
     {
         "mp3" => 2 * 1152.0 / decodedRate,
         "opus" => 0.040,
+        // ADTS has no gapless info: the decoder also plays the encoder's 1024-sample priming and the last frame's padding.
+        "aac" => 3 * 1024.0 / decodedRate,
         _ => 1.5 / decodedRate,
     };
 
     public static TheoryData<string, int> FormatsAndRates()
     {
         var data = new TheoryData<string, int>();
-        foreach (var format in new[] { "mp3", "opus", "flac", "wav" })
+        foreach (var format in new[] { "mp3", "opus", "aac", "flac", "wav" })
             foreach (var rate in new[] { 22050, 24000, 16000, 44100 })
                 data.Add(format, rate);
         data.Add("mp3", 19000); // not an MP3 rate: resampled to 22050
         data.Add("opus", 19000);
+        data.Add("aac", 19000); // no ADTS rate index: resampled to 24000
         return data;
     }
 
@@ -156,7 +159,7 @@ public class EncoderTests(ITestOutputHelper log)
     public static TheoryData<string, int> StreamFormsAndRates()
     {
         var data = new TheoryData<string, int>();
-        foreach (var format in new[] { "mp3", "opus", "flac", "wav", "pcm" }) data.Add(format, 22050);
+        foreach (var format in new[] { "mp3", "opus", "aac", "flac", "wav", "pcm" }) data.Add(format, 22050);
         foreach (var rate in new[] { 8000, 16000, 24000, 44100, 48000, 19000 }) data.Add("mp3", rate); // MPEG-2.5, 2 and 1 frame sizes
         data.Add("flac", 44100);
         data.Add("wav", 16000);
@@ -181,8 +184,8 @@ public class EncoderTests(ITestOutputHelper log)
         streamed.AddRange(file.TakeNew());
 
         Assert.Equal(whole.Length, streamed.Count);
-        // WAV, MP3 and FLAC patch their headers at the end, so the whole file differs from the stream; opus and pcm do not.
-        Assert.Equal(format is "opus" or "pcm", whole.AsSpan().SequenceEqual(streamed.ToArray()));
+        // WAV, MP3 and FLAC patch their headers at the end, so the whole file differs from the stream; opus, aac and pcm do not.
+        Assert.Equal(format is "opus" or "aac" or "pcm", whole.AsSpan().SequenceEqual(streamed.ToArray()));
         Assert.Equal(streamed.ToArray(), AudioEncoders.Streamed(format, whole));
     }
 
@@ -199,6 +202,7 @@ public class EncoderTests(ITestOutputHelper log)
     [InlineData("flac", 22050)]
     [InlineData("wav", 22050)]
     [InlineData("opus", 22050)]
+    [InlineData("aac", 22050)]
     public async Task A_stream_without_its_end_of_file_header_decodes_with_no_warning_but_the_unknown_length(string format, int rate)
     {
         var clip = Speechlike(rate, 1.9);
@@ -216,7 +220,7 @@ public class EncoderTests(ITestOutputHelper log)
         {
             "wav" => ["Ignoring maximum wav data size", "Packet corrupt (stream = 0, dts = NOPTS)", "corrupt input packet in stream 0",
                 "Estimating duration from bitrate", "Guessed Channel Layout"],
-            "mp3" => ["Estimating duration from bitrate"],
+            "mp3" or "aac" => ["Estimating duration from bitrate"],
             _ => [],
         });
         switch (format)
@@ -228,6 +232,10 @@ public class EncoderTests(ITestOutputHelper log)
                 var frame = rate >= 32000 ? 1152 : 576;
                 // LAME's delay (576 + 529 samples) and padding, plus the placeholder frame: between 1 and 4 frames more.
                 Assert.InRange(decoded.Samples.Length, clip.Samples.Length + frame, clip.Samples.Length + 4 * frame + 1105);
+                break;
+            case "aac":
+                // The encoder's 1024-sample priming frame and the last frame's padding.
+                Assert.InRange(decoded.Samples.Length, clip.Samples.Length + 1024, clip.Samples.Length + 3 * 1024);
                 break;
             default:
                 Assert.InRange(decoded.Seconds, clip.Duration.TotalSeconds - 0.001, clip.Duration.TotalSeconds + 0.001);
@@ -275,6 +283,7 @@ public class EncoderCatalogueTests
     [InlineData("mp3", "audio/mpeg")]
     [InlineData("opus", "audio/opus")]
     [InlineData("flac", "audio/flac")]
+    [InlineData("aac", "audio/aac")]
     [InlineData("wav", "audio/wav")]
     [InlineData("pcm", "audio/pcm")]
     public void Each_format_has_an_encoder_with_openais_media_type(string format, string contentType)
@@ -285,10 +294,36 @@ public class EncoderCatalogueTests
         Assert.Equal(22050, encoder.InputSampleRate);
     }
 
-    [Fact]
-    public void Aac_and_unknown_formats_have_no_encoder()
+    /// <summary>Players of a stream find each frame by its ADTS header: every frame has one, and their lengths chain over the file.</summary>
+    [Theory]
+    [InlineData(22050, 7)]
+    [InlineData(24000, 6)]
+    [InlineData(16000, 8)]
+    [InlineData(19000, 6)]
+    public void Aac_is_a_chain_of_adts_frames_of_aac_lc_mono_at_the_voice_rate(int rate, int rateIndex)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("aac", 22050));
+        var samples = (int)(rate * 1.7);
+        var file = AudioEncoders.Encode(new AudioClip(rate, Enumerable.Range(0, samples).Select(i => (short)(8000 * Math.Sin(i * 0.05))).ToArray()), "aac");
+        var frames = 0;
+        for (var at = 0; at < file.Length; frames++)
+        {
+            Assert.True(file.Length - at >= 7, $"a truncated header at byte {at}");
+            Assert.Equal((0xFF, 0xF1), (file[at], file[at + 1]));          // sync, MPEG-4, no CRC
+            Assert.Equal(1, file[at + 2] >> 6);                            // AAC-LC
+            Assert.Equal(rateIndex, (file[at + 2] >> 2) & 0xF);
+            Assert.Equal(1, ((file[at + 2] & 1) << 2) | (file[at + 3] >> 6)); // one channel
+            var length = ((file[at + 3] & 3) << 11) | (file[at + 4] << 3) | (file[at + 5] >> 5);
+            Assert.InRange(length, 8, 6144);
+            at += length;
+            Assert.True(at <= file.Length, "the last frame runs past the end of the file");
+        }
+        var coded = rate == 19000 ? samples * 24000 / 19000 : samples;
+        Assert.InRange(frames, coded / 1024 + 1, coded / 1024 + 3); // priming frame and padding
+    }
+
+    [Fact]
+    public void Unknown_formats_have_no_encoder()
+    {
         Assert.Throws<ArgumentOutOfRangeException>(() => AudioEncoders.Create("ogg", 22050));
     }
 }
