@@ -54,6 +54,8 @@ deps_install() {
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-k8s-schemas.sh"; fi
   # The published Kokoro voice tables (the tests' real speaker data), from npm, checksum-pinned.
   if [[ "$1" == test ]]; then "$ROOT/scripts/install-kokoro-voices.sh"; fi
+  # The official OpenAI Node SDK for the compatibility tests (tests/Orleans.Tts.OpenAi.Tests), checksum-pinned.
+  if [[ "$1" == test ]]; then "$ROOT/scripts/install-openai-sdk.sh"; fi
 }
 
 # Run directly (not sourced): `scripts/deps.sh print runtime`.
