@@ -117,7 +117,7 @@ public abstract class WebUiPage(SiloFixture silo, ChromiumFixture chromium, ITes
     protected Task SetTextAsync(string text) =>
         Text.EvaluateAsync("(el, value) => { el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); }", text);
 
-    private void Log(string line)
+    protected void Log(string line)
     {
         lock (_browserLog) _browserLog.AppendLine(line);
     }

@@ -139,7 +139,9 @@ public sealed class WebUiTests(SiloFixture silo, ChromiumFixture chromium, ITest
         Assert.Equal(1.5, body.GetProperty("speed").GetDouble());
         Assert.Equal("Faster speech.", body.GetProperty("input").GetString());
         Assert.Equal("espeak:en-us", body.GetProperty("voice").GetString());
-        Assert.Equal("wav", body.GetProperty("response_format").GetString());
+        // The page plays speech as it is synthesised: raw PCM in OpenAI's SSE stream.
+        Assert.Equal("pcm", body.GetProperty("response_format").GetString());
+        Assert.Equal("sse", body.GetProperty("stream_format").GetString());
         Assert.Equal(("RIFF", "WAVE"), ((await WaitForPlayerAsync()).RiffTag, "WAVE"));
     }
 
