@@ -29,6 +29,7 @@ public static class SiloExtensions
         builder.AddOrleansSilo();
         builder.Services
             .AddClusterServices(config, capacity: workers)
+            .AddSentenceSpreading(config)
             .AddSpeechPipeline(config)
             .AddJobRunner()
             .AddHostedService<ShutdownDeadline>();
@@ -48,15 +49,33 @@ public static class SiloExtensions
             .AddHostedService<ShutdownDeadline>()
             .AddClusterServices(config, capacity: 0)
             .AddSynthesisPlanner(config)
-            .AddSingleton(new SpreadOptions(
-                Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
-                AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),
-                VoicesRefresh: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_VOICES_REFRESH_SECONDS", 10, max: 3600)),
-                RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null))
+            .AddSingleton(SpreadOptionsFrom(config))
             .AddSingleton<ClusterSynthesisWorker>()
             .AddSingleton<ISynthesisWorker>(sp => sp.GetRequiredService<ClusterSynthesisWorker>());
         return builder;
     }
+
+    /// <summary>
+    /// A silo's requests of several sentences spread over the cluster's silos (<see cref="SiloSynthesisWorker"/>); the pool stays
+    /// the worker of everything else (its grain, jobs, readiness). TTS_SPREAD=false keeps every request on the silo it reached.
+    /// </summary>
+    private static IServiceCollection AddSentenceSpreading(this IServiceCollection services, IConfiguration config)
+    {
+        if (!Setting.Flag(config, "TTS_SPREAD", true)) return services;
+        services.AddSynthesisPlanner(config);
+        services.AddSingleton(SpreadOptionsFrom(config));
+        services.AddSingleton<ClusterSynthesisWorker>();
+        // Replaces the pool as ISynthesisWorker for the speech pipeline; the grains and the job runner take the pool itself.
+        services.AddSingleton<ISynthesisWorker>(sp => new SiloSynthesisWorker(sp.GetRequiredService<SynthesisWorkerPool>(),
+            sp.GetRequiredService<ClusterSynthesisWorker>(), sp.GetRequiredService<Orleans.Tts.Cluster.ISiloDirectory>(), sp.GetRequiredService<ISynthesisPlanner>()));
+        return services;
+    }
+
+    private static SpreadOptions SpreadOptionsFrom(IConfiguration config) => new(
+        Attempts: Setting.PositiveInt(config, "TTS_FRONTEND_ATTEMPTS", 4),
+        AvoidUnreachable: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_AVOID_SECONDS", 10, max: 3600)),
+        VoicesRefresh: TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_FRONTEND_VOICES_REFRESH_SECONDS", 10, max: 3600)),
+        RequestLanes: config["TTS_FRONTEND_REQUEST_LANES"] is { Length: > 0 } ? Setting.PositiveInt(config, "TTS_FRONTEND_REQUEST_LANES", 2, max: 256) : null);
 
     /// <summary>
     /// ASP.NET Core's own logs at Warning unless a level is configured (<c>Logging__LogLevel__Default</c> or

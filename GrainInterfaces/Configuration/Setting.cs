@@ -23,6 +23,15 @@ public static class Setting
         throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a whole number ≥ {min}.");
     }
 
+    /// <summary>true/false (also 1/0, yes/no, on/off).</summary>
+    public static bool Flag(IConfiguration config, string key, bool fallback) => config[key]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => fallback,
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        var raw => throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be true or false."),
+    };
+
     /// <summary>A fraction greater than 0 and at most 1.</summary>
     public static double Fraction(IConfiguration config, string key, double fallback)
     {

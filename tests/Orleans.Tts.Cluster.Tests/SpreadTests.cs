@@ -59,6 +59,23 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         Assert.True(share.All(n => n > 0), $"every silo synthesised some of the sentences: {string.Join(", ", share)}");
     }
 
+    [Fact]
+    public async Task A_long_text_sent_to_a_co_hosting_silo_is_shared_with_the_other_silos_and_a_one_sentence_text_stays_on_it()
+    {
+        var before = await SentencesPerSiloAsync();
+        var whole = await _silos[1].HttpClient.SpeakAsync(new { input = Http.Sentences("Shared", 12), voice = "alloy", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        var share = (await SentencesPerSiloAsync()).Zip(before, (a, b) => a - b).ToArray();
+        Assert.Equal(12, share.Sum());
+        Assert.True(share.All(n => n > 0), $"every silo synthesised some of the sentences sent to silo 1: {string.Join(", ", share)}");
+
+        before = await SentencesPerSiloAsync();
+        var one = await _silos[2].HttpClient.SpeakAsync(new { input = "Just one sentence here.", voice = "alloy", response_format = "wav" });
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+        var after = await SentencesPerSiloAsync();
+        Assert.Equal(new long[] { 0, 0, 1 }, after.Zip(before, (a, b) => a - b).ToArray());
+    }
+
     private Task<long[]> TextsPlannedPerSiloAsync() =>
         Task.WhenAll(_silos.Select(async s => (await s.HttpClient.ReadyAsync()).TextsPlanned()));
 
@@ -77,19 +94,20 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(count, sentences.Sum());
         Assert.True(planned.All(n => n == 0), $"no silo planned the text (it was sent sentences): {string.Join(", ", planned)}");
 
-        // The counter does count: a silo asked directly plans the text itself, once.
-        var direct = await _silos[0].HttpClient.SpeakAsync(new { input = Http.Sentences("Direct", 3), voice = "alloy", response_format = "pcm" });
+        // The counter does count: a silo asked directly for one sentence (nothing to share) plans the text in its pool, once.
+        var direct = await _silos[0].HttpClient.SpeakAsync(new { input = "Direct and alone.", voice = "alloy", response_format = "pcm" });
         Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
         Assert.Equal(plannedBefore[0] + planned[0] + 1, (await _silos[0].HttpClient.ReadyAsync()).TextsPlanned());
     }
 
     [Fact]
-    public async Task A_whole_file_from_sentences_spread_over_silos_is_as_long_as_the_same_text_synthesised_by_one_silo()
+    public async Task A_whole_file_from_sentences_spread_over_silos_is_as_long_as_the_same_text_synthesised_by_a_silo_alone()
     {
         var text = Http.Sentences("Whole", 12);
         var spread = await _frontend.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, spread.StatusCode);
-        var one = await _silos[0].HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
+        await using var alone = await SiloProcess.StartAsync(ClusterSilo.Options("alone", await postgres.CreateDatabaseAsync()));
+        var one = await alone.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         var (a, b) = (SpeechStreams.WavSamples(await spread.Content.ReadAsByteArrayAsync()), SpeechStreams.WavSamples(await one.Content.ReadAsByteArrayAsync()));
         // A lost or repeated sentence is ~3 s (66,000 samples); engine-host history moves a sentence by a few ms.
