@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Npgsql;
 using Orleans.Tts.Testing;
 using Orleans.Tts.Bench;
 using SiloProcess = Orleans.Tts.Testing.SiloProcess;
@@ -14,47 +13,53 @@ namespace Orleans.Tts.Reliability;
 public sealed record ClusterLayout(string Root, string SiloDll, int Silos, int WorkersPerSilo, int DeadSiloSeconds);
 
 /// <summary>
-/// What <c>./tts cluster</c> starts — a throwaway PostgreSQL, N silos with an HTTP/2 internal port and one
-/// <c>--role frontend</c> — owned by the scenario, so it can kill -9, SIGTERM, restart silos and stop PostgreSQL.
+/// What <c>./tts cluster</c> starts — a throwaway redis-server (Orleans membership, grain state, cache, jobs), N silos and one
+/// <c>--role frontend</c> — owned by the scenario, so it can kill -9, SIGTERM, restart silos and stop Redis.
 /// Every silo start gets a fresh id (<c>silo-I-gG</c>), as a replacement pod would.
 /// </summary>
 public sealed class LoopbackCluster : IAsyncDisposable
 {
     private readonly ClusterLayout _layout;
-    private readonly string _pgDir;
+    private readonly string _redisDir;
+    private readonly int _redisPort;
+    private System.Diagnostics.Process? _redis;
     private readonly SiloProcess?[] _silos;
     private readonly int[] _generation;
     private readonly List<SiloProcess> _retired = [];
     private SiloProcess? _frontend;
 
-    private LoopbackCluster(ClusterLayout layout, string pgDir, string connectionString)
+    private LoopbackCluster(ClusterLayout layout, string redisDir, int redisPort)
     {
         _layout = layout;
-        _pgDir = pgDir;
-        ConnectionString = connectionString;
+        _redisDir = redisDir;
+        _redisPort = redisPort;
+        ConnectionString = $"127.0.0.1:{redisPort}";
+        ClusterId = $"reliability-{Environment.ProcessId}";
         _silos = new SiloProcess?[layout.Silos];
         _generation = new int[layout.Silos];
     }
 
+    /// <summary>The cluster's Redis (<c>TTS_REDIS</c>).</summary>
     public string ConnectionString { get; }
+    public string ClusterId { get; }
     public SiloProcess Frontend => _frontend ?? throw new InvalidOperationException("The frontend is not running.");
     public IReadOnlyList<SiloProcess?> Silos => _silos;
     public ClusterLayout Layout => _layout;
 
     public static async Task<LoopbackCluster> StartAsync(ClusterLayout layout, TextWriter log)
     {
-        var pgDir = Path.Combine(Path.GetTempPath(), $"tts-reliability-pg-{Environment.ProcessId}");
-        var cs = (await PostgresScriptAsync(layout.Root, pgDir, "start")).Trim().Split('\n')[^1];
-        var cluster = new LoopbackCluster(layout, pgDir, cs);
+        var redisDir = Path.Combine(Path.GetTempPath(), $"tts-reliability-redis-{Environment.ProcessId}");
+        var cluster = new LoopbackCluster(layout, redisDir, SiloProcess.FreeLoopbackPort());
         try
         {
+            cluster.StartRedis();
             await Task.WhenAll(Enumerable.Range(0, layout.Silos).Select(cluster.StartSiloAsync));
             cluster._frontend = await SiloProcess.StartAsync(cluster.Options("frontend", new()
             {
                 ["TTS_SILOS_REFRESH_MS"] = "500",
             }) with { Arguments = ["--role", "frontend"] });
             await cluster.WaitFrontendSeesAsync(layout.Silos, TimeSpan.FromSeconds(30));
-            log.WriteLine($"Cluster: PostgreSQL + {layout.Silos} silos × {layout.WorkersPerSilo} workers + frontend {cluster.Frontend.BaseAddress} (dead after {layout.DeadSiloSeconds} s)");
+            log.WriteLine($"Cluster: Redis + {layout.Silos} silos × {layout.WorkersPerSilo} workers + frontend {cluster.Frontend.BaseAddress} (dead after {layout.DeadSiloSeconds} s)");
             return cluster;
         }
         catch
@@ -68,7 +73,9 @@ public sealed class LoopbackCluster : IAsyncDisposable
     {
         var o = new SiloProcessOptions { SiloDllPath = _layout.SiloDll, MaxOutputLines = 400 }
             .WithEnvironment("TTS_SILO_ID", id)
-            .WithEnvironment("TTS_POSTGRES", ConnectionString)
+            .WithEnvironment("TTS_REDIS", ConnectionString)
+            .WithEnvironment("ORLEANS_CLUSTER_ID", ClusterId)
+            .WithEnvironment("ORLEANS_SERVICE_ID", ClusterId)
             .WithEnvironment("TTS_DEAD_SILO_SECONDS", _layout.DeadSiloSeconds.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("TTS_WORKERS", _layout.WorkersPerSilo.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
@@ -152,15 +159,21 @@ public sealed class LoopbackCluster : IAsyncDisposable
         return line is null ? double.NaN : double.Parse(line[(name.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
     }
 
-    public Task StopPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "stop");
-    public Task StartPostgresAsync() => PostgresScriptAsync(_layout.Root, _pgDir, "start");
-
-    public async Task<long> ScalarAsync(string sql)
+    /// <summary>Stops the cluster's Redis (SIGKILL: what a crashed server or a lost node looks like); its AOF stays.</summary>
+    public void StopRedis()
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        if (_redis is { } r) RedisServer.Stop(r);
+        _redis = null;
+    }
+
+    /// <summary>Starts Redis again on the same port and data directory (it replays its AOF).</summary>
+    public void StartRedis() => _redis = RedisServer.Start(out _, _redisDir, _redisPort);
+
+    /// <summary>Permits in use cluster-wide, as the admission grain counts them (the frontend's /cluster).</summary>
+    public async Task<int> PermitsInUseAsync()
+    {
+        var json = System.Text.Json.JsonDocument.Parse(await Frontend.HttpClient.GetStringAsync("/cluster")).RootElement;
+        return json.GetProperty("cluster").GetProperty("permitsInUse").GetInt32();
     }
 
     /// <summary>RSS in MiB of every live silo (with its engine hosts) and of the frontend.</summary>
@@ -183,10 +196,8 @@ public sealed class LoopbackCluster : IAsyncDisposable
         if (_frontend is not null) await _frontend.DisposeAsync();
         foreach (var s in _silos) if (s is not null) await s.DisposeAsync();
         foreach (var s in _retired) await s.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        try { await PostgresScriptAsync(_layout.Root, _pgDir, "stop", "--purge"); }
-        catch (InvalidOperationException) { /* already stopped */ }
+        StopRedis();
+        try { Directory.Delete(_redisDir, recursive: true); }
+        catch (IOException) { /* a file still open: left in the temp directory */ }
     }
-
-    private static Task<string> PostgresScriptAsync(string root, string dir, params string[] args) => PostgresScript.RunAsync(root, dir, args);
 }

@@ -1,8 +1,8 @@
-// Load, overload, soak and faults (issue 8) on a loopback cluster: PostgreSQL + silos + a --role frontend.
+// Load, overload, soak and faults on a loopback Orleans cluster: Redis + silos + a --role frontend.
 // Usage: bench/run reliability [SCENARIO…] [--silos N] [--workers N] [--dead-seconds S] [--capacity R]
 //                              [--overload-seconds S] [--chaos-seconds S] [--soak-minutes M] [--mix-capacity R]
 // The soak first ramps its mix to find the mix's own capacity (--mix-capacity R, in requests/s, skips that) and runs at 70 % of it.
-// Scenarios: capacity overload chaos rolling pgstop workerkill soak (default: all but soak). The raw engine
+// Scenarios: capacity overload chaos rolling redisstop workerkill soak (default: all but soak). The raw engine
 // limit is measured first in every run; capacity (or --capacity) sets the rate of the others.
 using System.Globalization;
 using Orleans.Tts.Reliability;
@@ -32,8 +32,8 @@ for (var i = 0; i < args.Length; i++)
         default: Console.Error.WriteLine($"Unknown option {args[i]}"); return 2;
     }
 }
-if (scenarios.Count == 0) scenarios = ["capacity", "overload", "chaos", "rolling", "pgstop", "workerkill"];
-var known = new[] { "capacity", "overload", "chaos", "rolling", "pgstop", "workerkill", "soak" };
+if (scenarios.Count == 0) scenarios = ["capacity", "overload", "chaos", "rolling", "redisstop", "workerkill"];
+var known = new[] { "capacity", "overload", "chaos", "rolling", "redisstop", "workerkill", "soak" };
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'; known: {string.Join(' ', known)}");
@@ -55,7 +55,7 @@ foreach (var scenario in scenarios)
         "soak" => run.SoakAsync(CancellationToken.None),
         "chaos" => run.ChaosAsync(CancellationToken.None),
         "rolling" => run.RollingAsync(CancellationToken.None),
-        "pgstop" => run.PostgresStopAsync(CancellationToken.None),
+        "redisstop" => run.RedisStopAsync(CancellationToken.None),
         _ => run.WorkerKillAsync(CancellationToken.None),
     };
     await task;
