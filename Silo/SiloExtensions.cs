@@ -30,7 +30,7 @@ public static class SiloExtensions
         builder.Services
             .AddClusterServices(config, capacity: workers)
             .AddSpeechPipeline(config)
-            .AddJobRunner()
+            .AddJobUnitRunner()
             .AddHostedService<ShutdownDeadline>();
         return builder;
     }
