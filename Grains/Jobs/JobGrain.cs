@@ -39,7 +39,10 @@ public sealed class JobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Input is not null) logger.LogInformation("Job {Job} active on silo {Silo} ({State}, {Done}/{Total} units)", Id, cluster.Self.Id, Progress.State, Progress.DoneUnits, Input.Units.Count);
+        if (Input is null) return Task.CompletedTask;
+        logger.LogInformation("Job {Job} active on silo {Silo} ({State}, {Done}/{Total} units)", Id, cluster.Self.Id, Progress.State, Progress.DoneUnits, Input.Units.Count);
+        // Re-activated (its previous silo died or it was collected): whatever call brought it here, it resumes.
+        Drive();
         return Task.CompletedTask;
     }
 
@@ -57,6 +60,7 @@ public sealed class JobGrain(
         await input.WriteStateAsync();
         progress.State = JobProgressState.Start(job.Units.Count, job.CreatedAt);
         await progress.WriteStateAsync();
+        logger.LogInformation("Job {Job} accepted on silo {Silo}: {Units} units", Id, cluster.Self.Id, job.Units.Count);
         await ReportAsync();
         await PublishAsync();
         Drive();

@@ -15,7 +15,8 @@ namespace Orleans.Tts.Grains.Jobs;
 public sealed class JobIndexGrain([PersistentState("jobindex", JobGrain.StorageName)] IPersistentState<JobIndexState> state, JobOptions options,
     TimeProvider clock, ILogger<JobIndexGrain> logger) : Grain, IJobIndexGrain, IRemindable
 {
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+    // Short: a wake-up that hangs on a silo not yet declared dead must not hold up the next sweep for long.
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
     private JobLedger _ledger = null!;
     private Task _sweep = Task.CompletedTask;
     private readonly SemaphoreSlim _saving = new(1, 1);

@@ -34,6 +34,7 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var key = (work.JobId, work.Index);
         _running[key] = stop;
+        logger.LogInformation("Job {Job} unit {Unit} started", work.JobId, work.Index);
         try
         {
             // The pool reads the speaker's current embedding (computed once for the cluster) by id.
@@ -44,6 +45,7 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
             var samples = clips.Count == 1 ? clips[0].Samples : AudioClip.Concat(rate, clips).Samples;
             await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), work.AudioExpiresAt);
+            logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples.Length);
             return new JobUnitResult(JobUnitOutcome.Done, samples.Length, rate);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
