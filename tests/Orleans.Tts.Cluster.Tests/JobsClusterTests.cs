@@ -81,19 +81,30 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
             var text = Text(60);
             var job = await SubmitAsync(silos[0].HttpClient, text);
             var holder = await Poll.UntilAsync(() => Task.FromResult(HolderOf(silos, job.Id)), TimeSpan.FromSeconds(30), "the silo holding the job's grain");
-            // A silo other than the grain's, in the middle of a unit, after some unit finished.
-            var (victim, unit) = await Poll.UntilAsync(async () =>
+            // A silo other than the grain's, in the middle of a unit, after some unit finished. Its unit may finish in the moment
+            // before the kill lands: then kill the other one (the grain's silo always survives).
+            var alive = silos.ToList();
+            int unit;
+            Dictionary<SiloProcess, long> marks;
+            while (true)
             {
-                var status = await StatusAsync(holder.HttpClient, job.Id);
-                if (status.Progress.Done < 2) return null;
-                foreach (var silo in silos.Where(s => s != holder))
-                    if (RunningUnit(silo.Output, job.Id) is { } running) return Tuple.Create(silo, running);
-                return null;
-            }, Deadline, "a silo running a unit of the job", TimeSpan.FromMilliseconds(20));
-            var marks = silos.ToDictionary(s => s, s => s.OutputMark);
-            victim.Kill();
-            await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            var survivors = silos.Where(s => s != victim).ToArray();
+                var (victim, running) = await Poll.UntilAsync(async () =>
+                {
+                    var status = await StatusAsync(holder.HttpClient, job.Id);
+                    if (status.Progress.Done < 2) return null;
+                    foreach (var silo in alive.Where(s => s != holder))
+                        if (RunningUnit(silo.Output, job.Id) is { } open) return Tuple.Create(silo, open);
+                    return null;
+                }, Deadline, "a silo running a unit of the job", TimeSpan.FromMilliseconds(20));
+                marks = alive.ToDictionary(s => s, s => s.OutputMark);
+                victim.Kill();
+                await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                alive.Remove(victim);
+                unit = running;
+                if (!victim.Output.Contains($"Job {job.Id} unit {unit} stored")) break;
+                Assert.True(alive.Count > 1, "every killed silo finished its unit before the kill landed");
+            }
+            var survivors = alive.ToArray();
 
             var done = await WaitForStateAsync(holder.HttpClient, job.Id, "succeeded");
             Assert.Equal(60, done.Progress.Done);
