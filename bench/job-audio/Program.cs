@@ -71,6 +71,24 @@ try
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {format} | {(double)stored / pcmBytes:0.000} | {encode.TotalMilliseconds / rounds / seconds:0.00} | {decode.TotalMilliseconds / rounds / seconds:0.00} |"));
     }
+    // FLAC (libFLAC, level 5, the project's encoder) for comparison: the project has no FLAC decoder, so only size and encode CPU.
+    long flacBytes = 0;
+    var flacCpu = TimeSpan.Zero;
+    for (var round = 0; round < rounds + 1; round++)
+    {
+        foreach (var (samples, rate) in clips)
+        {
+            var cpu = ThreadCpu();
+            using var encoder = new Orleans.Tts.Audio.Codecs.FlacEncoder(rate);
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            encoder.Write(samples, output);
+            encoder.Complete(output);
+            if (round == 0) { flacBytes += output.WrittenCount; continue; }
+            flacCpu += ThreadCpu() - cpu;
+        }
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| FLAC level 5 (no decoder here) | {(double)flacBytes / pcmBytes:0.000} | {flacCpu.TotalMilliseconds / rounds / seconds:0.00} | — |"));
 }
 finally
 {
