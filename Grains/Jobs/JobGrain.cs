@@ -236,23 +236,15 @@ public sealed class JobGrain(
     }
 
     /// <summary>
-    /// Stores the progress, one write at a time. Without <paramref name="required"/> a storage outage only marks it unsaved (the
-    /// loop saves it when storage is back; the job pauses meanwhile). A write that lost its ETag (its reply lost in an outage)
-    /// re-reads it and writes again: this activation is the job's only writer, so what it holds is the truth.
+    /// Stores the progress, one write at a time (this activation is its only writer). Without <paramref name="required"/> a
+    /// storage outage only marks it unsaved (the loop saves it when storage is back; the job pauses meanwhile).
     /// </summary>
     private async Task SaveAsync(bool required)
     {
         await _saving.WaitAsync();
         try
         {
-            try { await progress.WriteStateAsync(); }
-            catch (Orleans.Storage.InconsistentStateException)
-            {
-                var mine = progress.State;
-                await progress.ReadStateAsync();
-                progress.State = mine;
-                await progress.WriteStateAsync();
-            }
+            await progress.WriteOwnedAsync();
             _dirty = false;
         }
         catch (Exception e) when (!required)

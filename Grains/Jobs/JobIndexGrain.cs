@@ -82,46 +82,41 @@ public sealed class JobIndexGrain([PersistentState("jobindex", JobGrain.StorageN
             }
             catch (Exception e) { logger.LogDebug("Waking job {Job} failed ({Error})", id, e.GetBaseException().Message); }
         }));
-        foreach (var id in _ledger.Expired(now))
+        changed |= await EachAsync(_ledger.Expired(now), job => job.PurgeAsync(), id =>
         {
-            try
-            {
-                await GrainFactory.GetGrain<IJobGrain>(id).PurgeAsync().WaitAsync(CallTimeout);
-                _ledger.MarkPurged(id);
-                changed = true;
-                logger.LogInformation("Deleted the expired result of job {Job}", id);
-            }
-            catch (Exception e) { logger.LogDebug("Purging job {Job} failed ({Error})", id, e.GetBaseException().Message); }
-        }
-        foreach (var id in _ledger.Forgotten(now))
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IJobGrain>(id).ForgetAsync().WaitAsync(CallTimeout);
-                _ledger.Remove(id);
-                changed = true;
-            }
-            catch (Exception e) { logger.LogDebug("Forgetting job {Job} failed ({Error})", id, e.GetBaseException().Message); }
-        }
+            _ledger.MarkPurged(id);
+            logger.LogInformation("Deleted the expired result of job {Job}", id);
+        });
+        changed |= await EachAsync(_ledger.Forgotten(now), job => job.ForgetAsync(), _ledger.Remove);
         if (!changed) return;
         try { await SaveAsync(); }
         catch (Exception e) { logger.LogWarning("Saving the job index failed ({Error}); the next sweep saves it", e.GetBaseException().Message); }
     }
 
-    /// <summary>One write at a time (the grain is reentrant); a write that lost its ETag (a reply lost in a Redis outage) re-reads it and writes again.</summary>
+    /// <summary>Calls each job's grain in turn and records the jobs that answered; true when any did.</summary>
+    private async Task<bool> EachAsync(IReadOnlyList<string> ids, Func<IJobGrain, Task> call, Action<string> done)
+    {
+        var any = false;
+        foreach (var id in ids)
+        {
+            try
+            {
+                await call(GrainFactory.GetGrain<IJobGrain>(id)).WaitAsync(CallTimeout);
+                done(id);
+                any = true;
+            }
+            catch (Exception e) { logger.LogDebug("Sweeping job {Job} failed ({Error}); the next sweep tries again", id, e.GetBaseException().Message); }
+        }
+        return any;
+    }
+
+    /// <summary>One write at a time: the grain is reentrant.</summary>
     private async Task SaveAsync()
     {
         await _saving.WaitAsync();
         try
         {
-            try { await state.WriteStateAsync(); }
-            catch (Orleans.Storage.InconsistentStateException)
-            {
-                var mine = state.State;
-                await state.ReadStateAsync();
-                state.State = mine;
-                await state.WriteStateAsync();
-            }
+            await state.WriteOwnedAsync();
         }
         finally { _saving.Release(); }
     }
