@@ -220,10 +220,17 @@ public static class JobsApi
             await http.Response.Body.WriteAsync(WavWriter.Header(rate, (uint)(total * 2)), ct);
         }
         long written = 0;
-        await foreach (var part in jobs.ReadAudioAsync(id, ct))
+        try
         {
-            written += part.Audio.Samples.Length;
-            await http.Response.Body.WriteAsync(encoder is null ? WavWriter.EncodePcm(part.Audio.Samples) : encoder.Encode(part.Audio), ct);
+            await foreach (var part in jobs.ReadAudioAsync(id, ct))
+            {
+                written += part.Audio.Samples.Length;
+                await http.Response.Body.WriteAsync(encoder is null ? WavWriter.EncodePcm(part.Audio.Samples) : encoder.Encode(part.Audio), ct);
+            }
+        }
+        catch (StorageUnavailableException e) when (!http.Response.HasStarted)
+        {
+            return Problem.Busy(http, $"The job's audio cannot be read right now: {e.Message}", e.RetryAfter, "Jobs unavailable");
         }
         if (written != total)
         {

@@ -56,7 +56,8 @@ public sealed class JobGrain(
         if (Input is not null) return new JobAdmission(JobAdmissionOutcome.Accepted, Record());
         var admission = await Index.ReserveAsync(new JobReservation(Id, job.Spec, job.Estimate, job.Units.Count, job.TotalSentences, job.CreatedAt));
         if (admission.Outcome != JobAdmissionOutcome.Accepted) return admission;
-        input.State.Input = job;
+        // The text once: the units hold it, so the spec's copy is not stored again.
+        input.State.Input = job with { Spec = job.Spec with { Input = "" } };
         await input.WriteStateAsync();
         progress.State = JobProgressState.Start(job.Units.Count, job.CreatedAt);
         await progress.WriteStateAsync();

@@ -44,6 +44,8 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
             await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
             var samples = clips.Count == 1 ? clips[0].Samples : AudioClip.Concat(rate, clips).Samples;
+            // Cancelled during its last sentence: a cancelled job's audio is not stored.
+            stop.Token.ThrowIfCancellationRequested();
             await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), work.AudioExpiresAt);
             logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples.Length);
             return new JobUnitResult(JobUnitOutcome.Done, samples.Length, rate);

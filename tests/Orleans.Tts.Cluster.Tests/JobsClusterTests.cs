@@ -184,14 +184,14 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
         string alpha = ApiKeys.Mint(), beta = ApiKeys.Mint(), ops = ApiKeys.Mint();
         var keys = string.Join(';', ApiKeys.HashLine("alpha", ApiKeyRole.Client, alpha), ApiKeys.HashLine("beta", ApiKeyRole.Client, beta),
             ApiKeys.HashLine("ops", ApiKeyRole.Admin, ops));
-        // Long units (40 sentences each, seconds of work): a unit still running after the cancel shows.
-        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobowner{i}", db, new Dictionary<string, string>(SiloSettings(40))
+        // Long units (80 sentences each, many seconds of work): a unit still running after the cancel shows.
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobowner{i}", db, new Dictionary<string, string>(SiloSettings(80))
         {
             ["TTS_API_KEYS"] = keys,
         }));
         try
         {
-            var submit = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { input = Text(160), voice = "alloy", response_format = "wav" }) };
+            var submit = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { input = Text(320), voice = "alloy", response_format = "wav" }) };
             submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", alpha);
             var submitted = await silos[0].HttpClient.SendAsync(submit);
             Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, await submitted.Content.ReadAsStringAsync());
@@ -206,7 +206,8 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
                 Assert.Equal(HttpStatusCode.OK, (await Send(silo, HttpMethod.Get, $"/v1/jobs/{job.Id}", ops)).StatusCode);
             }
             // Both silos run a unit of it; then the owner cancels on the other silo.
-            await Poll.UntilAsync(() => Task.FromResult(silos.All(s => s.Output.Contains($"Job {job.Id} unit "))), Deadline, "units running on both silos");
+            await Poll.UntilAsync(() => Task.FromResult(silos.All(s => RunningUnit(s.Output, job.Id) is not null)), Deadline, "units running on both silos",
+                TimeSpan.FromMilliseconds(20));
             var marks = silos.Select(s => s.OutputMark).ToArray();
             var cancelled = await Send(silos[1], HttpMethod.Delete, $"/v1/jobs/{job.Id}", alpha);
             Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
@@ -215,7 +216,8 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
             await Poll.UntilAsync(async () => (await Task.WhenAll(silos.Select(async s => (await s.HttpClient.ReadyAsync()).GetProperty("running").GetInt32()))).All(r => r == 0),
                 TimeSpan.FromSeconds(3), "every silo's workers idle after the cancel");
             for (var i = 0; i < silos.Length; i++)
-                Assert.DoesNotContain(UnitLine().Matches(silos[i].OutputSince(marks[i])), m => m.Groups["job"].Value == job.Id && m.Groups["what"].Value == "stored");
+                Assert.False(UnitLine().Matches(silos[i].OutputSince(marks[i])).Any(m => m.Groups["job"].Value == job.Id && m.Groups["what"].Value == "stored"),
+                    $"a unit was stored after the cancel: {silos[i].OutputSince(marks[i])}");
             Assert.Equal(HttpStatusCode.Gone, (await Send(silos[0], HttpMethod.Get, $"/v1/jobs/{job.Id}/audio", alpha)).StatusCode);
         }
         finally
