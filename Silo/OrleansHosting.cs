@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Streams;
 using Orleans.Tts.Synthesis;
 using StackExchange.Redis;
 
@@ -23,17 +24,20 @@ public static class OrleansHosting
         {
             silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
             silo.AddSiloKeyedPlacement();
+            AddStreams(silo);
             if (redis is null)
             {
                 // No gateway unless asked for: nothing outside this process needs to reach an embedded silo.
                 silo.UseLocalhostClustering(Port(config, "TTS_SILO_PORT") ?? FreeLoopbackPort(), Port(config, "TTS_GATEWAY_PORT") ?? 0);
                 silo.AddMemoryGrainStorage(StorageName);
+                silo.AddMemoryGrainStorage(TtsStreams.PubSubStore);
                 silo.UseInMemoryReminderService();
             }
             else
             {
                 silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(TtsStreams.PubSubStore, o => o.ConfigurationOptions = redis);
                 silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 silo.ConfigureEndpoints(AdvertisedAddress(config), Port(config, "TTS_SILO_PORT") ?? EndpointOptions.DEFAULT_SILO_PORT,
                     Port(config, "TTS_GATEWAY_PORT") ?? EndpointOptions.DEFAULT_GATEWAY_PORT, listenOnAnyHostAddress: true);
@@ -56,6 +60,7 @@ public static class OrleansHosting
         {
             client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
             client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            AddStreams(client);
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
@@ -66,7 +71,17 @@ public static class OrleansHosting
         return builder;
     }
 
-    /// <summary>The grain storage of the cluster's state (speakers): Redis with <c>TTS_REDIS</c>, else memory.</summary>
+    /// <summary>
+    /// The cluster's one stream provider (<see cref="TtsStreams.Provider"/>), the same on silos and clients: memory streams, which
+    /// fan a message out to subscribers in every process (job progress today). Not durable: subscribers re-read state after
+    /// subscribing. Its subscriptions live in the <see cref="TtsStreams.PubSubStore"/> grain storage each silo adds next to
+    /// <see cref="StorageName"/> (Redis with TTS_REDIS, else memory).
+    /// </summary>
+    private static void AddStreams(ISiloBuilder silo) => silo.AddMemoryStreams(TtsStreams.Provider);
+
+    private static void AddStreams(IClientBuilder client) => client.AddMemoryStreams(TtsStreams.Provider);
+
+    /// <summary>The grain storage of the cluster's state (speakers, jobs): Redis with <c>TTS_REDIS</c>, else memory.</summary>
     public const string StorageName = "tts";
 
     private static ConfigurationOptions? Redis(IConfiguration config)

@@ -31,7 +31,7 @@ public static class SiloExtensions
             .AddClusterServices(config, capacity: workers)
             .AddSentenceSpreading(config)
             .AddSpeechPipeline(config)
-            .AddJobRunner()
+            .AddJobUnitRunner()
             .AddHostedService<ShutdownDeadline>();
         return builder;
     }

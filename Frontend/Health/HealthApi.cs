@@ -31,8 +31,8 @@ public static class HealthApi
                 details["cluster.storage"] = view.Storage;
                 details["cluster.admission"] = admission.Status.Backend;
                 details["jobs"] = jobs.Durable
-                    ? "postgres: durable, units re-run on another silo if one dies"
-                    : "in memory: jobs do not survive a restart (set TTS_POSTGRES for durable jobs)";
+                    ? "redis: durable, units re-run on another silo if one dies"
+                    : "in memory: jobs do not survive a restart (set TTS_REDIS for durable jobs)";
                 JobStorageDetails(details, jobUsage.Latest, jobOptions);
                 details["auth"] = keys.Enabled
                     ? $"on: {keys.Count} API keys; admin key for /admin and speaker writes; anonymous synthesis {(keys.Options.RequireKey ? "refused" : "allowed")}"

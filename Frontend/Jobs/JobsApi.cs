@@ -145,12 +145,18 @@ public static class JobsApi
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         JobStatus? last = null;
-        var quiet = TimeSpan.Zero;
         try
         {
-            while (true)
+            // Every change the job's grain publishes (on its Orleans stream, from whichever silo holds it); null: a quiet interval.
+            await foreach (var record in jobs.WatchAsync(id, KeepAlive, ct))
             {
-                var status = Status(job!);
+                if (record is null)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await http.Response.Body.FlushAsync(ct);
+                    continue;
+                }
+                var status = Status(record);
                 if (status.IsFinal)
                 {
                     await WriteEventAsync(http, status.State == "succeeded" ? "done" : status.State, status, ct);
@@ -160,22 +166,11 @@ public static class JobsApi
                 {
                     await WriteEventAsync(http, "progress", status, ct);
                     last = status;
-                    quiet = TimeSpan.Zero;
                 }
-                else if (quiet >= KeepAlive)
-                {
-                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    quiet = TimeSpan.Zero;
-                }
-                var wait = TimeSpan.FromSeconds(1);
-                await jobs.WaitForChangeAsync(id, wait, ct);
-                quiet += wait;
-                try { job = await jobs.GetAsync(id, ct) ?? job; }
-                catch (StorageUnavailableException) { }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (StorageUnavailableException) { } // the client reconnects; the stream so far was correct
         return Results.Empty;
     }
 
@@ -225,10 +220,17 @@ public static class JobsApi
             await http.Response.Body.WriteAsync(WavWriter.Header(rate, (uint)(total * 2)), ct);
         }
         long written = 0;
-        await foreach (var part in jobs.ReadAudioAsync(id, ct))
+        try
         {
-            written += part.Audio.Samples.Length;
-            await http.Response.Body.WriteAsync(encoder is null ? WavWriter.EncodePcm(part.Audio.Samples) : encoder.Encode(part.Audio), ct);
+            await foreach (var part in jobs.ReadAudioAsync(id, ct))
+            {
+                written += part.Audio.Samples.Length;
+                await http.Response.Body.WriteAsync(encoder is null ? WavWriter.EncodePcm(part.Audio.Samples) : encoder.Encode(part.Audio), ct);
+            }
+        }
+        catch (StorageUnavailableException e) when (!http.Response.HasStarted)
+        {
+            return Problem.Busy(http, $"The job's audio cannot be read right now: {e.Message}", e.RetryAfter, "Jobs unavailable");
         }
         if (written != total)
         {

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
+using Orleans.Concurrency;
 using Orleans.Tts.Synthesis;
 
 namespace Orleans.Tts.Jobs;
 
 /// <summary>Where a job is in its life; the wire names are lower case.</summary>
+[GenerateSerializer, Alias("tts.JobState")]
 public enum JobState { Queued, Running, Succeeded, Failed, Cancelled }
 
 public static class JobStates
@@ -36,8 +38,10 @@ public static class JobStates
 /// <param name="SpeakerId">The speaker whose embedding the engine gets, for <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Owner">The API key name that submitted it; only that key (or an admin key) may see or cancel it. Null without keys.</param>
 /// <param name="SampleRate">The voice's native rate in Hz, for the expected size of the result (0: unknown, the highest usual rate is assumed).</param>
-public sealed record JobSpec(string Input, string Voice, string VoiceId, string? SpeakerId, string ResponseFormat,
-    double Speed = 1.0, double Pitch = 0.0, double Volume = 1.0, string? Owner = null, int SampleRate = 0);
+[GenerateSerializer, Immutable, Alias("tts.JobSpec")]
+public sealed record JobSpec([property: Id(0)] string Input, [property: Id(1)] string Voice, [property: Id(2)] string VoiceId,
+    [property: Id(3)] string? SpeakerId, [property: Id(4)] string ResponseFormat, [property: Id(5)] double Speed = 1.0, [property: Id(6)] double Pitch = 0.0,
+    [property: Id(7)] double Volume = 1.0, [property: Id(8)] string? Owner = null, [property: Id(9)] int SampleRate = 0);
 
 /// <summary>A job as stored.</summary>
 /// <param name="DoneSentences">Sentences of finished units.</param>
@@ -45,9 +49,12 @@ public sealed record JobSpec(string Input, string Voice, string VoiceId, string?
 /// <param name="TotalSamples">Samples of the whole result, set when the job succeeds.</param>
 /// <param name="Purged">The result passed its expiry and was deleted (the record is kept a while to answer 410).</param>
 /// <param name="Owner">The API key name that submitted it (see <see cref="JobSpec.Owner"/>).</param>
-public sealed record JobRecord(string Id, JobState State, string Voice, string ResponseFormat, int DoneSentences, int TotalSentences,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StartedAt, DateTimeOffset? ExpiresAt, string? Error,
-    int? SampleRate, long? TotalSamples, bool Purged, string? Owner = null)
+[GenerateSerializer, Immutable, Alias("tts.JobRecord")]
+public sealed record JobRecord([property: Id(0)] string Id, [property: Id(1)] JobState State, [property: Id(2)] string Voice,
+    [property: Id(3)] string ResponseFormat, [property: Id(4)] int DoneSentences, [property: Id(5)] int TotalSentences,
+    [property: Id(6)] DateTimeOffset CreatedAt, [property: Id(7)] DateTimeOffset UpdatedAt, [property: Id(8)] DateTimeOffset? StartedAt,
+    [property: Id(9)] DateTimeOffset? ExpiresAt, [property: Id(10)] string? Error, [property: Id(11)] int? SampleRate, [property: Id(12)] long? TotalSamples,
+    [property: Id(13)] bool Purged, [property: Id(14)] string? Owner = null)
 {
     public bool Expired(DateTimeOffset now) => Purged || ExpiresAt is { } at && at <= now;
 }
@@ -58,7 +65,7 @@ public sealed record JobAudioPart(int Index, AudioClip Audio);
 /// <summary>Jobs as the public API sees them (every process: silos and frontends).</summary>
 public interface IJobStore
 {
-    /// <summary>True when jobs live in PostgreSQL and survive restarts; false for the in-memory embedded default.</summary>
+    /// <summary>True when jobs live in Redis and survive restarts; false for the in-memory embedded default.</summary>
     bool Durable { get; }
 
     /// <summary>
@@ -76,8 +83,11 @@ public interface IJobStore
     /// <summary>The finished units' audio in order, one unit at a time (never the whole result in memory).</summary>
     IAsyncEnumerable<JobAudioPart> ReadAudioAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns when the job may have changed, or after <paramref name="timeout"/>.</summary>
-    Task WaitForChangeAsync(string id, TimeSpan timeout, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The job now, then every change the job publishes (from whichever silo holds it), until it is final; null when nothing
+    /// changed for <paramref name="quiet"/> (a caller's keep-alive). Nothing when the job is unknown.
+    /// </summary>
+    IAsyncEnumerable<JobRecord?> WatchAsync(string id, TimeSpan quiet, CancellationToken cancellationToken = default);
 
     /// <summary>Queued and running jobs and units, and the storage jobs hold, cluster-wide.</summary>
     ValueTask<JobBacklog> GetBacklogAsync(CancellationToken cancellationToken = default);
@@ -85,37 +95,12 @@ public interface IJobStore
 
 /// <param name="StoredBytes">PCM stored for jobs whose results have not expired (finished ones and the done units of running ones).</param>
 /// <param name="ReservedBytes">The expected PCM of the units of queued and running jobs not done yet.</param>
-public sealed record JobBacklog(int QueuedJobs, int RunningJobs, int PendingUnits, long StoredBytes = 0, long ReservedBytes = 0)
+[GenerateSerializer, Immutable, Alias("tts.JobBacklog")]
+public sealed record JobBacklog([property: Id(0)] int QueuedJobs, [property: Id(1)] int RunningJobs, [property: Id(2)] int PendingUnits,
+    [property: Id(3)] long StoredBytes = 0, [property: Id(4)] long ReservedBytes = 0)
 {
     /// <summary>What counts against the storage budget.</summary>
     public long UsedBytes => StoredBytes + ReservedBytes;
-}
-
-/// <summary>A unit claimed by one silo: its lease id is what lets it (and only it) store the unit's result.</summary>
-public sealed record JobUnitLease(string JobId, int Index, Guid LeaseId, string Text, int Sentences, string VoiceId, string? SpeakerId,
-    double Speed, double Pitch, double Volume, int Attempt);
-
-/// <summary>Jobs as the silos that run them see them: units claimed under leases.</summary>
-public interface IJobQueue
-{
-    /// <summary>Claims the oldest claimable unit (never claimed, or its lease expired, or its owner declared dead); null when none.</summary>
-    ValueTask<JobUnitLease?> TryClaimAsync(string siloId, TimeSpan lease, CancellationToken cancellationToken = default);
-
-    /// <summary>Extends the lease; false when it was lost or the job is no longer active (stop working on it).</summary>
-    ValueTask<bool> RenewAsync(JobUnitLease unit, TimeSpan lease, CancellationToken cancellationToken = default);
-
-    /// <summary>Stores the unit's audio if the lease is still held and returns the job after it; null when the lease is lost
-    /// (another silo owns the unit now) or the job was cancelled.</summary>
-    ValueTask<JobRecord?> CompleteAsync(JobUnitLease unit, AudioClip audio, CancellationToken cancellationToken = default);
-
-    /// <summary>Gives the unit back for another try, or, with <paramref name="fatal"/>, fails the whole job with <paramref name="error"/>.</summary>
-    ValueTask ReleaseAsync(JobUnitLease unit, string error, bool fatal, CancellationToken cancellationToken = default);
-
-    /// <summary>Returns when new work may be claimable, or after <paramref name="timeout"/>.</summary>
-    Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
-
-    /// <summary>Deletes expired results; returns how many jobs were purged.</summary>
-    ValueTask<int> SweepAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Too many jobs are queued; retry after <see cref="RetryAfter"/>.</summary>

@@ -15,13 +15,13 @@ public sealed class JobOptions
     /// <summary>Sentences per unit, the piece of a job one silo claims (<c>TTS_JOB_UNIT_SENTENCES</c>).</summary>
     public int UnitSentences { get; set; } = 4;
 
-    /// <summary>Workers of one silo that may do job work at once (<c>TTS_JOB_MAX_WORKERS</c>); default half the workers, at least 1.</summary>
+    /// <summary>Job units one silo runs at once (<c>TTS_JOB_MAX_WORKERS</c>); default half the workers, at least 1.</summary>
     public int MaxWorkers { get; set; } = 1;
 
-    /// <summary>How long a claimed unit is owned without renewal (<c>TTS_JOB_LEASE_SECONDS</c>).</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How often an idle runner looks for work when no notification came, and expired results are swept.</summary>
+    /// <summary>
+    /// How often every process pings the job index (<c>TTS_JOB_POLL_MS</c>), which wakes the active jobs (a job whose silo died
+    /// resumes on the next ping after Orleans declares it dead) and sweeps expired results.
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -33,10 +33,10 @@ public sealed class JobOptions
     /// <summary>The share of <see cref="StorageMaxBytes"/> one API key's jobs may hold (<c>TTS_JOB_STORAGE_CLIENT_SHARE</c>); only with keys.</summary>
     public double StorageClientShare { get; set; } = 0.5;
 
-    /// <summary>Default budget of the embedded default (temporary files of one process): 4 GiB.</summary>
+    /// <summary>Default budget of the embedded default (memory of one process): 4 GiB.</summary>
     public const long EmbeddedStorageMaxBytes = 4L << 30;
 
-    /// <summary>Default budget of a cluster (rows in PostgreSQL): 32 GiB.</summary>
+    /// <summary>Default budget of a cluster (Redis): 32 GiB.</summary>
     public const long ClusterStorageMaxBytes = 32L << 30;
 
     /// <summary>What one API key's jobs may hold.</summary>

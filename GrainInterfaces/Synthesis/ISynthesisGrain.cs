@@ -27,6 +27,18 @@ public interface ISynthesisGrain : IGrainWithStringKey
     [Alias("reload")]
     Task<Models.ModelReloadReport> ReloadModelsAsync();
 
+    /// <summary>
+    /// Synthesises a job unit in this silo's low-priority lane and stores its audio; at most TTS_JOB_MAX_WORKERS units run here at
+    /// once (one more is answered <see cref="Jobs.JobUnitOutcome.Busy"/> at once). Long: a unit of many sentences waits behind
+    /// interactive speech. If this silo dies, Orleans fails the call once the silo is declared dead and the job runs the unit elsewhere.
+    /// </summary>
+    [Alias("jobunit"), ResponseTimeout("02:00:00")]
+    Task<Jobs.JobUnitResult> RunJobUnitAsync(Jobs.JobUnitWork work, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops this silo's running units of the job (a cancelled job's units may run on silos its grain no longer tracks).</summary>
+    [Alias("canceljob")]
+    Task CancelJobAsync(string jobId);
+
     /// <summary>The silo's workers now: what a caller weighs when it picks a silo.</summary>
     [Alias("load")]
     Task<SiloLoad> GetLoadAsync();

@@ -20,8 +20,8 @@ public static class ClusterServiceExtensions
     /// <summary>
     /// Admission, membership view, result cache, speakers and jobs of a process in the Orleans cluster: a silo (with
     /// <paramref name="capacity"/> synthesis workers) or a frontend (capacity 0, an Orleans client). Permits come from the
-    /// cluster's <see cref="IAdmissionGrain"/>. Speakers are grains. The result cache and jobs are shared through PostgreSQL when
-    /// <c>TTS_POSTGRES</c> is set, else kept in this process.
+    /// cluster's <see cref="IAdmissionGrain"/>. Speakers are grains. Jobs are grains (their audio in Redis with TTS_REDIS). The result cache
+    /// is shared through PostgreSQL when <c>TTS_POSTGRES</c> is set, else kept in this process.
     /// </summary>
     public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity)
     {
@@ -98,7 +98,7 @@ public static class ClusterServiceExtensions
                 mode, () => "none", SelfAddress(sp)));
             services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
         }
-        services.AddJobStore(config, capacity, durable: config["TTS_POSTGRES"] is { Length: > 0 });
+        services.AddJobs(config, capacity);
         services.AddHostedService<DrainService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout + TimeSpan.FromSeconds(10));
         return services;

@@ -7,30 +7,37 @@ using Orleans.Tts.Telemetry;
 namespace Orleans.Tts.Grains.Jobs;
 
 /// <summary>
-/// In every process: deletes expired job results (after TTS_JOB_TTL_SECONDS) and publishes the job backlog and the storage
-/// jobs hold (<see cref="JobUsage"/>, the <c>tts_job_backlog</c> and <c>tts_job_storage_*</c> gauges).
+/// In every process: pings the job index every poll interval (TTS_JOB_POLL_MS) — which re-activates it after its silo died and
+/// has it wake the active jobs (so a job whose silo died resumes within about one interval of Orleans declaring the silo dead)
+/// and delete expired results — and publishes the job backlog and the storage jobs hold (<see cref="JobUsage"/>, the
+/// <c>tts_job_backlog</c> and <c>tts_job_storage_*</c> gauges) every <see cref="Interval"/>.
 /// </summary>
-public sealed class JobMaintenance(IJobStore store, IJobQueue queue, JobUsage usage, JobOptions options, TtsMetrics metrics, ILogger<JobMaintenance> logger)
+public sealed class JobMaintenance(GrainJobStore store, JobUsage usage, JobOptions options, TtsMetrics metrics, ILogger<JobMaintenance> logger)
     : BackgroundService
 {
+    /// <summary>How often the backlog is read (and so how soon freed space shows in the Retry-After of a refusal).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(options.PollInterval);
+        var lastBacklog = DateTimeOffset.MinValue;
         do
         {
             try
             {
-                var purged = await queue.SweepAsync(stoppingToken);
-                if (purged > 0) logger.LogInformation("Deleted the results of {Count} expired jobs", purged);
-                var backlog = await store.GetBacklogAsync(stoppingToken);
-                usage.Update(backlog, DateTimeOffset.UtcNow);
-                metrics.JobBacklog(backlog.QueuedJobs + backlog.RunningJobs);
-                metrics.JobStorage(backlog.StoredBytes, backlog.ReservedBytes, options.StorageMaxBytes);
+                await store.PingAsync(stoppingToken);
+                if (DateTimeOffset.UtcNow - lastBacklog >= Interval)
+                {
+                    var backlog = await store.GetBacklogAsync(stoppingToken);
+                    lastBacklog = DateTimeOffset.UtcNow;
+                    usage.Update(backlog, lastBacklog);
+                    metrics.JobBacklog(backlog.QueuedJobs + backlog.RunningJobs);
+                    metrics.JobStorage(backlog.StoredBytes, backlog.ReservedBytes, options.StorageMaxBytes);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (StorageUnavailableException) { }
+            catch (StorageUnavailableException e) { logger.LogDebug("Job maintenance: {Error}", e.Message); }
             catch (Exception e) { logger.LogWarning(e, "Job maintenance failed"); }
         }
         while (await WaitAsync(timer, stoppingToken));

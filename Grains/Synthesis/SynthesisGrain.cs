@@ -1,6 +1,8 @@
 using Orleans.Concurrency;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Grains.Cluster;
+using Orleans.Tts.Grains.Jobs;
+using Orleans.Tts.Jobs;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Synthesis.Workers;
 
@@ -13,8 +15,17 @@ namespace Orleans.Tts.Grains.Synthesis;
 /// queue is never where a sentence waits).
 /// </summary>
 [SiloKeyedPlacement, Reentrant]
-public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activity, ClusterLoad load, TtsClusterOptions cluster) : Grain, ISynthesisGrain
+public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activity, ClusterLoad load, TtsClusterOptions cluster, JobUnitRunner jobUnits)
+    : Grain, ISynthesisGrain
 {
+    public Task<JobUnitResult> RunJobUnitAsync(JobUnitWork work, CancellationToken cancellationToken = default) => jobUnits.RunAsync(work, cancellationToken);
+
+    public Task CancelJobAsync(string jobId)
+    {
+        jobUnits.Cancel(jobId);
+        return Task.CompletedTask;
+    }
+
     public async Task<SiloVoices> GetVoicesAsync() =>
         new(await pool.GetVoicesAsync(), ModelVersion.Parse(ModelVersion.Of(pool.Status.Detail)));
 

@@ -1,106 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Npgsql;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Orleans.Tts.Client;
+using Orleans.Tts.Frontend.Auth;
 using Orleans.Tts.Jobs;
+using Xunit.Abstractions;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>Durable jobs in PostgreSQL run by several silo processes.</summary>
+/// <summary>
+/// Jobs as grains across silo processes: a job's grain (on one silo) sends its units to the silos' synthesis grains; its state
+/// and audio are in Redis. Faults are real: kill -9 of silo processes, a redis-server stopped and restarted.
+/// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class JobsClusterTests(PostgresServer postgres)
+public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(240);
 
-    private static string Text(int sentences) =>
-        string.Join(' ', Enumerable.Range(1, sentences).Select(i => $"Part {i} of the long reading goes on about rivers and hills."));
+    private static string Text(int sentences, string topic = "rivers and hills") =>
+        string.Join(' ', Enumerable.Range(1, sentences).Select(i => $"Part {i} of the long reading goes on about {topic}."));
 
-    private static IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
+    private static Dictionary<string, string> SiloSettings(int unitSentences = 2) => new()
     {
-        ["TTS_MAX_INPUT_CHARS"] = "20000", ["TTS_JOB_UNIT_SENTENCES"] = "3", ["TTS_JOB_LEASE_SECONDS"] = "30",
+        ["TTS_MAX_INPUT_CHARS"] = "20000", ["TTS_JOB_UNIT_SENTENCES"] = unitSentences.ToString(CultureInfo.InvariantCulture), ["TTS_JOB_POLL_MS"] = "500",
     };
 
     [Fact]
-    public async Task A_job_spread_over_three_silos_completes_with_complete_audio_when_a_silo_holding_units_is_killed()
+    public async Task Kill_9_of_the_silo_holding_the_job_grain_the_job_resumes_and_its_audio_is_whole_with_each_unit_once()
     {
         var db = await postgres.CreateDatabaseAsync();
-        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobsilo{i}", db, SiloSettings));
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobholder{i}", db, SiloSettings()));
         try
         {
-            const int sentences = 120;
-            var text = Text(sentences);
-            var submitted = await silos[0].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" });
-            Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, await submitted.Content.ReadAsStringAsync());
-            var job = (await submitted.Content.ReadFromJsonAsync<JobStatus>())!;
-            Assert.Equal(sentences, job.Progress.Total);
-
-            // Kill -9 a silo while it holds a running unit and at least one unit is already done. Its unit may finish in the
-            // moment before the kill lands: then kill another holder (one silo always survives).
-            await using var connection = new NpgsqlConnection(db);
-            await connection.OpenAsync();
-            var alive = silos.ToList();
-            var orphans = new List<int>();
-            string victimId;
-            while (true)
+            var text = Text(60);
+            var job = await SubmitAsync(silos[0].HttpClient, text);
+            var holder = await Poll.UntilAsync(() => Task.FromResult(HolderOf(silos, job.Id)), TimeSpan.FromSeconds(30), "the silo holding the job's grain");
+            var atKill = await Poll.UntilAsync(async () =>
             {
-                victimId = await Poll.UntilAsync(async () =>
-                {
-                    await using var q = new NpgsqlCommand(
-                        "SELECT u.owner FROM tts_job_units u JOIN tts_jobs j ON j.id = u.job_id WHERE j.id = @id AND u.state = 'running' AND j.done_units > 0 AND u.owner = ANY(@alive) LIMIT 1", connection);
-                    q.Parameters.AddWithValue("id", job.Id);
-                    q.Parameters.AddWithValue("alive", alive.Select(s => s.Id).ToArray());
-                    return await q.ExecuteScalarAsync() as string;
-                }, Deadline, "a silo running a unit of the job after the first unit finished");
-                var victim = alive.Single(s => s.Id == victimId);
-                victim.Kill();
-                await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
-                alive.Remove(victim);
-                // The units the dead silo held: nobody may store them but a new lease holder.
-                await using (var held = new NpgsqlCommand("SELECT idx FROM tts_job_units WHERE job_id = @id AND owner = @owner AND state = 'running'", connection))
-                {
-                    held.Parameters.AddWithValue("id", job.Id);
-                    held.Parameters.AddWithValue("owner", victimId);
-                    await using var reader = await held.ExecuteReaderAsync();
-                    while (await reader.ReadAsync()) orphans.Add(reader.GetInt32(0));
-                }
-                if (orphans.Count > 0 || alive.Count == 1) break;
-            }
-            var survivor = alive[0];
-            Assert.True(orphans.Count > 0, "the killed silo held a running unit");
+                var status = await StatusAsync(silos.First(s => s != holder).HttpClient, job.Id);
+                return status.Progress.Done >= 4 ? status : null;
+            }, Deadline, "two units done", TimeSpan.FromMilliseconds(50));
+            Assert.NotEqual("succeeded", atKill.State);
 
-            var done = await WaitForStateAsync(survivor.HttpClient, job.Id, "succeeded");
-            Assert.Equal(sentences, done.Progress.Done);
-
-            await using (var units = new NpgsqlCommand(
-                "SELECT count(*)::int, count(*) FILTER (WHERE state = 'done' AND productions = 1)::int, count(DISTINCT owner)::int FROM tts_job_units WHERE job_id = @id",
-                connection))
+            var clock = Stopwatch.StartNew();
+            holder.Kill();
+            await holder.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            var survivors = silos.Where(s => s != holder).ToArray();
+            // Resumed: a survivor re-activated the grain from Redis and a unit finished after the kill.
+            await Poll.UntilAsync(async () =>
             {
-                units.Parameters.AddWithValue("id", job.Id);
-                await using var reader = await units.ExecuteReaderAsync();
-                await reader.ReadAsync();
-                var total = reader.GetInt32(0);
-                Assert.Equal(sentences / 3, total);
-                Assert.Equal(total, reader.GetInt32(1)); // every unit stored exactly once
-                Assert.True(reader.GetInt32(2) >= 2, $"the units ran on {reader.GetInt32(2)} silo(s), expected them spread over several");
-            }
-            await using (var rerun = new NpgsqlCommand("SELECT count(*)::int FROM tts_job_units WHERE job_id = @id AND idx = ANY(@orphans) AND attempts >= 2 AND owner <> @owner AND productions = 1", connection))
-            {
-                rerun.Parameters.AddWithValue("id", job.Id);
-                rerun.Parameters.AddWithValue("orphans", orphans.ToArray());
-                rerun.Parameters.AddWithValue("owner", victimId);
-                Assert.Equal(orphans.Count, (int)(await rerun.ExecuteScalarAsync())!); // run again by another silo, stored once
-            }
+                var status = await StatusAsync(survivors[0].HttpClient, job.Id);
+                return status.Progress.Done > atKill.Progress.Done || status.State == "succeeded";
+            }, Deadline, "the job to progress again", TimeSpan.FromMilliseconds(100));
+            var resumed = clock.Elapsed;
+            Assert.Contains(survivors, s => s.Output.Contains($"Job {job.Id} active on silo"));
+            output.WriteLine($"Job progressed again {resumed.TotalSeconds:0.0} s after kill -9 of the silo holding its grain ({atKill.Progress.Done}/60 sentences done then)");
+            Console.WriteLine($"RESULT job-holder-kill resumed_after_s={resumed.TotalSeconds:0.0}");
 
-            var audio = await survivor.HttpClient.GetAsync($"/v1/jobs/{job.Id}/audio");
-            Assert.Equal(HttpStatusCode.OK, audio.StatusCode);
-            var wav = await audio.Content.ReadAsByteArrayAsync();
-            var header = SpeechStreams.WavHeader(wav);
-            Assert.Equal((uint)(wav.Length - 44), header.DataSize); // exact sizes, the whole result
-            var direct = await survivor.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
-            Assert.True(direct.StatusCode == HttpStatusCode.OK, await direct.Content.ReadAsStringAsync());
-            var expected = SpeechStreams.WavSamples(await direct.Content.ReadAsByteArrayAsync());
-            var got = SpeechStreams.WavSamples(wav);
-            Assert.InRange(got, expected * 0.97, expected * 1.03);
+            var done = await WaitForStateAsync(survivors[0].HttpClient, job.Id, "succeeded");
+            Assert.Equal(60, done.Progress.Done);
+            await AssertSameAudioAsAFaultFreeRunAsync(survivors[1].HttpClient, job.Id, text, units: 30);
         }
         finally
         {
@@ -109,13 +72,196 @@ public sealed class JobsClusterTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Kill_9_of_a_silo_running_a_unit_the_unit_runs_again_elsewhere_and_the_audio_is_whole_with_each_unit_once()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobunit{i}", db, SiloSettings()));
+        try
+        {
+            var text = Text(60);
+            var job = await SubmitAsync(silos[0].HttpClient, text);
+            var holder = await Poll.UntilAsync(() => Task.FromResult(HolderOf(silos, job.Id)), TimeSpan.FromSeconds(30), "the silo holding the job's grain");
+            // A silo other than the grain's, in the middle of a unit, after some unit finished. Its unit may finish in the moment
+            // before the kill lands: then kill the other one (the grain's silo always survives).
+            var alive = silos.ToList();
+            int unit;
+            Dictionary<SiloProcess, long> marks;
+            while (true)
+            {
+                var (victim, running) = await Poll.UntilAsync(async () =>
+                {
+                    var status = await StatusAsync(holder.HttpClient, job.Id);
+                    if (status.Progress.Done < 2) return null;
+                    foreach (var silo in alive.Where(s => s != holder))
+                        if (RunningUnit(silo.Output, job.Id) is { } open) return Tuple.Create(silo, open);
+                    return null;
+                }, Deadline, "a silo running a unit of the job", TimeSpan.FromMilliseconds(20));
+                marks = alive.ToDictionary(s => s, s => s.OutputMark);
+                victim.Kill();
+                await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                alive.Remove(victim);
+                unit = running;
+                if (!victim.Output.Contains($"Job {job.Id} unit {unit} stored")) break;
+                Assert.True(alive.Count > 1, "every killed silo finished its unit before the kill landed");
+            }
+            var survivors = alive.ToArray();
+
+            var done = await WaitForStateAsync(holder.HttpClient, job.Id, "succeeded");
+            Assert.Equal(60, done.Progress.Done);
+            // The killed silo's unit was run again by a survivor.
+            Assert.Contains(survivors, s => s.OutputSince(marks[s]).Contains($"Job {job.Id} unit {unit} stored"));
+            await AssertSameAudioAsAFaultFreeRunAsync(survivors[0].HttpClient, job.Id, text, units: 30);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Two_silos_share_one_job_storage_budget_refusing_with_503_and_retry_after_while_the_accepted_job_completes_in_full()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        // Twenty sentences of about 61 characters are expected to take about 4.5 MB of PCM: a 6 MB budget holds one such job.
+        const long budget = 6_000_000;
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobstorage{i}", db, new Dictionary<string, string>(SiloSettings(3))
+        {
+            ["TTS_JOB_STORAGE_MAX_BYTES"] = budget.ToString(CultureInfo.InvariantCulture), ["TTS_JOB_TTL_SECONDS"] = "600",
+        }));
+        try
+        {
+            var text = Text(20);
+            // Three submissions to each silo at once: the index grain decides them one at a time, so one is accepted cluster-wide.
+            var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+                silos[i % 2].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" })));
+            var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+            var job = (await accepted.Content.ReadFromJsonAsync<JobStatus>())!;
+            foreach (var refused in responses.Where(r => r != accepted))
+            {
+                var body = await refused.Content.ReadAsStringAsync();
+                Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
+                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                var problem = JsonDocument.Parse(body).RootElement;
+                Assert.Contains("TTS_JOB_STORAGE_MAX_BYTES", problem.GetProperty("detail").GetString());
+                Assert.Equal(budget, problem.GetProperty("storageLimitBytes").GetInt64());
+                // Only a running job holds the space: it frees up a TTL after the job ends at the earliest.
+                Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(603));
+            }
+
+            var done = await WaitForStateAsync(silos[1].HttpClient, job.Id, "succeeded");
+            Assert.Equal(20, done.Progress.Done);
+            var wav = await silos[1].HttpClient.GetByteArrayAsync($"/v1/jobs/{job.Id}/audio");
+            Assert.Equal((uint)(wav.Length - 44), SpeechStreams.WavHeader(wav).DataSize);
+            var direct = await silos[0].HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
+            var expected = SpeechStreams.WavSamples(await direct.Content.ReadAsByteArrayAsync());
+            var samples = SpeechStreams.WavSamples(wav);
+            Assert.InRange(samples, expected * 0.97, expected * 1.03);
+
+            // Its stored result still holds the space: the next one is refused until it expires, and told when.
+            var again = await silos[0].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+            var untilExpiry = done.ExpiresAt!.Value - DateTimeOffset.UtcNow;
+            Assert.InRange(again.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, untilExpiry - TimeSpan.FromSeconds(5), untilExpiry + TimeSpan.FromSeconds(4));
+            // The index counts exactly the PCM stored (not its compressed size), and a finished job no longer reserves anything.
+            var ready = await Poll.UntilAsync(async () =>
+            {
+                var details = (await silos[0].HttpClient.ReadyAsync()).GetProperty("details");
+                return details.TryGetProperty("jobs.storage.storedBytes", out var stored) && stored.GetString() == (2L * samples).ToString(CultureInfo.InvariantCulture)
+                    ? details.GetProperty("jobs.storage").GetString() : null;
+            }, TimeSpan.FromSeconds(30), "/ready to report the stored result");
+            Assert.Contains("of 5.7 MiB used", ready);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Only_the_owning_key_or_an_admin_sees_a_job_on_any_silo_and_cancelling_stops_its_units_on_every_silo()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        string alpha = ApiKeys.Mint(), beta = ApiKeys.Mint(), ops = ApiKeys.Mint();
+        var keys = string.Join(';', ApiKeys.HashLine("alpha", ApiKeyRole.Client, alpha), ApiKeys.HashLine("beta", ApiKeyRole.Client, beta),
+            ApiKeys.HashLine("ops", ApiKeyRole.Admin, ops));
+        // Long units (80 sentences each, many seconds of work): a unit still running after the cancel shows.
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobowner{i}", db, new Dictionary<string, string>(SiloSettings(80))
+        {
+            ["TTS_API_KEYS"] = keys,
+        }));
+        try
+        {
+            var submit = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { input = Text(320), voice = "alloy", response_format = "wav" }) };
+            submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", alpha);
+            var submitted = await silos[0].HttpClient.SendAsync(submit);
+            Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, await submitted.Content.ReadAsStringAsync());
+            var job = (await submitted.Content.ReadFromJsonAsync<JobStatus>())!;
+
+            foreach (var silo in silos)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await Send(silo, HttpMethod.Get, $"/v1/jobs/{job.Id}", beta)).StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound, (await Send(silo, HttpMethod.Get, $"/v1/jobs/{job.Id}/events", beta)).StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound, (await Send(silo, HttpMethod.Delete, $"/v1/jobs/{job.Id}", beta)).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await Send(silo, HttpMethod.Get, $"/v1/jobs/{job.Id}", alpha)).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await Send(silo, HttpMethod.Get, $"/v1/jobs/{job.Id}", ops)).StatusCode);
+            }
+            // Both silos run a unit of it; then the owner cancels on the other silo.
+            await Poll.UntilAsync(() => Task.FromResult(silos.All(s => RunningUnit(s.Output, job.Id) is not null)), Deadline, "units running on both silos",
+                TimeSpan.FromMilliseconds(20));
+            var marks = silos.Select(s => s.OutputMark).ToArray();
+            var cancelled = await Send(silos[1], HttpMethod.Delete, $"/v1/jobs/{job.Id}", alpha);
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+            Assert.Equal("cancelled", (await cancelled.Content.ReadFromJsonAsync<JobStatus>())!.State);
+            // The running units stop within moments, on both silos: no worker busy, no unit of the job stored after the cancel.
+            await Poll.UntilAsync(async () => (await Task.WhenAll(silos.Select(async s => (await s.HttpClient.ReadyAsync()).GetProperty("running").GetInt32()))).All(r => r == 0),
+                TimeSpan.FromSeconds(3), "every silo's workers idle after the cancel");
+            for (var i = 0; i < silos.Length; i++)
+                Assert.False(UnitLine().Matches(silos[i].OutputSince(marks[i])).Any(m => m.Groups["job"].Value == job.Id && m.Groups["what"].Value == "stored"),
+                    $"a unit was stored after the cancel: {silos[i].OutputSince(marks[i])}");
+            Assert.Equal(HttpStatusCode.Gone, (await Send(silos[0], HttpMethod.Get, $"/v1/jobs/{job.Id}/audio", alpha)).StatusCode);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Events_of_a_job_reach_watchers_on_a_silo_not_holding_it_and_on_a_frontend_with_every_unit_s_progress()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        var (silos, frontend) = await ClusterSilo.StartWithFrontendAsync(db, "jobevents", 2, SiloSettings(), SiloSettings());
+        try
+        {
+            var job = await SubmitAsync(frontend.HttpClient, Text(40));
+            var holder = await Poll.UntilAsync(() => Task.FromResult(HolderOf(silos, job.Id)), TimeSpan.FromSeconds(30), "the silo holding the job's grain");
+            var other = silos.Single(s => s != holder);
+            var watchers = await Task.WhenAll(ReadEventsAsync(other.HttpClient, job.Id), ReadEventsAsync(frontend.HttpClient, job.Id));
+            foreach (var (events, where) in watchers.Zip(new[] { "the other silo", "the frontend" }))
+            {
+                Assert.Equal("done", events[^1].Name);
+                Assert.Equal(40, events[^1].Status.Progress.Done);
+                var progress = events.Where(e => e.Name == "progress").Select(e => e.Status.Progress.Done).ToList();
+                Assert.Equal(progress.Order(), progress);
+                // Every unit (two sentences) finished after the watcher came is one event: the stream dropped none.
+                var first = progress[0];
+                Assert.True(first < 20, $"{where}: the first event already had {first} of 40 sentences");
+                var expected = Enumerable.Range(first / 2 + 1, 20 - first / 2 - 1).Select(u => u * 2).ToList();
+                Assert.True(expected.All(progress.Contains), $"{where} saw {string.Join(',', progress)}; missing {string.Join(',', expected.Except(progress))}");
+            }
+        }
+        finally
+        {
+            await frontend.DisposeAsync();
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_job_survives_a_frontend_restart_and_the_client_follows_it_to_the_end()
     {
         var db = await postgres.CreateDatabaseAsync();
-        // Silos with an internal (h2c) port: a frontend is ready only when it sees silos it can send speech to.
-        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobdurable{i}", db, new Dictionary<string, string>(SiloSettings)
-        {
-        }));
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobdurable{i}", db, SiloSettings(3)));
         SiloProcess? frontend = null;
         try
         {
@@ -153,78 +299,185 @@ public sealed class JobsClusterTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task Two_silos_share_one_job_storage_budget_refusing_with_503_and_retry_after_while_the_accepted_job_completes_in_full()
+    public async Task A_finished_job_and_a_speaker_are_still_there_after_redis_restarts_from_its_append_only_file()
     {
+        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-jobs-{Guid.NewGuid():n}");
+        var redis = RedisServer.Start(out var connection, dir);
+        var port = int.Parse(connection.Split(':')[1], CultureInfo.InvariantCulture);
         var db = await postgres.CreateDatabaseAsync();
-        // Twenty sentences of about 61 characters are expected to take about 4.5 MB of PCM: a 6 MB budget holds one such job.
-        const long budget = 6_000_000;
-        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobstorage{i}", db, new Dictionary<string, string>(SiloSettings)
-        {
-            ["TTS_JOB_STORAGE_MAX_BYTES"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture), ["TTS_JOB_TTL_SECONDS"] = "600",
-        }));
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobaof{i}", db, SiloSettings(3)).WithEnvironment("TTS_REDIS", connection));
         try
         {
-            var text = Text(20);
-            // Three submissions to each silo at once: the budget is decided under one PostgreSQL lock, so one is accepted cluster-wide.
-            var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
-                silos[i % 2].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" })));
-            var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
-            var job = (await accepted.Content.ReadFromJsonAsync<JobStatus>())!;
-            foreach (var refused in responses.Where(r => r != accepted))
-            {
-                var body = await refused.Content.ReadAsStringAsync();
-                Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, body);
-                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-                var problem = System.Text.Json.JsonDocument.Parse(body).RootElement;
-                Assert.Contains("TTS_JOB_STORAGE_MAX_BYTES", problem.GetProperty("detail").GetString());
-                Assert.Equal(budget, problem.GetProperty("storageLimitBytes").GetInt64());
-                // Only a running job holds the space: it frees up a TTL after the job ends at the earliest.
-                Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(603));
-            }
+            Assert.Equal(HttpStatusCode.Created, (await silos[0].HttpClient.PostAsJsonAsync("/v1/speakers", new { id = "aof-ann", voice = "en-us", speed = 1.2 })).StatusCode);
+            var job = await SubmitAsync(silos[0].HttpClient, Text(12));
+            await WaitForStateAsync(silos[1].HttpClient, job.Id, "succeeded");
+            var before = await silos[1].HttpClient.GetByteArrayAsync($"/v1/jobs/{job.Id}/audio");
 
-            var done = await WaitForStateAsync(silos[1].HttpClient, job.Id, "succeeded");
-            Assert.Equal(20, done.Progress.Done);
-            var wav = await silos[1].HttpClient.GetByteArrayAsync($"/v1/jobs/{job.Id}/audio");
-            Assert.Equal((uint)(wav.Length - 44), SpeechStreams.WavHeader(wav).DataSize);
-            var direct = await silos[0].HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
-            var expected = SpeechStreams.WavSamples(await direct.Content.ReadAsByteArrayAsync());
-            var samples = SpeechStreams.WavSamples(wav);
-            Assert.InRange(samples, expected * 0.97, expected * 1.03);
-
-            // The table counts exactly the PCM stored, and a finished job no longer reserves anything.
-            await using var connection = new NpgsqlConnection(db);
-            await connection.OpenAsync();
-            await using (var row = new NpgsqlCommand("SELECT stored_bytes, estimated_bytes FROM tts_jobs WHERE id = @id", connection))
+            // A clean shutdown (SHUTDOWN fsyncs the append-only file), then the same data directory on the same port.
+            await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{connection},allowAdmin=true"))
             {
-                row.Parameters.AddWithValue("id", job.Id);
-                await using var reader = await row.ExecuteReaderAsync();
-                Assert.True(await reader.ReadAsync());
-                Assert.Equal(2L * samples, reader.GetInt64(0));
-                Assert.InRange(reader.GetInt64(1), 3_000_000, budget);
+                try { admin.GetServers()[0].Shutdown(); }
+                catch (StackExchange.Redis.RedisConnectionException) { } // the server closes the connection as it goes
             }
-            // Its stored result still holds the space: the next one is refused until it expires, and told when.
-            var again = await silos[0].HttpClient.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" });
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
-            var untilExpiry = done.ExpiresAt!.Value - DateTimeOffset.UtcNow;
-            Assert.InRange(again.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, untilExpiry - TimeSpan.FromSeconds(5), untilExpiry + TimeSpan.FromSeconds(4));
-            var ready = await Poll.UntilAsync(async () =>
+            Assert.True(redis.WaitForExit(10_000), "redis-server did not shut down");
+            redis = RedisServer.Start(out _, dir, port);
+
+            // Both silos come back to it; every process reads the job and the speaker from Redis again (the job's audio too).
+            foreach (var silo in silos)
             {
-                var details = (await silos[0].HttpClient.ReadyAsync()).GetProperty("details");
-                return details.TryGetProperty("jobs.storage.storedBytes", out var stored) && stored.GetString() == (2L * samples).ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    ? details.GetProperty("jobs.storage").GetString() : null;
-            }, TimeSpan.FromSeconds(30), "/ready to report the stored result");
-            Assert.Contains("of 5.7 MiB used", ready);
+                var status = await Poll.UntilAsync(async () =>
+                {
+                    var r = await silo.HttpClient.GetAsync($"/v1/jobs/{job.Id}");
+                    return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadFromJsonAsync<JobStatus>() : null;
+                }, TimeSpan.FromSeconds(60), "the job readable after the restart");
+                Assert.Equal("succeeded", status!.State);
+                Assert.Equal(before, await silo.HttpClient.GetByteArrayAsync($"/v1/jobs/{job.Id}/audio"));
+                Assert.Equal(HttpStatusCode.OK, (await silo.HttpClient.GetAsync("/v1/speakers/aof-ann")).StatusCode);
+            }
+            await using (var check = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(connection))
+            {
+                // The audio's key carries the result's TTL.
+                var keys = check.GetServers()[0].Keys(pattern: $"*:jobs:{job.Id}:audio").ToList();
+                var ttl = await check.GetDatabase().KeyTimeToLiveAsync(Assert.Single(keys));
+                Assert.InRange(ttl!.Value, TimeSpan.FromHours(23), TimeSpan.FromHours(24));
+            }
         }
         finally
         {
             foreach (var silo in silos) await silo.DisposeAsync();
+            RedisServer.Stop(redis);
+            Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task With_redis_stopped_mid_job_the_job_pauses_and_completes_after_redis_returns_with_each_unit_once()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-jobs-{Guid.NewGuid():n}");
+        var redis = RedisServer.Start(out var connection, dir);
+        var port = int.Parse(connection.Split(':')[1], CultureInfo.InvariantCulture);
+        var db = await postgres.CreateDatabaseAsync();
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobredis{i}", db, SiloSettings()).WithEnvironment("TTS_REDIS", connection));
+        try
+        {
+            var text = Text(60);
+            var job = await SubmitAsync(silos[0].HttpClient, text);
+            var atStop = await Poll.UntilAsync(async () =>
+            {
+                var status = await StatusAsync(silos[1].HttpClient, job.Id);
+                return status.Progress.Done >= 4 ? status : null;
+            }, Deadline, "two units done", TimeSpan.FromMilliseconds(50));
+            Assert.NotEqual("succeeded", atStop.State);
+
+            redis.Kill();
+            redis.WaitForExit(10_000);
+            // Paused: no unit can store its audio, so the progress stops moving (the same on reads 2 s apart).
+            var paused = -1;
+            await Poll.UntilAsync(async () =>
+            {
+                var r = await silos[1].HttpClient.GetAsync($"/v1/jobs/{job.Id}");
+                if (r.StatusCode != HttpStatusCode.OK) return false;
+                var done = (await r.Content.ReadFromJsonAsync<JobStatus>())!.Progress.Done;
+                var still = done == paused;
+                paused = done;
+                return still;
+            }, TimeSpan.FromSeconds(30), "the job to pause", TimeSpan.FromSeconds(2));
+            Assert.True(paused < 60, "the job finished although Redis was down");
+
+            redis = RedisServer.Start(out _, dir, port);
+            var final = await WaitForStateAsync(silos[0].HttpClient, job.Id, "succeeded");
+            Assert.Equal(60, final.Progress.Done);
+            await AssertSameAudioAsAFaultFreeRunAsync(silos[1].HttpClient, job.Id, text, units: 30);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            RedisServer.Stop(redis);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Task<HttpResponseMessage> Send(SiloProcess silo, HttpMethod method, string path, string key)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return silo.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    private static async Task<JobStatus> SubmitAsync(HttpClient client, string text)
+    {
+        var submitted = await client.PostAsJsonAsync("/v1/jobs", new { input = text, voice = "alloy", response_format = "wav" });
+        Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, await submitted.Content.ReadAsStringAsync());
+        return (await submitted.Content.ReadFromJsonAsync<JobStatus>())!;
+    }
+
+    /// <summary>
+    /// The job's status; a 503 (the job's grain or its storage unreachable for a moment: its silo not yet declared dead, Redis away)
+    /// reads as "not yet" with the last known progress unknown, so callers poll on.
+    /// </summary>
+    private static async Task<JobStatus> StatusAsync(HttpClient client, string id)
+    {
+        var response = await client.GetAsync($"/v1/jobs/{id}");
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            return new JobStatus(id, "unavailable", new JobProgress(-1, -1), null, "", "", default, default, null);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JobStatus>())!;
+    }
+
+    /// <summary>The live silo whose log says it holds the job's grain (accepted it, or re-activated it).</summary>
+    private static SiloProcess? HolderOf(IEnumerable<SiloProcess> silos, string id) =>
+        silos.FirstOrDefault(s => !s.HasExited && (s.Output.Contains($"Job {id} accepted on silo") || s.Output.Contains($"Job {id} active on silo")));
+
+    /// <summary>A unit the silo's log shows started and not stored.</summary>
+    private static int? RunningUnit(string log, string id)
+    {
+        var started = UnitLine().Matches(log).Where(m => m.Groups["job"].Value == id).ToList();
+        var stored = started.Where(m => m.Groups["what"].Value == "stored").Select(m => m.Groups["unit"].Value).ToHashSet();
+        return started.LastOrDefault(m => m.Groups["what"].Value == "started" && !stored.Contains(m.Groups["unit"].Value)) is { } open
+            ? int.Parse(open.Groups["unit"].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"Job (?<job>job_[0-9a-f]+) unit (?<unit>\d+) (?<what>started|stored)")]
+    private static partial Regex UnitLine();
+
+    /// <summary>
+    /// The job's WAV is whole (exact sizes) and as long as the same text run again as a job without faults, within a quarter of
+    /// one unit: no unit missing, none twice. Not sample for sample: this build's eSpeak NG output differs slightly between runs
+    /// of the same text (three fault-free runs of this 60-sentence job: 9,692,724, 9,694,340 and 9,694,006 bytes; its frication
+    /// noise is random), so a sample-exact comparison would fail without any fault.
+    /// </summary>
+    private static async Task AssertSameAudioAsAFaultFreeRunAsync(HttpClient client, string id, string text, int units)
+    {
+        var wav = await client.GetByteArrayAsync($"/v1/jobs/{id}/audio");
+        Assert.Equal((uint)(wav.Length - 44), SpeechStreams.WavHeader(wav).DataSize);
+        var reference = await SubmitAsync(client, text);
+        await WaitForStateAsync(client, reference.Id, "succeeded");
+        var expected = SpeechStreams.WavSamples(await client.GetByteArrayAsync($"/v1/jobs/{reference.Id}/audio"));
+        var got = SpeechStreams.WavSamples(wav);
+        var quarterUnit = expected / units / 4;
+        Assert.True(Math.Abs(got - expected) < quarterUnit, $"the job has {got} samples, a fault-free run {expected} (one unit is about {expected / units})");
+    }
+
+    private static async Task<List<(string Name, JobStatus Status)>> ReadEventsAsync(HttpClient client, string id)
+    {
+        using var response = await client.GetAsync($"/v1/jobs/{id}/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<(string, JobStatus)>();
+        string? name = null;
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((name!, JsonSerializer.Deserialize<JobStatus>(line[6..])!));
+        }
+        return events;
     }
 
     private static Task<JobStatus> WaitForStateAsync(HttpClient client, string id, string state) =>
         Poll.UntilAsync(async () =>
         {
-            var status = (await client.GetFromJsonAsync<JobStatus>($"/v1/jobs/{id}"))!;
+            var status = await StatusAsync(client, id);
             Assert.True(status.State == state || !status.IsFinal, $"Job {id} ended {status.State} ({status.Error}), expected {state}.");
             return status.State == state ? status : null;
         }, Deadline, $"job {id} {state}", TimeSpan.FromMilliseconds(200));

@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+
+namespace Orleans.Tts.Grains.Jobs;
+
+/// <summary>
+/// How a job unit's 16-bit mono PCM is stored: a one-byte format tag, then the encoded samples. The stored format is
+/// <see cref="JobAudioFormat.DeltaBrotli"/>: each sample minus the previous one (speech is smooth at 22–24 kHz, so the
+/// differences are small numbers a general-purpose compressor packs tightly), compressed with Brotli at quality 4.
+/// bench/RESULTS.md ("Job audio encoding") has the measured size and CPU of the candidates; every format here stays
+/// decodable, so results written before a change remain readable. Lossless: a job's audio is the samples the engine made.
+/// </summary>
+public static class JobAudioCodec
+{
+    public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotli;
+
+    public static byte[] Encode(ReadOnlySpan<short> samples, JobAudioFormat format = Stored)
+    {
+        var pcm = new byte[samples.Length * 2];
+        if (format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib)
+        {
+            short previous = 0;
+            for (var i = 0; i < samples.Length; i++)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(pcm.AsSpan(i * 2), unchecked((short)(samples[i] - previous)));
+                previous = samples[i];
+            }
+        }
+        else MemoryMarshal.AsBytes(samples).CopyTo(pcm);
+        using var output = new MemoryStream(pcm.Length / 2 + 16);
+        output.WriteByte((byte)format);
+        using (var compressor = Compressor(output, format)) compressor.Write(pcm);
+        return output.ToArray();
+    }
+
+    public static short[] Decode(byte[] stored)
+    {
+        if (stored.Length == 0) throw new InvalidDataException("Empty job audio.");
+        var format = (JobAudioFormat)stored[0];
+        using var input = new MemoryStream(stored, 1, stored.Length - 1);
+        using var decompressor = Decompressor(input, format);
+        using var pcm = new MemoryStream();
+        decompressor.CopyTo(pcm);
+        var samples = MemoryMarshal.Cast<byte, short>(pcm.GetBuffer().AsSpan(0, (int)pcm.Length)).ToArray();
+        if (!BitConverter.IsLittleEndian) for (var i = 0; i < samples.Length; i++) samples[i] = BinaryPrimitives.ReverseEndianness(samples[i]);
+        if (format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib)
+        {
+            short previous = 0;
+            for (var i = 0; i < samples.Length; i++) previous = samples[i] = unchecked((short)(previous + samples[i]));
+        }
+        return samples;
+    }
+
+    private static Stream Compressor(Stream output, JobAudioFormat format) => format switch
+    {
+        JobAudioFormat.Brotli or JobAudioFormat.DeltaBrotli => new BrotliStream(output, new BrotliCompressionOptions { Quality = 4 }, leaveOpen: true),
+        JobAudioFormat.DeltaZLib => new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown job audio format."),
+    };
+
+    private static Stream Decompressor(Stream input, JobAudioFormat format) => format switch
+    {
+        JobAudioFormat.Brotli or JobAudioFormat.DeltaBrotli => new BrotliStream(input, CompressionMode.Decompress),
+        JobAudioFormat.DeltaZLib => new ZLibStream(input, CompressionMode.Decompress),
+        _ => throw new InvalidDataException($"Unknown job audio format {(byte)format}."),
+    };
+}
+
+/// <summary>The stored encodings of job audio (the first byte of each stored unit).</summary>
+public enum JobAudioFormat : byte
+{
+    /// <summary>PCM16 little-endian, Brotli quality 4.</summary>
+    Brotli = 1,
+    /// <summary>First differences of the samples, PCM16 little-endian, Brotli quality 4.</summary>
+    DeltaBrotli = 2,
+    /// <summary>First differences, ZLib at its fastest level.</summary>
+    DeltaZLib = 3,
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Orleans.Tts.Cluster;
+using Orleans.Tts.Jobs;
+using Orleans.Tts.Speakers;
+using Orleans.Tts.Synthesis;
+using Orleans.Tts.Synthesis.Workers;
+
+namespace Orleans.Tts.Grains.Jobs;
+
+/// <summary>
+/// Runs job units on this silo for its synthesis grain: in the worker pool's background lane (each sentence takes a worker only
+/// when it is free and no interactive request waits), at most <see cref="JobOptions.MaxWorkers"/> units at once, and stores each
+/// unit's encoded audio before answering, so the job's grain records only what is stored.
+/// </summary>
+public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio, JobOptions options, ISiloActivity activity, ILogger<JobUnitRunner> logger)
+{
+    private readonly ConcurrentDictionary<(string Job, int Index), CancellationTokenSource> _running = new();
+    private int _count;
+
+    /// <summary>Units running here now.</summary>
+    public int Running => Volatile.Read(ref _count);
+
+    public async Task<JobUnitResult> RunAsync(JobUnitWork work, CancellationToken cancellationToken)
+    {
+        using var inFlight = activity.TryBegin();
+        if (inFlight is null) return new JobUnitResult(JobUnitOutcome.Draining, RetryAfter: TimeSpan.FromSeconds(1));
+        if (!pool.Status.Ready) return new JobUnitResult(JobUnitOutcome.Busy, Error: "engines still loading", RetryAfter: TimeSpan.FromSeconds(1));
+        if (Interlocked.Increment(ref _count) > options.MaxWorkers)
+        {
+            Interlocked.Decrement(ref _count);
+            return new JobUnitResult(JobUnitOutcome.Busy, Error: $"{options.MaxWorkers} job units already run here", RetryAfter: TimeSpan.FromMilliseconds(200));
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var key = (work.JobId, work.Index);
+        _running[key] = stop;
+        logger.LogInformation("Job {Job} unit {Unit} started", work.JobId, work.Index);
+        try
+        {
+            // The pool reads the speaker's current embedding (computed once for the cluster) by id.
+            var speaker = work.SpeakerId is { } id ? new SpeakerRef(id, 0) : null;
+            var request = new SynthesisRequest(work.Text, work.VoiceId, work.Speed, work.Pitch, work.Volume, speaker);
+            var clips = new List<AudioClip>();
+            await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
+            var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
+            var samples = clips.Count == 1 ? clips[0].Samples : AudioClip.Concat(rate, clips).Samples;
+            // Cancelled during its last sentence: a cancelled job's audio is not stored.
+            stop.Token.ThrowIfCancellationRequested();
+            await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), work.AudioExpiresAt);
+            logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples.Length);
+            return new JobUnitResult(JobUnitOutcome.Done, samples.Length, rate);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return new JobUnitResult(JobUnitOutcome.Cancelled);
+        }
+        catch (UnknownVoiceException e)
+        {
+            return new JobUnitResult(JobUnitOutcome.UnknownVoice, Error: e.Message);
+        }
+        catch (StorageUnavailableException e)
+        {
+            // Redis (the audio, a speaker's embedding) is away: the job tries the unit again later, without counting a try.
+            return new JobUnitResult(JobUnitOutcome.Busy, Error: e.Message, RetryAfter: e.RetryAfter);
+        }
+        catch (Exception e) when (e is EngineUnavailableException or WorkerPoolSaturatedException)
+        {
+            return new JobUnitResult(JobUnitOutcome.Busy, Error: e.Message, RetryAfter: TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Job {Job} unit {Unit} failed", work.JobId, work.Index);
+            return new JobUnitResult(JobUnitOutcome.Failed, Error: e.Message);
+        }
+        finally
+        {
+            _running.TryRemove(new KeyValuePair<(string, int), CancellationTokenSource>(key, stop));
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    /// <summary>Stops the job's units running here.</summary>
+    public void Cancel(string jobId)
+    {
+        foreach (var (key, stop) in _running)
+        {
+            if (key.Job != jobId) continue;
+            try { stop.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Orleans.Tts.Grains.Jobs;
+using Orleans.Tts.Jobs;
+
+namespace Orleans.Tts.Grains.Tests;
+
+/// <summary>The job index grain on a 2-silo test cluster (memory storage <c>tts</c>), and the job domain classes it relies on.</summary>
+public sealed class JobIndexGrainTests : IAsyncLifetime
+{
+    private const long Budget = 1_000_000;
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(JobGrain.StorageName);
+            silo.UseInMemoryReminderService();
+            silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit, o.TableRefreshTimeout) =
+                (TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(2)));
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(new JobOptions { StorageMaxBytes = Budget, MaxQueuedJobs = 3, Ttl = TimeSpan.FromMinutes(10) });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private static JobReservation Reservation(string id, long estimate, string? owner = null) =>
+        new(id, new JobSpec("text", "alloy", "en-us", null, "wav", Owner: owner, SampleRate: 22050), estimate, Units: 4, Sentences: 8, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task Of_six_concurrent_reservations_of_which_one_fits_exactly_one_is_accepted_and_the_rest_refused_with_retry_after()
+    {
+        var index = _cluster.Client.GetGrain<IJobIndexGrain>(0);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => index.ReserveAsync(Reservation($"job_{i}", Budget * 3 / 4))));
+        Assert.Single(answers, a => a.Outcome == JobAdmissionOutcome.Accepted);
+        Assert.All(answers.Where(a => a.Outcome != JobAdmissionOutcome.Accepted), a =>
+        {
+            Assert.Equal(JobAdmissionOutcome.StorageFull, a.Outcome);
+            Assert.Equal(Budget, a.LimitBytes);
+            Assert.True(a.RetryAfter >= TimeSpan.FromMinutes(10));
+        });
+        var backlog = await index.GetBacklogAsync();
+        Assert.Equal((1, Budget * 3 / 4), (backlog.QueuedJobs, backlog.ReservedBytes));
+        Assert.Throws<JobStorageFullException>(() => answers.First(a => a.Outcome != JobAdmissionOutcome.Accepted).Accepted());
+    }
+
+    [Fact]
+    public async Task A_job_larger_than_the_budget_is_too_large_and_queued_jobs_beyond_the_limit_are_refused()
+    {
+        var index = _cluster.Client.GetGrain<IJobIndexGrain>(0);
+        var huge = await index.ReserveAsync(Reservation("job_huge", Budget * 2));
+        Assert.Equal(JobAdmissionOutcome.TooLarge, huge.Outcome);
+        Assert.Throws<JobTooLargeException>(() => huge.Accepted());
+        for (var i = 0; i < 3; i++) Assert.Equal(JobAdmissionOutcome.Accepted, (await index.ReserveAsync(Reservation($"job_small{i}", 10))).Outcome);
+        var full = await index.ReserveAsync(Reservation("job_small3", 10));
+        Assert.Equal(JobAdmissionOutcome.BacklogFull, full.Outcome);
+        Assert.Equal(3, full.Queued);
+    }
+
+    [Fact]
+    public void Job_audio_round_trips_losslessly_in_every_format_including_full_scale_jumps()
+    {
+        var random = new Random(7);
+        var samples = Enumerable.Range(0, 50_000).Select(i => (short)(i % 1000 == 0 ? (i % 2000 == 0 ? short.MaxValue : short.MinValue) : random.Next(-3000, 3000))).ToArray();
+        foreach (var format in Enum.GetValues<JobAudioFormat>())
+            Assert.Equal(samples, JobAudioCodec.Decode(JobAudioCodec.Encode(samples, format)));
+        Assert.Empty(JobAudioCodec.Decode(JobAudioCodec.Encode([])));
+    }
+
+    [Fact]
+    public void A_unit_is_recorded_once_and_the_scheduler_spreads_units_over_silos_up_to_the_limit_each()
+    {
+        var progress = JobProgressState.Start(3, DateTimeOffset.UtcNow);
+        Assert.True(progress.CompleteUnit(1, 100, 22050, 2, DateTimeOffset.UtcNow));
+        Assert.False(progress.CompleteUnit(1, 100, 22050, 2, DateTimeOffset.UtcNow)); // the same unit again (re-run after a fault)
+        Assert.Equal((1, 2, 200L), (progress.DoneUnits, progress.DoneSentences, progress.StoredBytes));
+        Assert.Equal(new[] { 0, 2 }, progress.Pending());
+
+        var silos = new[] { Silo("a"), Silo("b") };
+        var scheduler = new JobUnitScheduler(maxPerSilo: 2);
+        var now = DateTimeOffset.UtcNow;
+        var picks = Enumerable.Range(0, 5).Select(_ => scheduler.Pick(silos, now)?.Id).ToList();
+        Assert.Equal(new[] { "a", "b", "a", "b", null }, picks);
+        scheduler.Finished("b");
+        scheduler.Avoid("b", now + TimeSpan.FromSeconds(1));
+        Assert.Null(scheduler.Pick(silos, now));
+        Assert.Equal("b", scheduler.Pick(silos, now + TimeSpan.FromSeconds(2))?.Id);
+    }
+
+    private static Orleans.Tts.Cluster.SiloGateway Silo(string id) =>
+        new(id, Orleans.Runtime.SiloAddress.New(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1000 + id[0]), 1), 1, 0, 0, id);
+}
