@@ -124,6 +124,37 @@ public sealed class InMemoryTests
         Assert.True(cache.LocalBytes <= limit);
     }
 
+    private static Microsoft.Extensions.Configuration.IConfiguration Config(params (string Key, string Value)[] settings) =>
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => (string?)s.Value)).Build();
+
+    [Fact]
+    public void The_cache_redis_is_TTS_REDIS_CACHE_else_TTS_REDIS_with_short_timeouts_the_operator_may_override_and_a_bad_string_stops_the_start()
+    {
+        Assert.Null(ResultCacheServiceExtensions.RedisOptions(Config()));
+        var shared = ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS", "10.0.0.1:6379")))!;
+        Assert.EndsWith("10.0.0.1:6379", shared.EndPoints.Single().ToString());
+        Assert.Equal(1000, shared.AsyncTimeout);
+        Assert.False(shared.AbortOnConnectFail);
+        var own = ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS", "10.0.0.1:6379"), ("TTS_REDIS_CACHE", "cache:6380,asyncTimeout=250")))!;
+        Assert.EndsWith("cache:6380", own.EndPoints.Single().ToString());
+        Assert.Equal(250, own.AsyncTimeout);
+
+        var bad = Assert.Throws<InvalidOperationException>(() => ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS_CACHE", "cache:6380,notAnOption=1"))));
+        Assert.Contains("TTS_REDIS_CACHE", bad.Message);
+        Assert.Contains("TTS_REDIS_CACHE", Assert.Throws<InvalidOperationException>(() => ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS_CACHE", "ssl=true")))).Message);
+    }
+
+    [Fact]
+    public void A_result_is_one_redis_value_read_back_whole_and_a_foreign_value_is_a_miss()
+    {
+        var audio = new CachedAudio("k", [1, 2, 3, 4], "audio/mpeg", "piper:en_US-lessac-medium", 1.25);
+        var read = RedisResultStore.Decode("k", RedisResultStore.Encode(audio))!;
+        Assert.Equal(audio with { Content = read.Content }, read);
+        Assert.Equal(audio.Content, read.Content);
+        Assert.Null(RedisResultStore.Decode("k", [9, 1, 2]));
+        Assert.Null(RedisResultStore.Decode("k", RedisResultStore.Encode(audio)[..12]));
+    }
+
     [Fact]
     public async Task Identical_requests_in_flight_share_one_production()
     {
