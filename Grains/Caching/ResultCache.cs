@@ -78,8 +78,6 @@ public sealed class ResultCache : IResultCache, IDisposable
     /// <summary>Bytes the local cache holds (sizes as charged, content plus <see cref="EntryOverhead"/>).</summary>
     public long LocalBytes => _local?.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
-    public bool Shared => _store is not null;
-
     public string Status => _store?.Status ?? "local only (no TTS_REDIS or TTS_REDIS_CACHE)";
 
     public bool Degraded => _store is { Available: false };

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Grains.Admission;
@@ -124,8 +125,8 @@ public sealed class InMemoryTests
         Assert.True(cache.LocalBytes <= limit);
     }
 
-    private static Microsoft.Extensions.Configuration.IConfiguration Config(params (string Key, string Value)[] settings) =>
-        new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => (string?)s.Value)).Build();
+    private static IConfiguration Config(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => (string?)s.Value)).Build();
 
     [Fact]
     public void The_cache_redis_is_TTS_REDIS_CACHE_else_TTS_REDIS_with_short_timeouts_the_operator_may_override_and_a_bad_string_stops_the_start()
