@@ -19,11 +19,15 @@ public sealed class RedisResultStore(ConfigurationOptions redis, IOptions<Cluste
 {
     private const byte Format = 1;
     private readonly string _prefix = $"tts:{cluster.Value.ServiceId}:result:";
+    /// <summary>How long Redis is left alone after a command failed (a hung server is still "connected"): one request pays the timeout, not each.</summary>
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(5);
+
     private ConnectionMultiplexer? _redis;
     private volatile string? _lastError;
+    private long _skipUntil;
 
-    /// <summary>Connected now: when not, callers skip Redis at once instead of waiting for a timeout.</summary>
-    public bool Available => _redis is { IsConnected: true };
+    /// <summary>Connected and not just failed: when not, callers skip Redis at once instead of waiting for a timeout.</summary>
+    public bool Available => _redis is { IsConnected: true } && Environment.TickCount64 >= Interlocked.Read(ref _skipUntil);
 
     /// <summary>For <c>/ready</c>: where the cache is and whether it answers.</summary>
     public string Status => Available
@@ -61,7 +65,7 @@ public sealed class RedisResultStore(ConfigurationOptions redis, IOptions<Cluste
             var value = await _redis!.GetDatabase().StringGetAsync(_prefix + key);
             return value.IsNull ? null : Decode(key, (byte[])value!);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             Failed(e);
             return null;
@@ -76,7 +80,7 @@ public sealed class RedisResultStore(ConfigurationOptions redis, IOptions<Cluste
         {
             return await _redis!.GetDatabase().StringSetAsync(_prefix + audio.Key, Encode(audio), options.Ttl);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // Also an OOM answer when the server's policy is noeviction: the result is simply not shared.
             Failed(e);
@@ -87,9 +91,11 @@ public sealed class RedisResultStore(ConfigurationOptions redis, IOptions<Cluste
     /// <summary>The key and its remaining TTL as Redis sees them (tests and diagnostics).</summary>
     public string RedisKey(string key) => _prefix + key;
 
-    private void Failed(RedisException e)
+    private void Failed(Exception e)
     {
         _lastError = e.Message;
+        // A refused write (OOM under noeviction) says nothing about the next read; a timeout or a lost connection does.
+        if (e is TimeoutException or RedisConnectionException) Interlocked.Exchange(ref _skipUntil, Environment.TickCount64 + (long)Backoff.TotalMilliseconds);
         logger.LogDebug(e, "Result cache Redis call failed");
     }
 

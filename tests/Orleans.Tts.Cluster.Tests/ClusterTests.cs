@@ -293,6 +293,51 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_hung_cache_redis_costs_one_request_its_timeout_and_the_next_ones_nothing()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-hung-{Guid.NewGuid():n}");
+        var server = RedisServer.Start(out var cacheRedis, dir);
+        try
+        {
+            var silo = (await StartAsync(1, new() { ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "hung"))[0];
+            Assert.Equal("miss", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
+
+            // Stopped, not killed: the connection stays up and commands time out (1 s by default) instead of failing at once.
+            Signal(server, "STOP");
+            var cacheMs = new List<double>();
+            for (var i = 0; i < 4; i++)
+            {
+                var r = await silo.HttpClient.SpeakAsync(new { input = $"While Redis hangs {i}.", voice = "alloy" });
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                cacheMs.Add(ServerTiming(r, "cache"));
+            }
+            Console.WriteLine($"Server-Timing cache with Redis hung: {string.Join(", ", cacheMs.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+            Assert.InRange(cacheMs[0], 0, 3000);
+            // Left alone for 5 s after a timeout: the requests right after do not wait for it.
+            Assert.All(cacheMs.Skip(1), ms => Assert.True(ms < 500, $"{ms} ms in the cache step after the first timeout: {string.Join(", ", cacheMs)}"));
+            Assert.True((await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _), "a hung cache is reported degraded");
+
+            Signal(server, "CONT");
+            await Poll.UntilAsync(async () => !(await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _),
+                TimeSpan.FromSeconds(20), "the cache is used again");
+            Assert.Equal("hit", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
+        }
+        finally
+        {
+            Signal(server, "CONT");
+            RedisServer.Stop(server);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Signal(System.Diagnostics.Process process, string signal)
+    {
+        if (process.HasExited) return;
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>One metric of the response's <c>Server-Timing</c> header, in milliseconds (0 when absent).</summary>
     private static double ServerTiming(HttpResponseMessage response, string name)
     {
