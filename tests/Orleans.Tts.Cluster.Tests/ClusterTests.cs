@@ -216,126 +216,97 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     [Fact]
     public async Task A_cache_redis_with_a_small_maxmemory_evicts_old_results_itself_while_serving_goes_on()
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-lru-{Guid.NewGuid():n}");
-        var server = RedisServer.Start(out var cacheRedis, dir, settings: ["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "no"]);
-        try
+        using var cache = new PrivateRedis("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "no");
+        var cacheRedis = cache.ConnectionString;
+        var silo = (await StartAsync(1, new() { ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "lru"))[0];
+        await using var redis = Probe(cacheRedis);
+        long produced = 0;
+        const int count = 40;
+        for (var i = 0; i < count; i++)
         {
-            var silo = (await StartAsync(1, new() { ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "lru"))[0];
-            await using var redis = Probe(cacheRedis);
-            long produced = 0;
-            const int count = 40;
-            for (var i = 0; i < count; i++)
-            {
-                var once = await silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"Filler {i}", 2), voice = "alloy", response_format = "wav" });
-                Assert.Equal(HttpStatusCode.OK, once.StatusCode);
-                produced += (await once.Content.ReadAsByteArrayAsync()).Length;
-            }
-            Assert.True(produced > 6 << 20, $"{produced} bytes produced, more than twice the 3 MB maxmemory");
-            await Poll.UntilAsync(async () => await redis.InfoAsync("evicted_keys") > 0, TimeSpan.FromSeconds(20), "Redis evicts results");
-            Assert.InRange(redis.Keys().Length, 1, count - 1);
-            Assert.True(await redis.InfoAsync("used_memory") <= 3 << 20, "Redis holds at most its maxmemory");
-            // The newest is still there; the oldest was evicted by Redis and is synthesised again.
-            Assert.Equal("hit", (await silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"Filler {count - 1}", 2), voice = "alloy", response_format = "wav" })).Header("X-Tts-Cache"));
-            Assert.Equal("miss", (await silo.HttpClient.SpeakAsync(new { input = Http.Sentences("Filler 0", 2), voice = "alloy", response_format = "wav" })).Header("X-Tts-Cache"));
-            Assert.False((await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _));
+            var once = await silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"Filler {i}", 2), voice = "alloy", response_format = "wav" });
+            Assert.Equal(HttpStatusCode.OK, once.StatusCode);
+            produced += (await once.Content.ReadAsByteArrayAsync()).Length;
         }
-        finally
-        {
-            RedisServer.Stop(server);
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.True(produced > 6 << 20, $"{produced} bytes produced, more than twice the 3 MB maxmemory");
+        await Poll.UntilAsync(async () => await redis.InfoAsync("evicted_keys") > 0, TimeSpan.FromSeconds(20), "Redis evicts results");
+        Assert.InRange(redis.Keys().Length, 1, count - 1);
+        Assert.True(await redis.InfoAsync("used_memory") <= 3 << 20, "Redis holds at most its maxmemory");
+        // The newest is still there; the oldest was evicted by Redis and is synthesised again.
+        Assert.Equal("hit", (await silo.HttpClient.SpeakAsync(new { input = Http.Sentences($"Filler {count - 1}", 2), voice = "alloy", response_format = "wav" })).Header("X-Tts-Cache"));
+        Assert.Equal("miss", (await silo.HttpClient.SpeakAsync(new { input = Http.Sentences("Filler 0", 2), voice = "alloy", response_format = "wav" })).Header("X-Tts-Cache"));
+        Assert.False(await CacheDegradedAsync(silo));
     }
 
     [Fact]
     public async Task When_the_cache_redis_stops_silos_keep_serving_report_it_degraded_and_recover_by_themselves()
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-cache-{Guid.NewGuid():n}");
-        var server = RedisServer.Start(out var cacheRedis, dir);
-        var port = int.Parse(cacheRedis.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1", ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "cachefault");
-            Assert.Equal(HttpStatusCode.OK, (await silos[0].HttpClient.SpeakAsync(new { input = "Before the outage.", voice = "alloy" })).StatusCode);
+        using var cache = new PrivateRedis();
+        var cacheRedis = cache.ConnectionString;
+        var silos = await StartAsync(2, new() { ["TTS_GLOBAL_MAX_INFLIGHT"] = "4", ["TTS_CLIENT_MAX_SHARE"] = "1", ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "cachefault");
+        Assert.Equal(HttpStatusCode.OK, (await silos[0].HttpClient.SpeakAsync(new { input = "Before the outage.", voice = "alloy" })).StatusCode);
 
-            RedisServer.Stop(server);
-            foreach (var silo in silos)
-                await Poll.UntilAsync(async () => (await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _),
-                    TimeSpan.FromSeconds(10), $"{silo.Id} reports the cache degraded");
-            var cacheMs = new List<double>();
-            for (var i = 0; i < 6; i++)
-            {
-                var r = await silos[i % 2].HttpClient.SpeakAsync(new { input = $"During the outage {i}.", voice = "alloy" });
-                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-                cacheMs.Add(ServerTiming(r, "cache"));
-            }
-            // A result made during the outage is kept locally: asked again on the same silo it is a hit.
-            Assert.Equal("hit", (await silos[0].HttpClient.SpeakAsync(new { input = "During the outage 0.", voice = "alloy" })).Header("X-Tts-Cache"));
-            // A dead Redis is known to be down: the requests do not wait for its timeouts.
-            Console.WriteLine($"Server-Timing cache during the outage: {string.Join(", ", cacheMs.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
-            Assert.All(cacheMs, ms => Assert.True(ms < 200, $"the cache step took {ms} ms with Redis down"));
-            foreach (var silo in silos) Assert.Equal(HttpStatusCode.OK, (await silo.HttpClient.GetAsync("/ready")).StatusCode);
+        cache.Stop();
+        foreach (var silo in silos)
+            await Poll.UntilAsync(async () => await CacheDegradedAsync(silo),
+                TimeSpan.FromSeconds(10), $"{silo.Id} reports the cache degraded");
+        var cacheMs = await CacheStepsOfNewRequestsAsync(silos, "During the outage", 6);
+        // A result made during the outage is kept locally: asked again on the same silo it is a hit.
+        Assert.Equal("hit", (await silos[0].HttpClient.SpeakAsync(new { input = "During the outage 0.", voice = "alloy" })).Header("X-Tts-Cache"));
+        // A dead Redis is known to be down: the requests do not wait for its timeouts.
+        Console.WriteLine($"Server-Timing cache during the outage: {string.Join(", ", cacheMs.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        Assert.All(cacheMs, ms => Assert.True(ms < 200, $"the cache step took {ms} ms with Redis down"));
+        foreach (var silo in silos) Assert.Equal(HttpStatusCode.OK, (await silo.HttpClient.GetAsync("/ready")).StatusCode);
 
-            server = RedisServer.Start(out _, dir, port);
-            foreach (var silo in silos)
-                await Poll.UntilAsync(async () => !(await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _),
-                    TimeSpan.FromSeconds(30), $"{silo.Id} reconnects to the cache");
-            var after = await silos[0].HttpClient.SpeakAsync(new { input = "After the outage.", voice = "alloy" });
-            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
-            Assert.Equal("miss", after.Header("X-Tts-Cache"));
-            // Shared again: the other silo's request for it becomes a hit once the write after the response is done.
-            await Poll.UntilAsync(async () => (await silos[1].HttpClient.SpeakAsync(new { input = "After the outage.", voice = "alloy" })).Header("X-Tts-Cache") == "hit",
-                TimeSpan.FromSeconds(10), "the result made after the outage is shared");
-        }
-        finally
-        {
-            RedisServer.Stop(server);
-            Directory.Delete(dir, recursive: true);
-        }
+        cache.Start();
+        foreach (var silo in silos)
+            await Poll.UntilAsync(async () => !await CacheDegradedAsync(silo),
+                TimeSpan.FromSeconds(30), $"{silo.Id} reconnects to the cache");
+        var after = await silos[0].HttpClient.SpeakAsync(new { input = "After the outage.", voice = "alloy" });
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal("miss", after.Header("X-Tts-Cache"));
+        // Shared again: the other silo's request for it becomes a hit once the write after the response is done.
+        await Poll.UntilAsync(async () => (await silos[1].HttpClient.SpeakAsync(new { input = "After the outage.", voice = "alloy" })).Header("X-Tts-Cache") == "hit",
+            TimeSpan.FromSeconds(10), "the result made after the outage is shared");
     }
 
     [Fact]
     public async Task A_hung_cache_redis_costs_one_request_its_timeout_and_the_next_ones_nothing()
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-hung-{Guid.NewGuid():n}");
-        var server = RedisServer.Start(out var cacheRedis, dir);
-        try
-        {
-            var silo = (await StartAsync(1, new() { ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "hung"))[0];
-            Assert.Equal("miss", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
+        using var cache = new PrivateRedis();
+        var cacheRedis = cache.ConnectionString;
+        var silo = (await StartAsync(1, new() { ["TTS_REDIS_CACHE"] = cacheRedis }, prefix: "hung"))[0];
+        Assert.Equal("miss", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
 
-            // Stopped, not killed: the connection stays up and commands time out (1 s by default) instead of failing at once.
-            Signal(server, "STOP");
-            var cacheMs = new List<double>();
-            for (var i = 0; i < 4; i++)
-            {
-                var r = await silo.HttpClient.SpeakAsync(new { input = $"While Redis hangs {i}.", voice = "alloy" });
-                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-                cacheMs.Add(ServerTiming(r, "cache"));
-            }
-            Console.WriteLine($"Server-Timing cache with Redis hung: {string.Join(", ", cacheMs.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
-            Assert.InRange(cacheMs[0], 0, 3000);
-            // Left alone for 5 s after a timeout: the requests right after do not wait for it.
-            Assert.All(cacheMs.Skip(1), ms => Assert.True(ms < 500, $"{ms} ms in the cache step after the first timeout: {string.Join(", ", cacheMs)}"));
-            Assert.True((await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _), "a hung cache is reported degraded");
+        // Stopped, not killed: the connection stays up and commands time out (1 s by default) instead of failing at once.
+        cache.Signal("STOP");
+        var cacheMs = await CacheStepsOfNewRequestsAsync([silo], "While Redis hangs", 4);
+        Console.WriteLine($"Server-Timing cache with Redis hung: {string.Join(", ", cacheMs.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        Assert.InRange(cacheMs[0], 0, 3000);
+        // Left alone for 5 s after a timeout: the requests right after do not wait for it.
+        Assert.All(cacheMs.Skip(1), ms => Assert.True(ms < 500, $"{ms} ms in the cache step after the first timeout: {string.Join(", ", cacheMs)}"));
+        Assert.True(await CacheDegradedAsync(silo), "a hung cache is reported degraded");
 
-            Signal(server, "CONT");
-            await Poll.UntilAsync(async () => !(await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _),
-                TimeSpan.FromSeconds(20), "the cache is used again");
-            Assert.Equal("hit", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
-        }
-        finally
-        {
-            Signal(server, "CONT");
-            RedisServer.Stop(server);
-            Directory.Delete(dir, recursive: true);
-        }
+        cache.Signal("CONT");
+        await Poll.UntilAsync(async () => !await CacheDegradedAsync(silo),
+            TimeSpan.FromSeconds(20), "the cache is used again");
+        Assert.Equal("hit", (await silo.HttpClient.SpeakAsync(new { input = "Before the hang.", voice = "alloy" })).Header("X-Tts-Cache"));
     }
 
-    private static void Signal(System.Diagnostics.Process process, string signal)
+    private static async Task<bool> CacheDegradedAsync(SiloProcess silo) =>
+        (await silo.HttpClient.ReadyAsync()).GetProperty("details").TryGetProperty("cache.degraded", out _);
+
+    /// <summary>Sends <paramref name="count"/> new texts round the silos, each answered with audio; their Server-Timing <c>cache</c> steps.</summary>
+    private static async Task<List<double>> CacheStepsOfNewRequestsAsync(IReadOnlyList<SiloProcess> silos, string tag, int count)
     {
-        if (process.HasExited) return;
-        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        var cacheMs = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            var r = await silos[i % silos.Count].HttpClient.SpeakAsync(new { input = $"{tag} {i}.", voice = "alloy" });
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            cacheMs.Add(ServerTiming(r, "cache"));
+        }
+        return cacheMs;
     }
 
     /// <summary>One metric of the response's <c>Server-Timing</c> header, in milliseconds (0 when absent).</summary>

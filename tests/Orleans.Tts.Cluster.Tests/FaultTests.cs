@@ -16,13 +16,13 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     private SiloProcess _frontend = null!;
     private readonly SiloProcess?[] _silos = new SiloProcess?[2];
     private int _generation;
-    private readonly string _redisDir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-fault-{Guid.NewGuid():n}");
-    private System.Diagnostics.Process? _redisServer;
+    private PrivateRedis? _redisServer;
     private string _redis = "";
 
     public async Task InitializeAsync()
     {
-        _redisServer = RedisServer.Start(out _redis, _redisDir);
+        _redisServer = new PrivateRedis();
+        _redis = _redisServer.ConnectionString;
         _db = await postgres.CreateDatabaseAsync();
         await Task.WhenAll(StartSiloAsync(0), StartSiloAsync(1));
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("fault-frontend", _db, new Dictionary<string, string>
@@ -36,8 +36,7 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var p in _processes) await p.DisposeAsync();
-        if (_redisServer is not null) RedisServer.Stop(_redisServer);
-        Directory.Delete(_redisDir, recursive: true);
+        _redisServer?.Dispose();
     }
 
     private async Task StartSiloAsync(int slot)
@@ -125,8 +124,7 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     {
         await using var load = new SteadyLoad(_frontend.HttpClient, "outage");
         await Poll.UntilAsync(() => Task.FromResult(load.Succeeded >= 3), TimeSpan.FromSeconds(20), "load flows");
-        var port = int.Parse(_redis.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
-        RedisServer.Stop(_redisServer!);
+        _redisServer!.Stop();
         var outage = System.Diagnostics.Stopwatch.StartNew();
         int servedDuringOutage;
         try
@@ -146,7 +144,7 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
         }
         finally
         {
-            _redisServer = RedisServer.Start(out _, _redisDir, port);
+            _redisServer.Start();
         }
         foreach (var process in _silos.Append(_frontend))
             await Poll.UntilAsync(async () => (await process!.HttpClient.ReadyAsync()).GetProperty("details") is var d
