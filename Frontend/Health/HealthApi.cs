@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Orleans.Tts.Admission;
+using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Frontend.Auth;
@@ -22,7 +23,7 @@ public static class HealthApi
             .WithName("Health").WithSummary("Liveness: the process is alive.");
 
         // Readiness: engines loaded and the worker pool accepting.
-        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmission admission, IJobStore jobs, JobUsage jobUsage, JobOptions jobOptions, ApiKeyStore keys, CancellationToken ct) =>
+        app.MapGet("/ready", async (ISynthesisWorker worker, ISiloActivity activity, IClusterMembership membership, IAdmission admission, IResultCache cache, IJobStore jobs, JobUsage jobUsage, JobOptions jobOptions, ApiKeyStore keys, CancellationToken ct) =>
             {
                 var s = worker.Status;
                 var details = new Dictionary<string, string>(s.Detail);
@@ -30,6 +31,9 @@ public static class HealthApi
                 details["cluster.mode"] = view.Mode;
                 details["cluster.storage"] = view.Storage;
                 details["cluster.admission"] = admission.Status.Backend;
+                details["cache"] = cache.Status;
+                // Redis trouble degrades the process but keeps it ready: it serves from its local cache and synthesis.
+                if (cache.Degraded) details["cache.degraded"] = "Redis result cache unreachable: local cache only; identical requests on different silos may each synthesise";
                 details["jobs"] = jobs.Durable
                     ? "redis: durable, units re-run on another silo if one dies"
                     : "in memory: jobs do not survive a restart (set TTS_REDIS for durable jobs)";

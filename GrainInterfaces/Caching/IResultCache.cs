@@ -5,11 +5,17 @@ using System.Text;
 namespace Orleans.Tts.Caching;
 
 /// <summary>
-/// Encoded synthesis results by request key: a silo-local LRU in front of a shared store.
+/// Encoded synthesis results by request key: a process-local cache bounded in bytes in front of a shared store (Redis).
 /// Identical requests in flight at once cause one synthesis cluster-wide.
 /// </summary>
 public interface IResultCache
 {
+    /// <summary>For <c>/ready</c>: the shared store and whether it answers.</summary>
+    string Status { get; }
+
+    /// <summary>The shared store is configured but unreachable: this process serves from its local cache and synthesis.</summary>
+    bool Degraded { get; }
+
     ValueTask<CachedAudio?> TryGetAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the cached result, or runs <paramref name="factory"/> once for all concurrent callers of the key.</summary>

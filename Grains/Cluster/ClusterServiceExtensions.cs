@@ -20,8 +20,8 @@ public static class ClusterServiceExtensions
     /// <summary>
     /// Admission, membership view, result cache, speakers and jobs of a process in the Orleans cluster: a silo (with
     /// <paramref name="capacity"/> synthesis workers) or a frontend (capacity 0, an Orleans client). Permits come from the
-    /// cluster's <see cref="IAdmissionGrain"/>. Speakers are grains. Jobs are grains (their audio in Redis with TTS_REDIS). The result cache
-    /// is shared through PostgreSQL when <c>TTS_POSTGRES</c> is set, else kept in this process.
+    /// cluster's <see cref="IAdmissionGrain"/>. Speakers and jobs are grains (job audio in Redis with TTS_REDIS). The result cache is
+    /// shared through Redis (<see cref="ResultCacheServiceExtensions.AddResultCache"/>), else kept in this process.
     /// </summary>
     public static IServiceCollection AddClusterServices(this IServiceCollection services, IConfiguration config, int capacity)
     {
@@ -48,13 +48,7 @@ public static class ClusterServiceExtensions
             DegradeQueueThreshold = Setting.PositiveInt(config, "TTS_DEGRADE_QUEUE", 4),
             DeadlineCoversService = DeadlineCoversService(config),
         };
-        var cache = new CacheOptions
-        {
-            MemoryBytes = Setting.PositiveInt(config, "TTS_CACHE_MEMORY_MB", 64, min: 0) * (1L << 20),
-            SharedBytes = Setting.PositiveInt(config, "TTS_CACHE_PG_MB", 512, min: 0) * (1L << 20),
-            Ttl = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_CACHE_TTL_SECONDS", 86400)),
-        };
-        services.AddSingleton(cluster).AddSingleton(admission).AddSingleton(cache);
+        services.AddSingleton(cluster).AddSingleton(admission);
         services.AddSingleton<ClusterLoad>();
         services.AddSingleton<SiloActivity>();
         services.AddSingleton<ISiloActivity>(sp => sp.GetRequiredService<SiloActivity>());
@@ -85,7 +79,6 @@ public static class ClusterServiceExtensions
             });
             services.AddSingleton<PostgresStore>();
             services.AddSingleton<PostgresNotifications>();
-            services.AddSingleton<IResultCache, PostgresResultCache>();
             services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
                 mode, () => sp.GetRequiredService<PostgresStore>().State, SelfAddress(sp)));
             // The store first: it connects and migrates before requests are served.
@@ -96,8 +89,8 @@ public static class ClusterServiceExtensions
         {
             services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
                 mode, () => "none", SelfAddress(sp)));
-            services.AddSingleton<IResultCache>(sp => new InMemoryResultCache(cache, sp.GetService<TtsMetrics>()));
         }
+        services.AddResultCache(config);
         services.AddJobs(config, capacity);
         services.AddHostedService<DrainService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout + TimeSpan.FromSeconds(10));

@@ -25,7 +25,4 @@ public sealed class ClusterLoad
     public int AddHeld(int delta) => Interlocked.Add(ref _held, delta);
     public int AddQueued(int delta) => Interlocked.Add(ref _queued, delta);
     public int AddRunning(int delta) => Interlocked.Add(ref _running, delta);
-
-    /// <summary>Cache keys this silo is synthesising for the cluster (pending rows it owns).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, byte> PendingKeys { get; } = new();
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Tts.Grains.Caching;
+using Microsoft.Extensions.Caching.Memory;
 using Orleans.Tts.Speakers;
 using Orleans.Tts.Synthesis.Speakers;
 
@@ -11,9 +11,10 @@ namespace Orleans.Tts.Grains.Speakers;
 /// in bytes and keyed by (speaker id, version): a version is never reused, so a changed speaker is simply a new key and
 /// nothing has to be invalidated. Concurrent misses for one speaker share one call to its grain.
 /// </summary>
-public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes) : ISpeakerDirectory
+public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes) : ISpeakerDirectory, IDisposable
 {
-    private readonly LruCache<SpeakerEmbedding> _embeddings = new(cacheBytes, e => e.Data.Length + 128);
+    // Size = bytes: full, it refuses a new entry and compacts the least recently used away in the background.
+    private readonly MemoryCache _embeddings = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, cacheBytes) });
     private readonly ConcurrentDictionary<string, Lazy<Task<SpeakerEmbedding?>>> _fetching = new(StringComparer.Ordinal);
 
     public ISpeakerGrain GetSpeaker(string speakerId) => SpeakerIds.IsValid(speakerId)
@@ -34,7 +35,7 @@ public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes)
             if (await GetSpeaker(speaker.Id).GetAsync(cancellationToken) is not { } profile) return null;
             version = profile.Version;
         }
-        if (_embeddings.TryGet(Key(speaker.Id, version), out var cached)) return cached;
+        if (_embeddings.TryGetValue(Key(speaker.Id, version), out SpeakerEmbedding? cached)) return cached;
 
         var fetch = new Lazy<Task<SpeakerEmbedding?>>(() => FetchAsync(speaker.Id));
         var shared = _fetching.GetOrAdd(speaker.Id, fetch);
@@ -48,11 +49,13 @@ public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes)
     private async Task<SpeakerEmbedding?> FetchAsync(string id)
     {
         var embedding = await GetSpeaker(id).GetEmbeddingAsync();
-        if (embedding is not null) _embeddings.Set(Key(id, embedding.Version), embedding);
+        if (embedding is not null) _embeddings.Set(Key(id, embedding.Version), embedding, new MemoryCacheEntryOptions { Size = embedding.Data.Length + 128 });
         return embedding;
     }
 
     private static string Key(string id, long version) => $"{id}@{version}";
+
+    public void Dispose() => _embeddings.Dispose();
 }
 
 public static class SpeakerServiceExtensions

@@ -2,8 +2,8 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>
 /// How the cluster tests start silos: one worker, an Orleans cluster in the tests' Redis whose id is the database's name (so the
-/// silos of one test form one cluster and never meet another test's), fast failure detection, and the database for the shared
-/// result cache and jobs.
+/// silos of one test form one cluster and never meet another test's; their shared result cache is in that Redis too, under that id),
+/// fast failure detection, and the database for jobs.
 /// </summary>
 public static class ClusterSilo
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Grains.Admission;
@@ -101,24 +102,64 @@ public sealed class InMemoryTests
     }
 
     [Fact]
-    public void Lru_is_bounded_in_bytes_and_evicts_the_least_recently_used()
+    public async Task The_local_cache_never_holds_more_bytes_than_its_limit_and_keeps_the_recently_used()
     {
-        var lru = new LruCache<byte[]>(3000, b => b.Length);
-        lru.Set("a", new byte[1000]);
-        lru.Set("b", new byte[1000]);
-        Assert.True(lru.TryGet("a", out _));
-        lru.Set("c", new byte[1000]);
-        Assert.True(lru.Bytes <= 3000);
-        Assert.False(lru.TryGet("b", out _));
-        Assert.True(lru.TryGet("a", out _));
-        lru.Set("huge", new byte[5000]);
-        Assert.False(lru.TryGet("huge", out _));
+        const long limit = 20_000;
+        using var cache = new ResultCache(new CacheOptions { MemoryBytes = limit });
+        static CachedAudio Audio(int i) => new($"k{i}", new byte[1500], "audio/wav", "v", 1);
+        for (var i = 0; i < 200; i++)
+        {
+            await cache.StoreAsync(Audio(i));
+            // The one kept hot is asked for between every two new ones, so it is always among the most recently used.
+            await cache.TryGetAsync("k0");
+            Assert.True(cache.LocalBytes <= limit, $"{cache.LocalBytes} bytes held after {i + 1} results; the limit is {limit}");
+        }
+        // Compaction runs in the background: once it has, recent results are held again and the old ones are gone.
+        await Poll.UntilAsync(async () =>
+        {
+            await cache.StoreAsync(Audio(199));
+            return await cache.TryGetAsync("k199") is not null;
+        }, TimeSpan.FromSeconds(10), "a recent result is kept");
+        Assert.NotNull(await cache.TryGetAsync("k0"));
+        Assert.Null(await cache.TryGetAsync("k1"));
+        Assert.True(cache.LocalBytes <= limit);
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => (string?)s.Value)).Build();
+
+    [Fact]
+    public void The_cache_redis_is_TTS_REDIS_CACHE_else_TTS_REDIS_with_short_timeouts_the_operator_may_override_and_a_bad_string_stops_the_start()
+    {
+        Assert.Null(ResultCacheServiceExtensions.RedisOptions(Config()));
+        var shared = ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS", "10.0.0.1:6379")))!;
+        Assert.EndsWith("10.0.0.1:6379", shared.EndPoints.Single().ToString());
+        Assert.Equal(1000, shared.AsyncTimeout);
+        Assert.False(shared.AbortOnConnectFail);
+        var own = ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS", "10.0.0.1:6379"), ("TTS_REDIS_CACHE", "cache:6380,asyncTimeout=250")))!;
+        Assert.EndsWith("cache:6380", own.EndPoints.Single().ToString());
+        Assert.Equal(250, own.AsyncTimeout);
+
+        var bad = Assert.Throws<InvalidOperationException>(() => ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS_CACHE", "cache:6380,notAnOption=1"))));
+        Assert.Contains("TTS_REDIS_CACHE", bad.Message);
+        Assert.Contains("TTS_REDIS_CACHE", Assert.Throws<InvalidOperationException>(() => ResultCacheServiceExtensions.RedisOptions(Config(("TTS_REDIS_CACHE", "ssl=true")))).Message);
+    }
+
+    [Fact]
+    public void A_result_is_one_redis_value_read_back_whole_and_a_foreign_value_is_a_miss()
+    {
+        var audio = new CachedAudio("k", [1, 2, 3, 4], "audio/mpeg", "piper:en_US-lessac-medium", 1.25);
+        var read = RedisResultStore.Decode("k", RedisResultStore.Encode(audio))!;
+        Assert.Equal(audio with { Content = read.Content }, read);
+        Assert.Equal(audio.Content, read.Content);
+        Assert.Null(RedisResultStore.Decode("k", [9, 1, 2]));
+        Assert.Null(RedisResultStore.Decode("k", RedisResultStore.Encode(audio)[..12]));
     }
 
     [Fact]
     public async Task Identical_requests_in_flight_share_one_production()
     {
-        var cache = new InMemoryResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
+        var cache = new ResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
         var produced = 0;
         var gate = new TaskCompletionSource();
         async ValueTask<ProducedAudio> Factory(CancellationToken _)
@@ -139,7 +180,7 @@ public sealed class InMemoryTests
     [Fact]
     public async Task A_shared_synthesis_goes_on_while_one_caller_waits_and_is_cancelled_when_every_caller_has_left()
     {
-        var cache = new InMemoryResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
+        var cache = new ResultCache(new CacheOptions { MemoryBytes = 1 << 20 });
         var gate = new TaskCompletionSource();
         var cancelled = new TaskCompletionSource();
         async ValueTask<ProducedAudio> Factory(CancellationToken ct)

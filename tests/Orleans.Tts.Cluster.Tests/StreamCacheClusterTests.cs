@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>Streams and the shared result cache (PostgreSQL) through a frontend in front of a silo.</summary>
+/// <summary>Streams and the shared result cache (Redis) through a frontend in front of a silo.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class StreamCacheClusterTests(PostgresServer postgres) : IAsyncLifetime
 {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Tts.Speech;
 using Orleans.Tts.Telemetry;
@@ -41,5 +42,24 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster)
         // Every stream looked the cache up once, on the silo it entered; 64 keys over two gateways put some on each.
         Assert.Equal(16, lookups.Sum());
         Assert.All(lookups, n => Assert.True(n > 0, $"cache lookups per silo: {string.Join(", ", lookups)}"));
+    }
+
+    [Fact]
+    public async Task A_result_made_through_one_silos_REST_API_is_a_hit_for_the_Orleans_client_and_the_other_silo()
+    {
+        var text = $"Made once through REST, {Guid.NewGuid():n}, then served from the shared cache.";
+        var rest = await cluster.Silos[1].CreateClient().PostAsJsonAsync("/v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav" });
+        Assert.True(rest.IsSuccessStatusCode, await rest.Content.ReadAsStringAsync());
+        Assert.Equal("miss", rest.Headers.GetValues("X-Tts-Cache").Single());
+
+        // Whichever silo the client's speech grain runs on, the result comes from the cache (Redis or memory), not a synthesis.
+        var audio = await cluster.Tts.SynthesizeAsync(new SpeechCommand(text, "alloy", "wav"));
+        Assert.True(audio.CacheHit);
+        Assert.Equal(await rest.Content.ReadAsByteArrayAsync(), audio.Content);
+        Assert.Equal($"\"{audio.CacheKey}\"", rest.Headers.ETag?.Tag);
+
+        var other = await cluster.Silos[0].CreateClient().PostAsJsonAsync("/v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav" });
+        Assert.Equal("hit", other.Headers.GetValues("X-Tts-Cache").Single());
+        Assert.Equal(audio.Content, await other.Content.ReadAsByteArrayAsync());
     }
 }

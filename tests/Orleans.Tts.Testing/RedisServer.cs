@@ -31,8 +31,9 @@ public static class RedisServer
     /// <summary>
     /// A redis-server of its own in <paramref name="directory"/> (AOF there, appendfsync everysec): for a test that stops and
     /// restarts Redis. The caller stops it (<see cref="Stop"/>); the connection string is for StackExchange.Redis and <c>TTS_REDIS</c>.
+    /// <paramref name="settings"/> are more redis-server arguments (e.g. <c>--maxmemory 4mb</c>).
     /// </summary>
-    public static Process Start(out string connectionString, string directory, int? port = null)
+    public static Process Start(out string connectionString, string directory, int? port = null, params string[] settings)
     {
         Directory.CreateDirectory(directory);
         var chosen = port ?? SiloProcess.FreeLoopbackPort();
@@ -43,7 +44,7 @@ public static class RedisServer
             UseShellExecute = false,
         };
         foreach (var arg in new[] { "--port", chosen.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
-                     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no", "--protected-mode", "no" })
+                     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no", "--protected-mode", "no" }.Concat(settings))
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server).");
         process.OutputDataReceived += (_, _) => { };
