@@ -6,7 +6,7 @@ namespace Orleans.Tts.Speech;
 
 /// <summary>
 /// Where one whole-file request's time went, sent as a standard <c>Server-Timing</c> header (W3C Server Timing) so a
-/// caller — or an operator reading a slow request — can tell waiting for a permit from synthesis and from PostgreSQL:
+/// caller — or an operator reading a slow request — can tell waiting for a permit from synthesis and from the shared cache:
 /// <c>request</c> (arrival to the cache lookup: reading and validating the body, resolving the voice), <c>cache</c> (the shared
 /// cache's lookup and claim), <c>queue</c> (the admission wait), <c>synth</c> (synthesis and encoding while the permit is
 /// held), <c>release</c> (returning the permit), <c>store</c> (handing the result to the cache), <c>total</c>. Parts that did not happen (a cache hit) are left out.

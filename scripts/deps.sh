@@ -4,9 +4,9 @@
 
 # Debian packages each mode needs.
 DEPS_RUNTIME_APT=(espeak-ng libespeak-ng1 unicode-data libbz2-1.0 libmecab2 mecab-ipadic-utf8 libmp3lame0 libopus0 libflac12 libavcodec59)
-DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx python3-yaml unzip postgresql redis-server)
+DEPS_TEST_APT=("${DEPS_RUNTIME_APT[@]}" sox ffmpeg chromium python3-onnx python3-yaml unzip redis-server)
 # A cluster on loopback (./tts cluster): Orleans membership and grain state in Redis.
-DEPS_CLUSTER_APT=("${DEPS_RUNTIME_APT[@]}" postgresql redis-server)
+DEPS_CLUSTER_APT=("${DEPS_RUNTIME_APT[@]}" redis-server)
 
 as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -41,14 +41,14 @@ public static class HealthApi
                 details["auth"] = keys.Enabled
                     ? $"on: {keys.Count} API keys; admin key for /admin and speaker writes; anonymous synthesis {(keys.Options.RequireKey ? "refused" : "allowed")}"
                     : "off: no API keys configured (TTS_API_KEYS, TTS_API_KEYS_FILE); every endpoint is open";
-                // PostgreSQL trouble degrades the silo but keeps it ready: it serves with local limits and caches.
-                if (view.Storage.StartsWith("unavailable", StringComparison.Ordinal)) details["cluster.degraded"] = "PostgreSQL unreachable: local admission limits and local caches; speaker writes refused";
+                // An unreachable admission grain degrades the process but keeps it ready: it admits alone, within its own capacity.
+                if (admission.Status.Backend == "local-fallback") details["admission.degraded"] = "the admission grain is unreachable: this process admits alone, within its own capacity, until it answers again";
                 if (activity.Draining) details["silo"] = "draining before shutdown";
                 var ready = s.Ready && !activity.Draining;
                 var report = new ReadinessReport(ready ? "ready" : activity.Draining ? "draining" : "not ready", s.Parallelism, s.Running, s.Queued, s.QueueLimit, details);
                 return ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
-            .WithName("Ready").WithSummary("Readiness: engines loaded, the worker pool accepting work, the silo not draining; cluster storage state in details.");
+            .WithName("Ready").WithSummary("Readiness: engines loaded, the worker pool accepting work, the silo not draining; cluster, cache, admission and job storage state in details.");
         return app;
     }
 

@@ -66,7 +66,7 @@ public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextL
 /// <param name="InUse">Permits in use cluster-wide (last known).</param>
 /// <param name="HeldHere">Permits this silo holds.</param>
 /// <param name="QueuedHere">Requests of this silo waiting for a permit.</param>
-/// <param name="Backend"><c>memory</c>, <c>postgres</c> or <c>local-fallback</c> (PostgreSQL unreachable).</param>
+/// <param name="Backend"><c>orleans</c> (the admission grain) or <c>local-fallback</c> (the grain unreachable: this process admits alone within its own capacity).</param>
 public sealed record AdmissionStatus(int Limit, int InUse, int HeldHere, int QueuedHere, string Backend);
 
 /// <summary>A granted permit; disposing it gives the permit back.</summary>

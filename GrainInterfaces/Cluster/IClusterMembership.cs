@@ -16,8 +16,8 @@ public sealed record SiloIdentity(string Id, string Address, string Version, int
 public sealed record SiloMember(string Id, string Address, string Version, int Capacity, int Load, int Queued, string Status,
     DateTimeOffset LastHeartbeat, bool IsSelf);
 
-/// <param name="Mode"><c>embedded</c> (in memory, this silo only) or <c>postgres</c>.</param>
-/// <param name="Storage">PostgreSQL state: <c>none</c>, <c>available</c> or <c>unavailable: …</c>.</param>
+/// <param name="Mode"><c>embedded</c> (a cluster of one on loopback) or <c>redis</c> (membership in <c>TTS_REDIS</c>).</param>
+/// <param name="Storage">Where grain state lives: <c>memory</c> (embedded) or <c>redis</c>.</param>
 /// <param name="GlobalLimit">Cluster-wide synthesis permits.</param>
 /// <param name="PermitsInUse">Permits held now, cluster-wide.</param>
 public sealed record ClusterView(string Mode, string Storage, IReadOnlyList<SiloMember> Members, int GlobalLimit, int PermitsInUse);
@@ -31,7 +31,7 @@ public interface ISiloActivity
     IDisposable? TryBegin();
 }
 
-/// <summary>State shared through PostgreSQL cannot be reached; the caller should retry later.</summary>
+/// <summary>Shared state (Redis) cannot be reached now; the caller should retry later.</summary>
 public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
 {
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(2);

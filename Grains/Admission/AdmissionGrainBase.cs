@@ -5,7 +5,7 @@ using Orleans.Tts.Telemetry;
 namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>
-/// The waiting and degradation logic shared by the in-memory and PostgreSQL admission grains: try
+/// The waiting and degradation logic shared by the in-process admission (embedded, local fallback) and the cluster's: try
 /// for a permit; else wait in a bounded first-come-first-served queue until the deadline, then refuse
 /// with a Retry-After estimated from the queue depth and the observed permit hold time. A release
 /// (here, or anywhere through NOTIFY) wakes only the first waiter, and only the first waiter re-checks
@@ -19,7 +19,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
 {
     private readonly LinkedList<Waiter> _queue = new();
     private readonly ServiceTimeEstimate _service = new(options.InitialServiceTime);
-    // How long one permit attempt takes (a PostgreSQL round trip in a cluster): a waiter stops waiting that much earlier, so a
+    // How long one permit attempt takes (a call to the admission grain in a cluster): a waiter stops waiting that much earlier, so a
     // permit won at the last moment still leaves its synthesis the time it needs (the overload run's admitted p99 was 2.03 s
     // against a 2 s deadline while every attempt under load took tens of milliseconds).
     private readonly ServiceTimeEstimate _attempts = new(TimeSpan.Zero);
@@ -87,7 +87,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     public async ValueTask<AdmissionPermit> AcquireAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         var wait = WaitOf(request);
-        // The deadline runs from the request's arrival (or from here), so the time before (and a permit attempt that had to go to PostgreSQL) counts too.
+        // The deadline runs from the request's arrival (or from here), so the time before (and a permit attempt that had to go to the admission grain) counts too.
         var deadline = _time.GetTimestamp() - (long)(Spent(request).TotalSeconds * _time.TimestampFrequency) + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         var voice = request.VoiceId;
         string? degradation = null;

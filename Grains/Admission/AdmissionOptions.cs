@@ -5,7 +5,7 @@ public sealed class AdmissionOptions
 {
     /// <summary>Cluster-wide permits; null = the sum of the live silos' capacities.</summary>
     public int? GlobalMaxInflight { get; init; }
-    /// <summary>This silo's capacity: the limit in the embedded default and when PostgreSQL is unreachable.</summary>
+    /// <summary>This silo's capacity: the limit in the embedded default and while the admission grain is unreachable.</summary>
     public int LocalCapacity { get; init; } = Environment.ProcessorCount;
     /// <summary>Fraction of the limit one client may hold (at least one permit).</summary>
     public double ClientMaxShare { get; init; } = 0.5;

@@ -3,7 +3,7 @@ using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Grains.Admission;
 
-/// <summary>Admission within one process: the embedded default, and the local fallback when PostgreSQL is unreachable.</summary>
+/// <summary>Admission within one process: the embedded default, and the local fallback while the admission grain is unreachable.</summary>
 /// <param name="capacity">The limit when no global one is configured, read at every attempt; null = <see cref="AdmissionOptions.LocalCapacity"/>.</param>
 /// <param name="time">The clock of the queue's deadlines and the hold times (tests move it by hand).</param>
 public sealed class InMemoryAdmissionGrain(AdmissionOptions options, ClusterLoad load, string backend = "memory", TtsMetrics? metrics = null, Func<int>? capacity = null,

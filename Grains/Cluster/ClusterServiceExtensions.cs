@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
@@ -32,7 +31,6 @@ public static class ClusterServiceExtensions
                 $"http://{(config["TTS_HOST"] is { Length: > 0 } h ? h : "127.0.0.1")}:{Setting.PositiveInt(config, "TTS_PORT", 8080, max: 65535)}",
                 typeof(ClusterServiceExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
                 capacity),
-            DeadAfter = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DEAD_SILO_SECONDS", 10)),
             DrainTimeout = TimeSpan.FromSeconds(Setting.PositiveInt(config, "TTS_DRAIN_SECONDS", 30, min: 0)),
         };
         var workerQueue = Setting.PositiveInt(config, "TTS_WORKER_QUEUE", 64, min: 0);
@@ -67,29 +65,8 @@ public static class ClusterServiceExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OrleansSiloDirectory>());
         var mode = config["TTS_REDIS"] is { Length: > 0 } ? "redis" : "embedded";
 
-        if (config["TTS_POSTGRES"] is { Length: > 0 } connectionString)
-        {
-            services.AddLogging(b => b.AddFilter("Npgsql", LogLevel.Warning));
-            services.AddSingleton(sp =>
-            {
-                var builder = new NpgsqlDataSourceBuilder(connectionString);
-                builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-                builder.ConnectionStringBuilder.ApplicationName ??= $"orleans-tts {cluster.Self.Id}";
-                return builder.Build();
-            });
-            services.AddSingleton<PostgresStore>();
-            services.AddSingleton<PostgresNotifications>();
-            services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
-                mode, () => sp.GetRequiredService<PostgresStore>().State, SelfAddress(sp)));
-            // The store first: it connects and migrates before requests are served.
-            services.AddHostedService<PostgresStoreStartup>();
-            services.AddHostedService(sp => sp.GetRequiredService<PostgresNotifications>());
-        }
-        else
-        {
-            services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
-                mode, () => "none", SelfAddress(sp)));
-        }
+        services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
+            mode, SelfAddress(sp)));
         services.AddResultCache(config);
         services.AddJobs(config, capacity);
         services.AddHostedService<DrainService>();

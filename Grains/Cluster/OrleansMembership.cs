@@ -9,7 +9,7 @@ namespace Orleans.Tts.Grains.Cluster;
 /// last reported to <paramref name="directory"/>, and the admission grain's count of permits. <paramref name="self"/> is this silo's
 /// address (null in a frontend).
 /// </summary>
-public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory directory, TtsClusterOptions options, string mode, Func<string> storage, string? self)
+public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory directory, TtsClusterOptions options, string mode, string? self)
     : IClusterMembership
 {
     public SiloIdentity Self => options.Self;
@@ -31,7 +31,7 @@ public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory direc
             })
             .OrderBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
-        return new ClusterView(mode, storage(), members, admission.Limit, admission.InUse);
+        return new ClusterView(mode, mode == "embedded" ? "memory" : "redis", members, admission.Limit, admission.InUse);
     }
 
     private static async Task<T?> AskAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) where T : class

@@ -6,11 +6,7 @@ namespace Orleans.Tts.Grains.Cluster;
 public sealed class TtsClusterOptions
 {
     public required SiloIdentity Self { get; init; }
-    /// <summary>How long a claim on shared state (a result being synthesised) lasts beyond its holder's silence.</summary>
-    public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>How often a silo that lost PostgreSQL tries again.</summary>
-    public TimeSpan ReconnectInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Live figures of this process, written by admission and read by the synthesis grain's load report and /cluster.</summary>

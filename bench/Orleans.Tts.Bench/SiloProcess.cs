@@ -39,7 +39,8 @@ public sealed class SiloProcess : IAsyncDisposable
         // The result cache off: the benchmark measures synthesis, and it repeats its sentences.
         info.Environment["TTS_CACHE_MEMORY_MB"] = "0";
         // Embedded single silo: no cluster store, whatever the caller's environment says.
-        info.Environment.Remove("TTS_POSTGRES");
+        info.Environment.Remove("TTS_REDIS");
+        info.Environment.Remove("TTS_REDIS_CACHE");
         info.Environment.Remove("ASPNETCORE_URLS");
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the silo.");
         var silo = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}/"));

@@ -30,7 +30,7 @@ foreach (var count in new[] { 1, 100, 10_000 })
 }
 
 var keysLine = ApiKeys.HashLine("bench", ApiKeyRole.Client, key);
-var common = new Dictionary<string, string?> { ["TTS_WORKERS"] = "1", ["TTS_POSTGRES"] = null, ["Logging__LogLevel__Default"] = "Warning" };
+var common = new Dictionary<string, string?> { ["TTS_WORKERS"] = "1", ["Logging__LogLevel__Default"] = "Warning" };
 await using var open = await SiloProcess.StartAsync(new SiloProcessOptions { Environment = common });
 await using var guarded = await SiloProcess.StartAsync(new SiloProcessOptions { Environment = new Dictionary<string, string?>(common) { ["TTS_API_KEYS"] = keysLine } });
 using var openClient = new HttpClient { BaseAddress = open.BaseAddress };

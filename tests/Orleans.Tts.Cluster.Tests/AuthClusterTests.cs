@@ -11,7 +11,7 @@ namespace Orleans.Tts.Cluster.Tests;
 /// checked at the public API; the frontend → silo HTTP/2 hop carries none; the per-client share counts a key's name.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class AuthClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class AuthClusterTests(TestClusters clusters) : IAsyncLifetime
 {
     private readonly string _alpha = ApiKeys.Mint(), _beta = ApiKeys.Mint(), _ops = ApiKeys.Mint();
     private SiloProcess _silo = null!;
@@ -19,7 +19,7 @@ public sealed class AuthClusterTests(PostgresServer postgres) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var keys = string.Join(';', ApiKeys.HashLine("alpha", ApiKeyRole.Client, _alpha), ApiKeys.HashLine("beta", ApiKeyRole.Client, _beta),
             ApiKeys.HashLine("ops", ApiKeyRole.Admin, _ops));
         _silo = await SiloProcess.StartAsync(ClusterSilo.Options("authsilo", db, new Dictionary<string, string>

@@ -5,18 +5,18 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>The embedded .NET client against two silo processes and a frontend: through the frontend's URL, and straight to the silos it finds in PostgreSQL.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClientClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class ClientClusterTests(TestClusters clusters) : IAsyncLifetime
 {
-    private string _db = "";
+    private string _clusterId = "";
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
     private readonly List<ServiceProvider> _providers = [];
 
     public async Task InitializeAsync()
     {
-        _db = await postgres.CreateDatabaseAsync();
+        _clusterId = await clusters.NewAsync();
         var longTexts = new Dictionary<string, string> { ["TTS_MAX_INPUT_CHARS"] = "40000" };
-        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(_db, "client", 2,
+        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(_clusterId, "client", 2,
             siloExtra: new Dictionary<string, string>(longTexts) { ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1" }, frontendExtra: longTexts);
     }
 

@@ -4,14 +4,14 @@ using System.Text.Json;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>Several silo processes on loopback forming one Orleans cluster through Redis, sharing one PostgreSQL database (cache, jobs) per test.</summary>
+/// <summary>Several silo processes on loopback forming one Orleans cluster through Redis (membership, grain state, result cache, jobs), one cluster per test.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class ClusterTests(TestClusters clusters) : IAsyncLifetime
 {
     private readonly List<SiloProcess> _silos = [];
-    private string _db = "";
+    private string _clusterId = "";
 
-    public async Task InitializeAsync() => _db = await postgres.CreateDatabaseAsync();
+    public async Task InitializeAsync() => _clusterId = await clusters.NewAsync();
 
     public async Task DisposeAsync()
     {
@@ -20,7 +20,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
 
     private async Task<SiloProcess[]> StartAsync(int count, Dictionary<string, string>? extra = null, string prefix = "silo")
     {
-        var silos = await SiloProcess.StartManyAsync(count, i => ClusterSilo.Options($"{prefix}{i}", _db, extra));
+        var silos = await SiloProcess.StartManyAsync(count, i => ClusterSilo.Options($"{prefix}{i}", _clusterId, extra));
         _silos.AddRange(silos);
         return silos;
     }
@@ -157,7 +157,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
     }
 
 
-    private RedisCacheProbe Probe(string redis) => new(redis, ClusterSilo.ClusterIdOf(_db));
+    private RedisCacheProbe Probe(string redis) => new(redis, _clusterId);
 
     private static async Task<double> LocalCacheBytesAsync(SiloProcess silo)
     {

@@ -7,16 +7,16 @@ namespace Orleans.Tts.Cluster.Tests;
 /// Redis, writing speech to a WAV file without any HTTP call.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ConsoleClientSampleTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class ConsoleClientSampleTests(TestClusters clusters) : IAsyncLifetime
 {
     private SiloProcess[] _silos = [];
-    private string _db = "";
+    private string _clusterId = "";
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"tts-sample-{Guid.NewGuid():n}.wav");
 
     public async Task InitializeAsync()
     {
-        _db = await postgres.CreateDatabaseAsync();
-        _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"sample{i}", _db));
+        _clusterId = await clusters.NewAsync();
+        _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"sample{i}", _clusterId));
     }
 
     public async Task DisposeAsync()
@@ -28,14 +28,14 @@ public sealed class ConsoleClientSampleTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task The_sample_writes_speech_through_the_orleans_client_of_a_two_silo_cluster()
     {
-        var dll = Path.Combine(PostgresServer.RepoRoot, "samples", "ConsoleClient", "bin", "Release", "net10.0", "ConsoleClient.dll");
+        var dll = Path.Combine(TestClusters.RepoRoot, "samples", "ConsoleClient", "bin", "Release", "net10.0", "ConsoleClient.dll");
         Assert.True(File.Exists(dll), $"{dll} is built with the solution");
         var before = await ClusterSilo.SentencesPerSiloAsync(_silos);
         var start = new ProcessStartInfo(SiloProcess.DotnetHost(), [dll, "--redis", RedisServer.ConnectionString,
             "The sample asks the cluster. It answers with speech, without any HTTP call.", _out])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            Environment = { ["ORLEANS_CLUSTER_ID"] = ClusterSilo.ClusterIdOf(_db) },
+            Environment = { ["ORLEANS_CLUSTER_ID"] = _clusterId },
         };
         using var sample = Process.Start(start)!;
         var output = sample.StandardOutput.ReadToEndAsync();

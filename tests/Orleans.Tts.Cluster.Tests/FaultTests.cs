@@ -9,10 +9,10 @@ namespace Orleans.Tts.Cluster.Tests;
 /// redis-server of its own (membership, grain state and the result cache), so stopping it touches no other test.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class FaultTests(TestClusters clusters) : IAsyncLifetime
 {
     private readonly List<SiloProcess> _processes = [];
-    private string _db = "";
+    private string _clusterId = "";
     private SiloProcess _frontend = null!;
     private readonly SiloProcess?[] _silos = new SiloProcess?[2];
     private int _generation;
@@ -23,9 +23,9 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
     {
         _redisServer = new PrivateRedis();
         _redis = _redisServer.ConnectionString;
-        _db = await postgres.CreateDatabaseAsync();
+        _clusterId = await clusters.NewAsync();
         await Task.WhenAll(StartSiloAsync(0), StartSiloAsync(1));
-        _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("fault-frontend", _db, new Dictionary<string, string>
+        _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("fault-frontend", _clusterId, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_CLIENT_MAX_SHARE"] = "1",
         }).WithEnvironment("TTS_REDIS", _redis) with { Arguments = ["--role", "frontend"] });
@@ -41,7 +41,7 @@ public sealed class FaultTests(PostgresServer postgres) : IAsyncLifetime
 
     private async Task StartSiloAsync(int slot)
     {
-        var silo = await SiloProcess.StartAsync(ClusterSilo.Options($"fault{slot}-g{Interlocked.Increment(ref _generation)}", _db, new Dictionary<string, string>
+        var silo = await SiloProcess.StartAsync(ClusterSilo.Options($"fault{slot}-g{Interlocked.Increment(ref _generation)}", _clusterId, new Dictionary<string, string>
         {
             ["TTS_DRAIN_SECONDS"] = "20",
         }).WithEnvironment("TTS_REDIS", _redis));

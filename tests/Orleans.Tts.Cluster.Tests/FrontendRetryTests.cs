@@ -7,14 +7,14 @@ namespace Orleans.Tts.Cluster.Tests;
 /// other, and passes a draining or unreachable silo over after the first failure instead of paying a retry per sentence.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class FrontendRetryTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class FrontendRetryTests(TestClusters clusters) : IAsyncLifetime
 {
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
 
     public async Task InitializeAsync()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         // One worker and no queue place: a busy silo refuses at once with 503.
         _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"busy{i}", db, new Dictionary<string, string>
         {

@@ -4,14 +4,14 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>A <c>--role frontend</c> process (no engines) in front of silo processes it finds in PostgreSQL.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class FrontendTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class FrontendTests(TestClusters clusters) : IAsyncLifetime
 {
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
 
     public async Task InitializeAsync()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"h2silo{i}", db));
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("frontend1", db, new Dictionary<string, string>
         {

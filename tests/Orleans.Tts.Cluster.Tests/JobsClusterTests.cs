@@ -17,7 +17,7 @@ namespace Orleans.Tts.Cluster.Tests;
 /// and audio are in Redis. Faults are real: kill -9 of silo processes, a redis-server stopped and restarted.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutputHelper output)
+public sealed partial class JobsClusterTests(TestClusters clusters, ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(240);
 
@@ -32,7 +32,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task Kill_9_of_the_silo_holding_the_job_grain_the_job_resumes_and_its_audio_is_whole_with_each_unit_once()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobholder{i}", db, SiloSettings()));
         try
         {
@@ -74,7 +74,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task Kill_9_of_a_silo_running_a_unit_the_unit_runs_again_elsewhere_and_the_audio_is_whole_with_each_unit_once()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobunit{i}", db, SiloSettings()));
         try
         {
@@ -121,7 +121,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task Two_silos_share_one_job_storage_budget_refusing_with_503_and_retry_after_while_the_accepted_job_completes_in_full()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         // Twenty sentences of about 61 characters are expected to take about 4.5 MB of PCM: a 6 MB budget holds one such job.
         const long budget = 6_000_000;
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobstorage{i}", db, new Dictionary<string, string>(SiloSettings(3))
@@ -180,7 +180,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task Only_the_owning_key_or_an_admin_sees_a_job_on_any_silo_and_cancelling_stops_its_units_on_every_silo()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         string alpha = ApiKeys.Mint(), beta = ApiKeys.Mint(), ops = ApiKeys.Mint();
         var keys = string.Join(';', ApiKeys.HashLine("alpha", ApiKeyRole.Client, alpha), ApiKeys.HashLine("beta", ApiKeyRole.Client, beta),
             ApiKeys.HashLine("ops", ApiKeyRole.Admin, ops));
@@ -229,7 +229,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task Events_of_a_job_reach_watchers_on_a_silo_not_holding_it_and_on_a_frontend_with_every_unit_s_progress()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var (silos, frontend) = await ClusterSilo.StartWithFrontendAsync(db, "jobevents", 2, SiloSettings(), SiloSettings());
         try
         {
@@ -260,7 +260,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task A_job_survives_a_frontend_restart_and_the_client_follows_it_to_the_end()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobdurable{i}", db, SiloSettings(3)));
         SiloProcess? frontend = null;
         try
@@ -304,7 +304,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
         var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-jobs-{Guid.NewGuid():n}");
         var redis = RedisServer.Start(out var connection, dir);
         var port = int.Parse(connection.Split(':')[1], CultureInfo.InvariantCulture);
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobaof{i}", db, SiloSettings(3)).WithEnvironment("TTS_REDIS", connection));
         try
         {
@@ -356,7 +356,7 @@ public sealed partial class JobsClusterTests(PostgresServer postgres, ITestOutpu
         var dir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-jobs-{Guid.NewGuid():n}");
         var redis = RedisServer.Start(out var connection, dir);
         var port = int.Parse(connection.Split(':')[1], CultureInfo.InvariantCulture);
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"jobredis{i}", db, SiloSettings()).WithEnvironment("TTS_REDIS", connection));
         try
         {

@@ -10,7 +10,7 @@ namespace Orleans.Tts.Cluster.Tests;
 /// (with its voice list), so it accepts the new voices and never answers from audio cached with the replaced model.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ModelReloadClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class ModelReloadClusterTests(TestClusters clusters) : IAsyncLifetime
 {
     private const float One = 0.1f, Two = 0.5f;
     private readonly ModelFixture _models = new();
@@ -42,7 +42,7 @@ public sealed class ModelReloadClusterTests(PostgresServer postgres) : IAsyncLif
     [Fact]
     public async Task A_frontend_takes_up_the_voices_and_model_versions_of_a_reload_on_its_silos_and_never_serves_audio_of_the_replaced_model()
     {
-        var (silos, frontend) = await ClusterSilo.StartWithFrontendAsync(await postgres.CreateDatabaseAsync(), "reload", 1,
+        var (silos, frontend) = await ClusterSilo.StartWithFrontendAsync(await clusters.NewAsync(), "reload", 1,
             siloExtra: new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir },
             frontendExtra: new Dictionary<string, string> { ["TTS_FRONTEND_VOICES_REFRESH_SECONDS"] = "1" });
         _processes.AddRange([.. silos, frontend]);

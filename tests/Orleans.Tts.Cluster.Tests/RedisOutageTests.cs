@@ -4,7 +4,7 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>Silos whose Redis (Orleans membership) stops: they go on serving, and a silo told to stop still exits in time.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class RedisOutageTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class RedisOutageTests(TestClusters clusters) : IAsyncLifetime
 {
     private readonly string _redisDir = Path.Combine(Path.GetTempPath(), $"tts-test-redis-outage-{Guid.NewGuid():n}");
     private System.Diagnostics.Process? _redis;
@@ -13,7 +13,7 @@ public sealed class RedisOutageTests(PostgresServer postgres) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = RedisServer.Start(out var redis, _redisDir);
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"outage{i}", db, new Dictionary<string, string>
         {
             ["TTS_DRAIN_SECONDS"] = "5", ["TTS_CLIENT_MAX_SHARE"] = "1",

@@ -12,18 +12,18 @@ namespace Orleans.Tts.Cluster.Tests;
 /// embedding is computed once for the cluster is Grains.Tests' (SpeakerGrainTests); here the audio carries the blend on every silo.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class SpeakerStyleClusterTests(TestClusters clusters) : IAsyncLifetime
 {
     private const int Rows = 510, Dim = 256;
     private const float One = 0.1f, Two = 0.5f;
     private readonly List<SiloProcess> _silos = [];
     private readonly ModelFixture _models = new();
     private readonly string _modelsDir = Directory.CreateTempSubdirectory("orleans-tts-cluster-models-").FullName;
-    private string _db = "";
+    private string _clusterId = "";
 
     public async Task InitializeAsync()
     {
-        _db = await postgres.CreateDatabaseAsync();
+        _clusterId = await clusters.NewAsync();
         var voices = Directory.CreateDirectory(Path.Combine(_modelsDir, "kokoro", "voices")).FullName;
         File.Copy(_models.KokoroModel, Path.Combine(_modelsDir, "kokoro", "kokoro-v1.0.onnx"));
         File.WriteAllBytes(Path.Combine(voices, "af_one.bin"), Table(_ => One));
@@ -57,7 +57,7 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task A_kokoro_blend_asked_for_by_three_silos_at_once_styles_their_audio_and_a_change_reaches_every_silo()
     {
-        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"style{i}", _db, new Dictionary<string, string>
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"style{i}", _clusterId, new Dictionary<string, string>
         {
             ["TTS_MODELS_DIR"] = _modelsDir, ["TTS_GLOBAL_MAX_INFLIGHT"] = "12", ["TTS_CLIENT_MAX_SHARE"] = "1",
         }));
@@ -89,11 +89,11 @@ public sealed class SpeakerStyleClusterTests(PostgresServer postgres) : IAsyncLi
     public async Task Through_a_frontend_without_engines_a_blend_speaker_is_styled_by_the_silo_that_synthesises()
     {
         var models = new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir };
-        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"stylesilo{i}", _db, new Dictionary<string, string>(models)
+        var silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"stylesilo{i}", _clusterId, new Dictionary<string, string>(models)
         {
         }));
         _silos.AddRange(silos);
-        var frontend = await SiloProcess.StartAsync(ClusterSilo.Options("stylefrontend", _db, new Dictionary<string, string>
+        var frontend = await SiloProcess.StartAsync(ClusterSilo.Options("stylefrontend", _clusterId, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
         }) with { Arguments = ["--role", "frontend"] });

@@ -10,13 +10,13 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>A frontend spreads one request's sentences over three silo processes, reassembles them in order and stops them when the client leaves.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class SpreadTests(TestClusters clusters) : IAsyncLifetime
 {
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
 
     public async Task InitializeAsync() =>
-        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(await postgres.CreateDatabaseAsync(), "spread", 3,
+        (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(await clusters.NewAsync(), "spread", 3,
             frontendExtra: new Dictionary<string, string> { ["TTS_FRONTEND_REQUEST_LANES"] = "3", ["TTS_MAX_INPUT_CHARS"] = "40000" });
 
     public async Task DisposeAsync()
@@ -106,7 +106,7 @@ public sealed class SpreadTests(PostgresServer postgres) : IAsyncLifetime
         var text = Http.Sentences("Whole", 12);
         var spread = await _frontend.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, spread.StatusCode);
-        await using var alone = await SiloProcess.StartAsync(ClusterSilo.Options("alone", await postgres.CreateDatabaseAsync()));
+        await using var alone = await SiloProcess.StartAsync(ClusterSilo.Options("alone", await clusters.NewAsync()));
         var one = await alone.HttpClient.SpeakAsync(new { input = text, voice = "alloy", response_format = "wav" });
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         var (a, b) = (SpeechStreams.WavSamples(await spread.Content.ReadAsByteArrayAsync()), SpeechStreams.WavSamples(await one.Content.ReadAsByteArrayAsync()));

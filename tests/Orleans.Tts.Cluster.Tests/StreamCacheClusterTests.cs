@@ -4,7 +4,7 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>Streams and the shared result cache (Redis) through a frontend in front of a silo.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class StreamCacheClusterTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class StreamCacheClusterTests(TestClusters clusters) : IAsyncLifetime
 {
     private SiloProcess[] _silos = [];
     private SiloProcess _frontend = null!;
@@ -12,7 +12,7 @@ public sealed class StreamCacheClusterTests(PostgresServer postgres) : IAsyncLif
 
     public async Task InitializeAsync()
     {
-        _database = await postgres.CreateDatabaseAsync();
+        _database = await clusters.NewAsync();
         (_silos, _frontend) = await ClusterSilo.StartWithFrontendAsync(_database, "streamcache", 1);
     }
 

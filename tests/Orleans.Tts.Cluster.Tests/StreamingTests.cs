@@ -4,7 +4,7 @@ namespace Orleans.Tts.Cluster.Tests;
 
 /// <summary>Streamed speech (<c>stream_format</c> audio and sse) from a real silo process.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class StreamingTests(TestClusters clusters) : IAsyncLifetime
 {
     // Sentences of very different lengths: a swapped or missing one shows as a wrong length at its place.
     private static readonly string[] Sentences =
@@ -24,7 +24,7 @@ public sealed class StreamingTests(PostgresServer postgres) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         _silo = await SiloProcess.StartAsync(ClusterSilo.Options("stream1", db, new Dictionary<string, string>
         {
             ["TTS_WORKERS"] = "2", ["TTS_REQUEST_PARALLELISM"] = "2", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",

@@ -35,7 +35,6 @@ public sealed class LiveSiloFixture : IAsyncLifetime
             {
                 ["TTS_API_KEYS_FILE"] = keysFile,
                 ["TTS_API_KEYS"] = null,
-                ["TTS_POSTGRES"] = null,
                 ["TTS_WORKERS"] = "1",
                 ["TTS_REQUEST_HEADERS_TIMEOUT_MS"] = "1000",
                 ["TTS_MIN_BODY_RATE_GRACE_MS"] = "1500",
