@@ -4,9 +4,12 @@ namespace Orleans.Tts.Helm.Tests;
 
 public sealed class ChartTests
 {
-    private static readonly string[] Keda = ["--set", "autoscaling.keda.enabled=true"];
+    /// <summary>The separate frontend tier (co-hosted is the default).</summary>
+    private static readonly string[] Frontends = ["--set", "coHosted=false"];
+    private static readonly string[] Keda = ["--set", "autoscaling.keda.enabled=true", .. Frontends];
     private static readonly string[] Everything =
     [
+        .. Frontends,
         "--set", "orleans.kubernetesHosting.deleteDefunctPods=true", "--set", "ingress.enabled=true", "--set", "ingress.tls.enabled=true",
         "--set", "ingress.certManagerClusterIssuer=letsencrypt", "--set", "monitoring.serviceMonitor.enabled=true",
         "--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.grafanaDashboard.enabled=true",
@@ -25,10 +28,10 @@ public sealed class ChartTests
         { "kubernetes hosting, dashboard and the bundled cache redis off", ["--set", "orleans.kubernetesHosting.enabled=false", "--set", "dashboard.enabled=false",
             "--set", "redis.bundled.cache.enabled=false", "--set", "redis.bundled.appendfsync=always"] },
         { "keda without a prometheus server", [.. Keda, "--set", "autoscaling.keda.prometheusServerAddress="] },
-        { "co-hosted", ["--set", "coHosted=true"] },
+        { "separate frontend tier", Frontends },
         { "everything", Everything },
         { "models from an image", ["--set", "models.image=example/models:1"] },
-        { "existing redis, gateway clients and kubernetes hosting deleting defunct pods", ["--set", "redis.existingSecret=redis",
+        { "existing redis, gateway clients and kubernetes hosting deleting defunct pods", [.. Frontends, "--set", "redis.existingSecret=redis",
             "--set", "orleans.kubernetesHosting.deleteDefunctPods=true",
             "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]"""] },
         { "one co-hosted silo without redis", ["--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1",
@@ -142,9 +145,9 @@ public sealed class ChartTests
     [Fact]
     public void Silos_advertise_their_pod_ip_with_the_orleans_ports_and_both_tiers_find_the_cluster_in_redis()
     {
-        var manifests = Helm.Template("--set", "models.existingClaim=tts-models",
+        var manifests = Helm.Template([.. Frontends, "--set", "models.existingClaim=tts-models",
             "--set", "redis.existingSecret=redis", "--set", "orleans.siloPort=12000", "--set", "orleans.gatewayPort=31000",
-            "--set", "orleans.serviceId=svc", "--set", "orleans.clusterId=blue");
+            "--set", "orleans.serviceId=svc", "--set", "orleans.clusterId=blue"]);
         var silo = Env(manifests, "t-orleans-tts-silo");
         var container = manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal("silo", Value(silo, "TTS_ROLE"));
@@ -228,7 +231,7 @@ public sealed class ChartTests
     [Fact]
     public void The_bundled_cache_redis_is_bounded_evicts_least_recently_used_keys_keeps_nothing_on_disk_and_reaches_both_tiers_as_tts_redis_cache()
     {
-        var manifests = Helm.Template("--set", "redis.bundled.cache.maxmemory=300mb");
+        var manifests = Helm.Template([.. Frontends, "--set", "redis.bundled.cache.maxmemory=300mb"]);
         var deployment = manifests.Get("Deployment", "t-orleans-tts-redis-cache");
         var pod = deployment["spec"]!["template"]!["spec"]!;
         var args = string.Join(' ', pod["containers"]![0]!["args"]!.AsArray().Select(a => (string?)a));
@@ -292,7 +295,7 @@ public sealed class ChartTests
         Assert.NotEqual(0, code);
         Assert.Contains("redis.bundled.appendfsync is \"no\"", output);
 
-        var existing = Helm.Template("--set", "redis.existingSecret=redis", "--set", "redis.secretKey=cs");
+        var existing = Helm.Template([.. Frontends, "--set", "redis.existingSecret=redis", "--set", "redis.secretKey=cs"]);
         Assert.DoesNotContain(existing.OfKind("Deployment"), d => (string?)d["metadata"]!["name"] == "t-orleans-tts-redis-cache");
         Assert.DoesNotContain(existing.OfKind("StatefulSet"), s => (string?)s["metadata"]!["name"] == "t-orleans-tts-redis");
         Assert.DoesNotContain(existing.OfKind("NetworkPolicy"), n => (string?)n["metadata"]!["name"] == "t-orleans-tts-redis");
@@ -302,7 +305,7 @@ public sealed class ChartTests
     [Fact]
     public void Kubernetes_hosting_is_on_by_default_and_lets_only_the_silos_watch_and_patch_pods_and_delete_them_only_when_asked()
     {
-        var on = Helm.Template();
+        var on = Helm.Template(Frontends);
         var role = on.Get("Role", "t-orleans-tts-orleans-hosting");
         var rule = Assert.Single(role["rules"]!.AsArray())!;
         Assert.Equal(["pods"], rule["resources"]!.AsArray().Select(r => (string?)r));
@@ -340,7 +343,7 @@ public sealed class ChartTests
     [Fact]
     public void Rolling_updates_add_one_silo_before_removing_one()
     {
-        foreach (var d in Helm.Template().OfKind("Deployment"))
+        foreach (var d in Helm.Template(Frontends).OfKind("Deployment"))
         {
             var rolling = d["spec"]!["strategy"]!["rollingUpdate"]!;
             Assert.Equal(1, (int)rolling["maxSurge"]!);
@@ -421,7 +424,7 @@ public sealed class ChartTests
     [Fact]
     public void Each_tier_has_an_hpa_on_cpu_memory_requests_per_second_and_queue_length_with_behaviour()
     {
-        var manifests = Helm.Template("--set", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=600");
+        var manifests = Helm.Template([.. Frontends, "--set", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=600"]);
         Assert.Equal(2, manifests.OfKind("HorizontalPodAutoscaler").Count());
         var hpa = manifests.Get("HorizontalPodAutoscaler", "t-orleans-tts-silo");
         Assert.Equal("autoscaling/v2", (string?)hpa["apiVersion"]);
@@ -442,7 +445,7 @@ public sealed class ChartTests
     [Fact]
     public void With_the_hpa_off_set_silo_replicas_sizes_the_silo_tier()
     {
-        var manifests = Helm.Template("--set", "autoscaling.enabled=false", "--set", "silo.replicas=7");
+        var manifests = Helm.Template([.. Frontends, "--set", "autoscaling.enabled=false", "--set", "silo.replicas=7"]);
         Assert.Empty(manifests.OfKind("HorizontalPodAutoscaler"));
         Assert.Equal(7, (int)manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["replicas"]!);
         Assert.Equal(2, (int)manifests.Get("Deployment", "t-orleans-tts-frontend")["spec"]!["replicas"]!);
@@ -478,8 +481,8 @@ public sealed class ChartTests
     [Fact]
     public void Network_policies_let_silos_reach_each_other_and_clients_reach_the_gateway_and_only_cluster_members_reach_both_redis()
     {
-        var manifests = Helm.Template(
-            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]""");
+        var manifests = Helm.Template([.. Frontends,
+            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]"""]);
         var silo = manifests.Get("NetworkPolicy", "t-orleans-tts-silo");
         Assert.Equal("silo", (string?)silo["spec"]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
         var siloRule = Assert.Single(IngressOn(silo, 11111))!;

@@ -22,7 +22,7 @@ public sealed class ResizeChartTests
 
     [Theory]
     [InlineData()]
-    [InlineData("--set", "coHosted=true")]
+    [InlineData("--set", "coHosted=false")]
     [InlineData("--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.serviceMonitor.enabled=true", "--set", "ingress.enabled=true")]
     public void Three_to_five_silos_changes_only_the_silo_replica_count(params string[] sets)
     {
