@@ -75,7 +75,7 @@ public static class OrleansHosting
 
     /// <summary>
     /// The Orleans Dashboard (<c>/dashboard</c>, admin key when keys are configured): on in a cluster (<c>TTS_REDIS</c>), off for the
-    /// embedded single silo unless <c>TTS_DASHBOARD=true</c>; <c>TTS_DASHBOARD=false</c> turns it off. It costs about 85 MB of resident
+    /// embedded single silo unless <c>TTS_DASHBOARD=true</c>; <c>TTS_DASHBOARD=false</c> turns it off. It costs 70–90 MB of resident
     /// memory (its web assets and statistics history; measured on an idle silo, README) and a filter on every grain call, more
     /// than a one-process <c>./tts serve</c> should pay by default.
     /// </summary>

@@ -34,7 +34,7 @@ public sealed class DashboardAuthTests(AuthSiloFactory factory) : IClassFixture<
     }
 }
 
-/// <summary>Without TTS_DASHBOARD the embedded single silo serves no dashboard (it would cost about 85 MB of memory).</summary>
+/// <summary>Without TTS_DASHBOARD the embedded single silo serves no dashboard (it would cost 70–90 MB of memory).</summary>
 [Collection(SiloCollection.Name)]
 public sealed class DashboardOffTests(SiloFactory factory)
 {
