@@ -84,7 +84,7 @@ public static class OrleansHosting
         "" => config["TTS_REDIS"] is { Length: > 0 },
         "true" => true,
         "false" => false,
-        var other => throw new InvalidOperationException($"TTS_DASHBOARD is '{other}': use true (the default) or false."),
+        var other => throw new InvalidOperationException($"TTS_DASHBOARD is '{other}': use true or false, or leave it unset (on with TTS_REDIS, off for the embedded silo)."),
     };
 
     /// <summary>The grain storage of the cluster's state (speakers): Redis with <c>TTS_REDIS</c>, else memory.</summary>
