@@ -143,7 +143,7 @@ public sealed class ClusterTests(PostgresServer postgres) : IAsyncLifetime
         async Task<double> LocalCacheBytesAsync()
         {
             var text = await silo.HttpClient.GetStringAsync("/metrics");
-            return double.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^tts_cache_memory_bytes (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
+            return double.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^tts_cache_memory_bytes(?:\{\})? (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
                 System.Globalization.CultureInfo.InvariantCulture);
         }
 
