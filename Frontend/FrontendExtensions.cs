@@ -37,7 +37,7 @@ public static class FrontendExtensions
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.AddTtsMetrics();
+        builder.Services.AddTtsPrometheusMetrics();
         builder.Services.AddApiKeyAuthentication(ApiKeyOptions.From(builder.Configuration));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return builder;

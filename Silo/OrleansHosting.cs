@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Streams;
 using Orleans.Tts.Synthesis;
@@ -20,6 +21,9 @@ public static class OrleansHosting
     {
         var config = builder.Configuration;
         var redis = Redis(config);
+        var kubernetes = KubernetesHosting.Decide(config);
+        builder.Services.AddSingleton(kubernetes).AddHostedService<KubernetesHostingLog>().AddHostedService<SiloDeathWatch>();
+        var dashboard = Dashboard(config);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
@@ -42,7 +46,9 @@ public static class OrleansHosting
                 silo.ConfigureEndpoints(AdvertisedAddress(config), Port(config, "TTS_SILO_PORT") ?? EndpointOptions.DEFAULT_SILO_PORT,
                     Port(config, "TTS_GATEWAY_PORT") ?? EndpointOptions.DEFAULT_GATEWAY_PORT, listenOnAnyHostAddress: true);
                 silo.Configure<ClusterMembershipOptions>(o => FailureDetection(o, config));
+                KubernetesHosting.Apply(silo, kubernetes);
             }
+            if (dashboard) silo.AddDashboard();
         });
         return builder;
     }
@@ -61,6 +67,7 @@ public static class OrleansHosting
             client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = Ids(config));
             client.UseRedisClustering(o => o.ConfigurationOptions = redis);
             AddStreams(client);
+            if (Dashboard(config)) client.AddDashboard();
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
@@ -80,6 +87,20 @@ public static class OrleansHosting
     private static void AddStreams(ISiloBuilder silo) => silo.AddMemoryStreams(TtsStreams.Provider);
 
     private static void AddStreams(IClientBuilder client) => client.AddMemoryStreams(TtsStreams.Provider);
+
+    /// <summary>
+    /// The Orleans Dashboard (<c>/dashboard</c>, admin key when keys are configured): on in a cluster (<c>TTS_REDIS</c>), off for the
+    /// embedded single silo unless <c>TTS_DASHBOARD=true</c>; <c>TTS_DASHBOARD=false</c> turns it off. It costs 70–90 MB of resident
+    /// memory (its web assets and statistics history; measured on an idle silo, README) and a filter on every grain call, more
+    /// than a one-process <c>./tts serve</c> should pay by default.
+    /// </summary>
+    public static bool Dashboard(IConfiguration config) => (config["TTS_DASHBOARD"] ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" => config["TTS_REDIS"] is { Length: > 0 },
+        "true" => true,
+        "false" => false,
+        var other => throw new InvalidOperationException($"TTS_DASHBOARD is '{other}': use true or false, or leave it unset (on with TTS_REDIS, off for the embedded silo)."),
+    };
 
     /// <summary>The grain storage of the cluster's state (speakers, jobs): Redis with <c>TTS_REDIS</c>, else memory.</summary>
     public const string StorageName = "tts";

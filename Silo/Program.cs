@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using Orleans.Tts.Frontend;
 using Orleans.Tts.Silo;
 
@@ -13,6 +14,8 @@ builder.AddFrontend();
 
 var app = builder.Build();
 app.MapSpeechApi();
+// Behind an admin key when keys are configured (ApiKeyAuthentication: /dashboard is an admin route).
+if (OrleansHosting.Dashboard(app.Configuration)) app.MapOrleansDashboard("/dashboard");
 app.Run();
 return 0;
 

@@ -24,7 +24,7 @@ public enum AccessLevel
 
 /// <summary>
 /// API-key authentication: keys come as <c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>. With keys
-/// configured, <c>/admin/*</c> and speaker writes need an admin key, the rest of the API a valid key unless
+/// configured, <c>/admin/*</c>, <c>/dashboard</c> and speaker writes need an admin key, the rest of the API a valid key unless
 /// <c>TTS_REQUIRE_API_KEY=false</c>; probes, metrics, the OpenAPI document and the WebUI page are open. A key that is
 /// sent but not valid is always 401, never anonymous. No key, hash or Authorization value is ever logged or echoed.
 /// </summary>
@@ -79,7 +79,8 @@ public static class ApiKeyAuthentication
     {
         var route = http.GetEndpoint() is RouteEndpoint e && e.RoutePattern.RawText is { } raw ? "/" + raw.TrimStart('/') : http.Request.Path.Value ?? "/";
         var path = http.Request.Path.Value ?? "/";
-        if (StartsWith(route, "/admin") || StartsWith(path, "/admin")) return AccessLevel.Admin;
+        // The Orleans Dashboard shows every grain, silo and recent log line of the cluster: operators only.
+        if (StartsWith(route, "/admin") || StartsWith(path, "/admin") || StartsWith(route, "/dashboard") || StartsWith(path, "/dashboard")) return AccessLevel.Admin;
         if ((StartsWith(route, "/v1/speakers") || StartsWith(path, "/v1/speakers")) && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
             return AccessLevel.Admin;
         if (Is(route, "/") || Is(route, "/health") || Is(route, "/ready") || Is(route, "/metrics") || StartsWith(route, "/openapi/") || StartsWith(route, "/internal/"))

@@ -5,12 +5,11 @@ namespace Orleans.Tts.Telemetry;
 
 public static class TelemetryServiceExtensions
 {
-    /// <summary>The <c>Orleans.Tts</c> instruments and their Prometheus exporter (idempotent).</summary>
+    /// <summary>The <c>Orleans.Tts</c> instruments (idempotent); the Frontend's MetricsApi exports them.</summary>
     public static IServiceCollection AddTtsMetrics(this IServiceCollection services)
     {
         services.AddMetrics();
         services.TryAddSingleton<TtsMetrics>();
-        services.TryAddSingleton<PrometheusExporter>();
         return services;
     }
 }

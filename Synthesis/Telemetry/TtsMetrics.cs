@@ -5,7 +5,9 @@ namespace Orleans.Tts.Telemetry;
 
 /// <summary>
 /// Every instrument of the <c>Orleans.Tts</c> meter, defined here and nowhere else. Instrument names are
-/// the Prometheus names (counters get <c>_total</c> when exported); durations are in seconds.
+/// the Prometheus names: OpenTelemetry's Prometheus exporter adds <c>_total</c> to counters and a unit suffix
+/// (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>) only where the name does not already end with it,
+/// so every name here ends with its unit's suffix. Durations are in seconds.
 /// One instance per host (from its <see cref="IMeterFactory"/>), so hosts in one process never mix.
 /// </summary>
 public sealed class TtsMetrics
@@ -19,11 +21,14 @@ public sealed class TtsMetrics
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _timeToFirstAudio;
     private readonly Histogram<double> _realTimeFactor;
-    private readonly UpDownCounter<int> _workerQueue;
-    private readonly UpDownCounter<int> _inFlight;
+    // Observed rather than up-down counters: an exporter shows an up-down counter only after its first change, and an
+    // idle silo's queue (0) must be on /metrics from the start for the autoscaler's queue_length.
+    private int _workerQueue;
+    private int _inFlight;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _degradations;
     private readonly Counter<long> _cacheLookups;
+    private readonly Counter<long> _silosDeclaredDead;
     private int _liveSilos;
     private long _jobBacklog;
     private long _jobStoredBytes;
@@ -41,11 +46,13 @@ public sealed class TtsMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _realTimeFactor = Meter.CreateHistogram("tts_real_time_factor", description: "Synthesis time divided by the duration of the audio produced (below 1 is faster than real time).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RatioBuckets });
-        _workerQueue = Meter.CreateUpDownCounter<int>("tts_worker_queue_length", description: "Requests waiting for a synthesis worker of this silo.");
-        _inFlight = Meter.CreateUpDownCounter<int>("tts_syntheses_in_flight", description: "Syntheses running on this silo's workers.");
+        Meter.CreateObservableUpDownCounter("tts_worker_queue_length", () => Volatile.Read(ref _workerQueue), description: "Requests waiting for a synthesis worker of this silo.");
+        Meter.CreateObservableUpDownCounter("tts_syntheses_in_flight", () => Volatile.Read(ref _inFlight), description: "Syntheses running on this silo's workers.");
         _rejections = Meter.CreateCounter<long>("tts_admission_rejections", description: "Requests refused with 503 and Retry-After, by reason.");
         _degradations = Meter.CreateCounter<long>("tts_degradations", description: "Requests served in a degraded way (cheaper voice, local admission), by reason.");
         _cacheLookups = Meter.CreateCounter<long>("tts_cache_lookups", description: "Result cache lookups, by result (hit or miss).");
+        _silosDeclaredDead = Meter.CreateCounter<long>("tts_silos_declared_dead",
+            description: "Silos this silo saw go from active straight to dead in Orleans' membership (declared dead by their peers or by Kubernetes hosting, not stopped).");
         Meter.CreateObservableGauge("tts_cluster_live_silos", () => Volatile.Read(ref _liveSilos), description: "Silos this silo sees as active (not dead, draining or stopped).");
         Meter.CreateObservableGauge("tts_cache_memory_bytes", () => Volatile.Read(ref _cacheMemory), "By",
             "Bytes of audio this process keeps in its local result cache (an LRU of at most TTS_CACHE_MEMORY_MB).");
@@ -104,8 +111,8 @@ public sealed class TtsMetrics
         if (audio > TimeSpan.Zero) _realTimeFactor.Record(synthesis.TotalSeconds / audio.TotalSeconds);
     }
 
-    public void WorkerQueueChanged(int delta) => _workerQueue.Add(delta);
-    public void SynthesesInFlightChanged(int delta) => _inFlight.Add(delta);
+    public void WorkerQueueChanged(int delta) => Interlocked.Add(ref _workerQueue, delta);
+    public void SynthesesInFlightChanged(int delta) => Interlocked.Add(ref _inFlight, delta);
 
     /// <param name="reason">Short snake_case reason, e.g. <c>admission_queue_full</c>.</param>
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
@@ -118,6 +125,7 @@ public sealed class TtsMetrics
     }
 
     public void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void SiloDeclaredDead() => _silosDeclaredDead.Add(1);
     public void LiveSilos(int count) => Volatile.Write(ref _liveSilos, count);
     public void JobBacklog(long count) => Volatile.Write(ref _jobBacklog, count);
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Orleans.Tts.Telemetry;
 
 namespace Orleans.Tts.Api.Tests;
 
@@ -29,7 +28,7 @@ public sealed partial class MetricsTests(SiloFactory factory)
         Assert.Equal("counter", scrape.Types["tts_requests_total"]);
         Assert.Equal("histogram", scrape.Types["tts_request_duration_seconds"]);
         Assert.Equal("gauge", scrape.Types["process_resident_memory_bytes"]);
-        Assert.All(scrape.Types.Keys, name => Assert.True(scrape.Help.ContainsKey(name), $"no # HELP line for {name}"));
+        Assert.All(scrape.Types.Keys.Where(n => n.StartsWith("tts_", StringComparison.Ordinal)), name => Assert.True(scrape.Help.ContainsKey(name), $"no # HELP line for {name}"));
         Assert.True(scrape.Value("process_resident_memory_bytes") > 1 << 20);
         Assert.True(scrape.Value("process_cpu_seconds_total") > 0);
         Assert.Equal(1, scrape.Value("tts_cluster_live_silos"));
@@ -95,18 +94,27 @@ public sealed partial class MetricsTests(SiloFactory factory)
         Assert.DoesNotContain(scrape.Samples, s => s.Labels.TryGetValue("route", out var r) && r.StartsWith("/no-such-page", StringComparison.Ordinal));
     }
 
-    [Theory]
-    [InlineData("plain", "plain")]
-    [InlineData("a\"quote", "a\\\"quote")]
-    [InlineData("back\\slash", "back\\\\slash")]
-    [InlineData("line\nfeed", "line\\nfeed")]
-    public void Label_values_are_escaped(string raw, string escaped) => Assert.Equal(escaped, PrometheusExporter.EscapeLabel(raw));
-
-    [Theory]
-    [InlineData("tts.requests", "tts_requests")]
-    [InlineData("9lives", "_9lives")]
-    [InlineData("a-b c", "a_b_c")]
-    public void Metric_names_are_sanitized(string raw, string name) => Assert.Equal(name, PrometheusExporter.Sanitize(raw));
+    [Fact]
+    public async Task Metrics_include_orleans_and_the_dotnet_runtime_beside_ours_without_two_families_of_one_name()
+    {
+        var client = factory.CreateClient();
+        await client.GetAsync("/health");
+        var scrape = await ScrapeAsync(client);
+        // Orleans' meter (Microsoft.Orleans): the embedded silo activated its admission and synthesis grains at start.
+        Assert.Equal("counter", scrape.Types["orleans_catalog_activation_created_total"]);
+        Assert.True(scrape.Value("orleans_catalog_activation_created_total") >= 1);
+        Assert.True(scrape.Types.ContainsKey("orleans_catalog_activations"), "no orleans_catalog_activations family");
+        // The runtime's meter (System.Runtime).
+        Assert.Equal("counter", scrape.Types["dotnet_process_cpu_time_seconds_total"]);
+        Assert.True(scrape.Value("dotnet_process_cpu_time_seconds_total") > 0);
+        Assert.True(scrape.Value("dotnet_assembly_count") > 10);
+        // Ours keeps its generation label; the runtime's instrument that maps to the same name is dropped (Parse rejects a second TYPE line).
+        Assert.Contains(scrape.Samples, s => s.Name == "dotnet_gc_collections_total" && s.Labels.ContainsKey("generation"));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name == "dotnet_gc_collections_total" && s.Labels.ContainsKey("gc_heap_generation"));
+        // No OpenTelemetry scope labels or target_info family: series look as they did before the exporter changed.
+        Assert.DoesNotContain(scrape.Samples, s => s.Labels.Keys.Any(k => k.StartsWith("otel_", StringComparison.Ordinal)));
+        Assert.False(scrape.Types.ContainsKey("target_info"));
+    }
 
     /// <summary>A small parser of the text exposition format: HELP/TYPE lines and samples with escaped labels.</summary>
     internal sealed partial class Scrape

@@ -162,7 +162,7 @@ public sealed class ClusterTests(TestClusters clusters) : IAsyncLifetime
     private static async Task<double> LocalCacheBytesAsync(SiloProcess silo)
     {
         var text = await silo.HttpClient.GetStringAsync("/metrics");
-        return double.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^tts_cache_memory_bytes (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
+        return double.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^tts_cache_memory_bytes(?:\{\})? (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
     }
 

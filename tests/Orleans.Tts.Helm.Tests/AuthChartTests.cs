@@ -23,7 +23,7 @@ public sealed class AuthChartTests
     [Fact]
     public void Hash_lines_in_values_become_a_secret_mounted_as_a_directory_in_both_tiers()
     {
-        string[] sets = ["--set-json", $"auth.keys=[\"{HashLine}\"]", "--set", "auth.requireApiKey=false"];
+        string[] sets = ["--set", "coHosted=false", "--set-json", $"auth.keys=[\"{HashLine}\"]", "--set", "auth.requireApiKey=false"];
         Helm.Lint(sets);
         var manifests = Helm.Template(sets);
         var secret = manifests.Get("Secret", "t-orleans-tts-api-keys");

@@ -4,10 +4,13 @@ namespace Orleans.Tts.Helm.Tests;
 
 public sealed class ChartTests
 {
-    private static readonly string[] Keda = ["--set", "autoscaling.keda.enabled=true", "--set", "postgresql.existingSecret=pg"];
+    /// <summary>The separate frontend tier (co-hosted is the default).</summary>
+    private static readonly string[] Frontends = ["--set", "coHosted=false"];
+    private static readonly string[] Keda = ["--set", "autoscaling.keda.enabled=true", .. Frontends];
     private static readonly string[] Everything =
     [
-        "--set", "postgresql.bundled.enabled=true", "--set", "ingress.enabled=true", "--set", "ingress.tls.enabled=true",
+        .. Frontends,
+        "--set", "orleans.kubernetesHosting.deleteDefunctPods=true", "--set", "ingress.enabled=true", "--set", "ingress.tls.enabled=true",
         "--set", "ingress.certManagerClusterIssuer=letsencrypt", "--set", "monitoring.serviceMonitor.enabled=true",
         "--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.grafanaDashboard.enabled=true",
         "--set-json", """autoscaling.schedules=[{"name":"am","start":"0 7 * * 1-5","end":"0 10 * * 1-5","siloReplicas":6}]""",
@@ -21,19 +24,23 @@ public sealed class ChartTests
         { "keda", Keda },
         { "keda with schedules and monitoring", [.. Keda, "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true",
             "--set-json", """autoscaling.schedules=[{"name":"am","start":"0 7 * * *","end":"0 9 * * *","siloReplicas":6}]"""] },
-        { "external postgresql with models from a claim", ["--set", "postgresql.existingSecret=pg", "--set", "models.existingClaim=tts-models"] },
-        { "co-hosted", ["--set", "coHosted=true"] },
+        { "existing redis with models from a claim", ["--set", "redis.existingSecret=redis", "--set", "models.existingClaim=tts-models"] },
+        { "kubernetes hosting, dashboard and the bundled cache redis off", ["--set", "orleans.kubernetesHosting.enabled=false", "--set", "dashboard.enabled=false",
+            "--set", "redis.bundled.cache.enabled=false", "--set", "redis.bundled.appendfsync=always"] },
+        { "keda without a prometheus server", [.. Keda, "--set", "autoscaling.keda.prometheusServerAddress="] },
+        { "separate frontend tier", Frontends },
         { "everything", Everything },
         { "models from an image", ["--set", "models.image=example/models:1"] },
-        { "existing redis, gateway clients and kubernetes hosting rbac", ["--set", "redis.existingSecret=redis", "--set", "postgresql.existingSecret=pg",
-            "--set", "orleans.kubernetesHosting.enabled=true",
+        { "existing redis, gateway clients and kubernetes hosting deleting defunct pods", [.. Frontends, "--set", "redis.existingSecret=redis",
+            "--set", "orleans.kubernetesHosting.deleteDefunctPods=true",
             "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]"""] },
-        { "one co-hosted silo without redis or postgresql", ["--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1",
-            "--set", "redis.bundled.enabled=false", "--set", "postgresql.bundled.enabled=false"] },
+        { "one co-hosted silo without redis", ["--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1",
+            "--set", "redis.bundled.enabled=false"] },
     };
 
-    /// <summary>The value sets that give the silo pods the ServiceAccount token (for Orleans' Kubernetes hosting).</summary>
-    private static bool KubernetesHosting(string[] sets) => sets.Contains("orleans.kubernetesHosting.enabled=true");
+    /// <summary>Whether these manifests give the silos Orleans' Kubernetes hosting, and so the ServiceAccount token.</summary>
+    private static bool KubernetesHosting(Manifests manifests) =>
+        manifests.OfKind("Role").Any(r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
 
     [Theory]
     [MemberData(nameof(ValueSets))]
@@ -50,7 +57,7 @@ public sealed class ChartTests
         }
         foreach (var d in manifests.OfKind("Deployment").Concat(manifests.OfKind("StatefulSet")))
             AssertPodIsHardened(d["spec"]!["template"]!["spec"]!.AsObject(),
-                tokenAllowed: KubernetesHosting(sets) && (string?)d["metadata"]!["name"] == "t-orleans-tts-silo");
+                tokenAllowed: KubernetesHosting(manifests) && (string?)d["metadata"]!["name"] == "t-orleans-tts-silo");
         foreach (var cm in manifests.OfKind("ConfigMap").Where(c => c["metadata"]!["name"]!.ToString() != "t-orleans-tts-dashboard"))
             Assert.DoesNotContain("password", cm.ToJsonString(), StringComparison.OrdinalIgnoreCase);
     }
@@ -138,9 +145,9 @@ public sealed class ChartTests
     [Fact]
     public void Silos_advertise_their_pod_ip_with_the_orleans_ports_and_both_tiers_find_the_cluster_in_redis()
     {
-        var manifests = Helm.Template("--set", "postgresql.existingSecret=pg", "--set", "models.existingClaim=tts-models",
+        var manifests = Helm.Template([.. Frontends, "--set", "models.existingClaim=tts-models",
             "--set", "redis.existingSecret=redis", "--set", "orleans.siloPort=12000", "--set", "orleans.gatewayPort=31000",
-            "--set", "orleans.serviceId=svc", "--set", "orleans.clusterId=blue");
+            "--set", "orleans.serviceId=svc", "--set", "orleans.clusterId=blue"]);
         var silo = Env(manifests, "t-orleans-tts-silo");
         var container = manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal("silo", Value(silo, "TTS_ROLE"));
@@ -164,7 +171,12 @@ public sealed class ChartTests
         {
             Assert.Equal("svc", Value(env, "ORLEANS_SERVICE_ID"));
             Assert.Equal("blue", Value(env, "ORLEANS_CLUSTER_ID"));
-            Assert.Equal("pg", SecretOf(env, "TTS_POSTGRES"));
+            Assert.Null(SecretOf(env, "TTS_POSTGRES"));
+            // The cache Redis is optional in an existing Secret: without that key the cache shares TTS_REDIS.
+            var cache = env.Single(e => (string?)e!["name"] == "TTS_REDIS_CACHE")!["valueFrom"]!["secretKeyRef"]!;
+            Assert.Equal("redis", (string?)cache["name"]);
+            Assert.Equal("cache-connection-string", (string?)cache["key"]);
+            Assert.True((bool)cache["optional"]!);
         }
         // A frontend is only a client: no silo ports to listen on or advertise.
         Assert.Null(Value(frontend, "TTS_GATEWAY_PORT"));
@@ -193,12 +205,13 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void Separate_tiers_without_postgresql_refuse_to_render_and_say_what_to_set()
+    public void No_postgresql_remains_in_the_chart_or_in_anything_it_renders()
     {
-        var (code, output) = Helm.Run(Helm.Binary, "", "template", "t", Helm.Chart, "--set", "postgresql.bundled.enabled=false");
-        Assert.NotEqual(0, code);
-        Assert.Contains("The frontend tier shares the result cache and the jobs with the silos through PostgreSQL: set postgresql.existingSecret", output);
-        Helm.Template("--set", "postgresql.bundled.enabled=false", "--set", "coHosted=true");
+        foreach (var file in Directory.EnumerateFiles(Helm.Chart, "*", SearchOption.AllDirectories))
+            Assert.DoesNotContain("postgres", File.ReadAllText(file), StringComparison.OrdinalIgnoreCase);
+        foreach (var sets in ValueSets.Select(v => (string[])v[1]))
+            foreach (var m in Helm.Template(sets).All)
+                Assert.DoesNotContain("postgres", m.ToJsonString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -210,9 +223,41 @@ public sealed class ChartTests
         string[] alone = ["--set", "redis.bundled.enabled=false", "--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1"];
         var silo = Env(Helm.Template(alone), "t-orleans-tts-silo");
         Assert.Null(SecretOf(silo, "TTS_REDIS"));
-        var (code, output) = Helm.Run(Helm.Binary, "", ["template", "t", Helm.Chart, "--set", "postgresql.existingSecret=pg", .. alone, flag, set]);
+        var (code, output) = Helm.Run(Helm.Binary, "", ["template", "t", Helm.Chart, .. alone, flag, set]);
         Assert.NotEqual(0, code);
         Assert.Contains("membership table in Redis: set redis.existingSecret", output);
+    }
+
+    [Fact]
+    public void The_bundled_cache_redis_is_bounded_evicts_least_recently_used_keys_keeps_nothing_on_disk_and_reaches_both_tiers_as_tts_redis_cache()
+    {
+        var manifests = Helm.Template([.. Frontends, "--set", "redis.bundled.cache.maxmemory=300mb"]);
+        var deployment = manifests.Get("Deployment", "t-orleans-tts-redis-cache");
+        var pod = deployment["spec"]!["template"]!["spec"]!;
+        var args = string.Join(' ', pod["containers"]![0]!["args"]!.AsArray().Select(a => (string?)a));
+        Assert.Contains("--maxmemory 300mb", args);
+        Assert.Contains("--maxmemory-policy allkeys-lru", args);
+        Assert.Contains("--appendonly no", args);
+        Assert.Contains("--save  ", args + " "); // an empty --save: no RDB snapshots
+        Assert.Null(deployment["spec"]!["volumeClaimTemplates"]);
+        Assert.DoesNotContain(pod["volumes"]!.AsArray(), v => v!["persistentVolumeClaim"] is not null);
+        AssertPodIsHardened(pod.AsObject());
+
+        var secret = manifests.Get("Secret", "t-orleans-tts-redis")["stringData"]!;
+        Assert.Equal($"t-orleans-tts-redis-cache:6379,password={secret["password"]},abortConnect=false", (string?)secret["cache-connection-string"]);
+        Assert.Equal(6379, (int)manifests.Get("Service", "t-orleans-tts-redis-cache")["spec"]!["ports"]![0]!["port"]!);
+        foreach (var tier in new[] { "silo", "frontend" })
+        {
+            var cache = Env(manifests, $"t-orleans-tts-{tier}").Single(e => (string?)e!["name"] == "TTS_REDIS_CACHE")!["valueFrom"]!["secretKeyRef"]!;
+            Assert.Equal("t-orleans-tts-redis", (string?)cache["name"]);
+            Assert.Equal("cache-connection-string", (string?)cache["key"]);
+        }
+
+        // Without the cache instance the result cache shares the state Redis: no TTS_REDIS_CACHE, no cache objects.
+        var without = Helm.Template("--set", "redis.bundled.cache.enabled=false");
+        Assert.DoesNotContain(without.OfKind("Deployment"), d => (string?)d["metadata"]!["name"] == "t-orleans-tts-redis-cache");
+        Assert.Null(SecretOf(Env(without, "t-orleans-tts-silo"), "TTS_REDIS_CACHE"));
+        Assert.Null(without.Get("Secret", "t-orleans-tts-redis")["stringData"]!["cache-connection-string"]);
     }
 
     [Fact]
@@ -243,36 +288,62 @@ public sealed class ChartTests
         Assert.Equal("t-orleans-tts-redis", SecretOf(Env(manifests, "t-orleans-tts-silo"), "TTS_REDIS"));
         Assert.Equal(6379, (int)manifests.Get("Service", "t-orleans-tts-redis")["spec"]!["ports"]![0]!["port"]!);
 
-        var existing = Helm.Template("--set", "redis.existingSecret=redis", "--set", "redis.secretKey=cs");
+        // appendfsync is a value (everysec or always); anything else refuses to render.
+        Assert.Contains("--appendfsync always", string.Join(' ', Helm.Template("--set", "redis.bundled.appendfsync=always")
+            .Get("StatefulSet", "t-orleans-tts-redis")["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => (string?)a)));
+        var (code, output) = Helm.Run(Helm.Binary, "", "template", "t", Helm.Chart, "--set", "redis.bundled.appendfsync=no");
+        Assert.NotEqual(0, code);
+        Assert.Contains("redis.bundled.appendfsync is \"no\"", output);
+
+        var existing = Helm.Template([.. Frontends, "--set", "redis.existingSecret=redis", "--set", "redis.secretKey=cs"]);
+        Assert.DoesNotContain(existing.OfKind("Deployment"), d => (string?)d["metadata"]!["name"] == "t-orleans-tts-redis-cache");
         Assert.DoesNotContain(existing.OfKind("StatefulSet"), s => (string?)s["metadata"]!["name"] == "t-orleans-tts-redis");
         Assert.DoesNotContain(existing.OfKind("NetworkPolicy"), n => (string?)n["metadata"]!["name"] == "t-orleans-tts-redis");
         Assert.Equal("cs", (string?)Env(existing, "t-orleans-tts-frontend").Single(e => (string?)e!["name"] == "TTS_REDIS")!["valueFrom"]!["secretKeyRef"]!["key"]);
     }
 
     [Fact]
-    public void Kubernetes_hosting_rbac_is_off_by_default_and_when_on_lets_only_the_silos_watch_and_patch_pods()
+    public void Kubernetes_hosting_is_on_by_default_and_lets_only_the_silos_watch_and_patch_pods_and_delete_them_only_when_asked()
     {
-        var off = Helm.Template();
-        Assert.DoesNotContain(off.OfKind("Role"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
-        Assert.DoesNotContain(off.OfKind("RoleBinding"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
-        Assert.False((bool)PodSpec(off, "Deployment", "t-orleans-tts-silo")["automountServiceAccountToken"]!);
-
-        var on = Helm.Template("--set", "orleans.kubernetesHosting.enabled=true");
+        var on = Helm.Template(Frontends);
         var role = on.Get("Role", "t-orleans-tts-orleans-hosting");
         var rule = Assert.Single(role["rules"]!.AsArray())!;
         Assert.Equal(["pods"], rule["resources"]!.AsArray().Select(r => (string?)r));
         Assert.Equal(["get", "list", "watch", "patch"], rule["verbs"]!.AsArray().Select(v => (string?)v));
         var binding = on.Get("RoleBinding", "t-orleans-tts-orleans-hosting");
         Assert.Equal("t-orleans-tts", (string?)binding["subjects"]![0]!["name"]);
+        Assert.Equal("Role", (string?)binding["roleRef"]!["kind"]);
+        Assert.Equal("t-orleans-tts", (string?)on.Get("ServiceAccount", "t-orleans-tts")["metadata"]!["name"]);
         Assert.Equal("t-orleans-tts", (string?)PodSpec(on, "Deployment", "t-orleans-tts-silo")["serviceAccountName"]);
         Assert.True((bool)PodSpec(on, "Deployment", "t-orleans-tts-silo")["automountServiceAccountToken"]!);
         Assert.False((bool)PodSpec(on, "Deployment", "t-orleans-tts-frontend")["automountServiceAccountToken"]!);
+        Assert.Equal("true", Value(Env(on, "t-orleans-tts-silo"), "TTS_KUBERNETES_HOSTING"));
+        Assert.Null(Value(Env(on, "t-orleans-tts-silo"), "TTS_KUBERNETES_DELETE_DEFUNCT_PODS"));
+        Assert.Null(Value(Env(on, "t-orleans-tts-frontend"), "TTS_KUBERNETES_HOSTING"));
+
+        var deleting = Helm.Template("--set", "orleans.kubernetesHosting.deleteDefunctPods=true");
+        Assert.Equal(["get", "list", "watch", "patch", "delete"],
+            deleting.Get("Role", "t-orleans-tts-orleans-hosting")["rules"]![0]!["verbs"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal("true", Value(Env(deleting, "t-orleans-tts-silo"), "TTS_KUBERNETES_DELETE_DEFUNCT_PODS"));
+
+        foreach (var off in new[]
+                 {
+                     Helm.Template("--set", "orleans.kubernetesHosting.enabled=false"),
+                     // One silo without Redis has no cluster to watch.
+                     Helm.Template("--set", "coHosted=true", "--set", "autoscaling.enabled=false", "--set", "silo.replicas=1", "--set", "redis.bundled.enabled=false"),
+                 })
+        {
+            Assert.DoesNotContain(off.OfKind("Role"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
+            Assert.DoesNotContain(off.OfKind("RoleBinding"), r => ((string)r["metadata"]!["name"]!).EndsWith("-orleans-hosting", StringComparison.Ordinal));
+            Assert.False((bool)PodSpec(off, "Deployment", "t-orleans-tts-silo")["automountServiceAccountToken"]!);
+            Assert.Equal("false", Value(Env(off, "t-orleans-tts-silo"), "TTS_KUBERNETES_HOSTING"));
+        }
     }
 
     [Fact]
     public void Rolling_updates_add_one_silo_before_removing_one()
     {
-        foreach (var d in Helm.Template().OfKind("Deployment"))
+        foreach (var d in Helm.Template(Frontends).OfKind("Deployment"))
         {
             var rolling = d["spec"]!["strategy"]!["rollingUpdate"]!;
             Assert.Equal(1, (int)rolling["maxSurge"]!);
@@ -297,6 +368,7 @@ public sealed class ChartTests
         }
         var settings = names.Where(n => n.StartsWith("TTS_", StringComparison.Ordinal)).ToList();
         Assert.Contains("TTS_REDIS", settings);
+        Assert.Contains("TTS_REDIS_CACHE", settings);
         Assert.All(settings, n => Assert.Contains($"\"{n}\"", source));
     }
 
@@ -349,7 +421,7 @@ public sealed class ChartTests
     [Fact]
     public void Each_tier_has_an_hpa_on_cpu_memory_requests_per_second_and_queue_length_with_behaviour()
     {
-        var manifests = Helm.Template("--set", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=600");
+        var manifests = Helm.Template([.. Frontends, "--set", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=600"]);
         Assert.Equal(2, manifests.OfKind("HorizontalPodAutoscaler").Count());
         var hpa = manifests.Get("HorizontalPodAutoscaler", "t-orleans-tts-silo");
         Assert.Equal("autoscaling/v2", (string?)hpa["apiVersion"]);
@@ -370,7 +442,7 @@ public sealed class ChartTests
     [Fact]
     public void With_the_hpa_off_set_silo_replicas_sizes_the_silo_tier()
     {
-        var manifests = Helm.Template("--set", "autoscaling.enabled=false", "--set", "silo.replicas=7");
+        var manifests = Helm.Template([.. Frontends, "--set", "autoscaling.enabled=false", "--set", "silo.replicas=7"]);
         Assert.Empty(manifests.OfKind("HorizontalPodAutoscaler"));
         Assert.Equal(7, (int)manifests.Get("Deployment", "t-orleans-tts-silo")["spec"]!["replicas"]!);
         Assert.Equal(2, (int)manifests.Get("Deployment", "t-orleans-tts-frontend")["spec"]!["replicas"]!);
@@ -382,7 +454,13 @@ public sealed class ChartTests
         var manifests = Helm.Template([.. Keda, "--set-json", """autoscaling.schedules=[{"name":"am","start":"0 7 * * *","end":"0 9 * * *","siloReplicas":6}]"""]);
         Assert.Empty(manifests.OfKind("HorizontalPodAutoscaler"));
         var triggers = manifests.Get("ScaledObject", "t-orleans-tts-silo")["spec"]!["triggers"]!.AsArray();
-        Assert.Contains(triggers, t => (string?)t!["type"] == "postgresql" && (string?)t["metadata"]!["connectionFromEnv"] == "TTS_POSTGRES");
+        // The job backlog through Prometheus: every silo reports the cluster-wide backlog, so the query takes the max over the silo pods.
+        var backlog = triggers.Single(t => (string?)t!["type"] == "prometheus")!["metadata"]!;
+        Assert.Equal("max(tts_job_backlog{namespace=\"tts\",pod=~\"t-orleans-tts-silo-.*\"})", (string?)backlog["query"]);
+        Assert.Equal("10", (string?)backlog["threshold"]);
+        Assert.StartsWith("http://", (string?)backlog["serverAddress"]);
+        // Frontends run no jobs: no backlog trigger there.
+        Assert.DoesNotContain(manifests.Get("ScaledObject", "t-orleans-tts-frontend")["spec"]!["triggers"]!.AsArray(), t => (string?)t!["type"] == "prometheus");
         Assert.Contains(triggers, t => (string?)t!["type"] == "cron" && (string?)t["metadata"]!["desiredReplicas"] == "6");
     }
 
@@ -390,7 +468,7 @@ public sealed class ChartTests
     public void Co_hosting_deploys_one_tier_that_serves_the_public_service()
     {
         var manifests = Helm.Template("--set", "coHosted=true");
-        Assert.Equal("t-orleans-tts-silo", Assert.Single(manifests.OfKind("Deployment"))["metadata"]!["name"]!.ToString());
+        Assert.Equal("t-orleans-tts-silo", Assert.Single(manifests.OfKind("Deployment"), d => !((string)d["metadata"]!["name"]!).Contains("redis", StringComparison.Ordinal))["metadata"]!["name"]!.ToString());
         Assert.Equal("silo", (string?)manifests.Get("Service", "t-orleans-tts")["spec"]!["selector"]!["app.kubernetes.io/component"]);
     }
 
@@ -398,10 +476,10 @@ public sealed class ChartTests
         .Where(r => r!["ports"]!.AsArray().Any(p => (int)p!["port"]! == port)).Select(r => r!.DeepClone()).ToArray());
 
     [Fact]
-    public void Network_policies_let_silos_reach_each_other_and_clients_reach_the_gateway_and_only_cluster_members_reach_redis_and_postgresql()
+    public void Network_policies_let_silos_reach_each_other_and_clients_reach_the_gateway_and_only_cluster_members_reach_both_redis()
     {
-        var manifests = Helm.Template("--set", "postgresql.bundled.enabled=true",
-            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]""");
+        var manifests = Helm.Template([.. Frontends,
+            "--set-json", """networkPolicy.gatewayFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"billing"}}}]"""]);
         var silo = manifests.Get("NetworkPolicy", "t-orleans-tts-silo");
         Assert.Equal("silo", (string?)silo["spec"]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
         var siloRule = Assert.Single(IngressOn(silo, 11111))!;
@@ -420,17 +498,18 @@ public sealed class ChartTests
         Assert.Equal("redis", (string?)redis["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
         var redisFrom = redis["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject();
         Assert.Equal(6379, (int)redis["ingress"]![0]!["ports"]![0]!["port"]!);
-        var pg = manifests.Get("NetworkPolicy", "t-orleans-tts-postgresql")["spec"]!;
-        var pgFrom = pg["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject();
-        Assert.Equal(5432, (int)pg["ingress"]![0]!["ports"]![0]!["port"]!);
+        var cache = manifests.Get("NetworkPolicy", "t-orleans-tts-redis-cache")["spec"]!;
+        Assert.Equal("redis-cache", (string?)cache["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]);
+        var cacheFrom = cache["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject();
+        Assert.Equal(6379, (int)cache["ingress"]![0]!["ports"]![0]!["port"]!);
         foreach (var tier in new[] { "silo", "frontend" })
         {
             var labels = manifests.Get("Deployment", $"t-orleans-tts-{tier}")["spec"]!["template"]!["metadata"]!["labels"]!;
-            foreach (var from in new[] { redisFrom, pgFrom })
+            foreach (var from in new[] { redisFrom, cacheFrom })
                 Assert.All(from, kv => Assert.Equal((string?)kv.Value, (string?)labels[kv.Key]));
         }
         Assert.Equal(2, redisFrom.Count);
-        Assert.Equal("t-orleans-tts-postgresql", SecretOf(Env(manifests, "t-orleans-tts-silo"), "TTS_POSTGRES"));
+        Assert.Equal("t-orleans-tts-redis", SecretOf(Env(manifests, "t-orleans-tts-silo"), "TTS_REDIS_CACHE"));
 
         // Co-hosted: the silos serve the public API themselves; no frontend tier, no frontend gateway rule.
         var coHosted = Helm.Template("--set", "coHosted=true").Get("NetworkPolicy", "t-orleans-tts-silo");
@@ -476,7 +555,12 @@ public sealed class ChartTests
     {
         var rule = Helm.Template("--set", "monitoring.prometheusRule.enabled=true").Get("PrometheusRule", "t-orleans-tts");
         var alerts = rule["spec"]!["groups"]![0]!["rules"]!.AsArray().ToDictionary(r => (string)r!["alert"]!, r => r!);
-        Assert.Equal(["TtsAdmissionRejections", "TtsHigh5xxRate", "TtsHighCpu", "TtsHighLatencyP95", "TtsLiveSilosBelowMinimum", "TtsQueueSaturated"], alerts.Keys.Order());
+        Assert.Equal(["TtsAdmissionRefusalsRising", "TtsAdmissionRejections", "TtsGatewayLoadShedding", "TtsHigh5xxRate", "TtsHighCpu", "TtsHighLatencyP95",
+            "TtsLiveSilosBelowMinimum", "TtsLongRunningGrainTurns", "TtsQueueSaturated", "TtsSiloDeclaredDead"], alerts.Keys.Order());
+        Assert.Contains("tts_silos_declared_dead_total", (string)alerts["TtsSiloDeclaredDead"]["expr"]!);
+        Assert.Contains("orleans_scheduler_long_running_turns_total", (string)alerts["TtsLongRunningGrainTurns"]["expr"]!);
+        Assert.Contains("orleans_gateway_load_shedding_total", (string)alerts["TtsGatewayLoadShedding"]["expr"]!);
+        Assert.Contains("offset 10m", (string)alerts["TtsAdmissionRefusalsRising"]["expr"]!);
         Assert.Equal("5m", (string?)alerts["TtsHighCpu"]["for"]);
         Assert.Contains("> 0.8", (string)alerts["TtsHighCpu"]["expr"]!);
         Assert.Equal("3m", (string?)alerts["TtsHighLatencyP95"]["for"]);

@@ -43,21 +43,6 @@ app.kubernetes.io/component: {{ .tier }}
 {{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.drainSeconds .Values.shutdown.extraGraceSeconds -}}
 {{- end -}}
 
-{{/* "true" when the chart runs its own PostgreSQL: bundled.enabled and no existingSecret. */}}
-{{- define "tts.bundledPostgres" -}}
-{{- if and .Values.postgresql.bundled.enabled (not .Values.postgresql.existingSecret) }}true{{ end -}}
-{{- end -}}
-
-{{/* The Secret holding the PostgreSQL connection string (existingSecret first, else the bundled one), or nothing
-     (per-process cache and jobs: co-hosted only, since frontends and silos must share the jobs). */}}
-{{- define "tts.postgresSecret" -}}
-{{- if .Values.postgresql.existingSecret }}{{ .Values.postgresql.existingSecret }}
-{{- else if include "tts.bundledPostgres" . }}{{ include "tts.fullname" . }}-postgresql{{ end -}}
-{{- if and (not .Values.coHosted) (not .Values.postgresql.existingSecret) (not .Values.postgresql.bundled.enabled) }}
-{{- fail "The frontend tier shares the result cache and the jobs with the silos through PostgreSQL: set postgresql.existingSecret (or postgresql.bundled.enabled=true for a trial), or coHosted=true." }}
-{{- end -}}
-{{- end -}}
-
 {{/* The Secret holding the API key hash lines: auth.existingSecret, else the chart's own when auth.keys is set. */}}
 {{- define "tts.authSecret" -}}
 {{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecret }}{{ else if .Values.auth.keys }}{{ include "tts.fullname" . }}-api-keys{{ end -}}
@@ -77,6 +62,16 @@ app.kubernetes.io/component: {{ .tier }}
 {{- else if not (and .Values.coHosted (not .Values.autoscaling.enabled) (not .Values.autoscaling.keda.enabled) (eq (int .Values.silo.replicas) 1)) }}
 {{- fail "Silos form a cluster and frontends find them through Orleans' membership table in Redis: set redis.existingSecret (or redis.bundled.enabled=true for a trial); only one co-hosted silo without autoscaling (coHosted=true, autoscaling.enabled=false, silo.replicas=1) runs without Redis." }}
 {{- end -}}
+{{- end -}}
+
+{{/* "true" when the chart runs the bundled cache Redis (no persistence, allkeys-lru) beside the bundled state Redis. */}}
+{{- define "tts.bundledRedisCache" -}}
+{{- if and (include "tts.bundledRedis" .) .Values.redis.bundled.cache.enabled }}true{{ end -}}
+{{- end -}}
+
+{{/* "true" when the silos run Microsoft.Orleans.Hosting.Kubernetes: asked for, and there is a Redis cluster to supplement. */}}
+{{- define "tts.kubernetesHosting" -}}
+{{- if and .Values.orleans.kubernetesHosting.enabled (include "tts.redisSecret" .) }}true{{ end -}}
 {{- end -}}
 
 {{/* Labels Orleans' Kubernetes hosting convention puts on silo pods (Microsoft.Orleans.Hosting.Kubernetes). */}}

@@ -23,6 +23,8 @@ public class AuthSiloFactory : WebApplicationFactory<Program>
         builder.UseSetting("TTS_WORKERS", "2");
         builder.UseSetting("TTS_API_KEYS", $"{ApiKeys.HashLine("alice", ApiKeyRole.Client, ClientKey)};{ApiKeys.HashLine("bob", ApiKeyRole.Client, OtherClientKey)};{ApiKeys.HashLine("ops", ApiKeyRole.Admin, AdminKey)}");
         builder.UseSetting("TTS_REQUIRE_API_KEY", RequireKey ? "true" : "false");
+        // The embedded silo leaves the Orleans Dashboard off by default (memory); these tests check its protection.
+        builder.UseSetting("TTS_DASHBOARD", "true");
     }
 
     public HttpClient ClientWith(string? key)
