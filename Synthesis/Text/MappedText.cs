@@ -173,6 +173,13 @@ public sealed class MappedText
             return Append(text, at, at);
         }
 
+        public void Clear()
+        {
+            _text.Clear();
+            _starts.Clear();
+            _ends.Clear();
+        }
+
         public void TrimEnd()
         {
             while (_text.Length > 0 && _text[^1] == ' ')
