@@ -125,8 +125,9 @@ public sealed partial class SsmlParser(SsmlLimits limits)
             foreach (var c in value)
             {
                 var from = Math.Min(i, ssml.Length);
-                if (i < ssml.Length && ssml[i] == c) i++;
-                else if (i < ssml.Length && ssml[i] == '&' && ssml.IndexOf(';', i) is var semi and > 0) i = semi + 1; // an entity or character reference
+                // A '&' in markup always starts an entity or character reference (a literal one is not well-formed).
+                if (i < ssml.Length && ssml[i] == '&' && ssml.IndexOf(';', i) is var semi and > 0) i = semi + 1;
+                else if (i < ssml.Length && ssml[i] == c) i++;
                 else if (c == '\n' && i + 1 < ssml.Length && ssml[i] == '\r' && ssml[i + 1] == '\n') i += 2;
                 else i++;
                 mapped.Append(c.ToString(), from, Math.Min(i, ssml.Length));
