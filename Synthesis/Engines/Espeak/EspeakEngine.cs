@@ -102,7 +102,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
                 var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
                 var stretch = StretchFor(synthesisOptions);
                 if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
-                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd, segments, maps, pcm, stretch);
+                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd, segments, maps, pcm, response.SampleRate, stretch);
                 return new AudioClip(response.SampleRate, pcm, words);
             }
             catch (EngineHostFaultedException e) when (attempt < 2)

@@ -14,7 +14,7 @@ internal static class EspeakWords
     /// scales the times of audio made longer after eSpeak (speeds below its slowest rate).
     /// </summary>
     public static IReadOnlyList<WordTiming> From(IReadOnlyList<int> events, int speechEnd, IReadOnlyList<EspeakSegment> segments,
-        IReadOnlyList<MappedText> maps, short[] pcm, double stretch)
+        IReadOnlyList<MappedText> maps, short[] pcm, int sampleRate, double stretch)
     {
         var count = events.Count / 4;
         var words = new List<WordTiming>(count);
@@ -36,7 +36,7 @@ internal static class EspeakWords
                 var at = (int)Math.Round(events[4 * n + 3] * stretch);
                 if (at > start) { next = Math.Min(at, end); break; }
             }
-            words.Add(new WordTiming(textStart, textEnd, start, SpeechEnd(pcm, start, next, stretch)));
+            words.Add(new WordTiming(textStart, textEnd, start, SpeechEnd(pcm, start, next, sampleRate)));
         }
         return words;
     }
@@ -54,9 +54,9 @@ internal static class EspeakWords
     /// Where a word's sound ends before <paramref name="next"/>: the pause that follows it (a comma's, a clause's) is cut back in
     /// 5 ms windows, so the word's span is its sound. Reads only the samples of that pause.
     /// </summary>
-    private static int SpeechEnd(short[] pcm, int start, int next, double stretch)
+    private static int SpeechEnd(short[] pcm, int start, int next, int sampleRate)
     {
-        var window = Math.Max(1, (int)(22050 * 0.005 * stretch));
+        var window = Math.Max(1, sampleRate / 200);
         var end = next;
         while (end - window > start)
         {

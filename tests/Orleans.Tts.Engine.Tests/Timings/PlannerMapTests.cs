@@ -64,3 +64,25 @@ public sealed class PlannerMapTests
         Assert.Equal((3, 6), spans[5]); // … er4 shi2 → 120
     }
 }
+
+/// <summary>Engines without word times (Piper and Kokoro models that output no durations) get the sentence as one span.</summary>
+public sealed class SentenceSpanTests
+{
+    [Fact]
+    public void A_clip_without_words_is_one_word_spanning_its_sentence_over_its_sounding_stretch()
+    {
+        var samples = new short[1000];
+        for (var i = 200; i < 700; i++) samples[i] = (short)(i % 2 == 0 ? 3000 : -3000);
+        var source = MappedText.Identity("Hello there.", offset: 10);
+        var words = WordMapping.ToInput(new AudioClip(22050, samples), source);
+        Assert.Equal([new WordTiming(10, 22, 200, 700)], words);
+    }
+
+    [Fact]
+    public void Engine_words_of_one_written_form_merge_and_words_on_nothing_are_dropped()
+    {
+        var source = MappedText.Uniform("one hundred", 3, 7);
+        var clip = new AudioClip(22050, new short[100], [new WordTiming(0, 3, 0, 10), new WordTiming(4, 11, 12, 40)]);
+        Assert.Equal([new WordTiming(3, 7, 0, 40)], WordMapping.ToInput(clip, source));
+    }
+}
