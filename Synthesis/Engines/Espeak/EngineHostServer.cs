@@ -52,8 +52,8 @@ public static class EngineHostServer
                         response = new HostResponse(true, SampleRate: espeak.SampleRate, Voices: espeak.ListVoices());
                         break;
                     case "synth":
-                        pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, request.Words ? words : null);
-                        response = request.Words
+                        pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, request.Words == true ? words : null);
+                        response = request.Words == true
                             ? new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: pcm.Length, Words: words, SpeechEnd: pcm.Lead + pcm.Speech.Length)
                             : new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: pcm.Length);
                         break;

@@ -91,7 +91,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         else segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
         if (segments.Count == 0) return AudioClip.Empty(_sampleRate);
         var prosody = ProsodyFor(synthesisOptions);
-        var request = new HostRequest("synth", segments, prosody, Words: synthesisOptions.Words);
+        var request = new HostRequest("synth", segments, prosody, Words: synthesisOptions.Words ? true : null);
 
         var idle = synthesisOptions.Background && options.BackgroundHosts > 0 ? _idleBackground : _idle;
         for (var attempt = 1; ; attempt++)
@@ -102,7 +102,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
                 var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
                 var stretch = StretchFor(synthesisOptions);
                 if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
-                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd, segments, maps, pcm, response.SampleRate, stretch);
+                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd ?? pcm.Length, segments, maps, pcm, response.SampleRate, stretch);
                 return new AudioClip(response.SampleRate, pcm, words);
             }
             catch (EngineHostFaultedException e) when (attempt < 2)
