@@ -48,7 +48,8 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
 
     /// <summary>A validated request: what to synthesise, how it is admitted, and where its result is cached.</summary>
     /// <remarks><c>Synthesis.Words</c>: word timings asked for; the result is cached under its own key with its words.</remarks>
-    private sealed record Prepared(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, int InputChars, string CacheKey);
+    /// <param name="Input">The input as the client sent it (word spans index it; <c>Synthesis.Text</c> is it cleaned).</param>
+    private sealed record Prepared(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, int InputChars, string CacheKey, string Input);
 
     /// <summary>The whole encoded file (each sentence encoded as it arrives), from the cache when it is there.</summary>
     public async Task<SpeechResult> SynthesizeAsync(SpeechCommand command, SpeechCaller caller, CancellationToken ct)
@@ -78,7 +79,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
                 await using (var permit = await admission.AcquireAsync(prepared.Admission, fct))
                 {
                     timings.Admitted();
-                    var (content, seconds, words) = await EncodeWholeAsync(ForPermit(prepared.Synthesis, permit), prepared.Format, fct);
+                    var (content, seconds, words) = await EncodeWholeAsync(ForPermit(prepared.Synthesis, permit), prepared.Format, prepared.Input, fct);
                     timings.Synthesized();
                     // A timed result keeps its words beside the file, under its own key (SpeechWords.CacheFormat).
                     var audio = new CachedAudio(key, words is null ? content : SpeechWords.Pack(words, content), OutputFormats.ContentType(prepared.Format), permit.VoiceId, seconds);
@@ -169,7 +170,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
                 file.Add(clip);
                 var bytes = file.TakeNew();
                 // A sentence's words go with its chunk, timed from the start of the whole audio.
-                var words = timed ? SpeechWords.Of(clip, samples, prepared.Synthesis.Text) : null;
+                var words = timed ? SpeechWords.Of(clip, samples, prepared.Synthesis.Text, prepared.Input) : null;
                 samples += clip.Samples.Length;
                 if (words is { Count: > 0 }) allWords!.AddRange(words);
                 if (bytes.Length > 0 || first is not null || words is { Count: > 0 }) yield return new SpeechChunk(bytes, first, null, words is { Count: > 0 } ? words : null);
@@ -224,7 +225,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         var firstSentence = AdmissionRequest.FirstSentenceLengthOf(input, options.MaxSentenceChars);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
         return new Prepared(new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments, words),
-            new AdmissionRequest(caller.ClientId, voiceId, length, maxWait, fallback, caller.ArrivedAt, firstSentence), format, length, key);
+            new AdmissionRequest(caller.ClientId, voiceId, length, maxWait, fallback, caller.ArrivedAt, firstSentence), format, length, key, command.Input!);
     }
 
     private const double MaxWaitCapMs = 86_400_000;
@@ -251,7 +252,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
     /// following it): the same bytes as encoding the joined audio at the end. A text without sentences is the voice's empty file.
     /// </summary>
     /// <remarks>Words (null unless the request asked for them) are timed from the start of the whole audio.</remarks>
-    private async Task<(byte[] Content, double Seconds, List<SpokenWord>? Words)> EncodeWholeAsync(SynthesisRequest request, string format, CancellationToken ct)
+    private async Task<(byte[] Content, double Seconds, List<SpokenWord>? Words)> EncodeWholeAsync(SynthesisRequest request, string format, string input, CancellationToken ct)
     {
         using var file = new WholeFileEncoder(format);
         var any = false;
@@ -260,7 +261,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         await foreach (var clip in worker.StreamAsync(request, ct))
         {
             file.Add(clip);
-            if (words is not null) words.AddRange(SpeechWords.Of(clip, samples, request.Text));
+            if (words is not null) words.AddRange(SpeechWords.Of(clip, samples, request.Text, input));
             samples += clip.Samples.Length;
             any = true;
         }

@@ -37,19 +37,41 @@ public static class SpeechWords
     public static string CacheFormat(string format, string input) =>
         $"{format}+words;{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input)))}";
 
-    /// <summary>A clip's words, which start <paramref name="samplesBefore"/> samples into the audio, against <paramref name="input"/>.</summary>
-    public static IReadOnlyList<SpokenWord> Of(AudioClip clip, long samplesBefore, string input)
+    /// <summary>
+    /// A clip's words, which start <paramref name="samplesBefore"/> samples into the audio, against the client's
+    /// <paramref name="input"/>; their spans index <paramref name="cleaned"/> (<see cref="SpeakableText.Clean"/> of it).
+    /// </summary>
+    public static IReadOnlyList<SpokenWord> Of(AudioClip clip, long samplesBefore, string cleaned, string input)
     {
         if (clip.Words is not { Count: > 0 } words) return [];
+        // Cleaning keeps every unit in place except a noncharacter outside the BMP, whose two units become one U+FFFD.
+        var original = cleaned.Length == input.Length ? null : OriginalIndices(cleaned, input);
         var result = new SpokenWord[words.Count];
         for (var i = 0; i < words.Count; i++)
         {
             var w = words[i];
-            var start = Math.Clamp(w.TextStart, 0, input.Length);
-            var end = Math.Clamp(w.TextEnd, start, input.Length);
+            var start = Math.Clamp(w.TextStart, 0, cleaned.Length);
+            var end = Math.Clamp(w.TextEnd, start, cleaned.Length);
+            if (original is not null) (start, end) = (original[start], original[end]);
             result[i] = new SpokenWord(input[start..end], start, end, Ms(samplesBefore + w.StartSample, clip.SampleRate), Ms(samplesBefore + w.EndSample, clip.SampleRate));
         }
         return result;
+    }
+
+    /// <summary>For each unit of <paramref name="cleaned"/> (and its end) where it stands in <paramref name="input"/>.</summary>
+    private static int[] OriginalIndices(string cleaned, string input)
+    {
+        var map = new int[cleaned.Length + 1];
+        var j = 0;
+        for (var i = 0; i < cleaned.Length && j < input.Length; i++)
+        {
+            map[i] = j;
+            var pair = char.IsHighSurrogate(input[j]) && j + 1 < input.Length && char.IsLowSurrogate(input[j + 1]);
+            // A pair cleaned to one U+FFFD moves the input on by two units for one cleaned unit.
+            j += pair && cleaned[i] == '\uFFFD' ? 2 : 1;
+        }
+        map[cleaned.Length] = input.Length;
+        return map;
     }
 
     private static double Ms(long samples, int rate) => Math.Round(samples * 1000.0 / rate, 1);

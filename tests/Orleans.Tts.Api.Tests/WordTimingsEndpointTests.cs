@@ -90,6 +90,18 @@ public sealed class WordTimingsEndpointTests(SiloFactory factory)
     }
 
     [Fact]
+    public async Task Spans_index_the_input_as_sent_even_where_the_service_cleaned_a_noncharacter_outside_the_bmp()
+    {
+        // U+1FFFE (two UTF-16 units) is read as one U+FFFD; the words after it still index the text as sent.
+        var input = Unique("Odd \U0001FFFE mark, \U0001F600 then $120 here.");
+        var (body, _) = await TimedAsync(new { input, voice = "espeak:en-us", response_format = "wav", timestamps = "word" });
+        var wav = Wav.Parse(Convert.FromBase64String(body.GetProperty("audio").GetString()!));
+        var texts = AssertValid(input, wav.Samples, wav.SampleRate, ReadWords(body.GetProperty("words")));
+        Assert.Contains("$120", texts);
+        Assert.Contains("here", texts);
+    }
+
+    [Fact]
     public async Task Speed_two_halves_the_word_times()
     {
         var input = Unique("The quick brown fox jumps over the lazy dog.");
