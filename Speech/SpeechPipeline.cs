@@ -47,7 +47,9 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
     private const string TooLongAdvice = "Split the text, or submit long text as an async job: POST /v1/jobs.";
 
     /// <summary>A validated request: what to synthesise, how it is admitted, and where its result is cached.</summary>
-    private sealed record Prepared(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, int InputChars, string CacheKey);
+    /// <remarks><c>Synthesis.Words</c>: word timings asked for; the result is cached under its own key with its words.</remarks>
+    /// <param name="Input">The input as the client sent it (word spans index it; <c>Synthesis.Text</c> is it cleaned).</param>
+    private sealed record Prepared(SynthesisRequest Synthesis, AdmissionRequest Admission, string Format, int InputChars, string CacheKey, string Input);
 
     /// <summary>The whole encoded file (each sentence encoded as it arrives), from the cache when it is there.</summary>
     public async Task<SpeechResult> SynthesizeAsync(SpeechCommand command, SpeechCaller caller, CancellationToken ct)
@@ -65,7 +67,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
             // Overloaded: a result already cached is still served (it needs no permit); anything else is refused now, before
             // the shared cache's claim and the permit attempts cost round trips that the admitted requests need.
             if (await cache.TryGetAsync(key, ct) is not { } cached) throw new SpeechBusyException(refused.Message, refused.RetryAfter);
-            return new SpeechResult(Audio(new CacheOutcome(cached, Hit: true, null)), etag, timings);
+            return new SpeechResult(Audio(new CacheOutcome(cached, Hit: true, null), prepared.Synthesis.Words), etag, timings);
         }
         CacheOutcome outcome;
         try
@@ -77,9 +79,10 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
                 await using (var permit = await admission.AcquireAsync(prepared.Admission, fct))
                 {
                     timings.Admitted();
-                    var (content, seconds) = await EncodeWholeAsync(ForPermit(prepared.Synthesis, permit), prepared.Format, fct);
+                    var (content, seconds, words) = await EncodeWholeAsync(ForPermit(prepared.Synthesis, permit), prepared.Format, prepared.Input, fct);
                     timings.Synthesized();
-                    var audio = new CachedAudio(key, content, OutputFormats.ContentType(prepared.Format), permit.VoiceId, seconds);
+                    // A timed result keeps its words beside the file, under its own key (SpeechWords.CacheFormat).
+                    var audio = new CachedAudio(key, words is null ? content : SpeechWords.Pack(words, content), OutputFormats.ContentType(prepared.Format), permit.VoiceId, seconds);
                     produced = new ProducedAudio(audio, Cacheable: permit.Degradation is null, permit.Degradation);
                 }
                 timings.Released();
@@ -95,7 +98,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         {
             throw typed;
         }
-        return new SpeechResult(Audio(outcome), etag, timings);
+        return new SpeechResult(Audio(outcome, prepared.Synthesis.Words), etag, timings);
     }
 
     /// <summary>
@@ -113,13 +116,15 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         metrics.CacheLookup(hit: cached is not null);
         if (cached is not null)
         {
-            var bytes = AudioEncoders.Streamed(prepared.Format, cached.Content);
+            // A timed entry's words all go with the first chunk: the cache keeps no sentence boundaries.
+            var (words, content) = prepared.Synthesis.Words ? SpeechWords.Unpack(cached.Content) : (null, cached.Content);
+            var bytes = AudioEncoders.Streamed(prepared.Format, content);
             var start = new SpeechStreamStart(cached.ContentType, cached.VoiceId, CacheHit: true, null, cached.AudioSeconds);
             for (var at = 0; at < bytes.Length; at += CachedChunkBytes)
             {
                 var end = Math.Min(bytes.Length, at + CachedChunkBytes);
                 yield return new SpeechChunk(bytes[at..end], at == 0 ? start : null,
-                    end == bytes.Length ? new SpeechStreamEnd(cached.AudioSeconds, prepared.InputChars) : null);
+                    end == bytes.Length ? new SpeechStreamEnd(cached.AudioSeconds, prepared.InputChars) : null, at == 0 ? words : null);
             }
             yield break;
         }
@@ -155,13 +160,20 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
             using var file = new WholeFileEncoder(prepared.Format, keepWhole: cacheable);
             SpeechStreamStart? first = new(file.ContentType, permit.VoiceId, CacheHit: false, permit.Degradation, null);
             var sampleRate = 0;
+            var timed = prepared.Synthesis.Words;
+            List<SpokenWord>? allWords = timed ? [] : null;
+            long samples = 0;
             while (more)
             {
                 var clip = clips.Current;
                 sampleRate = clip.SampleRate;
                 file.Add(clip);
                 var bytes = file.TakeNew();
-                if (bytes.Length > 0 || first is not null) yield return new SpeechChunk(bytes, first);
+                // A sentence's words go with its chunk, timed from the start of the whole audio.
+                var words = timed ? SpeechWords.Of(clip, samples, prepared.Synthesis.Text, prepared.Input) : null;
+                samples += clip.Samples.Length;
+                if (words is { Count: > 0 }) allWords!.AddRange(words);
+                if (bytes.Length > 0 || first is not null || words is { Count: > 0 }) yield return new SpeechChunk(bytes, first, null, words is { Count: > 0 } ? words : null);
                 first = null;
                 more = await NextAsync(clips, file);
             }
@@ -169,7 +181,11 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
             yield return new SpeechChunk(file.TakeNew(), first, new SpeechStreamEnd(file.Seconds, prepared.InputChars));
             // Only reached when the caller asked past the last chunk, i.e. took every byte: the whole file (header patches
             // applied) answers later identical requests, streamed or not.
-            if (cacheable) await StoreAsync(new CachedAudio(prepared.CacheKey, file.Finish(sampleRate), file.ContentType, permit.VoiceId, file.Seconds));
+            if (cacheable)
+            {
+                var whole = file.Finish(sampleRate);
+                await StoreAsync(new CachedAudio(prepared.CacheKey, allWords is null ? whole : SpeechWords.Pack(allWords, whole), file.ContentType, permit.VoiceId, file.Seconds));
+            }
         }
     }
 
@@ -191,6 +207,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
                 $"response_format '{format}' cannot be streamed yet; streaming supports {string.Join(", ", StreamingEncoders.Supported)}. Leave out stream_format to get the whole file.",
                 new Dictionary<string, object?> { ["supported"] = StreamingEncoders.Supported });
         SpeechValidation.Prosody(command.Speed, command.Pitch, command.Model);
+        var words = SpeechWords.Wanted(command.Timestamps);
         var maxWait = MaxWait(command.MaxWaitMs);
 
         // speaker:<id> → the speaker's base voice and parameters; its version is part of the cache key.
@@ -199,16 +216,16 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         var speakerRef = speaker is null ? null : new SpeakerRef(speaker.Id, speaker.Version);
 
         // input starting with <speak> is SSML: parsed into segments here, so malformed markup is refused and never spoken.
-        var segments = SsmlParser.LooksLikeSsml(input) ? await SsmlRequest.PrepareAsync(input, voiceId, worker, voices, ct) : null;
+        var segments = SsmlParser.LooksLikeSsml(input) ? await SsmlRequest.PrepareAsync(input, voiceId, worker, voices, ct, words) : null;
 
         // The same key for a stream and a whole file of the same format: the cache holds the whole file, and a stream is
         // served from it (its stream form) or, once it completed, stored in it.
-        var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, format, await voices.ModelVersionAsync(ct));
+        var key = ResultCacheKey.Compute(input, keyVoice, speed, pitch, words ? SpeechWords.CacheFormat(format, input) : format, await voices.ModelVersionAsync(ct));
         // The admission deadline covers the wait and the first sentence: the audio starts after it, however long the text.
         var firstSentence = AdmissionRequest.FirstSentenceLengthOf(input, options.MaxSentenceChars);
         var fallback = await voices.FallbackForAsync(voiceId, ct);
-        return new Prepared(new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments),
-            new AdmissionRequest(caller.ClientId, voiceId, length, maxWait, fallback, caller.ArrivedAt, firstSentence), format, length, key);
+        return new Prepared(new SynthesisRequest(input, voiceId, speed, pitch, volume, speakerRef, segments, words),
+            new AdmissionRequest(caller.ClientId, voiceId, length, maxWait, fallback, caller.ArrivedAt, firstSentence), format, length, key, command.Input!);
     }
 
     private const double MaxWaitCapMs = 86_400_000;
@@ -234,21 +251,29 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
     /// The whole file, each sentence encoded as it arrives (encoding overlaps the synthesis of the later sentences instead of
     /// following it): the same bytes as encoding the joined audio at the end. A text without sentences is the voice's empty file.
     /// </summary>
-    private async Task<(byte[] Content, double Seconds)> EncodeWholeAsync(SynthesisRequest request, string format, CancellationToken ct)
+    /// <remarks>Words (null unless the request asked for them) are timed from the start of the whole audio.</remarks>
+    private async Task<(byte[] Content, double Seconds, List<SpokenWord>? Words)> EncodeWholeAsync(SynthesisRequest request, string format, string input, CancellationToken ct)
     {
         using var file = new WholeFileEncoder(format);
         var any = false;
+        List<SpokenWord>? words = request.Words ? [] : null;
+        long samples = 0;
         await foreach (var clip in worker.StreamAsync(request, ct))
         {
             file.Add(clip);
+            if (words is not null) words.AddRange(SpeechWords.Of(clip, samples, request.Text, input));
+            samples += clip.Samples.Length;
             any = true;
         }
-        if (!any) return (OutputFormats.Encode(await worker.SynthesizeAsync(request, ct), format), 0);
-        return (file.Finish(0), file.Seconds);
+        if (!any) return (OutputFormats.Encode(await worker.SynthesizeAsync(request, ct), format), 0, words);
+        return (file.Finish(0), file.Seconds, words);
     }
 
-    private static SpeechAudio Audio(CacheOutcome outcome) => new(outcome.Audio.Content, outcome.Audio.ContentType, outcome.Audio.VoiceId,
-        outcome.Audio.AudioSeconds, outcome.Hit, outcome.Degradation, outcome.Audio.Key);
+    private static SpeechAudio Audio(CacheOutcome outcome, bool timed)
+    {
+        var (words, content) = timed ? SpeechWords.Unpack(outcome.Audio.Content) : (null, outcome.Audio.Content);
+        return new(content, outcome.Audio.ContentType, outcome.Audio.VoiceId, outcome.Audio.AudioSeconds, outcome.Hit, outcome.Degradation, outcome.Audio.Key, words);
+    }
 
     /// <summary>The next clip of a stream that already began; a failure is logged here, where the audio sent so far is known.</summary>
     private async ValueTask<bool> NextAsync(IAsyncEnumerator<AudioClip> clips, WholeFileEncoder file)

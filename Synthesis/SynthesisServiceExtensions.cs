@@ -59,7 +59,8 @@ public static class SynthesisServiceExtensions
         });
         services.AddSingleton(sp => new EspeakTextFrontEnd(
             sp.GetRequiredService<MandarinFrontEnd>().ToPinyin,
-            sp.GetRequiredService<IKanaConverter>().ToKana));
+            sp.GetRequiredService<IKanaConverter>().ToKana,
+            sp.GetRequiredService<MandarinFrontEnd>().ToPinyinMapped));
         services.AddSingleton<EspeakEngine>();
         services.AddSingleton<ITtsEngine>(sp => sp.GetRequiredService<EspeakEngine>());
         return services;

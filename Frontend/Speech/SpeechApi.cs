@@ -37,6 +37,7 @@ public static class SpeechApi
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
             .Produces(StatusCodes.Status200OK, contentType: "audio/pcm")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -70,7 +71,20 @@ public static class SpeechApi
             maxWait = header;
         }
 
-        var command = new SpeechCommand(body.Input, body.Voice, body.ResponseFormat, body.Speed, body.Pitch, body.Model, maxWait);
+        var command = new SpeechCommand(body.Input, body.Voice, body.ResponseFormat, body.Speed, body.Pitch, body.Model, maxWait, Timestamps: body.Timestamps);
+        bool timed;
+        try
+        {
+            timed = SpeechWords.Wanted(body.Timestamps);
+        }
+        catch (Exception e) when (Problem.For(http, e) is { } problem)
+        {
+            return problem;
+        }
+        if (timed && streamFormat == SpeechStreamer.Audio)
+            return Problem.BadRequest("Timestamps need SSE or the whole file",
+                "An audio stream has nowhere to put word timings: use stream_format 'sse' (speech.audio.words events) or leave stream_format out (a JSON body with the audio and the words).",
+                new Dictionary<string, object?> { ["supported"] = new[] { SpeechStreamer.Sse, "whole file" } });
         var ifNoneMatch = http.Request.Headers.IfNoneMatch;
         var caller = new SpeechCaller(ClientId(http), arrived,
             etag => ifNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")));
@@ -100,6 +114,7 @@ public static class SpeechApi
         http.Response.Headers["X-Tts-Audio-Seconds"] = audio.AudioSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Tts-Synthesis-Ms"] = result.Timings!.SinceStarted(end).TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["Server-Timing"] = result.Timings.Header(end);
+        if (timed) return Results.Json(new TimedSpeech(Convert.ToBase64String(audio.Content), audio.ContentType, audio.AudioSeconds, SpeechStreamer.Words(audio.Words ?? [])));
         return Results.Bytes(audio.Content, audio.ContentType);
     }
 
@@ -107,6 +122,13 @@ public static class SpeechApi
     public static string ClientId(HttpContext http) => Auth.ApiKeyAuthentication.ClientId(http);
 
     public const string MaxWaitHeader = "X-Tts-Max-Wait-Ms";
+
+    /// <summary>The whole-file answer with <c>timestamps: "word"</c>: the file in base64, its type, its length and its words.</summary>
+    internal sealed record TimedSpeech(
+        [property: System.Text.Json.Serialization.JsonPropertyName("audio")] string Audio,
+        [property: System.Text.Json.Serialization.JsonPropertyName("content_type")] string ContentType,
+        [property: System.Text.Json.Serialization.JsonPropertyName("audio_seconds")] double AudioSeconds,
+        [property: System.Text.Json.Serialization.JsonPropertyName("words")] IReadOnlyList<SpeechStreamer.WordJson> Words);
     internal sealed record Parsed(SpeechRequest? Request, IResult? Problem);
 
     /// <summary>The JSON body (at most <paramref name="limit"/> bytes), or the problem with it.</summary>

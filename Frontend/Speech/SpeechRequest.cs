@@ -6,6 +6,8 @@ namespace Orleans.Tts.Frontend.Speech;
 /// <summary>Body of <c>POST /v1/audio/speech</c>, compatible with OpenAI's.</summary>
 /// <param name="Voice">A voice name or id, or OpenAI's custom-voice object <c>{"id": "…"}</c> (its id: any voice id or <c>speaker:&lt;id&gt;</c>).</param>
 /// <param name="Instructions">OpenAI's style prompt: accepted and not applied (no engine here takes a prompt; the README says so).</param>
+/// <param name="Timestamps">Extension: <c>word</c> adds word timings mapped to <c>input</c> (SSE: <c>speech.audio.words</c> events; whole
+/// file: a JSON body with the audio in base64 and the words).</param>
 public sealed record SpeechRequest(
     [property: JsonPropertyName("model")] string? Model,
     [property: JsonPropertyName("input")] string? Input,
@@ -15,7 +17,8 @@ public sealed record SpeechRequest(
     [property: JsonPropertyName("pitch")] double? Pitch,
     [property: JsonPropertyName("stream_format")] string? StreamFormat,
     [property: JsonPropertyName("max_wait_ms")] double? MaxWaitMs = null,
-    [property: JsonPropertyName("instructions")] string? Instructions = null);
+    [property: JsonPropertyName("instructions")] string? Instructions = null,
+    [property: JsonPropertyName("timestamps")] string? Timestamps = null);
 
 /// <summary>A <c>voice</c> that is not a string, nor an object whose <c>id</c> is one.</summary>
 public sealed class VoiceFieldException(string message) : JsonException(message);

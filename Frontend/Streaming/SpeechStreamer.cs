@@ -45,6 +45,8 @@ public sealed class SpeechStreamer
             while (true)
             {
                 await WriteAsync(response, chunk.Audio, sse, ct);
+                // Word timings (asked with timestamps: "word") follow the delta of the sentence they belong to.
+                if (sse && chunk.Words is { Count: > 0 } words) await WriteEventAsync(response, new SpeechAudioWords(Words(words)), ct);
                 if (sse && chunk.End is { } end) await WriteEventAsync(response, new SpeechAudioDone(new SpeechUsage(end.InputChars, (int)Math.Round(end.AudioSeconds * 1000))), ct);
                 if (!await stream.MoveNextAsync()) break;
                 chunk = stream.Current;
@@ -62,6 +64,17 @@ public sealed class SpeechStreamer
         }
         return Results.Empty;
     }
+
+    /// <summary>The JSON form of a word: its text, its span of <c>input</c> (UTF-16 code units) and its time in the audio.</summary>
+    public sealed record WordJson(
+        [property: System.Text.Json.Serialization.JsonPropertyName("word")] string Word,
+        [property: System.Text.Json.Serialization.JsonPropertyName("start_ms")] double StartMs,
+        [property: System.Text.Json.Serialization.JsonPropertyName("end_ms")] double EndMs,
+        [property: System.Text.Json.Serialization.JsonPropertyName("text_start")] int TextStart,
+        [property: System.Text.Json.Serialization.JsonPropertyName("text_end")] int TextEnd);
+
+    public static IReadOnlyList<WordJson> Words(IReadOnlyList<SpokenWord> words) =>
+        words.Select(w => new WordJson(w.Text, w.StartMs, w.EndMs, w.TextStart, w.TextEnd)).ToList();
 
     private static HttpResponse StartResponse(HttpContext http, string streamFormat, SpeechStreamStart start, long started)
     {

@@ -34,3 +34,13 @@ public sealed record SpeechStreamError(
 public sealed record SpeechStreamErrorDetail(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("type")] string Type = "server_error");
+
+/// <summary>
+/// Extension (asked with <c>timestamps: "word"</c>): the words of the sentence whose <c>speech.audio.delta</c> came just before,
+/// timed from the start of the whole audio. Clients that do not know the type skip it, as OpenAI's SDKs do.
+/// </summary>
+public sealed record SpeechAudioWords(
+    [property: JsonPropertyName("words")] IReadOnlyList<SpeechStreamer.WordJson> Words)
+{
+    [JsonPropertyName("type"), JsonPropertyOrder(-1)] public string Type => "speech.audio.words";
+}

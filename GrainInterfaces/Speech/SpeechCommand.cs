@@ -12,6 +12,8 @@ namespace Orleans.Tts.Speech;
 /// <param name="Model">Accepted for OpenAI compatibility; at most 256 characters.</param>
 /// <param name="MaxWaitMs">How long the request may wait for capacity, in milliseconds (clamped to the cluster's maximum); null: the cluster's default.</param>
 /// <param name="Caller">Who the request counts against for the per-client share (e.g. the calling service's name, at most 64 characters); null: one share for all Orleans callers.</param>
+/// <param name="Timestamps"><c>word</c>: word timings mapped to <paramref name="Input"/> come with the audio (<see cref="SpeechAudio.Words"/>,
+/// <see cref="SpeechChunk.Words"/>); null or <c>none</c>: none.</param>
 [GenerateSerializer, Immutable, Alias("tts.SpeechCommand")]
 public sealed record SpeechCommand(
     [property: Id(0)] string? Input,
@@ -21,7 +23,8 @@ public sealed record SpeechCommand(
     [property: Id(4)] double? Pitch = null,
     [property: Id(5)] string? Model = null,
     [property: Id(6)] double? MaxWaitMs = null,
-    [property: Id(7)] string? Caller = null);
+    [property: Id(7)] string? Caller = null,
+    [property: Id(8)] string? Timestamps = null);
 
 /// <summary>A whole encoded file.</summary>
 /// <param name="CacheKey">The result-cache key of the request (the REST API's ETag, quoted).</param>
@@ -34,17 +37,35 @@ public sealed record SpeechAudio(
     [property: Id(3)] double AudioSeconds,
     [property: Id(4)] bool CacheHit,
     [property: Id(5)] string? Degradation,
-    [property: Id(6)] string CacheKey);
+    [property: Id(6)] string CacheKey,
+    [property: Id(7)] IReadOnlyList<SpokenWord>? Words = null);
 
 /// <summary>A piece of a streamed file.</summary>
 /// <param name="Audio">The next bytes of the file (may be empty on the first or last chunk).</param>
 /// <param name="Start">On the first chunk only: what the stream is.</param>
 /// <param name="End">On the last chunk only: how much audio the stream held.</param>
+/// <param name="Words">With <see cref="SpeechCommand.Timestamps"/> <c>word</c>: the words whose audio this chunk completes (a
+/// sentence's words come with that sentence's chunk; a stream served from the cache sends them all with its first chunk).</param>
 [GenerateSerializer, Immutable, Alias("tts.SpeechChunk")]
 public sealed record SpeechChunk(
     [property: Id(0)] byte[] Audio,
     [property: Id(1)] SpeechStreamStart? Start = null,
-    [property: Id(2)] SpeechStreamEnd? End = null);
+    [property: Id(2)] SpeechStreamEnd? End = null,
+    [property: Id(3)] IReadOnlyList<SpokenWord>? Words = null);
+
+/// <summary>
+/// A spoken word mapped to the request: [<paramref name="TextStart"/>, <paramref name="TextEnd"/>) indexes the request's
+/// <c>input</c> in UTF-16 code units (for SSML: the text content of the markup), <paramref name="Text"/> is that piece of it, and
+/// [<paramref name="StartMs"/>, <paramref name="EndMs"/>) is when it sounds in the audio. A written form read as several words
+/// ("$120": one hundred twenty dollars) is one entry.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("tts.SpokenWord")]
+public sealed record SpokenWord(
+    [property: Id(0)] string Text,
+    [property: Id(1)] int TextStart,
+    [property: Id(2)] int TextEnd,
+    [property: Id(3)] double StartMs,
+    [property: Id(4)] double EndMs);
 
 /// <param name="AudioSeconds">Known at the start only when the stream is served from the cache.</param>
 [GenerateSerializer, Immutable, Alias("tts.SpeechStreamStart")]

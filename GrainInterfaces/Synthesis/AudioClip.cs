@@ -1,8 +1,10 @@
 namespace Orleans.Tts.Synthesis;
 
 /// <summary>Mono 16-bit PCM at <paramref name="SampleRate"/>.</summary>
+/// <param name="Words">When word timings were asked for: the words in order, their times in samples of this clip. Text spans index
+/// the sentence the engine was given; the worker pool maps them to the request's input before the clip leaves it.</param>
 [GenerateSerializer, Immutable, Alias("tts.AudioClip")]
-public sealed record AudioClip([property: Id(0)] int SampleRate, [property: Id(1)] short[] Samples)
+public sealed record AudioClip([property: Id(0)] int SampleRate, [property: Id(1)] short[] Samples, [property: Id(2)] IReadOnlyList<WordTiming>? Words = null)
 {
     public TimeSpan Duration => TimeSpan.FromSeconds((double)Samples.Length / SampleRate);
 

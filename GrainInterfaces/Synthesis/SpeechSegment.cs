@@ -11,8 +11,10 @@ namespace Orleans.Tts.Synthesis;
 public abstract record SpeechSegment;
 
 /// <summary>Text spoken in a style; its voice and prosody are relative to the request's.</summary>
+/// <param name="Source">For each UTF-16 unit of <paramref name="Text"/> the span of the SSML input it reads (interleaved start, end
+/// pairs), so word timings point into the markup's text content; null: not known (word spans then cover the segment).</param>
 [GenerateSerializer, Alias("tts.SpokenSegment")]
-public sealed record SpokenSegment([property: Id(0)] string Text, [property: Id(1)] SegmentStyle Style) : SpeechSegment;
+public sealed record SpokenSegment([property: Id(0)] string Text, [property: Id(1)] SegmentStyle Style, [property: Id(2)] int[]? Source = null) : SpeechSegment;
 
 /// <summary>Silence.</summary>
 [GenerateSerializer, Alias("tts.PauseSegment")]

@@ -6,9 +6,12 @@ namespace Orleans.Tts.Synthesis;
 /// One work item of a planned synthesis: a sentence already normalised and split, in a resolved voice with its speed,
 /// pitch and linear gain (the request's volume included), or a pause (<paramref name="Text"/> null). Every item is rendered at the
 /// request voice's rate; a speaker's style applies to the items in the speaker's base voice (the request voice).
+/// <paramref name="Source"/>, for requests that want word timings: for each UTF-16 unit of <paramref name="Text"/> the span of the
+/// request's input it reads, as interleaved (start, end) pairs; the silo that synthesises the item maps its words with it.
 /// </summary>
 [GenerateSerializer, Alias("tts.PlannedItem")]
-public sealed record PlannedItem([property: Id(0)] string? Text, [property: Id(1)] string VoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Gain = 1.0, [property: Id(5)] TimeSpan Pause = default)
+public sealed record PlannedItem([property: Id(0)] string? Text, [property: Id(1)] string VoiceId, [property: Id(2)] double Speed = 1.0, [property: Id(3)] double Pitch = 0.0, [property: Id(4)] double Gain = 1.0, [property: Id(5)] TimeSpan Pause = default,
+    [property: Id(6)] int[]? Source = null)
 {
     public bool IsPause => Text is null;
 

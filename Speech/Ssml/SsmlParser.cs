@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Synthesis.Text;
 
 namespace Orleans.Tts.Speech.Ssml;
 
@@ -45,7 +46,8 @@ public sealed partial class SsmlParser(SsmlLimits limits)
     }
 
     /// <param name="language">The request voice's language, for say-as forms that differ by language (ordinals, dates).</param>
-    public SsmlDocument Parse(string ssml, string language)
+    /// <param name="map">Word timings wanted: each spoken segment carries its map to the text content of <paramref name="ssml"/>.</param>
+    public SsmlDocument Parse(string ssml, string language, bool map = false)
     {
         if (ssml.Length > limits.MaxCharacters)
             throw new SsmlException(new($"The SSML document has {ssml.Length} characters; at most {limits.MaxCharacters} are allowed.", 1, 1, null));
@@ -69,7 +71,7 @@ public sealed partial class SsmlParser(SsmlLimits limits)
         try
         {
             using var reader = XmlReader.Create(new StringReader(ssml), settings);
-            return new Walk(this, reader, language).Run();
+            return new Walk(this, reader, language, map ? new SourceText(ssml) : null).Run();
         }
         catch (XmlException e)
         {
@@ -95,9 +97,51 @@ public sealed partial class SsmlParser(SsmlLimits limits)
     [GeneratedRegex(@"\s*Line \d+, position \d+\.?")]
     private static partial Regex LinePosition();
 
-    /// <summary>One pass over the document; holds the state of that pass only.</summary>
-    private sealed class Walk(SsmlParser parser, XmlReader reader, string language)
+    /// <summary>
+    /// The SSML input as the reader's text nodes came from it: a node's value (entities decoded, line ends normalised) aligned
+    /// with the characters it was read from, so word timings point into the markup's text content.
+    /// </summary>
+    private sealed class SourceText(string ssml)
     {
+        private readonly int[] _lineStarts = LineStarts(ssml);
+
+        private static int[] LineStarts(string text)
+        {
+            var starts = new List<int> { 0 };
+            for (var i = 0; i < text.Length; i++)
+                if (text[i] == '\n') starts.Add(i + 1);
+            return [.. starts];
+        }
+
+        /// <summary>The index of 1-based line and column (the reader's position of a node).</summary>
+        public int Index(int line, int column) =>
+            line < 1 || line > _lineStarts.Length ? ssml.Length : Math.Min(ssml.Length, _lineStarts[line - 1] + Math.Max(column, 1) - 1);
+
+        public MappedText Align(string value, int at)
+        {
+            if (string.CompareOrdinal(ssml, at, "<![CDATA[", 0, 9) == 0) at += 9;
+            var mapped = new MappedText.Builder(value.Length);
+            var i = at;
+            foreach (var c in value)
+            {
+                var from = Math.Min(i, ssml.Length);
+                // A '&' in markup always starts an entity or character reference (a literal one is not well-formed).
+                if (i < ssml.Length && ssml[i] == '&' && ssml.IndexOf(';', i) is var semi and > 0) i = semi + 1;
+                else if (i < ssml.Length && ssml[i] == c) i++;
+                else if (c == '\n' && i + 1 < ssml.Length && ssml[i] == '\r' && ssml[i + 1] == '\n') i += 2;
+                else i++;
+                mapped.Append(c.ToString(), from, Math.Min(i, ssml.Length));
+            }
+            return mapped.Build();
+        }
+    }
+
+    /// <summary>One pass over the document; holds the state of that pass only.</summary>
+    private sealed class Walk(SsmlParser parser, XmlReader reader, string language, SourceText? source)
+    {
+        // With word timings: the map of _text, and the span of the say-as or sub content being read.
+        private readonly MappedText.Builder? _map = source is null ? null : new();
+        private int _contentFrom = -1, _contentTo = -1;
         private readonly IXmlLineInfo _position = (IXmlLineInfo)reader;
         private readonly List<SpeechSegment> _segments = [];
         private readonly List<SsmlReference> _references = [];
@@ -128,6 +172,7 @@ public sealed partial class SsmlParser(SsmlLimits limits)
                         Close();
                         break;
                     case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                        _node = source is null ? null : source.Align(reader.Value, source.Index(_position.LineNumber, _position.LinePosition));
                         AddText(reader.Value);
                         break;
                 }
@@ -136,9 +181,13 @@ public sealed partial class SsmlParser(SsmlLimits limits)
             return new SsmlDocument(_segments, _references);
         }
 
+        // The map of the text node being added (word timings only).
+        private MappedText? _node;
+
         private void Open()
         {
             var name = reader.LocalName;
+            if (name is "say-as" or "sub") _contentFrom = _contentTo = -1;
             if (reader.NamespaceURI is not ("" or Namespace))
                 Fail($"The element <{reader.Name}> is in namespace '{reader.NamespaceURI}'; SSML elements must be in no namespace or in {Namespace}.", name);
             if (++_elements > Limits.MaxElements) Fail($"The SSML has more than {Limits.MaxElements} elements.", name);
@@ -195,6 +244,16 @@ public sealed partial class SsmlParser(SsmlLimits limits)
         {
             // Outside the root only white space can occur (the XML reader refuses anything else): nothing to speak.
             if (!_frames.TryPeek(out var top)) return;
+            if (top.Collected is not null || top.Name == "sub")
+            {
+                // What a say-as reads or a sub replaces: its words map to the whole of this content.
+                if (_node is { Length: > 0 } node)
+                {
+                    var (from, to) = node.Source;
+                    _contentFrom = _contentFrom < 0 ? from : Math.Min(_contentFrom, from);
+                    _contentTo = Math.Max(_contentTo, to);
+                }
+            }
             if (top.Collected is not null) top.Collected.Append(value);
             else if (top.Name != "sub") AddText(value, top.Style, raw: false);
         }
@@ -208,12 +267,17 @@ public sealed partial class SsmlParser(SsmlLimits limits)
             }
             // Line ends in the source are layout; only <s> and <p> end sentences.
             _text.Append(raw ? $" {value} " : value.Replace('\n', ' '));
+            if (_map is null) return;
+            if (!raw && _node is not null && _node.Length == value.Length) _map.Append(_node);
+            else if (raw && _contentFrom >= 0) _map.Insert(" ").Append(value, _contentFrom, _contentTo).Insert(" ");
+            else _map.Insert(raw ? $" {value} " : value);
         }
 
         /// <summary>Sentences and paragraphs end at their element: a line end the sentence splitter honours; a short pause between paragraphs.</summary>
         private void Boundary(bool paragraph)
         {
             _text.Append('\n');
+            _map?.Insert("\n");
             if (!paragraph) return;
             Flush();
             if (_segments.Count > 0 && _segments[^1] is not PauseSegment) _segments.Add(new PauseSegment(TimeSpan.FromSeconds(0.3)));
@@ -221,6 +285,14 @@ public sealed partial class SsmlParser(SsmlLimits limits)
 
         private void Flush()
         {
+            if (_map is not null)
+            {
+                var mapped = _map.Build().Replace(Whitespace(), m => m.Value.Contains('\n') ? "\n" : " ").Trim();
+                _map.Clear();
+                _text.Clear();
+                if (mapped.Length > 0) _segments.Add(new SpokenSegment(mapped.Text, _textStyle, mapped.ToPairs()));
+                return;
+            }
             var text = Whitespace().Replace(_text.ToString(), m => m.Value.Contains('\n') ? "\n" : " ").Trim();
             _text.Clear();
             if (text.Length > 0) _segments.Add(new SpokenSegment(text, _textStyle));

@@ -5,7 +5,8 @@ namespace Orleans.Tts.Speech.Ssml;
 /// <summary>SSML input turned into segments with resolved voices, or the invalid-request error that says what is wrong and where.</summary>
 public static class SsmlRequest
 {
-    public static async Task<IReadOnlyList<SpeechSegment>> PrepareAsync(string input, string voiceId, ISynthesisWorker worker, VoiceResolver resolver, CancellationToken ct)
+    /// <param name="words">Word timings wanted: spoken segments carry their maps to the input's text content.</param>
+    public static async Task<IReadOnlyList<SpeechSegment>> PrepareAsync(string input, string voiceId, ISynthesisWorker worker, VoiceResolver resolver, CancellationToken ct, bool words = false)
     {
         var voices = await worker.GetVoicesAsync(ct);
         var voice = voices.FirstOrDefault(v => v.Id.Equals(voiceId, StringComparison.OrdinalIgnoreCase));
@@ -14,7 +15,7 @@ public static class SsmlRequest
         SsmlDocument document;
         try
         {
-            document = new SsmlParser(SsmlLimits.Default).Parse(input, language);
+            document = new SsmlParser(SsmlLimits.Default).Parse(input, language, words);
         }
         catch (SsmlException e)
         {

@@ -43,6 +43,25 @@ public sealed class SentenceSplitter(int maxSentenceChars = 300)
         return sentences;
     }
 
+    /// <summary>
+    /// <see cref="Split(string)"/> with each sentence's source map (word timings): every sentence is a trimmed piece of the text,
+    /// found in order from where the one before ended (what lies between holds no letter or digit, so it cannot hold a sentence).
+    /// </summary>
+    public IReadOnlyList<MappedText> Split(MappedText text)
+    {
+        var sentences = Split(text.Text);
+        var mapped = new List<MappedText>(sentences.Count);
+        var from = 0;
+        foreach (var sentence in sentences)
+        {
+            var at = text.Text.IndexOf(sentence, from, StringComparison.Ordinal);
+            if (at < 0) throw new InvalidOperationException("A sentence is not a piece of the text it was split from.");
+            mapped.Add(text.Slice(at, sentence.Length));
+            from = at + sentence.Length;
+        }
+        return mapped;
+    }
+
     private static bool IsTerminal(string text, int i, StringBuilder current)
     {
         var c = text[i];

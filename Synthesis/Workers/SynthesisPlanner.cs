@@ -34,7 +34,17 @@ public sealed class SynthesisPlanner(SpeechTextNormalizer normalizer, int maxSen
                 var voice = style.VoiceId is { } other ? resolve(other) : requestVoice;
                 var speed = Math.Clamp(request.Speed * style.Rate, SynthesisRequest.MinSpeed, SynthesisRequest.MaxSpeed);
                 var pitch = Math.Clamp(request.Pitch + style.Pitch, SynthesisRequest.MinPitch, SynthesisRequest.MaxPitch);
-                var text = normalizer.Normalize(spoken.Text, style.Language ?? voice.Languages.FirstOrDefault() ?? "");
+                var language = style.Language ?? voice.Languages.FirstOrDefault() ?? "";
+                if (request.Words)
+                {
+                    // Word timings: the same cut with each sentence's map to the input (SSML: to the markup's text content).
+                    var source = MappedText.FromPairs(spoken.Text, spoken.Source)
+                        ?? (request.Segments is null ? MappedText.Identity(spoken.Text) : MappedText.Uniform(spoken.Text, 0, request.Text.Length));
+                    foreach (var sentence in _splitter.Split(normalizer.Normalize(source, language)))
+                        items.Add(new PlannedItem(sentence.Text, voice.Id, speed, pitch, style.Gain * request.Volume, Source: sentence.ToPairs()));
+                    continue;
+                }
+                var text = normalizer.Normalize(spoken.Text, language);
                 foreach (var sentence in _splitter.Split(text))
                     items.Add(new PlannedItem(sentence, voice.Id, speed, pitch, style.Gain * request.Volume));
             }

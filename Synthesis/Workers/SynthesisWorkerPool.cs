@@ -350,8 +350,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     /// <summary>One unit of a request's audio: a sentence in a voice and style, or a pause; rendered at <see cref="Rate"/>.</summary>
+    /// <param name="Source">Word timings wanted: the text's map to the request's input.</param>
     private sealed record WorkItem(int Rate, ITtsEngine? Engine = null, string? VoiceId = null, string? Text = null,
-        SynthesisOptions? Options = null, double Gain = 1.0, TimeSpan Pause = default);
+        SynthesisOptions? Options = null, double Gain = 1.0, TimeSpan Pause = default, MappedText? Source = null);
 
     /// <summary>The request as ordered work items (<see cref="SynthesisPlanner"/>), with engines, options and the speaker's style.</summary>
     private List<WorkItem> Plan(SynthesisRequest request, SpeakerEmbedding? speaker)
@@ -365,9 +366,12 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     {
         if (item.IsPause) return new WorkItem(rate, Pause: item.Pause);
         var (engine, voice) = Resolve(item.VoiceId);
+        var source = item.Source is null ? null : MappedText.FromPairs(item.Text!, item.Source)
+            ?? throw new ArgumentException("A planned sentence's source map does not fit its text.", nameof(item));
         // The speaker's style belongs to its base voice; SSML segments in other voices speak as themselves.
-        var options = new SynthesisOptions(item.Speed, item.Pitch, voice.Id.Equals(requestVoiceId, StringComparison.OrdinalIgnoreCase) ? speaker : null);
-        return new WorkItem(rate, engine, voice.Id, item.Text, options, item.Gain);
+        var options = new SynthesisOptions(item.Speed, item.Pitch, voice.Id.Equals(requestVoiceId, StringComparison.OrdinalIgnoreCase) ? speaker : null,
+            Words: source is not null);
+        return new WorkItem(rate, engine, voice.Id, item.Text, options, item.Gain, Source: source);
     }
 
     private async Task<AudioClip> RenderAsync(WorkItem item, CancellationToken cancellationToken)
@@ -375,8 +379,10 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         if (item.Engine is null) return new PlannedItem(null, "", Pause: item.Pause).Silence(item.Rate);
         var clip = await item.Engine.SynthesizeSentenceAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
         Interlocked.Increment(ref _sentences);
+        if (item.Source is not null) clip = clip with { Words = WordMapping.ToInput(clip, item.Source) };
         // Segments in other voices (SSML) are brought to the request voice's rate, so a stream has one rate.
-        if (clip.SampleRate != item.Rate) clip = new AudioClip(item.Rate, Resampler.Resample(clip.Samples, clip.SampleRate, item.Rate));
+        if (clip.SampleRate != item.Rate)
+            clip = new AudioClip(item.Rate, Resampler.Resample(clip.Samples, clip.SampleRate, item.Rate), WordMapping.Rescale(clip.Words, clip.SampleRate, item.Rate));
         return item.Gain == 1.0 ? clip : Gain(clip, item.Gain);
     }
 

@@ -50,6 +50,22 @@ public sealed class FrontendTests(TestClusters clusters) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Word_timings_through_a_frontend_map_to_its_input_although_the_silos_synthesise_the_sentences()
+    {
+        // The frontend plans: each sentence goes to a silo with its map to the input, and comes back with words on the input.
+        const string input = "It costs $120 today. 我们用 Kubernetes 部署服务。";
+        var response = await _frontend.HttpClient.SpeakAsync(new { input, voice = "espeak:cmn", response_format = "wav", timestamps = "word" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        var words = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("words").EnumerateArray().ToList();
+        var texts = words.Select(w => w.GetProperty("word").GetString()!).ToList();
+        Assert.Equal(["It", "costs", "$120", "today", "我", "们", "用", "Kubernetes", "部", "署", "服", "务"], texts);
+        Assert.All(words, w => Assert.Equal(input[w.GetProperty("text_start").GetInt32()..w.GetProperty("text_end").GetInt32()], w.GetProperty("word").GetString()));
+        var starts = words.Select(w => w.GetProperty("start_ms").GetDouble()).ToList();
+        Assert.Equal(starts.Order(), starts);
+    }
+
+    [Fact]
     public async Task When_the_silo_serving_a_long_stream_is_killed_the_stream_completes_on_the_other_and_new_requests_avoid_it()
     {
         const int count = 40;

@@ -41,6 +41,47 @@ public sealed class TtsClusterTests(OneSiloCluster cluster)
     }
 
     [Fact]
+    public async Task A_timed_streams_chunks_carry_each_sentences_words_mapped_to_the_input_and_the_cached_file_keeps_them()
+    {
+        var text = $"It costs $120 today. {Text} Timed {Guid.NewGuid().ToString("N")[..6]}.";
+        var command = new SpeechCommand(text, "alloy", "wav", Timestamps: "word");
+        var chunks = new List<SpeechChunk>();
+        await foreach (var chunk in cluster.Tts.StreamAsync(command)) chunks.Add(chunk);
+        var words = chunks.SelectMany(c => c.Words ?? []).ToList();
+
+        // One chunk per sentence carries that sentence's words.
+        Assert.True(chunks.Count(c => c.Words is { Count: > 0 }) >= 4, $"{chunks.Count(c => c.Words is { Count: > 0 })} chunks with words");
+        Assert.Equal(["It", "costs", "$120", "today", "The", "facade"], words.Take(6).Select(w => w.Text));
+        var previousEnd = 0;
+        var previousStart = -1.0;
+        foreach (var w in words)
+        {
+            Assert.Equal(text[w.TextStart..w.TextEnd], w.Text);
+            Assert.True(w.TextStart >= previousEnd && w.StartMs > previousStart && w.EndMs > w.StartMs, $"{w}");
+            (previousEnd, previousStart) = (w.TextEnd, w.StartMs);
+        }
+
+        // The stream stored its file with its words: the whole file answers from the cache with the same words, inside its audio.
+        var whole = await cluster.Tts.SynthesizeAsync(command);
+        Assert.True(whole.CacheHit);
+        Assert.Equal(words, whole.Words);
+        Assert.True(words[^1].EndMs <= whole.AudioSeconds * 1000 + 0.1, $"{words[^1].EndMs} ms past {whole.AudioSeconds} s");
+        var samples = new short[(whole.Content.Length - 44) / 2];
+        Buffer.BlockCopy(whole.Content, 44, samples, 0, samples.Length * 2);
+        foreach (var w in words)
+        {
+            var span = samples.AsSpan((int)(w.StartMs * 22.05), (int)((w.EndMs - w.StartMs) * 22.05));
+            double sum = 0;
+            foreach (var s in span) sum += (double)s * s;
+            var dbfs = 20 * Math.Log10(Math.Max(Math.Sqrt(sum / Math.Max(span.Length, 1)) / 32768.0, 1e-12));
+            Assert.True(dbfs > -40, $"'{w.Text}' is silent: {dbfs:0.0} dBFS");
+        }
+
+        // Without timestamps the chunks carry none.
+        await foreach (var chunk in cluster.Tts.StreamAsync(new SpeechCommand(text, "alloy", "wav"))) Assert.Null(chunk.Words);
+    }
+
+    [Fact]
     public async Task A_streams_chunks_concatenated_are_the_stream_form_of_the_file_it_stored_and_the_REST_stream()
     {
         var command = new SpeechCommand(Text, "alloy", "wav");

@@ -78,6 +78,29 @@ public sealed class SpeechThroughTheSdkTests(OpenAiSdk sdk)
         Assert.InRange(streamed.Seconds, whole.Seconds - 0.05, whole.Seconds + 0.05);
     }
 
+    [Fact]
+    public async Task Word_timing_events_ride_beside_the_deltas_and_an_sdk_client_reading_only_openais_events_gets_the_same_audio()
+    {
+        // Its own text: both streams are synthesised (one delta per sentence), neither comes from the cache.
+        var text = $"{Text} Timed {Guid.NewGuid().ToString("N")[..6]}.";
+        var plain = await sdk.CallAsync(new { model = "tts-1", voice = "alloy", input = text, response_format = "pcm", stream_format = "sse" });
+        // timestamps is this server's extension: the SDK sends the extra body field as it is.
+        var timed = await sdk.CallAsync(new { model = "tts-1", voice = "alloy", input = text, response_format = "pcm", stream_format = "sse", timestamps = "word" });
+
+        Assert.Null(timed.Error);
+        Assert.Equal("text/event-stream", timed.ContentType?.Split(';')[0]);
+        Assert.Contains("speech.audio.words", timed.Events);
+        // Every event but the last is a delta or the words of the delta before it; the stream still ends with done.
+        Assert.All(timed.Events.SkipLast(1), e => Assert.Contains(e, new[] { "speech.audio.delta", "speech.audio.words" }));
+        Assert.Equal("speech.audio.done", timed.Events[^1]);
+        Assert.Equal(plain.Events, timed.Events.Where(e => e != "speech.audio.words"));
+        Assert.True(timed.Result.GetProperty("words").GetInt32() >= 12, timed.Result.ToString());
+        // Reading only OpenAI's events, the client gets the audio of a stream without timings (eSpeak NG's output varies by a
+        // few samples from run to run, so the two syntheses are compared by length).
+        var (a, b) = (await Ffmpeg.DecodeAsync(plain.Audio, 24000), await Ffmpeg.DecodeAsync(timed.Audio, 24000));
+        Assert.InRange(b.Seconds, a.Seconds - 0.05, a.Seconds + 0.05);
+    }
+
     [Theory]
     [InlineData("mp3")]
     [InlineData("aac")]

@@ -29,6 +29,8 @@ try {
       result.events.push(event.type);
       if (event.type === 'speech.audio.delta') parts.push(Buffer.from(event.audio, 'base64'));
       if (event.type === 'speech.audio.done') result.usage = event.usage;
+      // The server's extension event (timestamps: "word"); an application that does not know it skips it, as this one does for audio.
+      if (event.type === 'speech.audio.words') result.words = (result.words ?? 0) + event.words.length;
     }
   } else {
     for await (const chunk of response.body) { result.chunks++; parts.push(Buffer.from(chunk)); }

@@ -45,6 +45,37 @@ public sealed class ModelsApiTests(VoiceModels models)
         Assert.Contains(list.GetProperty("voices").EnumerateArray(), v => v.GetProperty("engine").GetString() == "espeak");
     }
 
+    [Theory]
+    [InlineData("piper:en_US-test-medium")]
+    [InlineData("kokoro:af_bella")]
+    public async Task Neural_voices_time_each_sentence_as_one_span_over_its_sound(string voice)
+    {
+        const string input = "First sentence here. And the second one!";
+        var response = await Client().PostAsJsonAsync("/v1/audio/speech", new { input, voice, response_format = "wav", timestamps = "word" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var body = JsonDocument.Parse(text).RootElement;
+        var wav = Wav.Parse(Convert.FromBase64String(body.GetProperty("audio").GetString()!));
+        var words = body.GetProperty("words").EnumerateArray().ToList();
+
+        // The models output audio only (no durations): one entry per sentence, spanning it.
+        Assert.Equal(["First sentence here.", "And the second one!"], words.Select(w => w.GetProperty("word").GetString()));
+        Assert.Equal([0, 21], words.Select(w => w.GetProperty("text_start").GetInt32()));
+        var previous = -1.0;
+        foreach (var w in words)
+        {
+            var (start, end) = (w.GetProperty("start_ms").GetDouble(), w.GetProperty("end_ms").GetDouble());
+            Assert.True(start > previous && end > start, w.ToString());
+            Assert.True(end <= wav.Seconds * 1000 + 0.1, $"{end} ms past {wav.Seconds} s");
+            var span = wav.Samples[(int)(start * wav.SampleRate / 1000)..(int)(end * wav.SampleRate / 1000)];
+            // The fixture models' tones are quieter than speech: a sentence's stretch must be at least as loud as the whole file
+            // (which also holds the silences between sentences) and far above digital silence.
+            var level = new Wav(wav.SampleRate, 1, 16, span).RmsDbfs;
+            Assert.True(level > -70 && level >= wav.RmsDbfs - 0.5, $"{w} is silent: {level:0.0} dBFS, the file {wav.RmsDbfs:0.0} dBFS");
+            previous = start;
+        }
+    }
+
     [Fact]
     public async Task A_broken_model_is_reported_in_ready_details_while_the_other_voices_serve()
     {

@@ -18,11 +18,17 @@ public sealed record EspeakProsody(int WordsPerMinute, int Pitch, int WordGap)
 
 public sealed record EspeakVoiceEntry(string Name, string Identifier, IReadOnlyList<string> Languages, string? Gender);
 
+/// <param name="Words">A synthesis that wants eSpeak's word events back (word timings); null (not written) otherwise, so an untimed
+/// request's frames are what they always were.</param>
 internal sealed record HostRequest(string Op, IReadOnlyList<EspeakSegment>? Segments = null, EspeakProsody? Prosody = null, string? Voice = null, string? Text = null,
-    string? Tie = null);
+    string? Tie = null, bool? Words = null);
 
+/// <param name="Words">When asked for: eSpeak's word events, four numbers each (segment index, 1-based code-point position in that
+/// segment's text, length in code points, first sample in the returned audio).</param>
+/// <param name="SpeechEnd">With words: where the speech ends in the returned audio (the fixed trailing pause follows).</param>
 internal sealed record HostResponse(bool Ok, string? Error = null, int SampleRate = 0, int SampleCount = 0, string? Phonemes = null,
-    IReadOnlyList<EspeakVoiceEntry>? Voices = null, string? Version = null, int ProcessId = 0, IReadOnlyList<PhonemeClause>? Clauses = null);
+    IReadOnlyList<EspeakVoiceEntry>? Voices = null, string? Version = null, int ProcessId = 0, IReadOnlyList<PhonemeClause>? Clauses = null,
+    IReadOnlyList<int>? Words = null, int? SpeechEnd = null);
 
 [JsonSerializable(typeof(HostRequest))]
 [JsonSerializable(typeof(HostResponse))]

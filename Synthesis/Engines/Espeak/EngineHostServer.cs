@@ -35,6 +35,7 @@ public static class EngineHostServer
         if (outputPipe is not null) PipeCapacity.TryGrow(outputPipe, OutputPipeBytes);
 
         var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        var words = new List<int>();
         while (HostFraming.ReadFrame(input) is { } frame)
         {
             HostResponse response;
@@ -51,8 +52,10 @@ public static class EngineHostServer
                         response = new HostResponse(true, SampleRate: espeak.SampleRate, Voices: espeak.ListVoices());
                         break;
                     case "synth":
-                        pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default);
-                        response = new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: pcm.Length);
+                        pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, request.Words == true ? words : null);
+                        response = request.Words == true
+                            ? new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: pcm.Length, Words: words, SpeechEnd: pcm.Lead + pcm.Speech.Length)
+                            : new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: pcm.Length);
                         break;
                     case "phonemes":
                         response = new HostResponse(true, Phonemes: espeak.Phonemize(request.Voice ?? "en-us", request.Text ?? ""));

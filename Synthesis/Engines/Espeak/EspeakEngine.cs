@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Tts.Audio;
 using Orleans.Tts.Synthesis.Engines.Phonemes;
 using Orleans.Tts.Synthesis;
+using Orleans.Tts.Synthesis.Text;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Synthesis.Engines.Espeak;
@@ -84,10 +85,13 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
         if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
-        var segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
+        IReadOnlyList<MappedText>? maps = null;
+        IReadOnlyList<EspeakSegment> segments;
+        if (synthesisOptions.Words) (segments, maps) = frontEnd.SegmentMapped(voice.EspeakName, voice.Info.Languages[0], sentence);
+        else segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
         if (segments.Count == 0) return AudioClip.Empty(_sampleRate);
         var prosody = ProsodyFor(synthesisOptions);
-        var request = new HostRequest("synth", segments, prosody);
+        var request = new HostRequest("synth", segments, prosody, Words: synthesisOptions.Words ? true : null);
 
         var idle = synthesisOptions.Background && options.BackgroundHosts > 0 ? _idleBackground : _idle;
         for (var attempt = 1; ; attempt++)
@@ -98,7 +102,8 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
                 var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
                 var stretch = StretchFor(synthesisOptions);
                 if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
-                return new AudioClip(response.SampleRate, pcm);
+                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd ?? pcm.Length, segments, maps, pcm, response.SampleRate, stretch);
+                return new AudioClip(response.SampleRate, pcm, words);
             }
             catch (EngineHostFaultedException e) when (attempt < 2)
             {

@@ -15,6 +15,9 @@ internal sealed unsafe class EspeakInstance
     private short[] _buffer = new short[1 << 16];
     private int _count;
     private string? _currentVoice;
+    // Word events of the current call when they were asked for (segment, text position, length, sample); null otherwise.
+    private List<int>? _words;
+    private int _segment, _segmentStart;
 
     public int SampleRate { get; }
     public string Version { get; }
@@ -37,6 +40,17 @@ internal sealed unsafe class EspeakInstance
             if (_count + numSamples > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _count + numSamples));
             new ReadOnlySpan<short>(wav, numSamples).CopyTo(_buffer.AsSpan(_count));
             _count += numSamples;
+        }
+        if (_words is not null && events != 0)
+        {
+            for (var e = (EspeakNative.Event*)events; e->Type != EspeakNative.EventListTerminated; e++)
+            {
+                if (e->Type != EspeakNative.EventWord) continue;
+                _words.Add(_segment);
+                _words.Add(e->TextPosition);
+                _words.Add(e->Length);
+                _words.Add(_segmentStart + e->Sample);
+            }
         }
         return 0;
     }
@@ -79,9 +93,18 @@ internal sealed unsafe class EspeakInstance
     /// Speaks the segments one after another with the given prosody. The 16-bit PCM is a view of this instance's buffer,
     /// valid until its next call: the engine host writes it to its pipe without a copy of its own.
     /// </summary>
-    public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody)
+    public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody) => Synthesize(segments, prosody, null);
+
+    /// <summary>
+    /// <see cref="Synthesize(IReadOnlyList{EspeakSegment}, EspeakProsody)"/>, and when <paramref name="words"/> is given, eSpeak's word
+    /// events into it as (segment, 1-based code-point position, length in code points, sample) with the sample counted in the
+    /// returned audio (after the silence trimming).
+    /// </summary>
+    public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody, List<int>? words)
     {
         _count = 0;
+        _words = words;
+        words?.Clear();
         Set(EspeakNative.Parameter.Rate, prosody.WordsPerMinute);
         Set(EspeakNative.Parameter.Pitch, prosody.Pitch);
         Set(EspeakNative.Parameter.WordGap, prosody.WordGap);
@@ -94,9 +117,19 @@ internal sealed unsafe class EspeakInstance
             Set(EspeakNative.Parameter.Pitch, prosody.Pitch);
             Set(EspeakNative.Parameter.WordGap, prosody.WordGap);
             var flags = EspeakNative.CharsUtf8 | (i == segments.Count - 1 ? EspeakNative.EndPause : 0);
+            _segment = i;
+            _segmentStart = _count;
             SynthText(segments[i].Text, flags);
         }
-        return TrimSilence(_buffer.AsSpan(0, _count), prosody.WordsPerMinute);
+        _words = null;
+        var trimmed = TrimSilence(_buffer.AsSpan(0, _count), prosody.WordsPerMinute, out var cut);
+        if (words is not null)
+        {
+            // Samples cut from the start move every word earlier, and the fixed lead moves it back.
+            for (var w = 3; w < words.Count; w += 4)
+                words[w] = Math.Clamp(words[w] - cut, 0, trimmed.Speech.Length) + trimmed.Lead;
+        }
+        return trimmed;
     }
 
     /// <summary>
@@ -104,14 +137,16 @@ internal sealed unsafe class EspeakInstance
     /// silence at both ends is cut and a fixed, rate-scaled pause appended: the same sentence then has the same
     /// length on every host, and sentences join with even gaps.
     /// </summary>
-    private TrimmedPcm TrimSilence(ReadOnlySpan<short> samples, int wordsPerMinute)
+    private TrimmedPcm TrimSilence(ReadOnlySpan<short> samples, int wordsPerMinute, out int cut)
     {
         const int threshold = 24;
         var start = 0;
+        cut = 0;
         while (start < samples.Length && Math.Abs((int)samples[start]) < threshold) start++;
         var end = samples.Length;
         while (end > start && Math.Abs((int)samples[end - 1]) < threshold) end--;
         if (end == start) return default;
+        cut = start;
         var lead = SampleRate / 50;        // 20 ms
         var tail = SampleRate * 3 / 10 * 175 / Math.Max(wordsPerMinute, 1); // 300 ms at the normal rate, like eSpeak's own pause
         return new TrimmedPcm(lead, samples[start..end], tail);

@@ -28,6 +28,25 @@ internal static unsafe partial class EspeakNative
         WordGap = 7,
     }
 
+    public const int EventWord = 1;
+
+    /// <summary>espeak_EVENT: what the synth callback's event list holds (a list ends with an event of type 0).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Event
+    {
+        public int Type;
+        public uint UniqueIdentifier;
+        /// <summary>1-based character (code point) position of the word in the text of the espeak_Synth call.</summary>
+        public int TextPosition;
+        /// <summary>The word's length in characters.</summary>
+        public int Length;
+        public int AudioPosition;
+        /// <summary>The sample, counted from the start of the espeak_Synth call, where the word starts.</summary>
+        public int Sample;
+        public nint UserData;
+        public nint Id;
+    }
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate int SynthCallback(short* wav, int numSamples, nint events);
 

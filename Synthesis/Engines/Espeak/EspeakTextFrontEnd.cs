@@ -8,7 +8,8 @@ namespace Orleans.Tts.Synthesis.Engines.Espeak;
 /// voice and the sentence, kana as Japanese (kanji through kana), Hangul as Korean, and Latin by
 /// the voice itself or English for CJK voices — so mixed text sounds like one speaker switching language.
 /// </summary>
-public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Func<string, string> japaneseToKana)
+public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Func<string, string> japaneseToKana,
+    Func<string, MappedText>? mandarinToPinyinMapped = null)
 {
     public const string MandarinVoice = "cmn-latn-pinyin";
     public const string JapaneseVoice = "ja";
@@ -16,32 +17,79 @@ public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Fu
     public const string CantoneseVoice = "yue";
     public const string EnglishVoice = "en-us";
 
-    public IReadOnlyList<EspeakSegment> Segment(string espeakVoice, string language, string sentence)
+    public IReadOnlyList<EspeakSegment> Segment(string espeakVoice, string language, string sentence) =>
+        Segment(espeakVoice, language, sentence, null);
+
+    /// <summary>
+    /// <see cref="Segment(string, string, string)"/> with, for each segment, its text mapped to the span of the sentence it reads
+    /// (word timings): runs read as written map one to one, pinyin syllable by syllable to their Han, kana to their whole run.
+    /// </summary>
+    public (IReadOnlyList<EspeakSegment> Segments, IReadOnlyList<MappedText> Maps) SegmentMapped(string espeakVoice, string language, string sentence)
+    {
+        var maps = new List<MappedText.Builder>();
+        var segments = Segment(espeakVoice, language, sentence, maps);
+        return (segments, maps.Select(m => m.Build()).ToList());
+    }
+
+    private List<EspeakSegment> Segment(string espeakVoice, string language, string sentence, List<MappedText.Builder>? maps)
     {
         var family = Family(language);
         var japanese = family == VoiceFamily.Japanese || ScriptSegmenter.Contains(sentence, Script.Kana);
         var segments = new List<EspeakSegment>();
+        var at = 0;
         foreach (var run in ScriptSegmenter.Split(sentence))
         {
-            var (voice, text) = run.Script switch
+            // Runs are consecutive pieces of the sentence.
+            var offset = at;
+            at += run.Text.Length;
+            var (voice, text, kind) = run.Script switch
             {
-                Script.Han when japanese => (JapaneseVoice, japaneseToKana(run.Text)),
-                Script.Han when family == VoiceFamily.Cantonese => (CantoneseVoice, run.Text),
-                Script.Han => (MandarinVoice, mandarinToPinyin(run.Text)),
-                Script.Kana => (JapaneseVoice, japaneseToKana(run.Text)),
-                Script.Hangul => (KoreanVoice, run.Text),
-                Script.Alphabetic when family != VoiceFamily.Other => (EnglishVoice, run.Text),
+                Script.Han when japanese => (JapaneseVoice, japaneseToKana(run.Text), Reading.Whole),
+                Script.Han when family == VoiceFamily.Cantonese => (CantoneseVoice, run.Text, Reading.AsWritten),
+                Script.Han => (MandarinVoice, maps is null ? mandarinToPinyin(run.Text) : null, Reading.Pinyin),
+                Script.Kana => (JapaneseVoice, japaneseToKana(run.Text), Reading.Whole),
+                Script.Hangul => (KoreanVoice, run.Text, Reading.AsWritten),
+                Script.Alphabetic when family != VoiceFamily.Other => (EnglishVoice, run.Text, Reading.AsWritten),
                 // A sentence of digits and signs only is read in the voice's own language.
-                Script.Neutral when family == VoiceFamily.Mandarin => (MandarinVoice, mandarinToPinyin(run.Text)),
-                _ => (espeakVoice, run.Text),
+                Script.Neutral when family == VoiceFamily.Mandarin => (MandarinVoice, maps is null ? mandarinToPinyin(run.Text) : null, Reading.Pinyin),
+                _ => (espeakVoice, run.Text, Reading.AsWritten),
             };
+            MappedText? map = null;
+            if (maps is not null)
+            {
+                map = kind switch
+                {
+                    Reading.AsWritten => MappedText.Identity(run.Text, offset),
+                    Reading.Pinyin when mandarinToPinyinMapped is not null => Shift(mandarinToPinyinMapped(run.Text), offset),
+                    Reading.Pinyin => MappedText.Uniform(mandarinToPinyin(run.Text), offset, at),
+                    _ => MappedText.Uniform(text!, offset, at),
+                };
+                text = map.Text;
+            }
             if (string.IsNullOrWhiteSpace(text)) continue;
             if (segments.Count > 0 && segments[^1].Voice == voice)
+            {
                 segments[^1] = segments[^1] with { Text = segments[^1].Text + " " + text };
+                maps?[^1].Insert(" ").Append(map!);
+            }
             else
-                segments.Add(new EspeakSegment(voice, text));
+            {
+                segments.Add(new EspeakSegment(voice, text!));
+                maps?.Add(new MappedText.Builder(text!.Length).Append(map!));
+            }
         }
         return segments;
+    }
+
+    private enum Reading { AsWritten, Pinyin, Whole }
+
+    /// <summary>A run's map moved from run positions to sentence positions.</summary>
+    private static MappedText Shift(MappedText map, int offset)
+    {
+        if (offset == 0) return map;
+        var pairs = map.ToPairs();
+        for (var i = 0; i < pairs.Length; i++) pairs[i] += offset;
+        return MappedText.FromPairs(map.Text, pairs)!;
     }
 
     private enum VoiceFamily { Other, Mandarin, Cantonese, Japanese, Korean }

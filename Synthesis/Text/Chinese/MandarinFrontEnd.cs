@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using Orleans.Tts.Synthesis.Text;
 
 namespace Orleans.Tts.Synthesis.Text.Chinese;
 
@@ -33,7 +34,20 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
         var prepared = PreparedText.From(text);
         var tokens = Tokenize(prepared);
         ToneSandhi.Apply(tokens);
-        return Render(tokens);
+        return Render(tokens, null).Text;
+    }
+
+    /// <summary>
+    /// <see cref="ToPinyin"/> with each unit of the pinyin mapped to the span of <paramref name="text"/> it reads (word timings):
+    /// a syllable to its Han character, a number's syllables to its digits.
+    /// </summary>
+    public MappedText ToPinyinMapped(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var prepared = PreparedText.From(text);
+        var tokens = Tokenize(prepared);
+        ToneSandhi.Apply(tokens);
+        return Render(tokens, new MappedText.Builder(tokens.Count * 5)).Map!;
     }
 
     private List<Token> Tokenize(PreparedText prepared)
@@ -44,7 +58,8 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
         {
             if (PunctuationMarks.TryMap(text[i], out var mark))
             {
-                tokens.Add(Token.Pause(mark));
+                var (markFrom, markTo) = prepared.OriginalSpan(i, i + 1);
+                tokens.Add(Token.Pause(mark, markFrom, markTo));
                 i++;
                 continue;
             }
@@ -52,7 +67,10 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
             if (!prepared.IsNumeric(i) && TryMatchPhrase(prepared, i, out var length, out var syllables))
             {
                 for (var k = 0; k < syllables.Length; k++)
-                    tokens.Add(Token.Fixed(syllables[k], text[i + k]));
+                {
+                    var (from, to) = prepared.OriginalSpan(i + k, i + k + 1);
+                    tokens.Add(Token.Fixed(syllables[k], text[i + k], from, to));
+                }
                 i += length;
                 continue;
             }
@@ -62,7 +80,8 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
             if (TryRead(rune, out var reading))
             {
                 var source = rune.IsBmp ? (char)rune.Value : '\0';
-                tokens.Add(prepared.IsNumeric(i) ? Token.InNumber(reading, source) : Token.Single(reading, source));
+                var (from, to) = prepared.OriginalSpan(i, i + consumed);
+                tokens.Add(prepared.IsNumeric(i) ? Token.InNumber(reading, source, from, to) : Token.Single(reading, source, from, to));
             }
             i += consumed;
         }
@@ -114,33 +133,40 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
             or >= 0xF900 and <= 0xFAFF            // CJK compatibility ideographs
             or >= 0x2F800 and <= 0x2FA1F;         // CJK compatibility ideographs supplement
 
-    private static string Render(List<Token> tokens)
+    /// <summary>The pinyin, and its map when <paramref name="map"/> is given (one writer, so both forms are the same text).</summary>
+    private static (string Text, MappedText? Map) Render(List<Token> tokens, MappedText.Builder? map)
     {
         var output = new StringBuilder(tokens.Count * 5);
         foreach (var token in tokens)
         {
             if (token.Kind == TokenKind.Pause)
             {
-                TrimEndSpace(output);
+                TrimEndSpace(output, map);
                 if (output.Length == 0 || EndsWith(output, token.Text))
                     continue; // no leading pause, and "！！" or "……" pause once
                 output.Append(token.Text).Append(' ');
+                map?.Append(token.Text, token.From, token.To).Insert(" ");
             }
             else
             {
                 if (output.Length > 0 && output[^1] != ' ')
+                {
                     output.Append(' ');
+                    map?.Insert(" ");
+                }
                 output.Append(token.Text);
+                map?.Append(token.Text, token.From, token.To);
             }
         }
-        TrimEndSpace(output);
-        return output.ToString();
+        TrimEndSpace(output, map);
+        return (output.ToString(), map?.Build());
     }
 
-    private static void TrimEndSpace(StringBuilder output)
+    private static void TrimEndSpace(StringBuilder output, MappedText.Builder? map)
     {
         while (output.Length > 0 && output[^1] == ' ')
             output.Length--;
+        map?.TrimEnd();
     }
 
     private static bool EndsWith(StringBuilder output, string value)

@@ -6,11 +6,27 @@ namespace Orleans.Tts.Synthesis.Text.Chinese;
 internal sealed class PreparedText
 {
     private readonly bool[] _numeric;
+    // For each unit of Text, the first unit of the original text it reads (a numeral's Han all read its digits).
+    private readonly int[] _from;
+    private readonly int _originalLength;
 
-    private PreparedText(string text, bool[] numeric)
+    private PreparedText(string text, bool[] numeric, int[] from, int originalLength)
     {
         Text = text;
         _numeric = numeric;
+        _from = from;
+        _originalLength = originalLength;
+    }
+
+    /// <summary>The span of the original text that units [start, end) of <see cref="Text"/> read.</summary>
+    public (int Start, int End) OriginalSpan(int start, int end)
+    {
+        var from = _from[start];
+        // A unit's span ends where the next different original unit starts.
+        var to = _originalLength;
+        for (var i = end; i < _from.Length; i++)
+            if (_from[i] != _from[end - 1]) { to = _from[i]; break; }
+        return (from, to);
     }
 
     public string Text { get; }
@@ -23,6 +39,7 @@ internal sealed class PreparedText
     {
         var builder = new StringBuilder(text.Length + 16);
         var numeric = new List<bool>(text.Length + 16);
+        var from = new List<int>(text.Length + 16);
         for (var i = 0; i < text.Length;)
         {
             if (ChineseNumberReader.CanStart(text[i]) && ChineseNumberReader.TryRead(text, i, out var numeral))
@@ -31,16 +48,20 @@ internal sealed class PreparedText
                 // A lone 一 or 两 is an ordinary word (一个, 一月): let the phrase table and sandhi see it.
                 var inNumber = numeral.Han.Length > 1;
                 for (var k = 0; k < numeral.Han.Length; k++)
+                {
                     numeric.Add(inNumber);
+                    from.Add(i);
+                }
                 i += numeral.Length;
             }
             else
             {
                 builder.Append(text[i]);
                 numeric.Add(false);
+                from.Add(i);
                 i++;
             }
         }
-        return new PreparedText(builder.ToString(), [.. numeric]);
+        return new PreparedText(builder.ToString(), [.. numeric], [.. from], text.Length);
     }
 }

@@ -16,12 +16,17 @@ internal enum TokenKind
 /// <param name="Source">The Han character read, or '\0' (pauses, characters outside the BMP).</param>
 internal sealed record Token(TokenKind Kind, string Text, char Source)
 {
-    public static Token Fixed(string syllable, char source) => new(TokenKind.Fixed, syllable, source);
-    public static Token Single(string syllable, char source) => new(TokenKind.Single, syllable, source);
-    public static Token InNumber(string syllable, char source) => new(TokenKind.InNumber, syllable, source);
-    public static Token Pause(string mark) => new(TokenKind.Pause, mark, '\0');
+    public static Token Fixed(string syllable, char source, int from = 0, int to = 0) => new(TokenKind.Fixed, syllable, source) { From = from, To = to };
+    public static Token Single(string syllable, char source, int from = 0, int to = 0) => new(TokenKind.Single, syllable, source) { From = from, To = to };
+    public static Token InNumber(string syllable, char source, int from = 0, int to = 0) => new(TokenKind.InNumber, syllable, source) { From = from, To = to };
+    public static Token Pause(string mark, int from = 0, int to = 0) => new(TokenKind.Pause, mark, '\0') { From = from, To = to };
 
     public bool IsSyllable => Kind != TokenKind.Pause;
+
+    /// <summary>The span [From, To) of the front end's input this token reads (word timings map pinyin back through it).</summary>
+    public int From { get; init; }
+
+    public int To { get; init; }
 
     public int Tone => PinyinToneNumbers.ToneOf(Text);
 }

@@ -117,6 +117,19 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
         return text.Trim();
     }
 
+    /// <summary>The same rules through <see cref="MappedText.Replace"/>: each rule's words map to the written form they read ("$120" → its four words).</summary>
+    public MappedText Normalize(MappedText text, string language)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var dayFirst = !(language.Equals("en", StringComparison.OrdinalIgnoreCase) || language.StartsWith("en-us", StringComparison.OrdinalIgnoreCase));
+        foreach (var rule in Rules)
+        {
+            try { text = text.Replace(rule.Pattern, m => rule.Read(m, dayFirst)); }
+            catch (RegexMatchTimeoutException) { }
+        }
+        return text.Trim();
+    }
+
     private static int Int(Match m, string group) => int.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
 
     private static int Month(string name) =>

@@ -11,4 +11,15 @@ public interface ITextNormalizer
 
     /// <summary>The run rewritten; <paramref name="language"/> is the voice's tag, for regional variants (en-GB dates).</summary>
     string Normalize(string text, string language);
+
+    /// <summary>
+    /// The same rewrite with the source map carried along (for word timings). A normaliser that cannot tell which part of its
+    /// output came from which part of its input maps the whole output to the whole run, which is still correct, only coarser.
+    /// </summary>
+    MappedText Normalize(MappedText text, string language)
+    {
+        var (start, end) = text.Source;
+        var normalized = Normalize(text.Text, language);
+        return normalized == text.Text ? text : MappedText.Uniform(normalized, start, end);
+    }
 }

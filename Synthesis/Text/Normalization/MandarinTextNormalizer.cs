@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Orleans.Tts.Synthesis.Text;
 
 namespace Orleans.Tts.Synthesis.Text.Normalization;
 
@@ -31,26 +32,38 @@ public sealed partial class MandarinTextNormalizer : ITextNormalizer
         // text is left as it is rather than failing the request.
         try { text = ReadMeasures(text); }
         catch (RegexMatchTimeoutException) { }
-        return Symbol().Replace(text, m => m.Value switch
-        {
-            "&" or "＆" => "和",
-            "+" or "＋" => "加",
-            "=" or "＝" => "等于",
-            "×" => "乘以",
-            "÷" => "除以",
-            _ => m.Value,
-        });
+        return Symbol().Replace(text, ReadSymbol);
     }
 
-    private static string ReadMeasures(string text) =>
-        Measure().Replace(text, m =>
-        {
-            var unit = Units[m.Groups["unit"].Value];
-            var negative = m.Groups["neg"].Success;
-            // Below-zero temperatures are 零下, not 负.
-            var sign = negative ? (unit.EndsWith("氏度", StringComparison.Ordinal) || unit == "度" ? "零下" : "-") : "";
-            return sign + m.Groups["number"].Value + unit;
-        });
+    /// <summary>The same rewrite with the source map carried along (a unit's Han words map to the number and symbol they read).</summary>
+    public MappedText Normalize(MappedText text, string language)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try { text = text.Replace(Measure(), ReadMeasure); }
+        catch (RegexMatchTimeoutException) { }
+        return text.Replace(Symbol(), ReadSymbol);
+    }
+
+    private static string ReadSymbol(Match m) => m.Value switch
+    {
+        "&" or "＆" => "和",
+        "+" or "＋" => "加",
+        "=" or "＝" => "等于",
+        "×" => "乘以",
+        "÷" => "除以",
+        _ => m.Value,
+    };
+
+    private static string ReadMeasures(string text) => Measure().Replace(text, ReadMeasure);
+
+    private static string ReadMeasure(Match m)
+    {
+        var unit = Units[m.Groups["unit"].Value];
+        var negative = m.Groups["neg"].Success;
+        // Below-zero temperatures are 零下, not 负.
+        var sign = negative ? (unit.EndsWith("氏度", StringComparison.Ordinal) || unit == "度" ? "零下" : "-") : "";
+        return sign + m.Groups["number"].Value + unit;
+    }
 
     [GeneratedRegex(@"(?<![A-Za-z0-9.])(?<neg>[-−－])?(?<number>(?>[0-9０-９]+(?:[.．][0-9０-９]+)?))\s?(?<unit>km/h|m/s|°C|℃|°F|℉|°|kWh|kW|kHz|MHz|GHz|Hz|km|cm|mm|kg|mg|ml|mL|ms|min|m|g|L|l|W|V|s|h)(?![A-Za-z/])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Measure();

@@ -38,6 +38,47 @@ public sealed class SpeechTextNormalizer(IEnumerable<ITextNormalizer> normalizer
         return result.ToString();
     }
 
+    /// <summary>
+    /// <see cref="Normalize(string, string)"/> with the source map carried along (word timings): the same text, and each unit
+    /// knows the span of the client's text it reads.
+    /// </summary>
+    public MappedText Normalize(MappedText text, string voiceLanguage)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var own = Find(voiceLanguage);
+        if (own is not null) text = own.Normalize(text, voiceLanguage);
+
+        var cjkVoice = IsCjk(voiceLanguage);
+        var runs = ScriptSegmenter.Split(text.Text);
+        if (runs.Count == 0) return text;
+        var result = new MappedText.Builder(text.Length + 16);
+        var at = 0;
+        foreach (var run in runs)
+        {
+            // Runs are consecutive pieces of the text, so each starts where the one before ended.
+            var piece = text.Slice(at, run.Text.Length);
+            at += run.Text.Length;
+            var language = run.Script switch
+            {
+                Script.Alphabetic when cjkVoice => English,
+                Script.Han when !cjkVoice => Mandarin,
+                _ => null,
+            };
+            var normalizer = language is null ? null : Find(language);
+            if (normalizer is null || normalizer == own)
+            {
+                result.Append(piece);
+                continue;
+            }
+            // As Spaced: the normaliser trims its run, the spaces around it stay.
+            var leading = piece.Text.Length - piece.Text.TrimStart().Length;
+            var trailing = piece.Text.Length - piece.Text.TrimEnd().Length;
+            result.Append(piece.Slice(0, leading)).Append(normalizer.Normalize(piece, language!).Trim())
+                .Append(piece.Slice(piece.Length - trailing, trailing));
+        }
+        return result.Build();
+    }
+
     private ITextNormalizer? Find(string language) => _normalizers.FirstOrDefault(n => n.Supports(language));
 
     /// <summary>A normaliser trims its run; keep the spaces that separated it from its neighbours.</summary>

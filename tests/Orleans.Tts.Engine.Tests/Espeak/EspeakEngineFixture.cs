@@ -8,7 +8,7 @@ public sealed class EspeakEngineFixture : IAsyncLifetime
 {
     public EspeakEngine Engine { get; } = new(
         new EspeakEngineOptions { Hosts = 2 },
-        new EspeakTextFrontEnd(TextFrontEnds.Mandarin.ToPinyin, TextFrontEnds.Japanese.ToKana),
+        new EspeakTextFrontEnd(TextFrontEnds.Mandarin.ToPinyin, TextFrontEnds.Japanese.ToKana, TextFrontEnds.Mandarin.ToPinyinMapped),
         NullLogger<EspeakEngine>.Instance);
 
     public Task InitializeAsync() => Engine.StartAsync(CancellationToken.None);
