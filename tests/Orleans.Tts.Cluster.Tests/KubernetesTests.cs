@@ -12,7 +12,7 @@ namespace Orleans.Tts.Cluster.Tests;
 /// request.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class KubernetesTests(PostgresServer postgres)
+public sealed class KubernetesTests(TestClusters clusters)
 {
     private static IConfiguration Config(params (string Key, string Value)[] settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
@@ -50,7 +50,7 @@ public sealed class KubernetesTests(PostgresServer postgres)
     [Fact]
     public async Task Silos_started_with_a_pods_environment_form_one_cluster_with_kubernetes_hosting_switched_off_and_count_a_killed_peer_as_declared_dead()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         // No API server here, so Kubernetes hosting is switched off as the chart's value does; the silos still find each other
         // in Redis and advertise POD_IP.
         await using var a = await SiloProcess.StartAsync(ClusterSilo.Options("tts-silo-a", db, PodEnvironment("tts-silo-a", "false")));
@@ -94,7 +94,7 @@ public sealed class KubernetesTests(PostgresServer postgres)
     [Fact]
     public async Task Adding_two_silos_to_three_and_removing_them_again_under_steady_load_fails_no_request()
     {
-        var db = await postgres.CreateDatabaseAsync();
+        var db = await clusters.NewAsync();
         // Requests wait for a permit rather than being refused after the default 2 s: the machine these tests share may be slow,
         // and what is under test is the resize, not admission under overload.
         var patient = new Dictionary<string, string> { ["TTS_ADMISSION_WAIT_MS"] = "60000" };

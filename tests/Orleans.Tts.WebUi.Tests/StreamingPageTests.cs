@@ -96,4 +96,27 @@ public sealed class StreamingPageTests(SiloFixture silo, ChromiumFixture chromiu
         await Expect(row).ToContainTextAsync("(this)");
         await Expect(Page.Locator("#cluster-summary")).ToContainTextAsync("permits");
     }
+
+    [Fact]
+    public async Task The_read_along_highlights_the_words_one_after_another_as_they_are_heard()
+    {
+        await OpenAsync();
+        const string text = "Every word lights up while it is spoken. The highlight moves on through the second sentence too.";
+        await Text.FillAsync(text);
+        await SynthesizeButton.ClickAsync();
+
+        var readAlong = Page.Locator("#readalong");
+        await Expect(readAlong).ToBeVisibleAsync(new() { Timeout = SynthesisTimeoutMs });
+        // The spans are the input's own words, in order.
+        var words = await readAlong.Locator(".w").AllTextContentsAsync();
+        Assert.Equal(text.Split(' ').Select(w => w.TrimEnd('.')), words);
+        // Playing takes seconds: wait until the highlight has moved over most of the words.
+        await Page.WaitForFunctionAsync($"() => (document.querySelector('#readalong').dataset.highlighted || '').split(',').length >= {words.Count - 3}",
+            null, new() { Timeout = SynthesisTimeoutMs });
+        var seen = (await readAlong.GetAttributeAsync("data-highlighted"))!.Split(',').Select(int.Parse).ToList();
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second > p.First), $"the highlight went back or stood still: {string.Join(",", seen)}");
+        Assert.Equal(0, seen[0]);
+        // Word by word: at most a couple skipped between two frames of the page.
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second - p.First <= 2), $"the highlight jumped: {string.Join(",", seen)}");
+    }
 }
