@@ -35,7 +35,7 @@ public sealed class ConsoleClientSampleTests(TestClusters clusters) : IAsyncLife
             "The sample asks the cluster. It answers with speech, without any HTTP call.", _out])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            Environment = { ["ORLEANS_CLUSTER_ID"] = _clusterId },
+            Environment = { ["ORLEANS_SERVICE_ID"] = _clusterId, ["ORLEANS_CLUSTER_ID"] = _clusterId },
         };
         using var sample = Process.Start(start)!;
         var output = sample.StandardOutput.ReadToEndAsync();

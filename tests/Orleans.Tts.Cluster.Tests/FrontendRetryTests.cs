@@ -15,10 +15,11 @@ public sealed class FrontendRetryTests(TestClusters clusters) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var db = await clusters.NewAsync();
-        // One worker and no queue place: a busy silo refuses at once with 503.
+        // One worker and no queue place: a busy silo refuses at once with 503. The silos keep their own requests (no spreading),
+        // so the long stream that makes one busy does not take the other's worker too.
         _silos = await SiloProcess.StartManyAsync(2, i => ClusterSilo.Options($"busy{i}", db, new Dictionary<string, string>
         {
-            ["TTS_WORKER_QUEUE"] = "0", ["TTS_MAX_INPUT_CHARS"] = "30000", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
+            ["TTS_SPREAD"] = "false", ["TTS_WORKER_QUEUE"] = "0", ["TTS_MAX_INPUT_CHARS"] = "30000", ["TTS_GLOBAL_MAX_INFLIGHT"] = "8", ["TTS_CLIENT_MAX_SHARE"] = "1",
         }));
         // The list (and the loads in it) is read at start and not again for a minute: routing cannot avoid the busy silo by its load.
         _frontend = await SiloProcess.StartAsync(ClusterSilo.Options("frontend2", db, new Dictionary<string, string>
