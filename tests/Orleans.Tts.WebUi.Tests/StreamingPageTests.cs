@@ -107,7 +107,8 @@ public sealed class StreamingPageTests(SiloFixture silo, ChromiumFixture chromiu
 
         var readAlong = Page.Locator("#readalong");
         await Expect(readAlong).ToBeVisibleAsync(new() { Timeout = SynthesisTimeoutMs });
-        // The spans are the input's own words, in order.
+        // Once the stream is complete (the player has the whole file) every sentence's words are in: the input's own words, in order.
+        await WaitForPlayerAsync();
         var words = await readAlong.Locator(".w").AllTextContentsAsync();
         Assert.Equal(text.Split(' ').Select(w => w.TrimEnd('.')), words);
         // Playing takes seconds: wait until the highlight has moved over most of the words.
