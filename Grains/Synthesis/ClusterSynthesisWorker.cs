@@ -133,10 +133,14 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
+        SynthesizeAsync(request, null, cancellationToken);
+
+    /// <summary><see cref="SynthesizeAsync(SynthesisRequest, CancellationToken)"/> of items the caller already planned (<paramref name="planned"/>, at <c>Rate</c>).</summary>
+    internal async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, (IReadOnlyList<PlannedItem> Items, int Rate)? planned, CancellationToken cancellationToken)
     {
         var clips = new List<AudioClip>();
-        await foreach (var clip in StreamAsync(request, cancellationToken)) clips.Add(clip);
+        await foreach (var clip in StreamAsync(request, planned, cancellationToken)) clips.Add(clip);
         if (clips.Count > 0) return AudioClip.Concat(clips[0].SampleRate, clips);
         var rate = (await GetVoicesAsync(cancellationToken)).FirstOrDefault(v => v.Id.Equals(request.VoiceId, StringComparison.OrdinalIgnoreCase))?.SampleRate ?? 22050;
         return AudioClip.Empty(rate);
@@ -147,11 +151,16 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     /// <see cref="Lanes"/> lanes at once and at most two windows of lanes ahead of the reader; yielded in order.
     /// Disposing the enumerator (the client left) cancels every silo's share at once.
     /// </summary>
-    public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
+        StreamAsync(request, null, cancellationToken);
+
+    /// <summary><see cref="StreamAsync(SynthesisRequest, CancellationToken)"/> of items the caller already planned (<paramref name="planned"/>, at <c>Rate</c>).</summary>
+    internal async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, (IReadOnlyList<PlannedItem> Items, int Rate)? planned,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _running);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var plan = await PlanAsync(request, cancellationToken);
+        var plan = planned is { } p ? new RequestPlan(request.VoiceId, p.Rate, p.Items) : await PlanAsync(request, cancellationToken);
         var spread = new SpreadSentences(this, request, plan, Lanes * SentencesPerLane, stop.Token);
         spread.Start();
         try

@@ -18,27 +18,36 @@ public sealed class SiloSynthesisWorker(ISynthesisWorker local, ClusterSynthesis
     public WorkerPoolStatus Status => local.Status;
 
     public async ValueTask<AudioClip> SynthesizeAsync(SynthesisRequest request, CancellationToken cancellationToken = default) =>
-        await (await SpreadsAsync(request, cancellationToken) ? cluster : local).SynthesizeAsync(request, cancellationToken);
+        await PlanToShareAsync(request, cancellationToken) is { } planned
+            ? await cluster.SynthesizeAsync(request, planned, cancellationToken)
+            : await local.SynthesizeAsync(request, cancellationToken);
 
     public async IAsyncEnumerable<AudioClip> StreamAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var worker = await SpreadsAsync(request, cancellationToken) ? cluster : local;
-        await foreach (var clip in worker.StreamAsync(request, cancellationToken)) yield return clip;
+        var clips = await PlanToShareAsync(request, cancellationToken) is { } planned
+            ? cluster.StreamAsync(request, planned, cancellationToken)
+            : local.StreamAsync(request, cancellationToken);
+        await foreach (var clip in clips) yield return clip;
     }
 
-    /// <summary>More than one silo to share with, and more than one item to share: planned here (cheap next to synthesis).</summary>
-    private async ValueTask<bool> SpreadsAsync(SynthesisRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request's items when it is worth sharing — more than one silo to share with, and more than one item — planned here
+    /// once and handed to the spreading worker; null: the local pool takes the request.
+    /// </summary>
+    private async ValueTask<(IReadOnlyList<PlannedItem> Items, int Rate)?> PlanToShareAsync(SynthesisRequest request, CancellationToken cancellationToken)
     {
-        if (directory.Gateways.Count < 2) return false;
+        if (directory.Gateways.Count < 2) return null;
         var voices = await local.GetVoicesAsync(cancellationToken);
+        VoiceInfo Resolve(string id) => voices.FirstOrDefault(v => v.Id.Equals(id, StringComparison.OrdinalIgnoreCase)) ?? throw new UnknownVoiceException(id);
         try
         {
-            return planner.Plan(request, id => voices.FirstOrDefault(v => v.Id.Equals(id, StringComparison.OrdinalIgnoreCase)) ?? throw new UnknownVoiceException(id)).Count > 1;
+            var items = planner.Plan(request, Resolve);
+            return items.Count > 1 ? (items, Resolve(request.VoiceId).SampleRate) : null;
         }
         catch (UnknownVoiceException)
         {
             // The pool reports it (or resolves a voice it builds, such as a Kokoro blend).
-            return false;
+            return null;
         }
     }
 }
