@@ -31,7 +31,7 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
     public string ToPinyin(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var prepared = PreparedText.From(text);
+        var prepared = PreparedText.From(text, mapped: false);
         var tokens = Tokenize(prepared);
         ToneSandhi.Apply(tokens);
         return Render(tokens, null).Text;
@@ -44,7 +44,7 @@ public sealed class MandarinFrontEnd(UnihanMandarinReadings readings, MandarinPh
     public MappedText ToPinyinMapped(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var prepared = PreparedText.From(text);
+        var prepared = PreparedText.From(text, mapped: true);
         var tokens = Tokenize(prepared);
         ToneSandhi.Apply(tokens);
         return Render(tokens, new MappedText.Builder(tokens.Count * 5)).Map!;

@@ -6,11 +6,12 @@ namespace Orleans.Tts.Synthesis.Text.Chinese;
 internal sealed class PreparedText
 {
     private readonly bool[] _numeric;
-    // For each unit of Text, the first unit of the original text it reads (a numeral's Han all read its digits).
-    private readonly int[] _from;
+    // For each unit of Text, the first unit of the original text it reads (a numeral's Han all read its digits); null when the
+    // caller wants no spans (plain pinyin, every untimed request), so that path builds no map.
+    private readonly int[]? _from;
     private readonly int _originalLength;
 
-    private PreparedText(string text, bool[] numeric, int[] from, int originalLength)
+    private PreparedText(string text, bool[] numeric, int[]? from, int originalLength)
     {
         Text = text;
         _numeric = numeric;
@@ -18,9 +19,10 @@ internal sealed class PreparedText
         _originalLength = originalLength;
     }
 
-    /// <summary>The span of the original text that units [start, end) of <see cref="Text"/> read.</summary>
+    /// <summary>The span of the original text that units [start, end) of <see cref="Text"/> read; (0, 0) without a map.</summary>
     public (int Start, int End) OriginalSpan(int start, int end)
     {
+        if (_from is null) return (0, 0);
         var from = _from[start];
         // A unit's span ends where the next different original unit starts.
         var to = _originalLength;
@@ -35,11 +37,12 @@ internal sealed class PreparedText
 
     public bool AnyNumeric(int start, int length) => _numeric.AsSpan(start, length).Contains(true);
 
-    public static PreparedText From(string text)
+    /// <param name="mapped">Keep, for each unit, where in <paramref name="text"/> it came from (<see cref="OriginalSpan"/>).</param>
+    public static PreparedText From(string text, bool mapped)
     {
         var builder = new StringBuilder(text.Length + 16);
         var numeric = new List<bool>(text.Length + 16);
-        var from = new List<int>(text.Length + 16);
+        var from = mapped ? new List<int>(text.Length + 16) : null;
         for (var i = 0; i < text.Length;)
         {
             if (ChineseNumberReader.CanStart(text[i]) && ChineseNumberReader.TryRead(text, i, out var numeral))
@@ -50,7 +53,7 @@ internal sealed class PreparedText
                 for (var k = 0; k < numeral.Han.Length; k++)
                 {
                     numeric.Add(inNumber);
-                    from.Add(i);
+                    from?.Add(i);
                 }
                 i += numeral.Length;
             }
@@ -58,10 +61,10 @@ internal sealed class PreparedText
             {
                 builder.Append(text[i]);
                 numeric.Add(false);
-                from.Add(i);
+                from?.Add(i);
                 i++;
             }
         }
-        return new PreparedText(builder.ToString(), [.. numeric], [.. from], text.Length);
+        return new PreparedText(builder.ToString(), [.. numeric], from?.ToArray(), text.Length);
     }
 }
