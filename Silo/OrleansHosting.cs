@@ -103,7 +103,7 @@ public static class OrleansHosting
     };
 
     /// <summary>The grain storage of the cluster's state (speakers, jobs): Redis with <c>TTS_REDIS</c>, else memory.</summary>
-    public const string StorageName = "tts";
+    public const string StorageName = Grains.GrainStorage.Name;
 
     private static ConfigurationOptions? Redis(IConfiguration config)
     {

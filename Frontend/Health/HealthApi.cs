@@ -42,7 +42,7 @@ public static class HealthApi
                     ? $"on: {keys.Count} API keys; admin key for /admin and speaker writes; anonymous synthesis {(keys.Options.RequireKey ? "refused" : "allowed")}"
                     : "off: no API keys configured (TTS_API_KEYS, TTS_API_KEYS_FILE); every endpoint is open";
                 // An unreachable admission grain degrades the process but keeps it ready: it admits alone, within its own capacity.
-                if (admission.Status.Backend == "local-fallback") details["admission.degraded"] = "the admission grain is unreachable: this process admits alone, within its own capacity, until it answers again";
+                if (admission.Status.Backend == AdmissionBackends.LocalFallback) details["admission.degraded"] = "the admission grain is unreachable: this process admits alone, within its own capacity, until it answers again";
                 if (activity.Draining) details["silo"] = "draining before shutdown";
                 var ready = s.Ready && !activity.Draining;
                 var report = new ReadinessReport(ready ? "ready" : activity.Draining ? "draining" : "not ready", s.Parallelism, s.Running, s.Queued, s.QueueLimit, details);

@@ -69,6 +69,14 @@ public sealed record AdmissionRequest(string ClientId, string VoiceId, int TextL
 /// <param name="Backend"><c>orleans</c> (the admission grain) or <c>local-fallback</c> (the grain unreachable: this process admits alone within its own capacity).</param>
 public sealed record AdmissionStatus(int Limit, int InUse, int HeldHere, int QueuedHere, string Backend);
 
+public static class AdmissionBackends
+{
+    /// <summary>The admission grain answers.</summary>
+    public const string Orleans = "orleans";
+    /// <summary>The admission grain is unreachable: this process admits alone, within its own capacity.</summary>
+    public const string LocalFallback = "local-fallback";
+}
+
 /// <summary>A granted permit; disposing it gives the permit back.</summary>
 public abstract class AdmissionPermit : IAsyncDisposable
 {

@@ -31,11 +31,11 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         _holder = holder;
         _logger = logger;
         _local = new InMemoryAdmissionGrain(new AdmissionOptions { LocalCapacity = Math.Max(1, holder.Capacity), ClientMaxShare = options.ClientMaxShare },
-            new ClusterLoad(), "local-fallback");
+            new ClusterLoad(), AdmissionBackends.LocalFallback);
         holder.Attach(this);
     }
 
-    protected override string Backend => _degraded ? "local-fallback" : "orleans";
+    protected override string Backend => _degraded ? AdmissionBackends.LocalFallback : AdmissionBackends.Orleans;
     protected override string? DegradationOf(object handle) => handle is LocalPermit ? "local-admission" : null;
 
     private sealed record GrainPermit(string ClientId);

@@ -88,9 +88,6 @@ public sealed class RedisResultStore(ConfigurationOptions redis, IOptions<Cluste
         }
     }
 
-    /// <summary>The key and its remaining TTL as Redis sees them (tests and diagnostics).</summary>
-    public string RedisKey(string key) => _prefix + key;
-
     private void Failed(Exception e)
     {
         _lastError = e.Message;

@@ -19,14 +19,11 @@ namespace Orleans.Tts.Grains.Jobs;
 /// </summary>
 [Reentrant]
 public sealed class JobGrain(
-    [PersistentState("jobinput", JobGrain.StorageName)] IPersistentState<JobInputState> input,
-    [PersistentState("jobprogress", JobGrain.StorageName)] IPersistentState<JobProgressState> progress,
+    [PersistentState("jobinput", GrainStorage.Name)] IPersistentState<JobInputState> input,
+    [PersistentState("jobprogress", GrainStorage.Name)] IPersistentState<JobProgressState> progress,
     IJobAudioStore audio, JobOptions options, ISiloDirectory silos, TtsClusterOptions cluster, TimeProvider clock, ILogger<JobGrain> logger)
     : Grain, IJobGrain
 {
-    /// <summary>The cluster's grain storage (OrleansHosting.StorageName in the silo): Redis with TTS_REDIS, else memory.</summary>
-    public const string StorageName = "tts";
-
     private readonly SemaphoreSlim _saving = new(1, 1);
     private CancellationTokenSource? _stop;
     private Task _driver = Task.CompletedTask;

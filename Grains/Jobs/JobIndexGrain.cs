@@ -12,7 +12,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// from any process re-activates it on a live silo from storage; a one-minute reminder does the same if no process pings.
 /// </summary>
 [Reentrant]
-public sealed class JobIndexGrain([PersistentState("jobindex", JobGrain.StorageName)] IPersistentState<JobIndexState> state, JobOptions options,
+public sealed class JobIndexGrain([PersistentState("jobindex", GrainStorage.Name)] IPersistentState<JobIndexState> state, JobOptions options,
     TimeProvider clock, ILogger<JobIndexGrain> logger) : Grain, IJobIndexGrain, IRemindable
 {
     // Short: a wake-up that hangs on a silo not yet declared dead must not hold up the next sweep for long.
@@ -68,13 +68,14 @@ public sealed class JobIndexGrain([PersistentState("jobindex", JobGrain.StorageN
     {
         var now = clock.GetUtcNow();
         var changed = false;
+        var abandoned = _ledger.Abandoned(now).ToHashSet();
         await Task.WhenAll(_ledger.Active().Select(async id =>
         {
             try
             {
                 var report = await GrainFactory.GetGrain<IJobGrain>(id).WakeAsync().WaitAsync(CallTimeout);
                 if (report is not null) changed |= _ledger.Apply(report);
-                else if (_ledger.Abandoned(now).Contains(id))
+                else if (abandoned.Contains(id))
                 {
                     _ledger.Remove(id);
                     changed = true;

@@ -26,12 +26,9 @@ public sealed class SpeakerState
 /// again on first use (a blend of at most 8 tables), which also picks up tables changed by a model reload.
 /// </summary>
 public sealed class SpeakerGrain(
-    [PersistentState("speaker", SpeakerGrain.StorageName)] IPersistentState<SpeakerState> state,
+    [PersistentState("speaker", GrainStorage.Name)] IPersistentState<SpeakerState> state,
     SpeakerEmbeddings embeddings, TimeProvider clock, ILogger<SpeakerGrain> logger) : Grain, ISpeakerGrain
 {
-    /// <summary>The cluster's grain storage (registered by the silo under this name).</summary>
-    public const string StorageName = "tts";
-
     private SpeakerEmbedding? _embedding;
 
     private string Id => this.GetPrimaryKeyString();

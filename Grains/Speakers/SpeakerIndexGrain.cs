@@ -13,7 +13,7 @@ public sealed class SpeakerIndexState
 /// The speaker list (<see cref="ISpeakerIndexGrain"/>): every speaker's profile (without its voice table: a few hundred bytes,
 /// so about 3 MB for 10,000 speakers), persisted in the <c>tts</c> grain storage and written only when a speaker changes.
 /// </summary>
-public sealed class SpeakerIndexGrain([PersistentState("speakers", SpeakerGrain.StorageName)] IPersistentState<SpeakerIndexState> state)
+public sealed class SpeakerIndexGrain([PersistentState("speakers", GrainStorage.Name)] IPersistentState<SpeakerIndexState> state)
     : Grain, ISpeakerIndexGrain
 {
     // Sorted once per change, not per listing.

@@ -3,7 +3,7 @@ using Orleans.Tts.Client;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>The embedded .NET client against two silo processes and a frontend: through the frontend's URL, and straight to the silos it finds in PostgreSQL.</summary>
+/// <summary>The embedded .NET client against two silo processes and a frontend: through the frontend's URL, and straight to the silos it finds in Orleans' membership table in Redis.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ClientClusterTests(TestClusters clusters) : IAsyncLifetime
 {

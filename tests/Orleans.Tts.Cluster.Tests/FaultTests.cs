@@ -148,7 +148,7 @@ public sealed class FaultTests(TestClusters clusters) : IAsyncLifetime
         }
         foreach (var process in _silos.Append(_frontend))
             await Poll.UntilAsync(async () => (await process!.HttpClient.ReadyAsync()).GetProperty("details") is var d
-                    && !d.TryGetProperty("cache.degraded", out _) && !d.TryGetProperty("cluster.degraded", out _),
+                    && !d.TryGetProperty("cache.degraded", out _) && !d.TryGetProperty("admission.degraded", out _),
                 TimeSpan.FromSeconds(30), $"{process!.Id} recovers");
         var failures = await load.StopAsync();
         Console.WriteLine($"{servedDuringOutage} requests served during {outage.Elapsed.TotalSeconds:0} s without Redis");

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Orleans.Tts.Cluster.Tests;
 
-/// <summary>A <c>--role frontend</c> process (no engines) in front of silo processes it finds in PostgreSQL.</summary>
+/// <summary>A <c>--role frontend</c> process (no engines) in front of silo processes it finds in Orleans' membership table in Redis.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FrontendTests(TestClusters clusters) : IAsyncLifetime
 {

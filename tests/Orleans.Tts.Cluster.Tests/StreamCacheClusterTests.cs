@@ -46,7 +46,7 @@ public sealed class StreamCacheClusterTests(TestClusters clusters) : IAsyncLifet
         Assert.Equal(streamed, Audio(cached));
         Assert.Equal(fresh[^1].GetProperty("usage").ToString(), cached[^1].GetProperty("usage").ToString());
 
-        // The frontend stored the whole file in PostgreSQL: another frontend process answers the whole-file request from it.
+        // The frontend stored the whole file in the result cache in Redis: another frontend process answers the whole-file request from it.
         await using var other = await SiloProcess.StartAsync(ClusterSilo.Options("streamcachefront2", _database, new Dictionary<string, string>
         {
             ["TTS_SILOS_REFRESH_MS"] = "100", ["TTS_CLIENT_MAX_SHARE"] = "1",

@@ -19,7 +19,7 @@ public sealed class JobIndexGrainTests : IAsyncLifetime
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(JobGrain.StorageName);
+            silo.AddMemoryGrainStorage(Orleans.Tts.Grains.GrainStorage.Name);
             silo.UseInMemoryReminderService();
             silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit, o.TableRefreshTimeout) =
                 (TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(2)));

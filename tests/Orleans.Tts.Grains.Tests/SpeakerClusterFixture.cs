@@ -58,7 +58,7 @@ public sealed class SpeakerClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("memory");
-            silo.Services.AddKeyedSingleton<IGrainStorage>(SpeakerGrain.StorageName, (sp, _) => new BrokenSpeakerStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory")));
+            silo.Services.AddKeyedSingleton<IGrainStorage>(Orleans.Tts.Grains.GrainStorage.Name, (sp, _) => new BrokenSpeakerStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory")));
             // Orleans' own tests' failure detection: a 3-silo cluster settles in seconds, not a minute.
             silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit, o.TableRefreshTimeout) =
                 (TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(2)));

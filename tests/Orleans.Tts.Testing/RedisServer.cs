@@ -12,7 +12,6 @@ namespace Orleans.Tts.Testing;
 public static class RedisServer
 {
     private static readonly Lazy<string> Shared = new(StartShared);
-    private static Process? _owned;
 
     public static string ConnectionString => Shared.Value;
 
@@ -23,7 +22,6 @@ public static class RedisServer
     {
         if (Environment.GetEnvironmentVariable("TTS_TEST_REDIS") is { Length: > 0 } given) return given;
         var server = Start(out var connection, Path.Combine(Path.GetTempPath(), $"tts-test-redis-{Environment.ProcessId}"));
-        _owned = server;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(server);
         return connection;
     }

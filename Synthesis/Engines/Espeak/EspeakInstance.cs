@@ -91,14 +91,9 @@ internal sealed unsafe class EspeakInstance
 
     /// <summary>
     /// Speaks the segments one after another with the given prosody. The 16-bit PCM is a view of this instance's buffer,
-    /// valid until its next call: the engine host writes it to its pipe without a copy of its own.
-    /// </summary>
-    public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody) => Synthesize(segments, prosody, null);
-
-    /// <summary>
-    /// <see cref="Synthesize(IReadOnlyList{EspeakSegment}, EspeakProsody)"/>, and when <paramref name="words"/> is given, eSpeak's word
-    /// events into it as (segment, 1-based code-point position, length in code points, sample) with the sample counted in the
-    /// returned audio (after the silence trimming).
+    /// valid until its next call: the engine host writes it to its pipe without a copy of its own. When <paramref name="words"/>
+    /// is given, eSpeak's word events go into it as (segment, 1-based code-point position, length in code points, sample) with
+    /// the sample counted in the returned audio (after the silence trimming).
     /// </summary>
     public TrimmedPcm Synthesize(IReadOnlyList<EspeakSegment> segments, EspeakProsody prosody, List<int>? words)
     {
