@@ -105,20 +105,8 @@ public static class OrleansHosting
     /// <summary>The grain storage of the cluster's state (speakers, jobs): Redis with <c>TTS_REDIS</c>, else memory.</summary>
     public const string StorageName = Grains.GrainStorage.Name;
 
-    private static ConfigurationOptions? Redis(IConfiguration config)
-    {
-        if (config["TTS_REDIS"] is not { Length: > 0 } value) return null;
-        try
-        {
-            var options = ConfigurationOptions.Parse(value);
-            options.AbortOnConnectFail = false;
-            return options;
-        }
-        catch (Exception e) when (e is ArgumentException or RedisException)
-        {
-            throw new InvalidOperationException($"Setting TTS_REDIS is not a StackExchange.Redis configuration string (host:port[,option=value…]): {e.Message}", e);
-        }
-    }
+    private static ConfigurationOptions? Redis(IConfiguration config) =>
+        RedisSettings.Parse(config, "TTS_REDIS", "the cluster (Orleans membership, grain state, reminders)");
 
     /// <summary><c>ORLEANS_SERVICE_ID</c> and <c>ORLEANS_CLUSTER_ID</c> (as Kubernetes hosting sets them), default <c>orleans-tts</c>.</summary>
     private static (string ServiceId, string ClusterId) Ids(IConfiguration config) =>

@@ -38,7 +38,7 @@ public sealed class SpeechOptions
         var options = new SpeechOptions
         {
             MaxInputChars = Setting.PositiveInt(config, "TTS_MAX_INPUT_CHARS", 4096),
-            MaxSentenceChars = Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40),
+            MaxSentenceChars = Orleans.Tts.Synthesis.SynthesisServiceExtensions.MaxSentenceChars(config),
         };
         foreach (var pair in (config["TTS_FALLBACK_VOICES"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -102,7 +102,8 @@ public static class SynthesisServiceExtensions
         return services;
     }
 
-    private static int MaxSentenceChars(IConfiguration config) => Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40);
+    /// <summary>TTS_MAX_SENTENCE_CHARS (300, at least 40): the longest sentence the planners synthesise in one piece.</summary>
+    public static int MaxSentenceChars(IConfiguration config) => Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40);
 
     /// <summary>The silo's synthesis worker pool over every registered engine (TTS_WORKERS, TTS_WORKER_QUEUE).</summary>
     public static IServiceCollection AddSynthesisWorkers(this IServiceCollection services, IConfiguration config, int workers)

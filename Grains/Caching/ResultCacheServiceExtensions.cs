@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Tts.Caching;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Telemetry;
 using StackExchange.Redis;
 
@@ -50,21 +51,9 @@ public static class ResultCacheServiceExtensions
     /// <summary>TTS_REDIS_CACHE, else TTS_REDIS, as StackExchange.Redis options; null when neither is set. A bad string stops the start.</summary>
     internal static ConfigurationOptions? RedisOptions(IConfiguration config)
     {
-        var (name, value) = config["TTS_REDIS_CACHE"] is { Length: > 0 } own ? ("TTS_REDIS_CACHE", own) : ("TTS_REDIS", config["TTS_REDIS"]);
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        ConfigurationOptions options;
-        try
-        {
-            // Later tokens win: the operator's own timeouts replace these defaults.
-            options = ConfigurationOptions.Parse($"{Defaults},{value}");
-        }
-        catch (Exception e) when (e is ArgumentException or RedisException)
-        {
-            throw new InvalidOperationException($"Setting {name} is not a StackExchange.Redis configuration string (host:port[,option=value…]) for the result cache: {e.Message}", e);
-        }
-        if (options.EndPoints.Count == 0)
-            throw new InvalidOperationException($"Setting {name}='{value}' names no Redis server for the result cache (host:port[,option=value…]).");
-        options.AbortOnConnectFail = false;
+        var name = config["TTS_REDIS_CACHE"] is { Length: > 0 } ? "TTS_REDIS_CACHE" : "TTS_REDIS";
+        // Later tokens win: the operator's own timeouts replace these defaults.
+        if (RedisSettings.Parse(config, name, "the result cache", Defaults) is not { } options) return null;
         // While disconnected, fail at once instead of queueing commands until they time out: the request is served without Redis.
         options.BacklogPolicy = BacklogPolicy.FailFast;
         return options;

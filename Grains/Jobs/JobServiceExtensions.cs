@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Jobs;
 using StackExchange.Redis;
 
@@ -15,7 +16,7 @@ public static class JobServiceExtensions
     /// </summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration config, int workers)
     {
-        var redis = config["TTS_REDIS"] is { Length: > 0 } value ? ConfigurationOptions.Parse(value) : null;
+        var redis = RedisSettings.Parse(config, "TTS_REDIS", "job audio");
         var options = new JobOptions
         {
             MaxChars = Setting.PositiveInt(config, "TTS_MAX_JOB_CHARS", 200_000),
@@ -29,10 +30,9 @@ public static class JobServiceExtensions
         };
         services.AddSingleton(options);
         services.AddSingleton<JobUsage>();
-        services.AddSingleton(new JobPlanner(options, Setting.PositiveInt(config, "TTS_MAX_SENTENCE_CHARS", 300, min: 40)));
+        services.AddSingleton(new JobPlanner(options, Orleans.Tts.Synthesis.SynthesisServiceExtensions.MaxSentenceChars(config)));
         if (redis is not null)
         {
-            redis.AbortOnConnectFail = false;
             services.AddSingleton(new JobAudioRedis(redis));
             services.AddSingleton<IJobAudioStore, RedisJobAudioStore>();
         }

@@ -20,27 +20,23 @@ public sealed record ClusterLayout(string Root, string SiloDll, int Silos, int W
 public sealed class LoopbackCluster : IAsyncDisposable
 {
     private readonly ClusterLayout _layout;
-    private readonly string _redisDir;
-    private readonly int _redisPort;
-    private System.Diagnostics.Process? _redis;
+    private readonly PrivateRedis _redis;
     private readonly SiloProcess?[] _silos;
     private readonly int[] _generation;
     private readonly List<SiloProcess> _retired = [];
     private SiloProcess? _frontend;
 
-    private LoopbackCluster(ClusterLayout layout, string redisDir, int redisPort)
+    private LoopbackCluster(ClusterLayout layout, PrivateRedis redis)
     {
         _layout = layout;
-        _redisDir = redisDir;
-        _redisPort = redisPort;
-        ConnectionString = $"127.0.0.1:{redisPort}";
+        _redis = redis;
         ClusterId = $"reliability-{Environment.ProcessId}";
         _silos = new SiloProcess?[layout.Silos];
         _generation = new int[layout.Silos];
     }
 
     /// <summary>The cluster's Redis (<c>TTS_REDIS</c>).</summary>
-    public string ConnectionString { get; }
+    public string ConnectionString => _redis.ConnectionString;
     public string ClusterId { get; }
     public SiloProcess Frontend => _frontend ?? throw new InvalidOperationException("The frontend is not running.");
     public IReadOnlyList<SiloProcess?> Silos => _silos;
@@ -48,11 +44,9 @@ public sealed class LoopbackCluster : IAsyncDisposable
 
     public static async Task<LoopbackCluster> StartAsync(ClusterLayout layout, TextWriter log)
     {
-        var redisDir = Path.Combine(Path.GetTempPath(), $"tts-reliability-redis-{Environment.ProcessId}");
-        var cluster = new LoopbackCluster(layout, redisDir, SiloProcess.FreeLoopbackPort());
+        var cluster = new LoopbackCluster(layout, new PrivateRedis());
         try
         {
-            cluster.StartRedis();
             await Task.WhenAll(Enumerable.Range(0, layout.Silos).Select(cluster.StartSiloAsync));
             cluster._frontend = await SiloProcess.StartAsync(cluster.Options("frontend", new()
             {
@@ -159,14 +153,10 @@ public sealed class LoopbackCluster : IAsyncDisposable
     }
 
     /// <summary>Stops the cluster's Redis (SIGKILL: what a crashed server or a lost node looks like); its AOF stays.</summary>
-    public void StopRedis()
-    {
-        if (_redis is { } r) RedisServer.Stop(r);
-        _redis = null;
-    }
+    public void StopRedis() => _redis.Stop();
 
     /// <summary>Starts Redis again on the same port and data directory (it replays its AOF).</summary>
-    public void StartRedis() => _redis = RedisServer.Start(out _, _redisDir, _redisPort);
+    public void StartRedis() => _redis.Start();
 
     /// <summary>Permits in use cluster-wide, as the admission grain counts them (the frontend's /cluster).</summary>
     public async Task<int> PermitsInUseAsync()
@@ -195,8 +185,6 @@ public sealed class LoopbackCluster : IAsyncDisposable
         if (_frontend is not null) await _frontend.DisposeAsync();
         foreach (var s in _silos) if (s is not null) await s.DisposeAsync();
         foreach (var s in _retired) await s.DisposeAsync();
-        StopRedis();
-        try { Directory.Delete(_redisDir, recursive: true); }
-        catch (IOException) { /* a file still open: left in the temp directory */ }
+        _redis.Dispose();
     }
 }

@@ -28,7 +28,7 @@ public sealed class ConsoleClientSampleTests(TestClusters clusters) : IAsyncLife
     [Fact]
     public async Task The_sample_writes_speech_through_the_orleans_client_of_a_two_silo_cluster()
     {
-        var dll = Path.Combine(TestClusters.RepoRoot, "samples", "ConsoleClient", "bin", "Release", "net10.0", "ConsoleClient.dll");
+        var dll = Path.Combine(Repository.Root, "samples", "ConsoleClient", "bin", "Release", "net10.0", "ConsoleClient.dll");
         Assert.True(File.Exists(dll), $"{dll} is built with the solution");
         var before = await ClusterSilo.SentencesPerSiloAsync(_silos);
         var start = new ProcessStartInfo(SiloProcess.DotnetHost(), [dll, "--redis", RedisServer.ConnectionString,

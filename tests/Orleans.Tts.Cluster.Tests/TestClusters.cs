@@ -10,17 +10,6 @@ namespace Orleans.Tts.Cluster.Tests;
 public sealed class TestClusters
 {
     public Task<string> NewAsync() => Task.FromResult(RedisServer.NewClusterId("t"));
-
-    /// <summary>The repository root (where Orleans.Tts.sln is), for the samples the tests run.</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orleans.Tts.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Orleans.Tts.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -106,8 +106,7 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
     public string Normalize(string text, string language)
     {
         ArgumentNullException.ThrowIfNull(text);
-        // American English says the month first; British and most other Englishes the day.
-        var dayFirst = !(language.Equals("en", StringComparison.OrdinalIgnoreCase) || language.StartsWith("en-us", StringComparison.OrdinalIgnoreCase));
+        var dayFirst = DayFirst(language);
         foreach (var rule in Rules)
         {
             // The regex timeout bounds the time hostile text can take; past it the text is read without that rule.
@@ -117,11 +116,15 @@ public sealed partial class EnglishTextNormalizer : ITextNormalizer
         return text.Trim();
     }
 
+    /// <summary>American English says the month first; British and most other Englishes the day.</summary>
+    private static bool DayFirst(string language) =>
+        !(language.Equals("en", StringComparison.OrdinalIgnoreCase) || language.StartsWith("en-us", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The same rules through <see cref="MappedText.Replace"/>: each rule's words map to the written form they read ("$120" → its four words).</summary>
     public MappedText Normalize(MappedText text, string language)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var dayFirst = !(language.Equals("en", StringComparison.OrdinalIgnoreCase) || language.StartsWith("en-us", StringComparison.OrdinalIgnoreCase));
+        var dayFirst = DayFirst(language);
         foreach (var rule in Rules)
         {
             try { text = text.Replace(rule.Pattern, m => rule.Read(m, dayFirst)); }

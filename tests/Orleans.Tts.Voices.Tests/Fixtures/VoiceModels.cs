@@ -53,7 +53,7 @@ public sealed class VoiceModels : IDisposable
         if (Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.bin").Count() == 54) return directory;
 
         // Idempotent and checksum-pinned; ./tts test has normally run it already.
-        var script = Path.Combine(RepositoryRoot(), "scripts", "install-kokoro-voices.sh");
+        var script = Path.Combine(Orleans.Tts.Testing.Repository.Root, "scripts", "install-kokoro-voices.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(script);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not run {script}.");
@@ -64,13 +64,6 @@ public sealed class VoiceModels : IDisposable
             throw new InvalidOperationException(
                 $"The Kokoro voice tables are not in {directory} and {script} failed (exit {process.ExitCode}): {error.Result}");
         return directory;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.Tts.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No Orleans.Tts.sln above {AppContext.BaseDirectory}.");
     }
 }
 
