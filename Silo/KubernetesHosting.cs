@@ -17,7 +17,7 @@ public static class KubernetesHosting
     public static KubernetesHostingDecision Decide(IConfiguration config)
     {
         var setting = (config["TTS_KUBERNETES_HOSTING"] ?? "").Trim().ToLowerInvariant();
-        var deleteDefunct = Flag(config, "TTS_KUBERNETES_DELETE_DEFUNCT_PODS");
+        var deleteDefunct = Setting.Flag(config, "TTS_KUBERNETES_DELETE_DEFUNCT_PODS", false);
         var inPod = config["KUBERNETES_SERVICE_HOST"] is { Length: > 0 } && config["POD_NAME"] is { Length: > 0 };
         var redis = config["TTS_REDIS"] is { Length: > 0 };
         switch (setting)
@@ -48,13 +48,6 @@ public static class KubernetesHosting
         // Without a Role allowing pod deletion (orleans.kubernetesHosting.deleteDefunctPods in the chart) deleting would fail.
         silo.UseKubernetesHosting(o => o.Configure(k => k.DeleteDefunctSiloPods = decision.DeleteDefunctPods));
     }
-
-    private static bool Flag(IConfiguration config, string name) => (config[name] ?? "").Trim().ToLowerInvariant() switch
-    {
-        "" or "false" => false,
-        "true" => true,
-        var other => throw new InvalidOperationException($"{name} is '{other}': use true or false."),
-    };
 }
 
 /// <summary>Says at start whether Orleans' Kubernetes hosting runs, so an operator sees it in the pod's log.</summary>

@@ -94,13 +94,7 @@ public static class OrleansHosting
     /// memory (its web assets and statistics history; measured on an idle silo, README) and a filter on every grain call, more
     /// than a one-process <c>./tts serve</c> should pay by default.
     /// </summary>
-    public static bool Dashboard(IConfiguration config) => (config["TTS_DASHBOARD"] ?? "").Trim().ToLowerInvariant() switch
-    {
-        "" => config["TTS_REDIS"] is { Length: > 0 },
-        "true" => true,
-        "false" => false,
-        var other => throw new InvalidOperationException($"TTS_DASHBOARD is '{other}': use true or false, or leave it unset (on with TTS_REDIS, off for the embedded silo)."),
-    };
+    public static bool Dashboard(IConfiguration config) => Setting.Flag(config, "TTS_DASHBOARD", config["TTS_REDIS"] is { Length: > 0 });
 
     /// <summary>The grain storage of the cluster's state (speakers, jobs): Redis with <c>TTS_REDIS</c>, else memory.</summary>
     public const string StorageName = Grains.GrainStorage.Name;

@@ -23,13 +23,13 @@ public static class Setting
         throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be a whole number ≥ {min}.");
     }
 
-    /// <summary>true/false (also 1/0, yes/no, on/off).</summary>
+    /// <summary><c>true</c> or <c>false</c> (any case); unset: <paramref name="fallback"/>.</summary>
     public static bool Flag(IConfiguration config, string key, bool fallback) => config[key]?.Trim().ToLowerInvariant() switch
     {
         null or "" => fallback,
-        "true" or "1" or "yes" or "on" => true,
-        "false" or "0" or "no" or "off" => false,
-        var raw => throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: it must be true or false."),
+        "true" => true,
+        "false" => false,
+        var raw => throw new InvalidOperationException($"Setting {key}='{raw}' is invalid: use true or false, or leave it unset."),
     };
 
     /// <summary>A fraction greater than 0 and at most 1.</summary>
