@@ -29,6 +29,10 @@ public sealed class ResultFlightClusterTests : IAsyncLifetime
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+        // A silo whose Redis connection is not up yet serves without the shared store (and without single flight) by design;
+        // on a starved CPU the connection can come up after the silo: the tests are about the connected cluster.
+        await Poll.UntilAsync(() => Task.FromResult(Enumerable.Range(0, 3).All(i => !CacheOn(i).Degraded)), TimeSpan.FromSeconds(30),
+            "every silo's cache connected to Redis");
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
