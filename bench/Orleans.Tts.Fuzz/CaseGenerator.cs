@@ -50,7 +50,7 @@ public sealed class CaseGenerator(int seed)
     }
 
     /// <summary>SplitMix64 of (seed, index): the same in every process and on every machine.</summary>
-    private static int CaseSeed(int seed, long index)
+    internal static int CaseSeed(int seed, long index)
     {
         var z = ((ulong)(uint)seed << 40) ^ (ulong)index ^ 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

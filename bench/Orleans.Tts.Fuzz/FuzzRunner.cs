@@ -84,8 +84,9 @@ public sealed class FuzzRunner(IPEndPoint server, FuzzOptions options)
         long next = options.FirstCase - 1, done = 0;
         var end = options.FirstCase + options.Cases;
 
-        report.RssStartBytes = Rss();
-        var sampler = SampleRssAsync(report, () => Interlocked.Read(ref done), stop.Token);
+        var rss = new RssSampler(options.ServerPid);
+        report.RssStartBytes = rss.Read();
+        var sampler = rss.SampleAsync(report, () => Interlocked.Read(ref done), options.EarlyMark, stop.Token);
         var slow = Enumerable.Range(0, options.SlowClients).Select(i => SlowClientAsync(i, stop.Token)).ToList();
 
         var workers = Enumerable.Range(0, options.Concurrency).Select(async _ =>
@@ -103,7 +104,7 @@ public sealed class FuzzRunner(IPEndPoint server, FuzzOptions options)
                     report.SecondsByCategory.AddOrUpdate(fuzzCase.Category, seconds, (_, s) => s + seconds);
                     Record(report, fuzzCase, outcome, options.Progress);
                     var n = Interlocked.Increment(ref done);
-                    if (n % 10_000 == 0) options.Progress?.Invoke($"{n} cases, {report.FailureCount} failures, {clock.Elapsed.TotalSeconds:0} s, server RSS {Rss() / 1048576.0:0} MB");
+                    if (n % 10_000 == 0) options.Progress?.Invoke($"{n} cases, {report.FailureCount} failures, {clock.Elapsed.TotalSeconds:0} s, server RSS {rss.Read() / 1048576.0:0} MB");
                 }
             }
             finally
@@ -117,7 +118,7 @@ public sealed class FuzzRunner(IPEndPoint server, FuzzOptions options)
         foreach (var result in await Task.WhenAll(slow)) report.SlowClients.Add(result);
         await stop.CancelAsync();
         await sampler;
-        report.RssEndBytes = Rss();
+        report.RssEndBytes = rss.Read();
         report.RssEarlyBytes ??= report.RssEndBytes;
         await FinalCheckAsync(report, ct);
         return report;
@@ -195,45 +196,10 @@ public sealed class FuzzRunner(IPEndPoint server, FuzzOptions options)
         return new SlowClientResult(kind, ending, clock.Elapsed.TotalSeconds);
     }
 
-    private async Task SampleRssAsync(FuzzReport report, Func<long> done, CancellationToken ct)
-    {
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                if (Rss() is { } rss)
-                {
-                    report.RssMaxBytes = Math.Max(report.RssMaxBytes ?? 0, rss);
-                    if (report.RssEarlyBytes is null && done() >= options.EarlyMark) report.RssEarlyBytes = rss;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    /// <summary>VmRSS of the server process from /proc (Linux), in bytes.</summary>
-    private long? Rss()
-    {
-        if (options.ServerPid is not { } pid) return null;
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        return null;
-    }
-
     /// <summary>After the storm: the process lives, and a plain request still gets audio.</summary>
     private async Task FinalCheckAsync(FuzzReport report, CancellationToken ct)
     {
-        if (options.ServerPid is { } pid)
-        {
-            try { report.ServerAliveAtEnd = !Process.GetProcessById(pid).HasExited; }
-            catch (ArgumentException) { report.ServerAliveAtEnd = false; }
-        }
+        report.ServerAliveAtEnd = new RssSampler(options.ServerPid).ProcessAlive();
         if (!report.ServerAliveAtEnd) return;
         var request = RawRequest.Json("POST", "/v1/audio/speech", "{\"input\":\"Still here.\",\"voice\":\"alloy\",\"response_format\":\"wav\"}"u8.ToArray());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -6,6 +6,8 @@ using Orleans.Tts.Testing;
 // Hostile-input fuzzer of the HTTP API (issue 8). Starts a real silo (--silo PATH) or attacks a running one
 // (--url http://127.0.0.1:P/ --pid N), sends --cases seeded cases, prints a summary, exits 1 on any failure.
 //   --case I replays case I alone and prints its request and answer.
+//   --orleans sends seeded SpeechCommand records through the Orleans client's entry point instead (a throwaway
+//   redis-server, the silo in Redis cluster mode, an Orleans client host).
 var arguments = args.ToList();
 string? Option(string name)
 {
@@ -22,6 +24,7 @@ if (arguments.Contains("--help") || arguments.Contains("-h"))
           --concurrency C    connections at once (default 4)       --slow K       slow clients (default 4)
           --case I           replay case I of the seed alone and print the request and the answer
           --env NAME=VALUE   extra silo environment (repeatable)
+          --orleans          send SpeechCommand records through the Orleans client (ITtsCluster) instead of HTTP
         """);
     return 0;
 }
@@ -35,6 +38,8 @@ var options = new FuzzOptions
     SlowClients = int.Parse(Option("--slow") ?? "4"),
     Progress = line => Console.Error.WriteLine($"[fuzz] {line}"),
 };
+
+if (arguments.Contains("--orleans")) return await OrleansFuzz.RunAsync(Path.GetFullPath(Option("--silo") ?? SiloProcess.LocateSiloDll()), options, Option("--case"));
 
 SiloProcess? silo = null;
 Uri baseAddress;

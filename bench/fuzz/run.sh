@@ -4,7 +4,8 @@
 # histogram, slow-client endings, the silo's RSS (start, after 10,000 cases, end, max) and every failure with the
 # --seed/--case that replays it. Exits non-zero on any 5xx (other than Kestrel's 505 for a non-1.x version), hang,
 # problem-less 4xx, dropped well-formed request, or a silo that died.
-# Usage: bench/fuzz/run.sh [--cases N] [--seed S] [--concurrency C] [--slow K] [--case I]   (SILO_DLL overrides the silo)
+# Usage: bench/fuzz/run.sh [--cases N] [--seed S] [--concurrency C] [--slow K] [--case I] [--orleans]   (SILO_DLL overrides the silo)
+# --orleans: SpeechCommand records through the Orleans client (ITtsCluster) instead of HTTP, against a silo in Redis cluster mode.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"

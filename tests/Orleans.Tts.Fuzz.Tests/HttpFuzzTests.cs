@@ -119,6 +119,18 @@ public sealed class HttpFuzzTests(FuzzSilo silo)
     }
 
     [Fact]
+    public async Task A_NUL_in_input_is_spoken_past_not_taken_for_the_end_of_the_text()
+    {
+        const string text = "Hello there. The river runs past the hill.";
+        var plain = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = text, voice = "alloy", response_format = "wav" })));
+        var withNuls = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = "\0Hello there.\0 The river runs past\0 the hill.\0", voice = "alloy", response_format = "wav" })));
+
+        Assert.True(withNuls.Response?.Status == 200, withNuls.Response is { } r ? Oracle.Excerpt(r) : withNuls.Error);
+        // The engines take C strings: before the fix a leading NUL gave an empty file and a later one cut the text there.
+        Assert.InRange(withNuls.Response!.BodyLength, plain.Response!.BodyLength * 0.85, plain.Response.BodyLength * 1.15);
+    }
+
+    [Fact]
     public async Task A_huge_body_id_is_echoed_shortened_in_the_id_mismatch_problem()
     {
         var body = "{\"voice\":\"alloy\",\"id\":\"" + new string('a', 50_000) + "\"}";

@@ -1,0 +1,50 @@
+using Orleans.Tts.Fuzz;
+using Orleans.Tts.Speech;
+using Orleans.Tts.Testing;
+
+namespace Orleans.Tts.Fuzz.Tests;
+
+/// <summary>
+/// Hostile records through the Orleans client's entry point (<c>ITtsCluster</c>), as another .NET service sends them: a short
+/// fixed-seed run of <c>bench/run fuzz --orleans</c> against a real silo in Redis cluster mode.
+/// </summary>
+public sealed class OrleansClientFuzzTests : IAsyncLifetime
+{
+    private OrleansTarget _target = null!;
+
+    public async Task InitializeAsync() => _target = await OrleansTarget.StartAsync(SiloProcess.LocateSiloDll());
+
+    public async Task DisposeAsync() => await _target.DisposeAsync();
+
+    [Fact]
+    public async Task Six_hundred_seeded_hostile_commands_get_audio_a_typed_4xx_refusal_or_a_typed_busy_answer_and_nothing_else()
+    {
+        var report = await new CommandFuzzRunner(_target.Cluster, new FuzzOptions
+        {
+            Seed = 20261207, Cases = 600, Concurrency = 4, ServerPid = _target.Silo.ProcessId, EarlyMark = 200,
+        }).RunAsync();
+
+        Assert.True(report.Passed, report.Summary() + Environment.NewLine + _target.Silo.FormatOutput());
+        Assert.Equal(600, report.Cases);
+        // The cases reach audio (whole and streamed), refusals of bad fields and of too-long input.
+        Assert.All(new[] { "audio", "left", "400", "413" }, label => Assert.True(report.ByStatus.GetValueOrDefault(label) > 0, $"no {label}: {report.Summary()}"));
+        Assert.Equal(CommandGenerator.CategoryNames.Order(), report.ByCategory.Keys.Order());
+    }
+
+    [Fact]
+    public async Task A_NUL_in_a_commands_input_is_spoken_past_not_taken_for_the_end_of_the_text()
+    {
+        var plain = await _target.Cluster.SynthesizeAsync(new SpeechCommand("Hello there. The river runs past the hill.", "alloy", "pcm"));
+        var withNuls = await _target.Cluster.SynthesizeAsync(new SpeechCommand("\0Hello there.\0 The river runs past\0 the hill.", "alloy", "pcm"));
+
+        Assert.InRange(withNuls.Content.Length, plain.Content.Length * 0.85, plain.Content.Length * 1.15);
+    }
+
+    [Fact]
+    public void The_same_seed_and_case_index_always_make_the_same_command()
+    {
+        foreach (var index in new long[] { 0, 1, 77, 4096, 99_999 })
+            Assert.Equal(new CommandGenerator(5).Case(index).Preview(10_000), new CommandGenerator(5).Case(index).Preview(10_000));
+        Assert.NotEqual(new CommandGenerator(5).Case(1).Preview(), new CommandGenerator(6).Case(1).Preview());
+    }
+}
