@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Orleans.Tts.Fuzz;
 
 /// <summary>
-/// What every answer to hostile input must look like: 2xx/3xx, or a 4xx problem (<c>application/problem+json</c> with a
+/// What every answer to hostile input must look like: 2xx/3xx (audio not empty), or a 4xx problem (<c>application/problem+json</c> with a
 /// non-empty <c>detail</c>), or 503 with <c>Retry-After</c>; never another 5xx, never a hang. Only requests malformed at
 /// the HTTP level may get Kestrel's own bodiless 4xx or a closed connection.
 /// </summary>
@@ -30,6 +30,9 @@ public static class Oracle
             if (response.BodyPrefix.Length > 0 && response.Header("content-type") is { } type && type.StartsWith("text/event-stream", StringComparison.Ordinal)
                 && Encoding.UTF8.GetString(response.BodyPrefix).Contains("\"type\":\"error\"", StringComparison.Ordinal))
                 return "the SSE stream ended with an error event";
+            // Text with something to speak (anything else is a 400) never makes an empty file.
+            if (status == 200 && !headOnly && response.BodyLength == 0 && response.Header("content-type") is { } audio && audio.StartsWith("audio/", StringComparison.Ordinal))
+                return $"200 {audio} with no audio";
             return null;
         }
         var contentType = response.Header("content-type");
