@@ -24,6 +24,8 @@ public sealed class LoopbackCluster : IAsyncDisposable
     private readonly SiloProcess?[] _silos;
     private readonly int[] _generation;
     private readonly List<SiloProcess> _retired = [];
+    private readonly List<SiloProcess> _added = [];
+    private int _addedCount;
     private SiloProcess? _frontend;
 
     private LoopbackCluster(ClusterLayout layout, PrivateRedis redis)
@@ -82,6 +84,29 @@ public sealed class LoopbackCluster : IAsyncDisposable
     {
         var id = $"silo-{slot + 1}-g{++_generation[slot]}";
         _silos[slot] = await SiloProcess.StartAsync(Options(id, new()));
+    }
+
+    /// <summary>A silo beyond the layout's (a scale-out: <c>helm upgrade --set replicaCount=N+1</c>); returns once it is ready.</summary>
+    public async Task<SiloProcess> AddSiloAsync()
+    {
+        var silo = await SiloProcess.StartAsync(Options($"silo-added-{Interlocked.Increment(ref _addedCount)}", new()));
+        lock (_added) _added.Add(silo);
+        return silo;
+    }
+
+    /// <summary>SIGTERM of the silo added last (a scale-in) and its drain; returns its id and exit code.</summary>
+    public async Task<(string Id, int ExitCode)> RemoveAddedAsync(TimeSpan timeout)
+    {
+        SiloProcess silo;
+        lock (_added)
+        {
+            silo = _added[^1];
+            _added.RemoveAt(_added.Count - 1);
+        }
+        silo.Terminate();
+        var code = await silo.WaitForExitAsync(timeout);
+        lock (_retired) _retired.Add(silo);
+        return (silo.Id, code);
     }
 
     /// <summary>kill -9 of the silo in <paramref name="slot"/> and its engine hosts.</summary>
@@ -184,6 +209,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
     {
         if (_frontend is not null) await _frontend.DisposeAsync();
         foreach (var s in _silos) if (s is not null) await s.DisposeAsync();
+        foreach (var s in _added) await s.DisposeAsync();
         foreach (var s in _retired) await s.DisposeAsync();
         _redis.Dispose();
     }

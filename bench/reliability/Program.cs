@@ -32,8 +32,8 @@ for (var i = 0; i < args.Length; i++)
         default: Console.Error.WriteLine($"Unknown option {args[i]}"); return 2;
     }
 }
-if (scenarios.Count == 0) scenarios = ["capacity", "overload", "chaos", "rolling", "redisstop", "workerkill"];
-var known = new[] { "capacity", "overload", "chaos", "rolling", "redisstop", "workerkill", "soak" };
+if (scenarios.Count == 0) scenarios = ["capacity", "overload", "clientoverload", "chaos", "rolling", "scale", "redisstop", "workerkill"];
+var known = new[] { "capacity", "overload", "clientoverload", "chaos", "rolling", "scale", "redisstop", "workerkill", "soak" };
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'; known: {string.Join(' ', known)}");
@@ -52,6 +52,8 @@ foreach (var scenario in scenarios)
     {
         "capacity" => run.CapacityAsync(CancellationToken.None),
         "overload" => run.OverloadAsync(CancellationToken.None),
+        "clientoverload" => run.ClientOverloadAsync(CancellationToken.None),
+        "scale" => run.ScaleAsync(CancellationToken.None),
         "soak" => run.SoakAsync(CancellationToken.None),
         "chaos" => run.ChaosAsync(CancellationToken.None),
         "rolling" => run.RollingAsync(CancellationToken.None),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load, overload, soak and faults (issue 8): see Program.cs for the scenarios and options; figures in bench/RESULTS.md.
-#   bench/run reliability                      capacity overload chaos rolling pgstop workerkill (~12 min)
+#   bench/run reliability                      capacity overload clientoverload chaos rolling scale redisstop workerkill (~15 min)
 #   bench/run reliability soak --capacity R    ramps the soak mix to find its capacity, then 20 minutes at 70 % of it
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
