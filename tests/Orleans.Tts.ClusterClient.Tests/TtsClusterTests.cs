@@ -189,6 +189,24 @@ public sealed class TtsClusterTests(OneSiloCluster cluster)
     }
 
     [Fact]
+    public async Task A_client_that_takes_its_time_over_each_chunk_still_gets_the_whole_stream()
+    {
+        var text = string.Join(" ", Enumerable.Range(1, 4).Select(i => $"Sentence number {i} is written to a slow disk."));
+        var chunks = 0;
+        SpeechChunk? last = null;
+        await foreach (var chunk in cluster.Tts.StreamAsync(new SpeechCommand(text, ResponseFormat: "wav")))
+        {
+            chunks++;
+            last = chunk;
+            // A consumer busy with each chunk for a while (a slow sink): the silo holds the enumerator in between.
+            if (chunks <= 2) await Task.Delay(TimeSpan.FromSeconds(1.5));
+        }
+        Assert.True(chunks >= 3, $"{chunks} chunks");
+        Assert.NotNull(last?.End);
+        Assert.True(last!.End!.AudioSeconds > 4, $"{last.End.AudioSeconds} s of audio");
+    }
+
+    [Fact]
     public async Task Voices_are_the_REST_APIs_voices()
     {
         var voices = await cluster.Tts.ListVoicesAsync();
