@@ -173,10 +173,15 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
                 var words = timed ? SpeechWords.Of(clip, samples, prepared.Synthesis.Text, prepared.Input) : null;
                 samples += clip.Samples.Length;
                 if (words is { Count: > 0 }) allWords!.AddRange(words);
-                if (bytes.Length > 0 || first is not null || words is { Count: > 0 }) yield return new SpeechChunk(bytes, first, null, words is { Count: > 0 } ? words : null);
-                first = null;
+                // The first chunk waits for the first sound: a stream with none is refused like a whole file, before any byte.
+                if (samples > 0 && (bytes.Length > 0 || first is not null || words is { Count: > 0 }))
+                {
+                    yield return new SpeechChunk(bytes, first, null, words is { Count: > 0 } ? words : null);
+                    first = null;
+                }
                 more = await NextAsync(clips, file);
             }
+            if (samples == 0) throw NothingSpoken(permit.VoiceId);
             file.Complete(sampleRate == 0 ? OutputSampleRate(prepared.Format) : sampleRate);
             yield return new SpeechChunk(file.TakeNew(), first, new SpeechStreamEnd(file.Seconds, prepared.InputChars));
             // Only reached when the caller asked past the last chunk, i.e. took every byte: the whole file (header patches
@@ -265,9 +270,19 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
             samples += clip.Samples.Length;
             any = true;
         }
-        if (!any) return (OutputFormats.Encode(await worker.SynthesizeAsync(request, ct), format), 0, words);
+        if (!any)
+        {
+            var whole = await worker.SynthesizeAsync(request, ct);
+            if (whole.Samples.Length == 0) throw NothingSpoken(request.VoiceId);
+            return (OutputFormats.Encode(whole, format), 0, words);
+        }
+        if (samples == 0) throw NothingSpoken(request.VoiceId);
         return (file.Finish(0), file.Seconds, words);
     }
+
+    /// <summary>Text with letters or digits, none of which the voice reads (a script it does not speak, marks): never an empty 200.</summary>
+    private static SpeechRequestInvalidException NothingSpoken(string voiceId) => SpeechValidation.Invalid("Nothing to speak",
+        $"The voice '{voiceId}' made no sound from this input: nothing in it is in a language or script that voice reads. GET /v1/voices lists the voices and their languages.");
 
     private static SpeechAudio Audio(CacheOutcome outcome, bool timed)
     {

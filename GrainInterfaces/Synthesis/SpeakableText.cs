@@ -6,8 +6,10 @@ namespace Orleans.Tts.Synthesis;
 /// Client text made safe for every later stage: lone surrogates (JSON allows "\ud800") and noncharacters (U+FFFE, U+FFFF,
 /// U+FDD0–U+FDEF and the last two code points of every plane) become U+FFFD, which Unicode normalisation, UTF-8 encoding
 /// and the engines all accept; such code points name no character, so nothing speakable is lost. U+0000 becomes a space:
-/// the engines take C strings, so a NUL would silently end the text there (a leading one gave empty audio). Every
-/// replacement is one UTF-16 unit for one, so spans into the cleaned text are spans into the client's text.
+/// the engines take C strings, so a NUL would silently end the text there (a leading one gave empty audio). Decimal digits of
+/// other scripts (Arabic-Indic ٣, Devanagari ३, fullwidth ３) become ASCII digits: the voices read numbers in their own language
+/// and said nothing for digits they do not know. Every replacement is one UTF-16 unit for one, so spans into the cleaned text
+/// are spans into the client's text.
 /// </summary>
 public static class SpeakableText
 {
@@ -25,7 +27,7 @@ public static class SpeakableText
                 clean.Append(IsNoncharacter(pair) ? "\uFFFD" : text.AsSpan(i, 2));
                 i++;
             }
-            else clean.Append(text[i] == '\0' ? ' ' : char.IsSurrogate(text[i]) || IsNoncharacter(text[i]) ? '\uFFFD' : text[i]);
+            else clean.Append(Replacement(text[i]));
         }
         return clean.ToString();
     }
@@ -35,7 +37,7 @@ public static class SpeakableText
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\0') return i;
+            if (c == '\0' || IsForeignDigit(c)) return i;
             if (c < '\uD800') continue;
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
@@ -46,6 +48,14 @@ public static class SpeakableText
         }
         return -1;
     }
+
+    private static char Replacement(char c) =>
+        c == '\0' ? ' '
+        : IsForeignDigit(c) ? (char)('0' + (int)char.GetNumericValue(c))
+        : char.IsSurrogate(c) || IsNoncharacter(c) ? '\uFFFD'
+        : c;
+
+    private static bool IsForeignDigit(char c) => c > '9' && char.IsDigit(c);
 
     private static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
 }

@@ -130,6 +130,19 @@ public sealed class HttpFuzzTests(FuzzSilo silo)
         Assert.InRange(withNuls.Response!.BodyLength, plain.Response!.BodyLength * 0.85, plain.Response.BodyLength * 1.15);
     }
 
+    [Theory]
+    [InlineData("alloy")]
+    [InlineData("espeak:cmn")]
+    public async Task Digits_of_other_scripts_are_read_as_the_number_they_write(string voice)
+    {
+        var ascii = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = "345 and 7.", voice, response_format = "wav" })));
+        // Arabic-Indic and fullwidth digits between bidi overrides: the voice said nothing for them (an empty 200 before).
+        var foreign = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = "\u202d٣٤٥\u202c and ７.", voice, response_format = "wav" })));
+
+        Assert.True(foreign.Response?.Status == 200, foreign.Response is { } r ? Oracle.Excerpt(r) : foreign.Error);
+        Assert.InRange(foreign.Response!.BodyLength, ascii.Response!.BodyLength * 0.85, ascii.Response.BodyLength * 1.15);
+    }
+
     [Fact]
     public async Task A_huge_body_id_is_echoed_shortened_in_the_id_mismatch_problem()
     {
