@@ -232,7 +232,7 @@ public static class JobsApi
             // Purged while being read, or a job that recorded no words.
             var (now, again) = await FindResultAsync(http, jobs, id, "captions", ct);
             return again ?? Problem.Of(StatusCodes.Status404NotFound, "No captions for this job",
-                $"Job {now!.Id} recorded no word timings (it was submitted with \"timestamps\": \"none\"), so it has no captions. " +
+                $"Job {now!.Id} recorded no word timings (it was submitted with \"timestamps\": \"none\", or before jobs recorded them), so it has no captions. " +
                 "Submit it again without timestamps (or with \"timestamps\": \"word\") to get them.");
         }
         var body = vtt ? Captions.WebVtt(words.Input, words.Words) : Captions.Srt(words.Input, words.Words);
