@@ -44,6 +44,14 @@ public static class JobsApi
         app.MapGet("/v1/jobs/{id}/audio", AudioAsync).WithName("GetJobAudio").WithSummary("The finished job's audio in its response_format.")
             .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg").ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        app.MapGet("/v1/jobs/{id}/captions.vtt", (string id, HttpContext http, IJobStore jobs, CancellationToken ct) => CaptionsAsync(id, http, jobs, vtt: true, ct))
+            .WithName("GetJobCaptionsVtt").WithSummary("The finished job's captions as WebVTT, from its words (cues of the input as written).")
+            .Produces(StatusCodes.Status200OK, contentType: "text/vtt").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        app.MapGet("/v1/jobs/{id}/captions.srt", (string id, HttpContext http, IJobStore jobs, CancellationToken ct) => CaptionsAsync(id, http, jobs, vtt: false, ct))
+            .WithName("GetJobCaptionsSrt").WithSummary("The finished job's captions as SubRip (SRT), from its words.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-subrip").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         app.MapDelete("/v1/jobs/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancels a queued or running job (idempotent).")
             .Produces<JobStatus>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -61,6 +69,7 @@ public static class JobsApi
 
         int length;
         string text, format;
+        bool words;
         SpeechValidation.ResolvedVoice resolved;
         try
         {
@@ -68,6 +77,8 @@ public static class JobsApi
             text = SpeakableText.Clean(body.Input!);
             format = SpeechValidation.Format(body.ResponseFormat);
             SpeechValidation.Prosody(body.Speed, body.Pitch, body.Model);
+            // Words are recorded unless the job asks for none (their cost is small: README, "Captions of jobs").
+            words = body.Timestamps is null || SpeechWords.Wanted(body.Timestamps);
             if (body.StreamFormat is not null)
                 return Problem.BadRequest("stream_format does not apply to jobs",
                     "A job's audio is read when it is finished (GET /v1/jobs/{id}/audio); follow its progress with GET /v1/jobs/{id}/events. Leave out stream_format.");
@@ -88,7 +99,7 @@ public static class JobsApi
         JobRecord job;
         try
         {
-            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume, Owner(http), rate), ct);
+            job = await jobs.CreateAsync(new JobSpec(text, voice, voiceId, speakerId, format, speed, pitch, volume, Owner(http), rate, words), ct);
         }
         catch (JobBacklogFullException e)
         {
@@ -180,10 +191,11 @@ public static class JobsApi
         await http.Response.Body.FlushAsync(ct);
     }
 
-    private static async Task<IResult> AudioAsync(string id, HttpContext http, IJobStore jobs, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>The job's result (audio or captions: <paramref name="what"/>), or the problem why it cannot be read (yet).</summary>
+    private static async Task<(JobRecord? Job, IResult? Problem)> FindResultAsync(HttpContext http, IJobStore jobs, string id, string what, CancellationToken ct)
     {
         var (job, problem) = await FindAsync(http, jobs, id, ct);
-        if (problem is not null) return problem;
+        if (problem is not null) return (null, problem);
         var status = Status(job!);
         switch (job!.State)
         {
@@ -191,22 +203,49 @@ public static class JobsApi
             {
                 var seconds = (int)Math.Clamp(Math.Ceiling(status.EtaSeconds ?? 5), 1, 60);
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                return Problem.Of(StatusCodes.Status409Conflict, "Job not finished",
-                    $"Job {id} is {status.State} ({job.DoneSentences} of {job.TotalSentences} sentences done); its audio is ready when it succeeds. " +
+                return (null, Problem.Of(StatusCodes.Status409Conflict, "Job not finished",
+                    $"Job {id} is {status.State} ({job.DoneSentences} of {job.TotalSentences} sentences done); its {what} is ready when it succeeds. " +
                     $"Retry in {seconds} s, or follow GET /v1/jobs/{id}/events.",
-                    new Dictionary<string, object?> { ["state"] = status.State, ["progress"] = status.Progress, ["retryAfterSeconds"] = seconds, ["eventsUrl"] = $"/v1/jobs/{id}/events" });
+                    new Dictionary<string, object?> { ["state"] = status.State, ["progress"] = status.Progress, ["retryAfterSeconds"] = seconds, ["eventsUrl"] = $"/v1/jobs/{id}/events" }));
             }
             case JobState.Cancelled:
-                return Problem.Of(StatusCodes.Status410Gone, "Job cancelled", $"Job {id} was cancelled; it has no audio. Submit it again with POST /v1/jobs.");
+                return (null, Problem.Of(StatusCodes.Status410Gone, "Job cancelled", $"Job {id} was cancelled; it has no {what}. Submit it again with POST /v1/jobs."));
             case JobState.Failed:
-                return Problem.Of(StatusCodes.Status422UnprocessableEntity, "Job failed", $"Job {id} failed and has no audio: {job.Error}",
-                    new Dictionary<string, object?> { ["error"] = job.Error });
+                return (null, Problem.Of(StatusCodes.Status422UnprocessableEntity, "Job failed", $"Job {id} failed and has no {what}: {job.Error}",
+                    new Dictionary<string, object?> { ["error"] = job.Error }));
         }
-        if (job.Expired(DateTimeOffset.UtcNow))
-            return Problem.Of(StatusCodes.Status410Gone, "Job expired",
-                $"Job {id}'s audio expired at {job.ExpiresAt:O} and was deleted (results are kept for the configured TTL). Submit it again with POST /v1/jobs.");
+        return job.Expired(DateTimeOffset.UtcNow) ? (null, Expired(job)) : (job, null);
+    }
 
-        var format = job.ResponseFormat;
+    private static IResult Expired(JobRecord job) => Problem.Of(StatusCodes.Status410Gone, "Job expired",
+        $"Job {job.Id}'s audio and captions expired at {job.ExpiresAt:O} and were deleted (results are kept for the configured TTL). Submit it again with POST /v1/jobs.");
+
+    private static async Task<IResult> CaptionsAsync(string id, HttpContext http, IJobStore jobs, bool vtt, CancellationToken ct)
+    {
+        var (job, problem) = await FindResultAsync(http, jobs, id, "captions", ct);
+        if (problem is not null) return problem;
+        JobWords? words;
+        try { words = await jobs.ReadWordsAsync(id, ct); }
+        catch (StorageUnavailableException e) { return Problem.Busy(http, $"The job's captions cannot be read right now: {e.Message}", e.RetryAfter, "Jobs unavailable"); }
+        if (words is null)
+        {
+            // Purged while being read, or a job that recorded no words.
+            var (now, again) = await FindResultAsync(http, jobs, id, "captions", ct);
+            return again ?? Problem.Of(StatusCodes.Status404NotFound, "No captions for this job",
+                $"Job {now!.Id} recorded no word timings (it was submitted with \"timestamps\": \"none\", or before jobs recorded them), so it has no captions. " +
+                "Submit it again without timestamps (or with \"timestamps\": \"word\") to get them.");
+        }
+        var body = vtt ? Captions.WebVtt(words.Input, words.Words) : Captions.Srt(words.Input, words.Words);
+        http.Response.Headers["X-Tts-Voice"] = job!.Voice;
+        return Results.Text(body, vtt ? "text/vtt; charset=utf-8" : "application/x-subrip; charset=utf-8", System.Text.Encoding.UTF8);
+    }
+
+    private static async Task<IResult> AudioAsync(string id, HttpContext http, IJobStore jobs, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (job, problem) = await FindResultAsync(http, jobs, id, "audio", ct);
+        if (problem is not null) return problem;
+
+        var format = job!.ResponseFormat;
         var rate = job.SampleRate ?? 0;
         var total = job.TotalSamples ?? 0;
         http.Response.ContentType = OutputFormats.ContentType(format);

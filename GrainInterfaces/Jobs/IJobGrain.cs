@@ -26,6 +26,10 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("audio")]
     Task<JobAudioIndex?> GetAudioIndexAsync();
 
+    /// <summary>What captions are rendered from, for a succeeded, unexpired job that recorded words (null otherwise): the audio's layout and the input.</summary>
+    [Alias("captions")]
+    Task<JobCaptionSource?> GetCaptionSourceAsync();
+
     /// <summary>Resumes an active job's units if nothing drives them (after its previous silo died); its usage for the index, null when unknown.</summary>
     [Alias("wake")]
     Task<JobUsageReport?> WakeAsync();
@@ -65,10 +69,12 @@ public interface IJobIndexGrain : IGrainWithIntegerKey
     Task PingAsync();
 }
 
-/// <param name="Text">The unit's text.</param>
+/// <param name="Text">The unit's text: its sentences, one per line.</param>
 /// <param name="Sentences">Its sentences (progress counts them).</param>
+/// <param name="LineStarts">Where each line of <paramref name="Text"/> starts in the job's input, so the unit's words get spans of the
+/// input; null when the job records no words.</param>
 [GenerateSerializer, Immutable, Alias("tts.JobUnitText")]
-public sealed record JobUnitText([property: Id(0)] string Text, [property: Id(1)] int Sentences);
+public sealed record JobUnitText([property: Id(0)] string Text, [property: Id(1)] int Sentences, [property: Id(2)] IReadOnlyList<int>? LineStarts = null);
 
 /// <summary>What a job is made of, fixed when it is submitted.</summary>
 /// <param name="Estimate">Expected PCM bytes of the whole result (what it reserves from the budget).</param>
@@ -122,11 +128,16 @@ public sealed record JobUsageReport([property: Id(0)] JobRecord Record, [propert
 [GenerateSerializer, Immutable, Alias("tts.JobAudioIndex")]
 public sealed record JobAudioIndex([property: Id(0)] int SampleRate, [property: Id(1)] IReadOnlyList<int> UnitSamples);
 
+/// <summary>A finished job's audio layout and its input: the units' words (stored beside their audio) index the input.</summary>
+[GenerateSerializer, Immutable, Alias("tts.JobCaptionSource")]
+public sealed record JobCaptionSource([property: Id(0)] JobAudioIndex Audio, [property: Id(1)] string Input);
+
 /// <summary>One unit of a job for a silo's background lane.</summary>
+/// <param name="LineStarts">Record the unit's words: where each line of <paramref name="Text"/> starts in the job's input (<see cref="JobUnitText.LineStarts"/>).</param>
 [GenerateSerializer, Immutable, Alias("tts.JobUnitWork")]
 public sealed record JobUnitWork([property: Id(0)] string JobId, [property: Id(1)] int Index, [property: Id(2)] string Text,
     [property: Id(3)] string VoiceId, [property: Id(4)] string? SpeakerId, [property: Id(5)] double Speed, [property: Id(6)] double Pitch,
-    [property: Id(7)] double Volume, [property: Id(8)] DateTimeOffset AudioExpiresAt);
+    [property: Id(7)] double Volume, [property: Id(8)] DateTimeOffset AudioExpiresAt, [property: Id(9)] IReadOnlyList<int>? LineStarts = null);
 
 public enum JobUnitOutcome
 {

@@ -38,10 +38,11 @@ public static class JobStates
 /// <param name="SpeakerId">The speaker whose embedding the engine gets, for <c>speaker:&lt;id&gt;</c>.</param>
 /// <param name="Owner">The API key name that submitted it; only that key (or an admin key) may see or cancel it. Null without keys.</param>
 /// <param name="SampleRate">The voice's native rate in Hz, for the expected size of the result (0: unknown, the highest usual rate is assumed).</param>
+/// <param name="Words">Record the units' words (for the job's captions).</param>
 [GenerateSerializer, Immutable, Alias("tts.JobSpec")]
 public sealed record JobSpec([property: Id(0)] string Input, [property: Id(1)] string Voice, [property: Id(2)] string VoiceId,
     [property: Id(3)] string? SpeakerId, [property: Id(4)] string ResponseFormat, [property: Id(5)] double Speed = 1.0, [property: Id(6)] double Pitch = 0.0,
-    [property: Id(7)] double Volume = 1.0, [property: Id(8)] string? Owner = null, [property: Id(9)] int SampleRate = 0);
+    [property: Id(7)] double Volume = 1.0, [property: Id(8)] string? Owner = null, [property: Id(9)] int SampleRate = 0, [property: Id(10)] bool Words = false);
 
 /// <summary>A job as stored.</summary>
 /// <param name="DoneSentences">Sentences of finished units.</param>
@@ -61,6 +62,9 @@ public sealed record JobRecord([property: Id(0)] string Id, [property: Id(1)] Jo
 
 /// <summary>One finished unit's audio: 16-bit mono PCM at the job's rate, in unit order.</summary>
 public sealed record JobAudioPart(int Index, AudioClip Audio);
+
+/// <summary>A finished job's words in order: spans of <paramref name="Input"/> (the job's input), times in the whole job's audio.</summary>
+public sealed record JobWords(string Input, IReadOnlyList<Speech.SpokenWord> Words);
 
 /// <summary>Jobs as the public API sees them (every process: silos and frontends).</summary>
 public interface IJobStore
@@ -82,6 +86,9 @@ public interface IJobStore
 
     /// <summary>The finished units' audio in order, one unit at a time (never the whole result in memory).</summary>
     IAsyncEnumerable<JobAudioPart> ReadAudioAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>A succeeded job's words; null when it recorded none (or its result is gone).</summary>
+    ValueTask<JobWords?> ReadWordsAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The job now, then every change the job publishes (from whichever silo holds it), until it is final; null when nothing

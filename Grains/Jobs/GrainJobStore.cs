@@ -4,6 +4,7 @@ using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Tts.Cluster;
 using Orleans.Tts.Jobs;
+using Orleans.Tts.Speech;
 using Orleans.Tts.Streams;
 using Orleans.Tts.Synthesis;
 
@@ -23,7 +24,7 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
 
     public async ValueTask<JobRecord> CreateAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        var units = planner.Plan(spec.Input).Select(u => new JobUnitText(u.Text, u.Sentences)).ToList();
+        var units = planner.Plan(spec.Input, spec.Words).Select(u => new JobUnitText(u.Text, u.Sentences, u.LineStarts)).ToList();
         var input = new JobInput(spec, units, JobStorageBudget.Estimate(spec), clock.GetUtcNow());
         return (await Call(() => Job(JobIds.New()).CreateAsync(input), cancellationToken)).Accepted();
     }
@@ -45,6 +46,30 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
             yield return new JobAudioPart(i, new AudioClip(index.SampleRate, JobAudioCodec.Decode(stored)));
         }
     }
+
+    public async ValueTask<JobWords?> ReadWordsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!IsJobId(id) || await Call(() => Job(id).GetCaptionSourceAsync(), cancellationToken) is not { } source) return null;
+        var (rate, units) = (source.Audio.SampleRate, source.Audio.UnitSamples);
+        var words = new List<SpokenWord>();
+        long before = 0;
+        for (var i = 0; i < units.Count; i++)
+        {
+            var unit = i;
+            // Missing: purged or expired while being read.
+            if (await Call(() => audio.ReadWordsAsync(id, unit), cancellationToken) is not { } stored) return null;
+            foreach (var w in JobUnitWords.Decode(stored))
+            {
+                var (start, end) = (Math.Clamp(w.TextStart, 0, source.Input.Length), Math.Clamp(w.TextEnd, 0, source.Input.Length));
+                if (end <= start) continue;
+                words.Add(new SpokenWord(source.Input[start..end], start, end, Ms(before + w.StartSample, rate), Ms(before + w.EndSample, rate)));
+            }
+            before += units[i];
+        }
+        return new JobWords(source.Input, words);
+    }
+
+    private static double Ms(long samples, int rate) => rate > 0 ? Math.Round(samples * 1000.0 / rate, 1) : 0;
 
     public async IAsyncEnumerable<JobRecord?> WatchAsync(string id, TimeSpan quiet, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -9,18 +9,22 @@ namespace Orleans.Tts.Grains.Jobs;
 /// <summary>
 /// Where finished job units' audio lives (encoded by <see cref="JobAudioCodec"/>): written by the silo that synthesised the
 /// unit, read back one unit at a time by whichever process serves the download. Writing a unit twice (a unit re-run after its
-/// job's silo died) stores the same bytes under the same key, so a result never holds a unit twice.
+/// job's silo died) stores the same bytes under the same key, so a result never holds a unit twice. A unit's words
+/// (<see cref="JobUnitWords"/>), when the job records them, are stored with its audio and expire and go with it.
 /// </summary>
 public interface IJobAudioStore
 {
     /// <summary>True when the audio outlives this process (Redis).</summary>
     bool Durable { get; }
 
-    /// <summary>Stores one unit; the job's audio expires at <paramref name="expiresAt"/> unless changed by <see cref="ExpireAsync"/>.</summary>
-    Task WriteUnitAsync(string jobId, int index, byte[] encoded, DateTimeOffset expiresAt);
+    /// <summary>Stores one unit (and its encoded words, if any); the job's audio expires at <paramref name="expiresAt"/> unless changed by <see cref="ExpireAsync"/>.</summary>
+    Task WriteUnitAsync(string jobId, int index, byte[] encoded, byte[]? words, DateTimeOffset expiresAt);
 
     /// <summary>Null when the unit is not (or no longer) stored.</summary>
     Task<byte[]?> ReadUnitAsync(string jobId, int index);
+
+    /// <summary>The unit's encoded words; null when it has none or is not (or no longer) stored.</summary>
+    Task<byte[]?> ReadWordsAsync(string jobId, int index);
 
     /// <summary>Moves the expiry of the job's whole audio (its result's TTL once it succeeded).</summary>
     Task ExpireAsync(string jobId, DateTimeOffset expiresAt);
@@ -29,7 +33,7 @@ public interface IJobAudioStore
 }
 
 /// <summary>
-/// Job audio in Redis: one hash per job (field = unit index) under the Orleans ServiceId, so clusters sharing a Redis never
+/// Job audio in Redis: one hash per job (field = unit index; a unit's words under <c>w</c> + its index) under the Orleans ServiceId, so clusters sharing a Redis never
 /// meet, with a TTL on the key so a result disappears by itself even if no silo sweeps it. Redis errors surface as
 /// <see cref="StorageUnavailableException"/>: the unit is tried again when Redis is back.
 /// </summary>
@@ -39,17 +43,23 @@ public sealed class RedisJobAudioStore(JobAudioRedis redis, IOptions<ClusterOpti
 
     private RedisKey Key(string jobId) => $"{cluster.Value.ServiceId}:jobs:{jobId}:audio";
 
-    public Task WriteUnitAsync(string jobId, int index, byte[] encoded, DateTimeOffset expiresAt) => Guard(async db =>
+    public Task WriteUnitAsync(string jobId, int index, byte[] encoded, byte[]? words, DateTimeOffset expiresAt) => Guard(async db =>
     {
         var key = Key(jobId);
         var batch = db.CreateTransaction();
-        _ = batch.HashSetAsync(key, index, encoded);
+        _ = words is null
+            ? batch.HashSetAsync(key, index, encoded)
+            : batch.HashSetAsync(key, [new HashEntry(index, encoded), new HashEntry(WordsField(index), words)]);
         _ = batch.KeyExpireAsync(key, expiresAt.UtcDateTime);
         await batch.ExecuteAsync();
         return true;
     });
 
     public Task<byte[]?> ReadUnitAsync(string jobId, int index) => Guard(async db => (byte[]?)await db.HashGetAsync(Key(jobId), index));
+
+    public Task<byte[]?> ReadWordsAsync(string jobId, int index) => Guard(async db => (byte[]?)await db.HashGetAsync(Key(jobId), WordsField(index)));
+
+    private static RedisValue WordsField(int index) => $"w{index}";
 
     public Task ExpireAsync(string jobId, DateTimeOffset expiresAt) => Guard(db => db.KeyExpireAsync(Key(jobId), expiresAt.UtcDateTime));
 
@@ -81,18 +91,21 @@ public sealed class JobAudioRedis(ConfigurationOptions options) : IAsyncDisposab
 /// <summary>Job audio of the embedded default: in this process (one silo serves every request), gone on restart.</summary>
 public sealed class InMemoryJobAudioStore : IJobAudioStore
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, byte[]>> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, (byte[] Audio, byte[]? Words)>> _jobs = new(StringComparer.Ordinal);
 
     public bool Durable => false;
 
-    public Task WriteUnitAsync(string jobId, int index, byte[] encoded, DateTimeOffset expiresAt)
+    public Task WriteUnitAsync(string jobId, int index, byte[] encoded, byte[]? words, DateTimeOffset expiresAt)
     {
-        _jobs.GetOrAdd(jobId, _ => new())[index] = encoded;
+        _jobs.GetOrAdd(jobId, _ => new())[index] = (encoded, words);
         return Task.CompletedTask;
     }
 
     public Task<byte[]?> ReadUnitAsync(string jobId, int index) =>
-        Task.FromResult(_jobs.TryGetValue(jobId, out var units) && units.TryGetValue(index, out var encoded) ? encoded : null);
+        Task.FromResult(_jobs.TryGetValue(jobId, out var units) && units.TryGetValue(index, out var unit) ? unit.Audio : null);
+
+    public Task<byte[]?> ReadWordsAsync(string jobId, int index) =>
+        Task.FromResult(_jobs.TryGetValue(jobId, out var units) && units.TryGetValue(index, out var unit) ? unit.Words : null);
 
     // Expiry is the job grains' sweep here (the index purges expired results).
     public Task ExpireAsync(string jobId, DateTimeOffset expiresAt) => Task.CompletedTask;

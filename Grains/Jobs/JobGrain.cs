@@ -53,8 +53,9 @@ public sealed class JobGrain(
         if (Input is not null) return new JobAdmission(JobAdmissionOutcome.Accepted, Record());
         var admission = await Index.ReserveAsync(new JobReservation(Id, job.Spec, job.Estimate, job.Units.Count, job.TotalSentences, job.CreatedAt));
         if (admission.Outcome != JobAdmissionOutcome.Accepted) return admission;
-        // The text once: the units hold it, so the spec's copy is not stored again.
-        input.State.Input = job with { Spec = job.Spec with { Input = "" } };
+        // Without words the units' text is all that is needed: the spec's copy is not stored again. With words the input is kept
+        // whole, so captions show it as written (what lies between the units' sentences too).
+        input.State.Input = job.Spec.Words ? job : job with { Spec = job.Spec with { Input = "" } };
         await input.WriteStateAsync();
         progress.State = JobProgressState.Start(job.Units.Count, job.CreatedAt);
         await progress.WriteStateAsync();
@@ -90,6 +91,10 @@ public sealed class JobGrain(
 
     public Task<JobAudioIndex?> GetAudioIndexAsync() => Task.FromResult(
         Input is not null && Progress.State == JobState.Succeeded && !Progress.Purged ? new JobAudioIndex(Progress.SampleRate ?? 0, Progress.UnitSamples) : null);
+
+    public Task<JobCaptionSource?> GetCaptionSourceAsync() => Task.FromResult(
+        Input is { Spec.Words: true } job && Progress.State == JobState.Succeeded && !Progress.Purged
+            ? new JobCaptionSource(new JobAudioIndex(Progress.SampleRate ?? 0, Progress.UnitSamples), job.Spec.Input) : null);
 
     public Task<JobUsageReport?> WakeAsync()
     {
@@ -212,7 +217,7 @@ public sealed class JobGrain(
         var spec = Input!.Spec;
         // Until the job ends (its result's TTL is set then), the audio outlives any plausible run, so an abandoned job's audio still goes.
         return new JobUnitWork(Id, index, Input.Units[index].Text, spec.VoiceId, spec.SpeakerId, spec.Speed, spec.Pitch, spec.Volume,
-            now + options.Ttl + TimeSpan.FromDays(1));
+            now + options.Ttl + TimeSpan.FromDays(1), spec.Words ? Input.Units[index].LineStarts : null);
     }
 
     private async Task FinishAsync(JobState state, string? error)

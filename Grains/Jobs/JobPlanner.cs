@@ -4,23 +4,30 @@ using Orleans.Tts.Jobs;
 namespace Orleans.Tts.Grains.Jobs;
 
 /// <summary>One unit of a job: consecutive sentences claimed and synthesised together.</summary>
-public sealed record PlannedUnit(string Text, int Sentences);
+/// <param name="LineStarts">With words: where each sentence (line of <paramref name="Text"/>) starts in the job's input.</param>
+public sealed record PlannedUnit(string Text, int Sentences, IReadOnlyList<int>? LineStarts = null);
 
 /// <summary>Cuts a job's text into units of <see cref="JobOptions.UnitSentences"/> sentences (the silo's sentence splitter).</summary>
 public sealed class JobPlanner(JobOptions options, int maxSentenceChars)
 {
     private readonly SentenceSplitter _splitter = new(maxSentenceChars);
 
-    public IReadOnlyList<PlannedUnit> Plan(string input)
+    /// <param name="words">Also note where each sentence stands in <paramref name="input"/>, so the units' words can be mapped to it.</param>
+    public IReadOnlyList<PlannedUnit> Plan(string input, bool words = false)
     {
-        var sentences = _splitter.Split(input);
-        if (sentences.Count == 0) return [new PlannedUnit(input.Trim(), 1)];
+        // Every sentence is a trimmed piece of the input: its map says where.
+        var sentences = _splitter.Split(MappedText.Identity(input));
+        if (sentences.Count == 0)
+        {
+            var trimmed = MappedText.Identity(input).Trim();
+            return [new PlannedUnit(trimmed.Text, 1, words ? [trimmed.Length > 0 ? trimmed.Source.Start : 0] : null)];
+        }
         var units = new List<PlannedUnit>((sentences.Count + options.UnitSentences - 1) / options.UnitSentences);
         for (var i = 0; i < sentences.Count; i += options.UnitSentences)
         {
-            var count = Math.Min(options.UnitSentences, sentences.Count - i);
+            var unit = sentences.Skip(i).Take(Math.Min(options.UnitSentences, sentences.Count - i)).ToList();
             // Each sentence on its own line: the engine's splitter sees the same sentence boundaries again.
-            units.Add(new PlannedUnit(string.Join('\n', sentences.Skip(i).Take(count)), count));
+            units.Add(new PlannedUnit(string.Join('\n', unit.Select(s => s.Text)), unit.Count, words ? [.. unit.Select(s => s.Source.Start)] : null));
         }
         return units;
     }

@@ -11,7 +11,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// <summary>
 /// Runs job units on this silo for its synthesis grain: in the worker pool's background lane (each sentence takes a worker only
 /// when it is free and no interactive request waits), at most <see cref="JobOptions.MaxWorkers"/> units at once, and stores each
-/// unit's encoded audio before answering, so the job's grain records only what is stored.
+/// unit's encoded audio (and its words, when the job records them) before answering, so the job's grain records only what is stored.
 /// </summary>
 public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio, JobOptions options, ISiloActivity activity, ILogger<JobUnitRunner> logger)
 {
@@ -39,14 +39,15 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
         {
             // The pool reads the speaker's current embedding (computed once for the cluster) by id.
             var speaker = work.SpeakerId is { } id ? new SpeakerRef(id, 0) : null;
-            var request = new SynthesisRequest(work.Text, work.VoiceId, work.Speed, work.Pitch, work.Volume, speaker);
+            var request = new SynthesisRequest(work.Text, work.VoiceId, work.Speed, work.Pitch, work.Volume, speaker, Words: work.LineStarts is not null);
             var clips = new List<AudioClip>();
             await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
             var samples = clips.Count == 1 ? clips[0].Samples : AudioClip.Concat(rate, clips).Samples;
+            var words = work.LineStarts is { } starts ? JobUnitWords.Encode(JobUnitWords.ToInput(work.Text, starts, clips)) : null;
             // Cancelled during its last sentence: a cancelled job's audio is not stored.
             stop.Token.ThrowIfCancellationRequested();
-            await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), work.AudioExpiresAt);
+            await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), words, work.AudioExpiresAt);
             logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples.Length);
             return new JobUnitResult(JobUnitOutcome.Done, samples.Length, rate);
         }

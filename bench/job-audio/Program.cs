@@ -1,6 +1,7 @@
 // Size and CPU of the job audio encodings (Grains/Jobs/JobAudioCodec) on real eSpeak NG output: a silo this program starts
 // speaks a few paragraphs as WAV (16-bit mono), each is encoded and decoded with every format, and the figures are per second
 // of audio on one thread. Usage: dotnet JobAudio.dll --silo Orleans.Tts.Silo.dll [--rounds 5]
+// With --words: what recording a job's words costs (CPU per job with and without, the stored words' size).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -14,6 +15,7 @@ var port = FreePort();
 var start = new ProcessStartInfo("dotnet", [silo]) { RedirectStandardOutput = true, RedirectStandardError = true };
 start.Environment["TTS_PORT"] = port.ToString(CultureInfo.InvariantCulture);
 start.Environment["TTS_WORKERS"] = "1";
+start.Environment["TTS_MAX_INPUT_CHARS"] = "20000";
 start.Environment["Logging__LogLevel__Default"] = "Warning";
 using var process = Process.Start(start)!;
 process.OutputDataReceived += (_, _) => { };
@@ -29,6 +31,11 @@ try
         try { if ((await http.GetAsync("ready")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
         if (ready.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("the silo did not get ready");
         await Task.Delay(200);
+    }
+    if (args.Contains("--words"))
+    {
+        await WordsCostAsync(http, process.Id, rounds);
+        return;
     }
     string[] texts =
     [
@@ -93,6 +100,69 @@ try
 finally
 {
     process.Kill(entireProcessTree: true);
+}
+
+// What recording words costs a job: the same job run with "timestamps": "none" and with words (the default), alternately, the
+// CPU of the silo and its eSpeak hosts (the whole process tree, from /proc) per run, and the stored words per second of audio.
+static async Task WordsCostAsync(HttpClient http, int silo, int rounds)
+{
+    var text = string.Join(' ', Enumerable.Range(1, 40).Select(i =>
+        $"Part {i} of the reading: the river rose slowly through the night, and by morning {i * 37} tonnes of grain were under water."));
+    Console.WriteLine($"A job of {text.Length} characters (40 sentences, 4 per unit), one worker; {rounds} rounds of each, alternating");
+    var cpu = new Dictionary<string, List<double>> { ["none"] = [], ["word"] = [] };
+    double seconds = 0;
+    for (var round = 0; round < rounds + 1; round++)
+    {
+        foreach (var timestamps in new[] { "none", "word" })
+        {
+            var before = TreeCpu(silo);
+            var submitted = await (await http.PostAsJsonAsync("v1/jobs", new { input = text, voice = "alloy", response_format = "wav", timestamps }))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            var id = submitted.GetProperty("id").GetString();
+            while ((await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"v1/jobs/{id}")).GetProperty("state").GetString() is "queued" or "running")
+                await Task.Delay(50);
+            var used = (TreeCpu(silo) - before).TotalMilliseconds;
+            if (round == 0) continue; // warm-up
+            cpu[timestamps].Add(used);
+            var wav = await http.GetByteArrayAsync($"v1/jobs/{id}/audio");
+            seconds = (wav.Length - 44) / 2.0 / BitConverter.ToInt32(wav, 24);
+        }
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0} s of audio per job"));
+    Console.WriteLine("| words | CPU ms per job (silo + eSpeak hosts), each round | mean |");
+    Console.WriteLine("|---|---|---|");
+    foreach (var (mode, runs) in cpu)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {mode} | {string.Join(", ", runs.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))} | {runs.Average():0} |"));
+    // The stored words of the same text against its stored audio: the interactive timed request gives the same words a unit records.
+    var timed = await (await http.PostAsJsonAsync("v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav", timestamps = "word" }))
+        .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+    var audio = Convert.FromBase64String(timed.GetProperty("audio").GetString()!);
+    var rate = BitConverter.ToInt32(audio, 24);
+    var words = timed.GetProperty("words").EnumerateArray().Select(w => new Orleans.Tts.Synthesis.WordTiming(w.GetProperty("text_start").GetInt32(),
+        w.GetProperty("text_end").GetInt32(), (int)(w.GetProperty("start_ms").GetDouble() * rate / 1000), (int)(w.GetProperty("end_ms").GetDouble() * rate / 1000))).ToList();
+    var samples = MemoryMarshal.Cast<byte, short>(audio.AsSpan(44)).ToArray();
+    var storedWords = JobUnitWords.Encode(words).Length;
+    var storedAudio = JobAudioCodec.Encode(samples).Length;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{words.Count} words: {storedWords} bytes stored ({(double)storedWords / words.Count:0.0} per word), {storedWords / seconds:0} bytes per s of audio; the audio {storedAudio} bytes ({100.0 * storedWords / storedAudio:0.00} % of it)"));
+}
+
+static TimeSpan TreeCpu(int root)
+{
+    // utime + stime of the process and its descendants (the eSpeak hosts are long-lived children), in clock ticks of 10 ms.
+    var parents = new Dictionary<int, int>();
+    var ticks = new Dictionary<int, long>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+        string stat;
+        try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+        ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+    bool InTree(int pid) { for (var p = pid; p > 1; p = parents.GetValueOrDefault(p)) if (p == root) return true; return false; }
+    return TimeSpan.FromMilliseconds(10.0 * ticks.Where(t => InTree(t.Key)).Sum(t => t.Value));
 }
 
 static TimeSpan ThreadCpu()

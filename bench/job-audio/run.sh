@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Size and CPU of the job audio encodings on real eSpeak output: bench/run job-audio [--rounds N]
+# Size and CPU of the job audio encodings on real eSpeak output: bench/run job-audio [--rounds N]; with --words, what recording
+# a job's words (for its captions) costs in CPU and storage
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 echo "Building (Release)…" >&2

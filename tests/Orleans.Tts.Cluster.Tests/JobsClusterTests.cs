@@ -113,11 +113,53 @@ public sealed partial class JobsClusterTests(TestClusters clusters, ITestOutputH
             // The killed silo's unit was run again by a survivor.
             Assert.Contains(survivors, s => s.OutputSince(marks[s]).Contains($"Job {job.Id} unit {unit} stored"));
             await AssertSameAudioAsAFaultFreeRunAsync(survivors[0].HttpClient, job.Id, text, units: 10);
+            // The re-run unit stored its words too: the captions cover the whole text.
+            await AssertCaptionsAsync(survivors[^1].HttpClient, job.Id, text);
         }
         finally
         {
             foreach (var silo in silos) await silo.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Captions_of_a_job_whose_units_ran_on_several_silos_follow_the_whole_audio_on_every_silo()
+    {
+        var db = await clusters.NewAsync();
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobcaptions{i}", db, SiloSettings()));
+        try
+        {
+            // Sentences of different lengths and forms, so each unit's words must be shifted by the real length of the units before it.
+            var text = string.Join(' ', Enumerable.Range(1, 18).Select(i => (i % 3) switch
+            {
+                0 => $"Chapter {i} costs $1{i}.50, said the clerk.",
+                1 => $"Part {i} of the long reading goes on about rivers, hills and the old mill by the water.",
+                _ => "Nobody asked why!\nThe road was open again.",
+            }));
+            var job = await SubmitAsync(silos[0].HttpClient, text);
+            var done = await WaitForStateAsync(silos[1].HttpClient, job.Id, "succeeded");
+            var storedOn = silos.Where(s => UnitLine().Matches(s.Output).Any(m => m.Groups["job"].Value == job.Id && m.Groups["what"].Value == "stored")).ToList();
+            Assert.True(storedOn.Count >= 2, $"the job's {done.Progress.Total / 2} units all ran on one silo");
+            foreach (var silo in silos) await AssertCaptionsAsync(silo.HttpClient, job.Id, text);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    /// <summary>WebVTT and SRT of the job: valid, in order, within its audio, ending with it, and holding the text's words.</summary>
+    private static async Task AssertCaptionsAsync(HttpClient client, string id, string text)
+    {
+        var wav = await client.GetByteArrayAsync($"/v1/jobs/{id}/audio");
+        var seconds = (double)SpeechStreams.WavSamples(wav) / SpeechStreams.WavHeader(wav).SampleRate;
+        var vtt = await client.GetAsync($"/v1/jobs/{id}/captions.vtt");
+        Assert.True(vtt.IsSuccessStatusCode, await vtt.Content.ReadAsStringAsync());
+        Assert.Equal("text/vtt", vtt.Content.Headers.ContentType?.MediaType);
+        CaptionFile.ParseVtt(await vtt.Content.ReadAsStringAsync()).AssertCaptions(text, TimeSpan.FromSeconds(seconds));
+        var srt = await client.GetAsync($"/v1/jobs/{id}/captions.srt");
+        Assert.Equal("application/x-subrip", srt.Content.Headers.ContentType?.MediaType);
+        CaptionFile.ParseSrt(await srt.Content.ReadAsStringAsync()).AssertCaptions(text, TimeSpan.FromSeconds(seconds));
     }
 
     [Fact]

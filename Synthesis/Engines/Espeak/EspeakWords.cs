@@ -27,6 +27,7 @@ internal static class EspeakWords
             var from = Utf16Index(text, events[4 * w + 1] - 1);
             var to = Utf16Index(text, events[4 * w + 1] - 1 + Math.Max(events[4 * w + 2], 1));
             if (to <= from) continue;
+            to = Joined(text, to, NextStart(events, w, segment, text));
             var (textStart, textEnd) = maps[segment].SourceOf(from, to);
             if (textEnd <= textStart) continue; // a joining space or a mark eSpeak spoke of its own accord
             var start = Math.Min((int)Math.Round(events[4 * w + 3] * stretch), end);
@@ -39,6 +40,30 @@ internal static class EspeakWords
             words.Add(new WordTiming(textStart, textEnd, start, SpeechEnd(pcm, start, next, sampleRate)));
         }
         return words;
+    }
+
+    /// <summary>Where the next word event of the same segment starts in its text (its end when none follows).</summary>
+    private static int NextStart(IReadOnlyList<int> events, int w, int segment, string text)
+    {
+        for (var n = w + 1; n < events.Count / 4; n++)
+        {
+            if (events[4 * n] != segment) break;
+            var at = Utf16Index(text, events[4 * n + 1] - 1);
+            if (at > 0) return at;
+        }
+        return text.Length;
+    }
+
+    /// <summary>
+    /// A word's end, taken over the words eSpeak spoke with it and sent no event for ("of the long": one event for "of the"), up to
+    /// the last letter or digit before <paramref name="next"/>, so every written word belongs to some word's span.
+    /// </summary>
+    private static int Joined(string text, int to, int next)
+    {
+        var end = to;
+        for (var i = to; i < Math.Min(next, text.Length); i++)
+            if (char.IsLetterOrDigit(text[i])) end = i + 1;
+        return end;
     }
 
     /// <summary>The UTF-16 index of code point <paramref name="codePoint"/> of the text (eSpeak counts characters, .NET strings units).</summary>

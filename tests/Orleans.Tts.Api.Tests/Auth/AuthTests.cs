@@ -137,7 +137,7 @@ public sealed class AuthTests(AuthSiloFactory factory) : IClassFixture<AuthSiloF
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
 
-        foreach (var path in new[] { $"/v1/jobs/{id}", $"/v1/jobs/{id}/events", $"/v1/jobs/{id}/audio" })
+        foreach (var path in new[] { $"/v1/jobs/{id}", $"/v1/jobs/{id}/events", $"/v1/jobs/{id}/audio", $"/v1/jobs/{id}/captions.vtt", $"/v1/jobs/{id}/captions.srt" })
         {
             var seen = await bob.GetAsync(path);
             Assert.Equal(HttpStatusCode.NotFound, seen.StatusCode);
@@ -157,6 +157,8 @@ public sealed class AuthTests(AuthSiloFactory factory) : IClassFixture<AuthSiloF
         var audio = await alice.GetAsync($"/v1/jobs/{id}/audio");
         Assert.Equal(HttpStatusCode.OK, audio.StatusCode);
         Assert.True(Wav.Parse(await audio.Content.ReadAsByteArrayAsync()).Seconds > 1.0);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/v1/jobs/{id}/captions.vtt")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/v1/jobs/{id}/captions.srt")).StatusCode);
     }
 
     [Fact]

@@ -43,6 +43,16 @@ public sealed class WordTimingTests(EspeakEngineFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_word_espeak_speaks_with_the_one_before_without_an_event_of_its_own_joins_that_word_s_span()
+    {
+        // eSpeak NG reads "of the" as one word and reports one word event for it: "the" must not fall out of the words (captions).
+        const string input = "Part 10 of the long reading goes on about the mill.";
+        var (clip, words) = await SpeakAsync(input, "espeak:en-us");
+        var texts = WordTimingAssert.Valid(input, clip, words);
+        Assert.Equal(["Part", "10", "of the", "long", "reading", "goes", "on", "about", "the", "mill"], texts);
+    }
+
+    [Fact]
     public async Task Money_dates_and_numbers_are_one_span_each_although_spoken_as_several_words()
     {
         const string input = "It costs $120 on 2026-11-22, about 3.5 km away.";
