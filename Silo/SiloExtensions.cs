@@ -32,6 +32,7 @@ public static class SiloExtensions
             .AddSentenceSpreading(config)
             .AddSpeechPipeline(config)
             .AddJobUnitRunner()
+            .AddHostedService<ModelReloadSubscriber>() // after the silo: it subscribes through the cluster's stream provider
             .AddHostedService<ShutdownDeadline>();
         return builder;
     }

@@ -2,10 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Tts.Cluster;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Models;
-using Orleans.Tts.Synthesis;
 using Orleans.Tts.Voices;
 
 namespace Orleans.Tts.Frontend.Admin;
@@ -19,49 +17,51 @@ public sealed record ClusterModelReload(string Directory, IReadOnlyList<VoiceInf
 
 public static class ModelsAdminApi
 {
-    private static readonly TimeSpan SiloTimeout = TimeSpan.FromSeconds(60);
-
     public static IEndpointRouteBuilder MapModelsAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/admin/models/reload", ReloadAsync)
             .WithName("ReloadModels")
-            .WithSummary("Rescans TTS_MODELS_DIR on every silo of the cluster: loads new and changed models, drops removed ones; returns this silo's model voices and failed files, and each other silo's outcome.")
+            .WithSummary("Rescans TTS_MODELS_DIR on every silo of the cluster (one event on the cluster's model-reload stream, acknowledged by each silo): loads new and changed models, drops removed ones; returns this silo's model voices and failed files, and each other silo's outcome.")
             .Produces<ClusterModelReload>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
     /// <summary>
-    /// The silo that is asked reloads its own directory; every other active silo is told through its synthesis grain, so an
-    /// operator (or a deploy job) reloads the cluster with one call, to any silo or frontend.
+    /// One call to any silo or frontend reloads every silo (<see cref="IClusterModelReloads"/>: an event on the cluster's
+    /// model-reload stream that each silo acknowledges); the answer shows this silo's report (the first silo's, on a frontend).
     /// </summary>
     private static async Task<IResult> ReloadAsync(HttpContext http, CancellationToken ct)
     {
         var services = http.RequestServices;
         var catalog = services.GetService<IModelCatalog>();
-        var self = services.GetService<IClusterMembership>()?.Self.Id;
-        var grains = services.GetService<IGrainFactory>();
-        var others = grains is not null && services.GetService<ISiloDirectory>() is { } directory
-            ? directory.Gateways.Where(g => catalog is null || g.Name != self).ToList()
-            : [];
-        var reloads = others.Select(async g =>
+        if (services.GetService<IClusterModelReloads>() is not { } cluster)
+            return catalog is null ? NoCatalog() : Results.Ok(Report(await catalog.ReloadAsync(ct), []));
+        IReadOnlyList<SiloReloadOutcome> outcomes;
+        try
         {
-            try
-            {
-                var report = await grains!.GetGrain<ISynthesisGrain>(g.Id).ReloadModelsAsync().WaitAsync(SiloTimeout, ct);
-                return (Outcome: new SiloModelReload(g.Name, report.Voices.Count, report.Failures.Count, null), Report: report);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                return (Outcome: new SiloModelReload(g.Name, 0, 0, e.GetBaseException().Message), Report: (ModelReloadReport?)null);
-            }
-        }).ToList();
-        var local = catalog is null ? null : await catalog.ReloadAsync(ct);
-        var remote = await Task.WhenAll(reloads);
-        var shown = local ?? remote.Select(r => r.Report).FirstOrDefault(r => r is not null);
+            outcomes = await cluster.ReloadAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            return Problem.Of(StatusCodes.Status503ServiceUnavailable, "Model reload not sent",
+                $"The cluster's model-reload stream could not be reached ({e.GetBaseException().Message}); try again.");
+        }
+        var self = outcomes.FirstOrDefault(o => o.Self);
+        var shown = self?.Report ?? (catalog is null ? outcomes.FirstOrDefault(o => o.Report is not null)?.Report : null);
         if (shown is null)
-            return Problem.Of(StatusCodes.Status404NotFound, "No model catalog",
-                "This process serves no model directory and no silo answered the reload; GET /cluster lists the silos.");
-        return Results.Ok(new ClusterModelReload(shown.Directory, shown.Voices, shown.Failures, remote.Select(r => r.Outcome).ToList()));
+            return catalog is null
+                ? NoCatalog()
+                : Problem.Of(StatusCodes.Status503ServiceUnavailable, "Model reload not applied",
+                    $"This silo did not apply the reload: {self?.Error ?? "no answer"}.");
+        return Results.Ok(Report(shown, [.. outcomes.Where(o => !o.Self)
+            .Select(o => new SiloModelReload(o.Silo, o.Report?.Voices.Count ?? 0, o.Report?.Failures.Count ?? 0, o.Report is null ? o.Error : null))]));
     }
+
+    private static ClusterModelReload Report(ModelReloadReport shown, IReadOnlyList<SiloModelReload> silos) =>
+        new(shown.Directory, shown.Voices, shown.Failures, silos);
+
+    private static IResult NoCatalog() => Problem.Of(StatusCodes.Status404NotFound, "No model catalog",
+        "This process serves no model directory and no silo answered the reload; GET /cluster lists the silos.");
 }

@@ -15,4 +15,16 @@ public static class TtsStreams
 
     /// <summary>One stream per job (key: the job id): every change of its <c>JobRecord</c>.</summary>
     public const string Jobs = "jobs";
+
+    /// <summary>
+    /// The one stream of model reloads (key <see cref="ModelReloadsKey"/>): every silo subscribes for its lifetime and rescans its
+    /// models directory on each <c>ModelReloadRequest</c>.
+    /// </summary>
+    public const string ModelReloads = "model-reloads";
+
+    /// <summary>The key of the <see cref="ModelReloads"/> stream.</summary>
+    public const string ModelReloadsKey = "all";
+
+    /// <summary>One stream per reload (key: the request's id): each silo's <c>ModelReloadAck</c>, read by whoever asked.</summary>
+    public const string ModelReloadAcks = "model-reload-acks";
 }

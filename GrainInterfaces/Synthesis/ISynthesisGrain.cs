@@ -23,10 +23,6 @@ public interface ISynthesisGrain : IGrainWithStringKey
     [Alias("item")]
     Task<SentenceResult> SynthesizeItemAsync(SynthesisRequest request, int index, CancellationToken cancellationToken = default);
 
-    /// <summary>Scans the silo's models directory again (<c>POST /admin/models/reload</c> on any process reaches every silo this way).</summary>
-    [Alias("reload")]
-    Task<Models.ModelReloadReport> ReloadModelsAsync();
-
     /// <summary>
     /// Synthesises a job unit in this silo's low-priority lane and stores its audio; at most TTS_JOB_MAX_WORKERS units run here at
     /// once (one more is answered <see cref="Jobs.JobUnitOutcome.Busy"/> at once). Long: a unit of many sentences waits behind

@@ -68,6 +68,7 @@ public static class ClusterServiceExtensions
         services.AddSingleton<IClusterMembership>(sp => new OrleansMembership(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ISiloDirectory>(), cluster,
             mode, SelfAddress(sp)));
         services.AddResultCache(config);
+        services.AddSingleton<Orleans.Tts.Models.IClusterModelReloads, Synthesis.ClusterModelReloads>();
         services.AddJobs(config, capacity);
         services.AddHostedService<DrainService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout + TimeSpan.FromSeconds(10));

@@ -31,8 +31,6 @@ public sealed class SynthesisGrain(SynthesisWorkerPool pool, ISiloActivity activ
 
     public Task<SiloLoad> GetLoadAsync() => Task.FromResult(Load());
 
-    public async Task<Orleans.Tts.Models.ModelReloadReport> ReloadModelsAsync() => await pool.ReloadAsync();
-
     public Task<SentenceResult> SynthesizePlannedAsync(PlannedSynthesisRequest request, CancellationToken cancellationToken = default) =>
         RunAsync(request.Items.Count, () => pool.StreamPlannedAsync(request, cancellationToken), null, cancellationToken);
 

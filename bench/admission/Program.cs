@@ -1,7 +1,9 @@
 // Admission overhead: acquire + release of one permit, uncontended, in one process (the base class's queue alone) and through
 // the cluster's admission grain in a two-silo Orleans cluster (in process, real Orleans messaging between the silos): from the
 // silo the grain lives on and from the other one. Prints each case's percentiles and its p50 less the in-memory p50.
-// Usage: dotnet run -c Release -- [iterations]
+// Then the grain's load: how many acquire+release cycles one activation serves per second with callers on both silos and no
+// contention, and how many calls reach the grain per admitted request when requests contend for a small limit.
+// Usage: dotnet run -c Release -- [iterations] [seconds]
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -16,20 +18,9 @@ var iterations = args.Length > 0 ? int.Parse(args[0], System.Globalization.Cultu
 var options = new AdmissionOptions { GlobalMaxInflight = 64, LocalCapacity = 2 };
 var baseline = await Measure("in-memory", new InMemoryAdmissionGrain(options, new ClusterLoad()), null);
 
-var builder = new InProcessTestClusterBuilder(2);
-builder.ConfigureSilo((_, silo) =>
-{
-    silo.AddSiloKeyedPlacement();
-    silo.ConfigureServices(services =>
-    {
-        services.AddSingleton(options);
-        services.AddSingleton<ClusterLoad>();
-        services.AddSingleton(sp => new AdmissionHolder(sp.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString(), isSilo: true, capacity: 2));
-        services.AddSingleton<ClusterAdmission>();
-    });
-});
-await using var cluster = builder.Build();
-await cluster.DeployAsync();
+var seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+var grainCalls = new GrainCalls();
+await using var cluster = await StartAsync(options, grainCalls);
 // The grain is activated by the first call; then each silo measures, the grain's own first.
 await (await cluster.Silos[0].ServiceProvider.GetRequiredService<ClusterAdmission>().AcquireAsync(Request())).DisposeAsync();
 var grainSilo = cluster.Silos.Single(s => cluster.TryGetGrainContext(cluster.Client.GetGrain<IAdmissionGrain>(0).GetGrainId(), out var context)
@@ -37,7 +28,67 @@ var grainSilo = cluster.Silos.Single(s => cluster.TryGetGrainContext(cluster.Cli
 foreach (var silo in cluster.Silos.OrderBy(s => s == grainSilo ? 0 : 1))
     await Measure(silo == grainSilo ? "grain, same silo" : "grain, other silo", silo.ServiceProvider.GetRequiredService<ClusterAdmission>(), baseline);
 
-static AdmissionRequest Request() => new("bench-client", "espeak:en-us", 40, TimeSpan.FromSeconds(2));
+var admissions = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<ClusterAdmission>()).ToList();
+
+// Uncontended: 32 callers (16 a silo, each its own client) for the whole time, the limit (64) never reached.
+var cycles = 0L;
+grainCalls.Reset();
+var clock = Stopwatch.StartNew();
+await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
+{
+    while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+    {
+        await (await admissions[i % 2].AcquireAsync(Request($"caller-{i}"))).DisposeAsync();
+        Interlocked.Increment(ref cycles);
+    }
+})));
+Console.WriteLine($"grain throughput   {cycles / clock.Elapsed.TotalSeconds:0} acquire+release/s = {grainCalls.Count / clock.Elapsed.TotalSeconds:0} grain calls/s "
+    + $"({grainCalls.Count / (double)cycles:0.00} calls a request; 32 callers on 2 silos, {seconds} s, uncontended)");
+
+// Contended: a limit of 4, 40 requests at once (20 a silo, 20 clients), each holding its permit 20 ms, 5 rounds.
+var contended = new AdmissionOptions { GlobalMaxInflight = 4, LocalCapacity = 2, QueueLimit = 200, DefaultWait = TimeSpan.FromSeconds(30), MaxWait = TimeSpan.FromSeconds(30) };
+var contendedCalls = new GrainCalls();
+await using (var small = await StartAsync(contended, contendedCalls))
+{
+    var smallAdmissions = small.Silos.Select(s => s.ServiceProvider.GetRequiredService<ClusterAdmission>()).ToList();
+    await (await smallAdmissions[0].AcquireAsync(Request("warm-up", 30))).DisposeAsync();
+    contendedCalls.Reset();
+    var admitted = 0;
+    for (var round = 0; round < 5; round++)
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var permit = await smallAdmissions[i % 2].AcquireAsync(Request($"client-{i % 20}", 30));
+            Interlocked.Increment(ref admitted);
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }));
+    Console.WriteLine($"contended          {contendedCalls.Count / (double)admitted:0.00} grain calls a request ({contendedCalls.Count} calls for {admitted} requests; limit 4, 40 at once on 2 silos, 20 ms holds)");
+}
+
+static AdmissionRequest Request(string client = "bench-client", int waitSeconds = 2) => new(client, "espeak:en-us", 40, TimeSpan.FromSeconds(waitSeconds));
+
+static async Task<InProcessTestCluster> StartAsync(AdmissionOptions options, GrainCalls calls)
+{
+    var builder = new InProcessTestClusterBuilder(2);
+    builder.ConfigureSilo((_, silo) =>
+    {
+        silo.AddSiloKeyedPlacement();
+        silo.AddIncomingGrainCallFilter(context =>
+        {
+            if (context.InterfaceMethod?.DeclaringType == typeof(IAdmissionGrain)) calls.Add();
+            return context.Invoke();
+        });
+        silo.ConfigureServices(services =>
+        {
+            services.AddSingleton(options);
+            services.AddSingleton<ClusterLoad>();
+            services.AddSingleton(sp => new AdmissionHolder(sp.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString(), isSilo: true, capacity: 2));
+            services.AddSingleton<ClusterAdmission>();
+        });
+    });
+    var cluster = builder.Build();
+    await cluster.DeployAsync();
+    return cluster;
+}
 
 async Task<double> Measure(string name, IAdmission admission, double? against)
 {
@@ -54,4 +105,13 @@ async Task<double> Measure(string name, IAdmission admission, double? against)
     var added = against is { } b ? $"  adds {P(0.5) - b:0.000} ms at p50" : "";
     Console.WriteLine($"{name,-18} acquire+release  p50 {P(0.5):0.000} ms  p95 {P(0.95):0.000} ms  p99 {P(0.99):0.000} ms  (n={iterations}){added}");
     return P(0.5);
+}
+
+/// <summary>Calls that reached the admission grain (any of its methods), counted by an incoming call filter on every silo.</summary>
+sealed class GrainCalls
+{
+    private long _count;
+    public long Count => Interlocked.Read(ref _count);
+    public void Add() => Interlocked.Increment(ref _count);
+    public void Reset() => Interlocked.Exchange(ref _count, 0);
 }

@@ -90,4 +90,56 @@ public sealed class ModelReloadClusterTests(TestClusters clusters) : IAsyncLifet
         using var added = await frontend.HttpClient.SpeakAsync(new { input = "A new voice through the frontend.", voice = "kokoro:af_three", response_format = "wav" });
         Assert.Equal(One, await SpeakerStyleClusterTests.PadLevelAsync(added), 3);
     }
+
+    private static async Task<JsonElement> ReloadAsync(SiloProcess through)
+    {
+        using var reload = await through.HttpClient.PostAsync("/admin/models/reload", null);
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        return JsonDocument.Parse(await reload.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>The silos the reload's answer reports as applied (no error), by name.</summary>
+    private static string[] Applied(JsonElement report) =>
+        [.. report.GetProperty("silos").EnumerateArray().Where(s => s.GetProperty("error").ValueKind == JsonValueKind.Null)
+            .Select(s => s.GetProperty("silo").GetString()!).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task A_reload_is_one_stream_event_every_silo_applies_and_acknowledges_including_a_silo_that_joined_after_an_earlier_reload()
+    {
+        var clusterId = await clusters.NewAsync();
+        var extra = new Dictionary<string, string> { ["TTS_MODELS_DIR"] = _modelsDir };
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"fan{i}", clusterId, extra));
+        _processes.AddRange(silos);
+        await Poll.UntilAsync(async () => (await Task.WhenAll(silos.Select(ClusterSizeAsync))).All(n => n == 3), TimeSpan.FromSeconds(30),
+            "every silo sees the 3 silos");
+
+        // A voice added on disk is served by no silo until the reload; one call to one silo reloads all three.
+        File.WriteAllBytes(Path.Combine(_voicesDir, "af_three.bin"), SpeakerStyleClusterTests.Table(_ => One));
+        foreach (var silo in silos) Assert.DoesNotContain("kokoro:af_three", await VoiceIdsAsync(silo));
+        var first = await ReloadAsync(silos[1]);
+        Assert.Contains(first.GetProperty("voices").EnumerateArray(), v => v.GetProperty("id").GetString() == "kokoro:af_three");
+        Assert.Equal([silos[0].Id, silos[2].Id], Applied(first));
+        foreach (var silo in silos) Assert.Contains("kokoro:af_three", await VoiceIdsAsync(silo));
+
+        // A silo that starts after the reload serves the new voice, and it subscribes to the reload stream itself: the next reload,
+        // asked of an older silo, reaches it too and it acknowledges.
+        var late = await SiloProcess.StartAsync(ClusterSilo.Options("fan4", clusterId, extra));
+        _processes.Add(late);
+        Assert.Contains("kokoro:af_three", await VoiceIdsAsync(late));
+        using (var spoken = await late.HttpClient.SpeakAsync(new { input = "A late silo speaks the new voice.", voice = "kokoro:af_three", response_format = "wav" }))
+            Assert.Equal(One, await SpeakerStyleClusterTests.PadLevelAsync(spoken), 3);
+        await Poll.UntilAsync(async () => (await ClusterSizeAsync(silos[0])) == 4, TimeSpan.FromSeconds(30), "the first silo sees the late one");
+
+        File.WriteAllBytes(Path.Combine(_voicesDir, "af_four.bin"), SpeakerStyleClusterTests.Table(_ => Two));
+        var second = await ReloadAsync(silos[0]);
+        Assert.Equal([silos[1].Id, silos[2].Id, late.Id], Applied(second));
+        foreach (var silo in silos.Append(late)) Assert.Contains("kokoro:af_four", await VoiceIdsAsync(silo));
+        using (var spoken = await late.HttpClient.SpeakAsync(new { input = "The second reload reached the late silo.", voice = "kokoro:af_four", response_format = "wav" }))
+            Assert.Equal(Two, await SpeakerStyleClusterTests.PadLevelAsync(spoken), 3);
+    }
+
+    /// <summary>The silos this silo's directory lists as ready to work (those a reload it is asked waits for).</summary>
+    private static async Task<int> ClusterSizeAsync(SiloProcess silo) =>
+        (await silo.HttpClient.ClusterAsync()).GetProperty("cluster").GetProperty("members").EnumerateArray()
+            .Count(m => m.GetProperty("status").GetString() == "active" && m.GetProperty("capacity").GetInt32() > 0);
 }

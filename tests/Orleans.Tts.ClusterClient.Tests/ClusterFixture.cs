@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,12 @@ public abstract class ClusterFixture(int silos) : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public ITtsCluster Tts { get; private set; } = null!;
 
+    /// <summary>Settings every silo gets besides (or instead of) the fixture's own.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    /// <summary>Changes to every silo's services, after the Program's own.</summary>
+    protected virtual void ConfigureSilo(IServiceCollection services) { }
+
     public async Task InitializeAsync()
     {
         var redisPort = FreePort();
@@ -46,14 +53,16 @@ public abstract class ClusterFixture(int silos) : IAsyncLifetime
         var started = new List<SiloApp>();
         for (var i = 0; i < silos; i++)
         {
-            var silo = new SiloApp(new Dictionary<string, string>
+            var settings = new Dictionary<string, string>
             {
                 ["TTS_REDIS"] = redis,
                 ["ORLEANS_CLUSTER_ID"] = clusterId,
                 ["TTS_SILO_PORT"] = $"{FreePort()}",
                 ["TTS_GATEWAY_PORT"] = $"{FreePort()}",
                 ["TTS_WORKERS"] = "1",
-            });
+            };
+            foreach (var (key, value) in Settings) settings[key] = value;
+            var silo = new SiloApp(settings, ConfigureSilo);
             started.Add(silo);
             // Creating a client starts the silo; each is active in the membership table before the next one starts.
             var http = silo.CreateClient();
@@ -109,11 +118,12 @@ public abstract class ClusterFixture(int silos) : IAsyncLifetime
 }
 
 /// <summary>The silo process's Program in this process, with the given TTS_* settings.</summary>
-public sealed class SiloApp(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
+public sealed class SiloApp(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services); // after the Program's own registrations
     }
 }
 
