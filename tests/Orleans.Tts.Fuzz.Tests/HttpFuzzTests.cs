@@ -143,6 +143,19 @@ public sealed class HttpFuzzTests(FuzzSilo silo)
         Assert.InRange(foreign.Response!.BodyLength, ascii.Response!.BodyLength * 0.85, ascii.Response.BodyLength * 1.15);
     }
 
+    [Theory]
+    [InlineData("wav")]
+    [InlineData("pcm")]
+    public async Task Input_the_voice_makes_no_sound_from_is_a_400_not_an_empty_file(string format)
+    {
+        // Mathematical digits outside the BMP: letters and digits to the validator, silence to eSpeak's Mandarin voice.
+        var outcome = await silo.SendAsync(Speech(JsonSerializer.Serialize(new { input = "𝟘𝟙", voice = "espeak:cmn", response_format = format })));
+
+        var problem = Problem(outcome, 400);
+        Assert.Equal("Nothing to speak", problem.GetProperty("title").GetString());
+        Assert.Contains("'espeak:cmn' made no sound", problem.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task A_huge_body_id_is_echoed_shortened_in_the_id_mismatch_problem()
     {

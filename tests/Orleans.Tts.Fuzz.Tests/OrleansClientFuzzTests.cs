@@ -41,6 +41,16 @@ public sealed class OrleansClientFuzzTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_the_voice_makes_no_sound_for_is_refused_before_its_first_chunk()
+    {
+        var refused = await Assert.ThrowsAsync<SpeechRequestInvalidException>(async () =>
+        {
+            await foreach (var _ in _target.Cluster.StreamAsync(new SpeechCommand("𝟘𝟙", "espeak:cmn", "pcm"))) { }
+        });
+        Assert.Equal((400, "Nothing to speak"), (refused.Status, refused.Title));
+    }
+
+    [Fact]
     public void The_same_seed_and_case_index_always_make_the_same_command()
     {
         foreach (var index in new long[] { 0, 1, 77, 4096, 99_999 })
