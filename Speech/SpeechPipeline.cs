@@ -92,7 +92,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         catch (EngineUnavailableException e)
         {
             logger.LogWarning(e, "Synthesis failed twice on restarted engine hosts");
-            throw new SpeechBusyException($"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
+            throw EngineFailed(e);
         }
         catch (Exception e) when (Typed(e) is { } typed)
         {
@@ -148,7 +148,7 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
             }
             catch (EngineUnavailableException e)
             {
-                throw new SpeechBusyException($"{e.Message} Retry.", TimeSpan.FromSeconds(1));
+                throw EngineFailed(e);
             }
             catch (Exception e) when (Typed(e) is { } typed)
             {
@@ -300,9 +300,14 @@ public sealed class SpeechPipeline(ISynthesisWorker worker, VoiceResolver voices
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "A speech stream failed after {Seconds:0.0} s of audio", file.Seconds);
+            // Typed, so that it crosses to an Orleans client (the engine's own exception has no codec there).
+            if (e is EngineUnavailableException engine) throw EngineFailed(engine);
             throw;
         }
     }
+
+    private static SpeechBusyException EngineFailed(EngineUnavailableException e) =>
+        new($"The synthesis could not complete for a transient reason ({e.Message.TrimEnd('.')}); retry.", TimeSpan.FromSeconds(1));
 
     /// <summary>A stream that was sent whole is not spoilt by a cache that cannot take its result: that is logged, and the stream ends normally.</summary>
     private async Task StoreAsync(CachedAudio audio)

@@ -82,6 +82,7 @@ public static class OrleansFuzz
             Console.WriteLine($"case {fuzzCase.Index} [{fuzzCase.Category}] {fuzzCase.Preview(4000)}");
             var (label, failure) = await runner.JudgeAsync(fuzzCase);
             Console.WriteLine($"→ {label}; verdict: {failure ?? "acceptable"}");
+            if (Environment.GetEnvironmentVariable("FUZZ_SILO_LOG") is { Length: > 0 } replayLog) await File.WriteAllTextAsync(replayLog, target.Silo.Output);
             return failure is null ? 0 : 1;
         }
         var report = await runner.RunAsync();
