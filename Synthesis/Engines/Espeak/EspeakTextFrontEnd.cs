@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Orleans.Tts.Synthesis.Text;
 
 namespace Orleans.Tts.Synthesis.Engines.Espeak;
@@ -8,7 +9,7 @@ namespace Orleans.Tts.Synthesis.Engines.Espeak;
 /// voice and the sentence, kana as Japanese (kanji through kana), Hangul as Korean, and Latin by
 /// the voice itself or English for CJK voices — so mixed text sounds like one speaker switching language.
 /// </summary>
-public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Func<string, string> japaneseToKana,
+public sealed partial class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Func<string, string> japaneseToKana,
     Func<string, MappedText>? mandarinToPinyinMapped = null)
 {
     public const string MandarinVoice = "cmn-latn-pinyin";
@@ -54,6 +55,8 @@ public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Fu
                 Script.Neutral when family == VoiceFamily.Mandarin => (MandarinVoice, maps is null ? mandarinToPinyin(run.Text) : null, Reading.Pinyin),
                 _ => (espeakVoice, run.Text, Reading.AsWritten),
             };
+            if ((voice == CantoneseVoice || family == VoiceFamily.Cantonese && voice == espeakVoice) && kind == Reading.AsWritten && CantoneseSafe(text!) is { } safe)
+                (text, kind) = (safe, Reading.Whole);
             MappedText? map = null;
             if (maps is not null)
             {
@@ -82,6 +85,27 @@ public sealed class EspeakTextFrontEnd(Func<string, string> mandarinToPinyin, Fu
     }
 
     private enum Reading { AsWritten, Pinyin, Whole }
+
+    /// <summary>
+    /// The text with every number of 13 or more digits (grouping commas included) spelt digit by digit, or null when it has none.
+    /// Debian 12's libespeak-ng aborts the process ("buffer overflow detected") reading a 13- or 14-digit number in Cantonese;
+    /// such a number is read digit by digit anyway by a listener, and longer ones were already.
+    /// </summary>
+    private static string? CantoneseSafe(string text)
+    {
+        var changed = false;
+        var safe = LongNumber().Replace(text, m =>
+        {
+            var digits = m.Value.Count(char.IsAsciiDigit);
+            if (digits < 13) return m.Value;
+            changed = true;
+            return string.Join(' ', m.Value.Where(char.IsAsciiDigit));
+        });
+        return changed ? safe : null;
+    }
+
+    [GeneratedRegex(@"[0-9](?:[0-9,]*[0-9])?", RegexOptions.CultureInvariant)]
+    private static partial Regex LongNumber();
 
     /// <summary>A run's map moved from run positions to sentence positions.</summary>
     private static MappedText Shift(MappedText map, int offset)

@@ -53,6 +53,20 @@ public sealed class EspeakEngineTests(EspeakEngineFixture fixture)
         Assert.InRange(changed.Duration / normal.Duration, minRatio, maxRatio);
     }
 
+    [Theory]
+    [InlineData("9999999999999")]
+    [InlineData("電話 1,234,567,890,123 號")]
+    [InlineData("12345678901234.5")]
+    public async Task A_13_or_14_digit_number_in_cantonese_is_spoken_without_crashing_the_engine_host(string text)
+    {
+        // libespeak-ng aborts on these in its Cantonese voice ("buffer overflow detected"); they are read digit by digit.
+        var restarts = fixture.Engine.Restarts;
+        var clip = await fixture.Engine.SynthesizeSentenceAsync("espeak:yue", text, Normal, CancellationToken.None);
+
+        AudioAssert.IsSpeech(clip, 1.5, 20.0);
+        Assert.Equal(restarts, fixture.Engine.Restarts);
+    }
+
     [Fact]
     public async Task Unknown_voice_is_refused_with_the_voice_named()
     {
