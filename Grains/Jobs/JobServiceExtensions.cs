@@ -46,6 +46,7 @@ public static class JobServiceExtensions
     /// <summary>Runs job units sent to this silo's synthesis grain (silos only; a frontend has no workers).</summary>
     public static IServiceCollection AddJobUnitRunner(this IServiceCollection services)
     {
+        services.AddSingleton<BackgroundCpu>();
         services.AddSingleton<JobUnitRunner>();
         return services;
     }
