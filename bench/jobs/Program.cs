@@ -58,6 +58,7 @@ try
         errors += a.Errors;
         Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}; slowest at {Slowest(a.Sent, a.Latencies)}; load {Load()}");
         Console.WriteLine($"          phases: {Breakdown(a.Latencies, a.Timings)}");
+        Console.WriteLine($"          {Overlaps(a.Sent, a.Latencies)}");
         Console.WriteLine($"          silo: {(await Usage.ReadAsync(http, process.Id)).Since(usage, seconds)}");
 
         // The backlog phase includes the submissions (1 s into it), so their cost counts against interactive latency too;
@@ -91,6 +92,7 @@ try
         Console.WriteLine($"          submit: POST {string.Join(" / ", posts.Select(p => $"{p:0} ms"))}, silo CPU {submitCpu:0} ms; slowest at {Slowest(b.Sent, b.Latencies)}; load {Load()}");
         Console.WriteLine($"          silo: {siloDuring}");
         Console.WriteLine($"          phases: {Breakdown(b.Latencies, b.Timings)}");
+        Console.WriteLine($"          {Overlaps(b.Sent, b.Latencies)}");
         foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
     }
     var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
@@ -148,6 +150,17 @@ static Dictionary<string, double> ServerTiming(HttpResponseMessage response)
         if (dur is not null) phases[fields[0]] = double.Parse(dur[4..], CultureInfo.InvariantCulture);
     }
     return phases;
+}
+
+// Requests that arrived while another interactive one was still in flight (with 2 workers and a job sentence holding one,
+// those are the ones that could queue for a worker): how many, their mean latency, and how many of the slowest 2 % they are.
+static string Overlaps(List<double> sent, List<double> latencies)
+{
+    var overlapped = Enumerable.Range(0, sent.Count)
+        .Where(i => Enumerable.Range(0, sent.Count).Any(j => j != i && sent[j] <= sent[i] && sent[i] < sent[j] + latencies[j] / 1000)).ToHashSet();
+    var slow = latencies.Select((l, i) => (l, i)).OrderByDescending(x => x.l).Take(Math.Max(1, latencies.Count / 50)).Count(x => overlapped.Contains(x.i));
+    var alone = Enumerable.Range(0, sent.Count).Where(i => !overlapped.Contains(i)).Select(i => latencies[i]).ToList();
+    return $"arrived while another ran: {overlapped.Count} (mean {(overlapped.Count == 0 ? 0 : overlapped.Average(i => latencies[i])):0.0} ms, {slow} of the slowest {Math.Max(1, latencies.Count / 50)}); the others' mean {(alone.Count == 0 ? 0 : alone.Average()):0.0} ms";
 }
 
 // Where the slowest 2 % of a phase's requests spent their time: the mean of each Server-Timing phase over them, and the rest
