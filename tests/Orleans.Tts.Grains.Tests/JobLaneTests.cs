@@ -20,9 +20,8 @@ public sealed class JobLaneTests
     {
         var engine = new GatedEngine(runsBackgroundApart: true);
         await using var pool = await StartAsync(engine);
-        await using var job = pool.StreamInBackgroundAsync(new SynthesisRequest("A job sentence.", GatedEngine.Voice), maxWorkers: 1).GetAsyncEnumerator();
-        var first = job.MoveNextAsync().AsTask();
-        await engine.BackgroundStarted.Task.WaitAsync(Deadline);
+        var (job, first) = await StartJobAsync(pool, engine, "A job sentence.");
+        await using var stream = job;
 
         // The only worker is free for it: the request is answered while the job sentence still runs.
         Assert.Equal(1, pool.Status.Running); // the silo's reported load still counts the job sentence
@@ -41,9 +40,8 @@ public sealed class JobLaneTests
     {
         var engine = new GatedEngine(runsBackgroundApart: false);
         await using var pool = await StartAsync(engine);
-        await using var job = pool.StreamInBackgroundAsync(new SynthesisRequest("A job sentence. And another.", GatedEngine.Voice), maxWorkers: 1).GetAsyncEnumerator();
-        var first = job.MoveNextAsync().AsTask();
-        await engine.BackgroundStarted.Task.WaitAsync(Deadline);
+        var (job, first) = await StartJobAsync(pool, engine, "A job sentence. And another.");
+        await using var stream = job;
 
         var interactive = pool.SynthesizeAsync(new SynthesisRequest("Quick.", GatedEngine.Voice)).AsTask();
         await Poll.UntilAsync(() => Task.FromResult(pool.Status.Queued == 1), Deadline, "the interactive request queues for the worker");
@@ -55,6 +53,15 @@ public sealed class JobLaneTests
         Assert.Equal(GatedEngine.Samples, (await interactive.WaitAsync(Deadline)).Samples.Length);
         while (await job.MoveNextAsync().AsTask().WaitAsync(Deadline)) { }
         Assert.Equal(2, engine.BackgroundSentences);
+    }
+
+    /// <summary>The job's sentences in the background lane, once its first sentence is under way (and held by the engine).</summary>
+    private static async Task<(IAsyncEnumerator<AudioClip> Job, Task<bool> First)> StartJobAsync(SynthesisWorkerPool pool, GatedEngine engine, string text)
+    {
+        var job = pool.StreamInBackgroundAsync(new SynthesisRequest(text, GatedEngine.Voice), maxWorkers: 1).GetAsyncEnumerator();
+        var first = job.MoveNextAsync().AsTask();
+        await engine.BackgroundStarted.Task.WaitAsync(Deadline);
+        return (job, first);
     }
 
     private static async Task<SynthesisWorkerPool> StartAsync(ITtsEngine engine)
