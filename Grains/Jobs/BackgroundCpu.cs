@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.Tts.Grains.Jobs;
 
 /// <summary>
-/// One dedicated thread at below-normal OS priority (nice 10, as the background engine hosts) for the silo's own CPU work on
+/// Dedicated threads at below-normal OS priority (nice 10, as the background engine hosts) for the silo's own CPU work on
 /// job units: joining a unit's sentences and compressing them (<see cref="JobAudioCodec"/>). On the thread pool that work ran
 /// at normal priority beside interactive requests (Brotli was 44 % of the silo's CPU during a job backlog, bench/RESULTS.md);
-/// here the kernel gives it the cores interactive work leaves idle, so an idle silo still runs it at full speed.
+/// here the kernel gives it the cores interactive work leaves idle, so an idle silo still runs it at full speed. One thread per
+/// job worker (<c>TTS_JOB_MAX_WORKERS</c>), so compression keeps up with as many units as the silo runs at once.
 /// </summary>
 public sealed partial class BackgroundCpu : IDisposable
 {
@@ -17,13 +18,14 @@ public sealed partial class BackgroundCpu : IDisposable
     private readonly BlockingCollection<Action> _work = new();
     private readonly ILogger<BackgroundCpu> _logger;
 
-    public BackgroundCpu(ILogger<BackgroundCpu> logger)
+    public BackgroundCpu(int threads, ILogger<BackgroundCpu> logger)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         _logger = logger;
-        new Thread(Run) { IsBackground = true, Name = "Job audio (nice 10)" }.Start();
+        for (var i = 0; i < threads; i++) new Thread(Run) { IsBackground = true, Name = "Job audio (nice 10)" }.Start();
     }
 
-    /// <summary>Runs <paramref name="work"/> on the low-priority thread; its continuation runs on the thread pool, not there.</summary>
+    /// <summary>Runs <paramref name="work"/> on a low-priority thread; its continuation runs on the thread pool, not there.</summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
     {
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,7 +12,7 @@ namespace Orleans.Tts.Grains.Jobs;
 /// Runs job units on this silo for its synthesis grain: in the worker pool's background lane (each sentence takes a worker only
 /// when it is free and no interactive request waits), at most <see cref="JobOptions.MaxWorkers"/> units at once, and stores each
 /// unit's encoded audio before answering, so the job's grain records only what is stored. The unit's audio is compressed on the
-/// silo's low-priority thread (<see cref="BackgroundCpu"/>), not beside interactive requests.
+/// silo's low-priority threads (<see cref="BackgroundCpu"/>), not beside interactive requests.
 /// </summary>
 public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio, JobOptions options, ISiloActivity activity, BackgroundCpu cpu,
     ILogger<JobUnitRunner> logger)

@@ -92,11 +92,18 @@ public sealed class JobIndexGrainTests : IAsyncLifetime
     [Fact]
     public async Task Job_audio_is_encoded_at_below_normal_priority_off_the_thread_pool()
     {
-        using var cpu = new BackgroundCpu(Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundCpu>.Instance);
-        // /proc/thread-self/stat: field 19 is the nice value (fields counted after the command's closing parenthesis).
-        var (stat, pooled) = await cpu.RunAsync(() => (File.ReadAllText("/proc/thread-self/stat"), Thread.CurrentThread.IsThreadPoolThread));
-        Assert.Equal(BackgroundCpu.NiceValue, int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.False(pooled);
+        using var cpu = new BackgroundCpu(2, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundCpu>.Instance);
+        // Two units at once: each waits for the other to have started, which only two threads can do.
+        using var both = new Barrier(2);
+        (bool Together, string Stat, bool Pooled) Unit() =>
+            (both.SignalAndWait(TimeSpan.FromSeconds(30)), File.ReadAllText("/proc/thread-self/stat"), Thread.CurrentThread.IsThreadPoolThread);
+        foreach (var (together, stat, pooled) in await Task.WhenAll(cpu.RunAsync(Unit), cpu.RunAsync(Unit)))
+        {
+            Assert.True(together);
+            // /proc/thread-self/stat: field 19 is the nice value (fields counted after the command's closing parenthesis).
+            Assert.Equal(BackgroundCpu.NiceValue, int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(pooled);
+        }
         await Assert.ThrowsAsync<InvalidOperationException>(() => cpu.RunAsync<int>(() => throw new InvalidOperationException("fails")));
     }
 
