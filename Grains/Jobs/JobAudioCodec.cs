@@ -17,21 +17,70 @@ public static class JobAudioCodec
 
     public static byte[] Encode(ReadOnlySpan<short> samples, JobAudioFormat format = Stored)
     {
-        var pcm = new byte[samples.Length * 2];
-        if (format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib)
+        using var writer = new Writer(format, samples.Length);
+        writer.Append(samples);
+        return writer.Finish();
+    }
+
+    /// <summary>The parts (a unit's sentences, in order) encoded as one: the same bytes as their concatenation, without making it.</summary>
+    public static byte[] EncodeParts(IReadOnlyList<short[]> parts, JobAudioFormat format = Stored)
+    {
+        using var writer = new Writer(format, parts.Sum(p => p.Length));
+        foreach (var part in parts) writer.Append(part);
+        return writer.Finish();
+    }
+
+    /// <summary>Feeds the compressor through one pooled chunk, so a unit's audio is never copied whole into a byte array first.</summary>
+    private sealed class Writer : IDisposable
+    {
+        private const int ChunkSamples = 16 * 1024;
+        private readonly JobAudioFormat _format;
+        private readonly MemoryStream _output;
+        private readonly Stream _compressor;
+        private readonly byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
+        private short _previous;
+
+        public Writer(JobAudioFormat format, int samples)
         {
-            short previous = 0;
-            for (var i = 0; i < samples.Length; i++)
+            _format = format;
+            _output = new MemoryStream(samples + 16);
+            _output.WriteByte((byte)format);
+            _compressor = Compressor(_output, format);
+        }
+
+        public void Append(ReadOnlySpan<short> samples)
+        {
+            var delta = _format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib;
+            while (!samples.IsEmpty)
             {
-                BinaryPrimitives.WriteInt16LittleEndian(pcm.AsSpan(i * 2), unchecked((short)(samples[i] - previous)));
-                previous = samples[i];
+                var part = samples[..Math.Min(ChunkSamples, samples.Length)];
+                var bytes = _chunk.AsSpan(0, part.Length * 2);
+                if (delta)
+                {
+                    for (var i = 0; i < part.Length; i++)
+                    {
+                        BinaryPrimitives.WriteInt16LittleEndian(bytes[(i * 2)..], unchecked((short)(part[i] - _previous)));
+                        _previous = part[i];
+                    }
+                }
+                else MemoryMarshal.AsBytes(part).CopyTo(bytes);
+                _compressor.Write(bytes);
+                samples = samples[part.Length..];
             }
         }
-        else MemoryMarshal.AsBytes(samples).CopyTo(pcm);
-        using var output = new MemoryStream(pcm.Length / 2 + 16);
-        output.WriteByte((byte)format);
-        using (var compressor = Compressor(output, format)) compressor.Write(pcm);
-        return output.ToArray();
+
+        public byte[] Finish()
+        {
+            _compressor.Dispose();
+            return _output.ToArray();
+        }
+
+        public void Dispose()
+        {
+            _compressor.Dispose();
+            _output.Dispose();
+            System.Buffers.ArrayPool<byte>.Shared.Return(_chunk);
+        }
     }
 
     public static short[] Decode(byte[] stored)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Jobs;
 using StackExchange.Redis;
@@ -46,6 +47,7 @@ public static class JobServiceExtensions
     /// <summary>Runs job units sent to this silo's synthesis grain (silos only; a frontend has no workers).</summary>
     public static IServiceCollection AddJobUnitRunner(this IServiceCollection services)
     {
+        services.AddSingleton(sp => new BackgroundCpu(sp.GetRequiredService<JobOptions>().MaxWorkers, sp.GetRequiredService<ILogger<BackgroundCpu>>()));
         services.AddSingleton<JobUnitRunner>();
         return services;
     }

@@ -12,8 +12,10 @@ namespace Orleans.Tts.Grains.Jobs;
 /// Runs job units on this silo for its synthesis grain: in the worker pool's background lane (each sentence takes a worker only
 /// when it is free and no interactive request waits), at most <see cref="JobOptions.MaxWorkers"/> units at once, and stores each
 /// unit's encoded audio (and its words, when the job records them) before answering, so the job's grain records only what is stored.
+/// The unit's audio is compressed on the silo's low-priority threads (<see cref="BackgroundCpu"/>), not beside interactive requests.
 /// </summary>
-public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio, JobOptions options, ISiloActivity activity, ILogger<JobUnitRunner> logger)
+public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio, JobOptions options, ISiloActivity activity, BackgroundCpu cpu,
+    ILogger<JobUnitRunner> logger)
 {
     private readonly ConcurrentDictionary<(string Job, int Index), CancellationTokenSource> _running = new();
     private int _count;
@@ -43,13 +45,14 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
             var clips = new List<AudioClip>();
             await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
             var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
-            var samples = clips.Count == 1 ? clips[0].Samples : AudioClip.Concat(rate, clips).Samples;
+            var samples = clips.Sum(c => c.Samples.Length);
             var words = work.LineStarts is { } starts ? JobUnitWords.Encode(JobUnitWords.ToInput(work.Text, starts, clips)) : null;
-            // Cancelled during its last sentence: a cancelled job's audio is not stored.
+            // Cancelled during its last sentence (or while waiting for the encoder): a cancelled job's audio is not stored.
+            var encoded = await cpu.RunAsync(() => JobAudioCodec.EncodeParts(clips.Select(c => c.Samples).ToList()), stop.Token);
             stop.Token.ThrowIfCancellationRequested();
-            await audio.WriteUnitAsync(work.JobId, work.Index, JobAudioCodec.Encode(samples), words, work.AudioExpiresAt);
-            logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples.Length);
-            return new JobUnitResult(JobUnitOutcome.Done, samples.Length, rate);
+            await audio.WriteUnitAsync(work.JobId, work.Index, encoded, words, work.AudioExpiresAt);
+            logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples);
+            return new JobUnitResult(JobUnitOutcome.Done, samples, rate);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

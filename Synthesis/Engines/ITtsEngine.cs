@@ -21,6 +21,12 @@ public interface ITtsEngine : IAsyncDisposable
     /// <summary>Sentences this engine can render concurrently.</summary>
     int MaxParallelism { get; }
 
+    /// <summary>
+    /// True when background sentences (<see cref="SynthesisOptions.Background"/>) run on capacity of their own at below-normal
+    /// OS priority (eSpeak's background hosts): they then take none of the workers interactive requests use.
+    /// </summary>
+    bool RunsBackgroundApart => false;
+
     /// <summary>Renders one sentence (already split by <c>SentenceSplitter</c>) at the voice's native rate.</summary>
     ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions options, CancellationToken cancellationToken);
 

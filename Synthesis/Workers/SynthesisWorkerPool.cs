@@ -40,7 +40,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private int _waiting;
     private int _disposed;
     private int _running;
+    // Background sentences under way, and those of them that hold one of the workers (the rest run on their engine's own capacity).
     private int _background;
+    private int _backgroundInSlots;
     private long _sentences;
     private long _plans;
     // Completed (and replaced) each time a worker is given back: background work waits on it for a free worker.
@@ -142,7 +144,9 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
             detail["pool.textsPlanned"] = Interlocked.Read(ref _plans).ToString(System.Globalization.CultureInfo.InvariantCulture);
             detail["pool.requestParallelism"] = _options.EffectiveRequestParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var ready = _started && _map.Voices.Count > 0;
-            return new WorkerPoolStatus(ready, _options.Parallelism, Volatile.Read(ref _running), Volatile.Read(ref _waiting), _options.QueueLimit, detail);
+            // Job sentences on their engine's own hosts count as running too: the load a silo reports includes its job work.
+            var running = Volatile.Read(ref _running) + Volatile.Read(ref _background) - Volatile.Read(ref _backgroundInSlots);
+            return new WorkerPoolStatus(ready, _options.Parallelism, running, Volatile.Read(ref _waiting), _options.QueueLimit, detail);
         }
     }
 
@@ -293,10 +297,12 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     public int BackgroundRunning => Volatile.Read(ref _background);
 
     /// <summary>
-    /// The lower-priority lane for jobs: the request's sentences one at a time, each on a worker taken only when it is free
-    /// and no interactive request is queued, and only while fewer than <paramref name="maxWorkers"/> workers do background
-    /// work. The worker is given back after every sentence, so an interactive request waits at most one sentence for it.
-    /// Background work never queues and is never refused: it waits for a free worker instead.
+    /// The lower-priority lane for jobs: the request's sentences one at a time, each started only when no interactive request
+    /// is queued, and only while fewer than <paramref name="maxWorkers"/> background sentences run. A sentence whose engine runs
+    /// background work apart (<see cref="ITtsEngine.RunsBackgroundApart"/>: eSpeak's low-priority hosts) takes no worker, so an
+    /// interactive request never waits for one behind it; any other takes a free worker and gives it back after the sentence,
+    /// so an interactive request waits at most one sentence for it. Background work never queues and is never refused: it
+    /// waits for its turn instead.
     /// </summary>
     public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -308,14 +314,19 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                 yield return await RenderAsync(item, cancellationToken);
                 continue;
             }
-            await TakeBackgroundSlotAsync(maxWorkers, cancellationToken);
+            var apart = item.Engine.RunsBackgroundApart;
+            await TakeBackgroundTurnAsync(maxWorkers, apart, cancellationToken);
             AudioClip clip;
             // Marked as background: an engine with low-priority hosts (eSpeak) runs it there, so the kernel prefers interactive sentences.
             try { clip = await RenderAsync(item with { Options = item.Options! with { Background = true } }, cancellationToken); }
             finally
             {
                 Interlocked.Decrement(ref _background);
-                ReleaseSlot();
+                if (!apart)
+                {
+                    Interlocked.Decrement(ref _backgroundInSlots);
+                    ReleaseSlot();
+                }
             }
             yield return clip;
         }
@@ -328,19 +339,28 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// </summary>
     private bool SpareForBackground()
     {
-        var running = Volatile.Read(ref _running);
-        var interactive = running - Volatile.Read(ref _background);
-        return interactive <= 0 || _options.Parallelism - running >= 2;
+        var interactive = Volatile.Read(ref _running) - Volatile.Read(ref _backgroundInSlots);
+        return interactive <= 0 || _options.Parallelism - interactive - Volatile.Read(ref _background) >= 2;
     }
 
-    private async Task TakeBackgroundSlotAsync(int maxWorkers, CancellationToken cancellationToken)
+    /// <summary>Waits until a background sentence may start (see <see cref="SpareForBackground"/>); unless it runs apart, with a worker.</summary>
+    private async Task TakeBackgroundTurnAsync(int maxWorkers, bool apart, CancellationToken cancellationToken)
     {
         while (true)
         {
             var released = Volatile.Read(ref _released).Task;
             if (SpareForBackground())
             {
-                if (Interlocked.Increment(ref _background) <= maxWorkers && TryTakeFreeSlot()) return;
+                if (Interlocked.Increment(ref _background) <= maxWorkers)
+                {
+                    if (apart && Volatile.Read(ref _waiting) == 0) return;
+                    if (!apart)
+                    {
+                        Interlocked.Increment(ref _backgroundInSlots);
+                        if (TryTakeFreeSlot()) return;
+                        Interlocked.Decrement(ref _backgroundInSlots);
+                    }
+                }
                 Interlocked.Decrement(ref _background);
             }
             // Woken by the next worker given back; the timeout covers a queue that empties without a release.

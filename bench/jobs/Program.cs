@@ -57,6 +57,8 @@ try
         baseline.AddRange(a.Latencies);
         errors += a.Errors;
         Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}; slowest at {Slowest(a.Sent, a.Latencies)}; load {Load()}");
+        Console.WriteLine($"          phases: {Breakdown(a.Latencies, a.Timings)}");
+        Console.WriteLine($"          {Overlaps(a.Sent, a.Latencies)}");
         Console.WriteLine($"          silo: {(await Usage.ReadAsync(http, process.Id)).Since(usage, seconds)}");
 
         // The backlog phase includes the submissions (1 s into it), so their cost counts against interactive latency too;
@@ -89,6 +91,8 @@ try
         Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after} ({after / clock.Elapsed.TotalSeconds:0.0}/s)");
         Console.WriteLine($"          submit: POST {string.Join(" / ", posts.Select(p => $"{p:0} ms"))}, silo CPU {submitCpu:0} ms; slowest at {Slowest(b.Sent, b.Latencies)}; load {Load()}");
         Console.WriteLine($"          silo: {siloDuring}");
+        Console.WriteLine($"          phases: {Breakdown(b.Latencies, b.Timings)}");
+        Console.WriteLine($"          {Overlaps(b.Sent, b.Latencies)}");
         foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
     }
     var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
@@ -104,9 +108,9 @@ finally
 }
 
 // Open loop: request i is sent at i / rate seconds whatever the previous ones do; each has its own API key (admission's per-client share).
-static async Task<(List<double> Latencies, List<double> Sent, int Errors)> Interactive(HttpClient http, double rate, int seconds, Func<int> next)
+static async Task<(List<double> Latencies, List<double> Sent, int Errors, List<Dictionary<string, double>> Timings)> Interactive(HttpClient http, double rate, int seconds, Func<int> next)
 {
-    var tasks = new List<Task<(double Sent, double? Latency)>>();
+    var tasks = new List<Task<(double Sent, double? Latency, Dictionary<string, double> Timing)>>();
     var clock = Stopwatch.StartNew();
     var count = (int)(rate * seconds);
     for (var i = 0; i < count; i++)
@@ -125,11 +129,54 @@ static async Task<(List<double> Latencies, List<double> Sent, int Errors)> Inter
             request.Headers.Add("X-Api-Key", $"bench-{n}");
             using var response = await http.SendAsync(request);
             await response.Content.ReadAsByteArrayAsync();
-            return (sent, response.StatusCode == HttpStatusCode.OK ? Stopwatch.GetElapsedTime(started).TotalMilliseconds : (double?)null);
+            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return (sent, response.StatusCode == HttpStatusCode.OK ? latency : (double?)null, ServerTiming(response));
         }));
     }
     var results = (await Task.WhenAll(tasks)).Where(r => r.Latency is not null).ToList();
-    return (results.Select(r => r.Latency!.Value).ToList(), results.Select(r => r.Sent).ToList(), tasks.Count - results.Count);
+    return (results.Select(r => r.Latency!.Value).ToList(), results.Select(r => r.Sent).ToList(), tasks.Count - results.Count, results.Select(r => r.Timing).ToList());
+}
+
+// The Server-Timing phases of a response (name → ms); "outside" is the client's latency minus the server's total (network,
+// Kestrel, the client's own scheduling), added by the caller.
+static Dictionary<string, double> ServerTiming(HttpResponseMessage response)
+{
+    var phases = new Dictionary<string, double>();
+    if (!response.Headers.TryGetValues("Server-Timing", out var values)) return phases;
+    foreach (var part in string.Join(',', values).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+    {
+        var fields = part.Split(';', StringSplitOptions.TrimEntries);
+        var dur = fields.Skip(1).FirstOrDefault(f => f.StartsWith("dur=", StringComparison.Ordinal));
+        if (dur is not null) phases[fields[0]] = double.Parse(dur[4..], CultureInfo.InvariantCulture);
+    }
+    return phases;
+}
+
+// Requests that arrived while another interactive one was still in flight (with 2 workers and a job sentence holding one,
+// those are the ones that could queue for a worker): how many, their mean latency, and how many of the slowest 2 % they are.
+static string Overlaps(List<double> sent, List<double> latencies)
+{
+    var overlapped = Enumerable.Range(0, sent.Count)
+        .Where(i => Enumerable.Range(0, sent.Count).Any(j => j != i && sent[j] <= sent[i] && sent[i] < sent[j] + latencies[j] / 1000)).ToHashSet();
+    var slow = latencies.Select((l, i) => (l, i)).OrderByDescending(x => x.l).Take(Math.Max(1, latencies.Count / 50)).Count(x => overlapped.Contains(x.i));
+    var alone = Enumerable.Range(0, sent.Count).Where(i => !overlapped.Contains(i)).Select(i => latencies[i]).ToList();
+    return $"arrived while another ran: {overlapped.Count} (mean {(overlapped.Count == 0 ? 0 : overlapped.Average(i => latencies[i])):0.0} ms, {slow} of the slowest {Math.Max(1, latencies.Count / 50)}); the others' mean {(alone.Count == 0 ? 0 : alone.Average()):0.0} ms";
+}
+
+// Where the slowest 2 % of a phase's requests spent their time: the mean of each Server-Timing phase over them, and the rest
+// ("outside": client latency minus the server's total), against the same over all requests.
+static string Breakdown(List<double> latencies, List<Dictionary<string, double>> timings)
+{
+    var all = latencies.Select((l, i) => (l, t: timings[i])).ToList();
+    var slow = all.OrderByDescending(x => x.l).Take(Math.Max(1, all.Count / 50)).ToList();
+    string Means(List<(double l, Dictionary<string, double> t)> set)
+    {
+        var names = new[] { "request", "cache", "queue", "synth", "release", "store", "total" };
+        var parts = names.Select(n => $"{n} {set.Average(x => x.t.GetValueOrDefault(n)):0.0}").ToList();
+        parts.Add($"outside {set.Average(x => x.l - x.t.GetValueOrDefault("total")):0.0}");
+        return string.Join(", ", parts);
+    }
+    return $"slowest {slow.Count}: {Means(slow)} | all: {Means(all)} (ms)";
 }
 
 // The three slowest requests of a phase: when they were sent (seconds into the phase) and how long they took.

@@ -76,6 +76,38 @@ public sealed class JobIndexGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_unit_encoded_from_its_sentences_decodes_to_their_concatenation()
+    {
+        // Parts longer and shorter than the encoder's chunk, so the differences carry over both part and chunk boundaries.
+        var random = new Random(11);
+        var parts = new[] { 40_000, 1, 0, 16_384, 70_001 }.Select(n => Enumerable.Range(0, n).Select(_ => (short)random.Next(short.MinValue, short.MaxValue)).ToArray()).ToList();
+        var whole = parts.SelectMany(p => p).ToArray();
+        foreach (var format in Enum.GetValues<JobAudioFormat>())
+        {
+            Assert.Equal(whole, JobAudioCodec.Decode(JobAudioCodec.EncodeParts(parts, format)));
+            Assert.Equal(JobAudioCodec.Encode(whole, format), JobAudioCodec.EncodeParts(parts, format));
+        }
+    }
+
+    [Fact]
+    public async Task Job_audio_is_encoded_at_below_normal_priority_off_the_thread_pool()
+    {
+        using var cpu = new BackgroundCpu(2, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundCpu>.Instance);
+        // Two units at once: each waits for the other to have started, which only two threads can do.
+        using var both = new Barrier(2);
+        (bool Together, string Stat, bool Pooled) Unit() =>
+            (both.SignalAndWait(TimeSpan.FromSeconds(30)), File.ReadAllText("/proc/thread-self/stat"), Thread.CurrentThread.IsThreadPoolThread);
+        foreach (var (together, stat, pooled) in await Task.WhenAll(cpu.RunAsync(Unit), cpu.RunAsync(Unit)))
+        {
+            Assert.True(together);
+            // /proc/thread-self/stat: field 19 is the nice value (fields counted after the command's closing parenthesis).
+            Assert.Equal(BackgroundCpu.NiceValue, int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(pooled);
+        }
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cpu.RunAsync<int>(() => throw new InvalidOperationException("fails")));
+    }
+
+    [Fact]
     public void A_unit_is_recorded_once_and_the_scheduler_spreads_units_over_silos_up_to_the_limit_each()
     {
         var progress = JobProgressState.Start(3, DateTimeOffset.UtcNow);

@@ -34,6 +34,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
 
     public string Name => EngineName;
     public int MaxParallelism => options.Hosts;
+    public bool RunsBackgroundApart => options.BackgroundHosts > 0;
     public IReadOnlyList<VoiceInfo> Voices { get; private set; } = [];
 
     /// <summary>Process ids of the live hosts (tests kill one to prove recovery).</summary>
