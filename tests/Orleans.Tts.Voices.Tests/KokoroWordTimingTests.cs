@@ -1,6 +1,6 @@
-using System.Text;
 using Orleans.Tts.Synthesis;
 using Orleans.Tts.Synthesis.Engines.Kokoro;
+using Orleans.Tts.Synthesis.Engines.Phonemes;
 using Orleans.Tts.Synthesis.Text;
 using Orleans.Tts.Synthesis.Workers;
 using Orleans.Tts.Voices.Tests.Fixtures;
@@ -22,7 +22,7 @@ public sealed class KokoroWordTimingTests(VoiceModels models) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<KokoroEngine> StartAsync(string fixtureModel, Orleans.Tts.Synthesis.Engines.Phonemes.IPhonemizer? phonemizer = null)
+    private async Task<KokoroEngine> StartAsync(string fixtureModel, IPhonemizer? phonemizer = null)
     {
         _dir.AddKokoroModel(fixtureModel);
         _dir.AddVoice("ef_test", 510, row => (row + 1) / 1024f);
@@ -104,16 +104,34 @@ public sealed class KokoroWordTimingTests(VoiceModels models) : IDisposable
     }
 
     [Fact]
-    public async Task When_written_and_spoken_words_do_not_pair_up_the_sentence_span_is_kept()
+    public async Task Written_words_spoken_as_one_share_their_clause_entry_and_the_other_clauses_keep_their_words()
     {
-        const string sentence = "la lala lo";
-        await using var engine = await StartAsync("kokoro-durations.onnx", new MergingPhonemizer());
+        // As eSpeak speaks "of the" as one word: "la lala" is spoken "lala" in the first clause.
+        const string sentence = "la lala lo, lo lala.";
+        await using var engine = await StartAsync("kokoro-durations.onnx", new FixedPhonemizer(new("lalala lo", ","), new("lo lala", ".")));
+
+        var clip = await engine.SynthesizeSentenceAsync("kokoro:ef_test", sentence, Timed, default);
+
+        var words = clip.Words;
+        Assert.NotNull(words);
+        Assert.Equal(["la lala lo", "lo", "lala"], words.Select(w => sentence[w.TextStart..w.TextEnd]));
+        Assert.Equal(Pad(), words[0].StartSample);
+        Assert.Equal(Pad() + Samples("lalala lo"), words[0].EndSample);
+        Assert.Equal(words[0].EndSample + Samples(", "), words[1].StartSample);
+        Assert.Equal(words[1].StartSample + Samples("lo"), words[1].EndSample);
+    }
+
+    [Fact]
+    public async Task When_neither_words_nor_clauses_pair_up_the_sentence_span_is_kept()
+    {
+        const string sentence = "la lala lo lo";
+        await using var engine = await StartAsync("kokoro-durations.onnx", new FixedPhonemizer(new("lala", ","), new("lo lo", "")));
 
         var clip = await engine.SynthesizeSentenceAsync("kokoro:ef_test", sentence, Timed, default);
 
         Assert.Null(clip.Words);
-        var words = WordMapping.ToInput(clip, MappedText.Identity(sentence));
-        Assert.Equal((0, sentence.Length), (Assert.Single(words).TextStart, words[0].TextEnd));
+        var word = Assert.Single(WordMapping.ToInput(clip, MappedText.Identity(sentence)));
+        Assert.Equal((0, sentence.Length), (word.TextStart, word.TextEnd));
     }
 
     [Fact]
@@ -151,15 +169,10 @@ public sealed class KokoroWordTimingTests(VoiceModels models) : IDisposable
         Assert.Equal(["Hello", "she", "said", "120", "km/h"], words.Select(w => sentence[w.Start..w.End]));
     }
 
-    /// <summary>Speaks every two written words as one phoneme word, as eSpeak speaks "of the".</summary>
-    private sealed class MergingPhonemizer : Orleans.Tts.Synthesis.Engines.Phonemes.IPhonemizer
+    /// <summary>Phonemises any text as the given clauses.</summary>
+    private sealed class FixedPhonemizer(params PhonemeClause[] clauses) : IPhonemizer
     {
-        public ValueTask<IReadOnlyList<Orleans.Tts.Synthesis.Engines.Phonemes.PhonemeClause>> PhonemizeAsync(string espeakVoice, string text, char? tie, CancellationToken cancellationToken)
-        {
-            var joined = new StringBuilder();
-            var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            for (var i = 0; i < parts.Length; i++) joined.Append(parts[i]).Append(i % 2 == 0 && i + 1 < parts.Length ? "" : " ");
-            return ValueTask.FromResult(ScriptedPhonemizer.Clauses(joined.ToString().Trim()));
-        }
+        public ValueTask<IReadOnlyList<PhonemeClause>> PhonemizeAsync(string espeakVoice, string text, char? tie, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<PhonemeClause>>(clauses);
     }
 }
