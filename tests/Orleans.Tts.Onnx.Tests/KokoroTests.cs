@@ -65,4 +65,32 @@ public sealed class KokoroTests(ModelFixture fixture)
 
         Assert.Equal(ids.Length * (int)Math.Round(K.Segment / speed), audio.Length);
     }
+
+    [Theory]
+    [InlineData(1.0f)]
+    [InlineData(2.0f)]
+    [InlineData(0.5f)]
+    public void A_durations_output_gives_one_duration_per_id_and_the_audio_is_their_sum_in_frames(float speed)
+    {
+        using var model = OnnxModel.Open(fixture.KokoroDurationsModel);
+        long[] ids = [0, 50, 83, 16, 43, 0];
+        var d = fixture.KokoroDurations;
+
+        (float[] audio, double[] durations) result;
+        using (var inputs = Inputs.Kokoro(ids, StyleRow(0), speed))
+            result = model.Run(inputs, "waveform", "durations");
+
+        Assert.Equal(ids.Select(id => (double)d.Frames(id, speed)), result.durations);
+        Assert.Equal((int)(result.durations.Sum() * d.Frame), result.audio.Length);
+    }
+
+    [Fact]
+    public void Kokoro_models_are_told_apart_by_a_durations_output()
+    {
+        using var timed = Orleans.Tts.Synthesis.Engines.Kokoro.KokoroModel.Load(fixture.KokoroDurationsModel, fixture.Onnx);
+        using var plain = Orleans.Tts.Synthesis.Engines.Kokoro.KokoroModel.Load(fixture.KokoroModel, fixture.Onnx);
+
+        Assert.True(timed.HasDurations);
+        Assert.False(plain.HasDurations);
+    }
 }

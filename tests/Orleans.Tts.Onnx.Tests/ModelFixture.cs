@@ -23,6 +23,7 @@ public sealed class ModelFixture : IDisposable
         {
             Piper = PiperConstants.From(json.RootElement.GetProperty("piper"));
             Kokoro = KokoroConstants.From(json.RootElement.GetProperty("kokoro"));
+            KokoroDurations = KokoroDurationConstants.From(json.RootElement.GetProperty("kokoro_durations"));
         }
         Onnx = new OnnxRuntimeProvider(new ModelOptions { IntraOpThreads = 1 }, new CapturingLoggerFactory(Log));
         _ = Onnx.Version;
@@ -38,10 +39,13 @@ public sealed class ModelFixture : IDisposable
 
     public KokoroConstants Kokoro { get; }
 
+    public KokoroDurationConstants KokoroDurations { get; }
+
     public string PiperSingle => Model("piper-single.onnx");
     public string PiperMulti => Model("piper-multi.onnx");
     public string PiperRank3 => Model("piper-rank3.onnx");
     public string KokoroModel => Model("kokoro.onnx");
+    public string KokoroDurationsModel => Model("kokoro-durations.onnx");
     public string Broken => Model("broken.onnx");
     public string SlowLoop => Model("slow-loop.onnx");
 
@@ -112,6 +116,15 @@ public sealed record KokoroConstants(int SampleRate, int Segment, int BaseCycles
     public static KokoroConstants From(JsonElement e) => new(
         e.GetProperty("sample_rate").GetInt32(), e.GetProperty("segment").GetInt32(), e.GetProperty("base_cycles").GetInt32(),
         e.GetProperty("style_dim").GetInt32());
+}
+
+/// <summary>kokoro-durations.onnx: each id lasts max(1, round(Scale × (id % Mod + 1) / speed)) frames of Frame samples.</summary>
+public sealed record KokoroDurationConstants(int Frame, int Mod, int Scale)
+{
+    public static KokoroDurationConstants From(JsonElement e) => new(
+        e.GetProperty("frame").GetInt32(), e.GetProperty("mod").GetInt32(), e.GetProperty("scale").GetInt32());
+
+    public long Frames(long id, double speed = 1) => Math.Max(1, (long)Math.Round(Scale * (id % Mod + 1) / speed, MidpointRounding.ToEven));
 }
 
 /// <summary>Keeps every message, thread-safely, at Debug and above.</summary>

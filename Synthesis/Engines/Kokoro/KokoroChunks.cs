@@ -13,10 +13,14 @@ public static class KokoroChunks
 
     private static readonly string[] Breaks = [".!?…", ":;", ",—", " "];
 
-    public static List<List<KokoroToken>> Split(IReadOnlyList<KokoroToken> tokens, int maxTokens = MaxTokens)
+    public static List<List<KokoroToken>> Split(IReadOnlyList<KokoroToken> tokens, int maxTokens = MaxTokens) =>
+        [.. Ranges(tokens, maxTokens).Select(r => tokens.Skip(r.Start).Take(r.Count).ToList())];
+
+    /// <summary>The chunks of <see cref="Split"/> as ranges of <paramref name="tokens"/> (so a token's place in the input is known).</summary>
+    public static List<(int Start, int Count)> Ranges(IReadOnlyList<KokoroToken> tokens, int maxTokens = MaxTokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
-        var chunks = new List<List<KokoroToken>>();
+        var chunks = new List<(int Start, int Count)>();
         var start = 0;
         while (start < tokens.Count)
         {
@@ -24,9 +28,9 @@ public static class KokoroChunks
             if (start >= tokens.Count) break;
             var remaining = tokens.Count - start;
             var length = remaining <= maxTokens ? remaining : CutLength(tokens, start, maxTokens);
-            var chunk = tokens.Skip(start).Take(length).ToList();
-            while (chunk.Count > 0 && IsSpace(chunk[^1])) chunk.RemoveAt(chunk.Count - 1);
-            if (chunk.Count > 0) chunks.Add(chunk);
+            var count = length;
+            while (count > 0 && IsSpace(tokens[start + count - 1])) count--;
+            if (count > 0) chunks.Add((start, count));
             start += length;
         }
         return chunks;

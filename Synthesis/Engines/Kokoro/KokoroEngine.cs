@@ -157,13 +157,23 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
                 string.Join(", ", missing.Select(m => $"'{m.Key}' (U+{m.Key.Value:X4}) ×{m.Value}")));
 
         var audio = new List<float>();
+        // Each token's samples in the clip, from the model's durations; only for timed requests to a model that has them.
+        var timed = synthesisOptions.Words && model.HasDurations;
+        int[]? starts = timed ? Enumerable.Repeat(-1, tokens.Count).ToArray() : null, ends = timed ? new int[tokens.Count] : null;
         try
         {
-            foreach (var chunk in KokoroChunks.Split(tokens))
+            foreach (var (first, count) in KokoroChunks.Ranges(tokens))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var chunk = tokens.GetRange(first, count);
                 var style = table.Row(chunk.Count);
-                audio.AddRange(await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed, cancellationToken), cancellationToken));
+                var (samples, durations) = await inference.RunAsync(() => model.Infer(chunk, style, (float)synthesisOptions.Speed, timed, cancellationToken), cancellationToken);
+                if (starts is not null && ends is not null)
+                {
+                    if (durations is null) starts = null;
+                    else Place(durations, audio.Count, samples.Length, starts, ends, first);
+                }
+                audio.AddRange(samples);
             }
         }
         catch (ObjectDisposedException e)
@@ -171,8 +181,25 @@ public sealed class KokoroEngine(ModelOptions options, OnnxRuntimeProvider onnx,
             throw new EngineUnavailableException($"The Kokoro model was reloaded while this request was using it; retry.", e);
         }
         var clip = AudioClip.FromFloat(KokoroModel.SampleRate, audio.ToArray());
+        if (starts is not null && ends is not null) clip = clip with { Words = KokoroWords.Times(sentence, tokens, starts, ends) };
         // Kokoro has no pitch control; the shift is applied to the audio, keeping its duration.
         return synthesisOptions.Pitch == 0 ? clip : clip with { Samples = PitchShift.Shift(clip.Samples, clip.SampleRate, synthesisOptions.Pitch) };
+    }
+
+    /// <summary>
+    /// Each token of one chunk's run placed in the clip: <paramref name="frames"/> has one duration per id, the leading pad
+    /// first, and the run's audio starts at <paramref name="offset"/>. Times past the run's audio are cut to its end.
+    /// </summary>
+    private static void Place(double[] frames, int offset, int length, int[] starts, int[] ends, int first)
+    {
+        var end = offset + length;
+        var at = offset + frames[0] * KokoroModel.FrameSamples;
+        for (var i = 1; i < frames.Length - 1; i++)
+        {
+            starts[first + i - 1] = (int)Math.Min(end, Math.Round(at));
+            at += Math.Max(0, frames[i]) * KokoroModel.FrameSamples;
+            ends[first + i - 1] = (int)Math.Min(end, Math.Round(at));
+        }
     }
 
     /// <summary>A speaker's style table (its embedding), parsed once per embedding instance; null when the speaker has none.</summary>

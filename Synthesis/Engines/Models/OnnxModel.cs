@@ -67,7 +67,26 @@ public sealed class OnnxModel : IDisposable
     /// progress (<see cref="RunOptions.Terminate"/>) with <see cref="OperationCanceledException"/>. A wrong input (shape,
     /// type, missing, unknown name) throws ONNX Runtime's <see cref="OnnxRuntimeException"/> and the model keeps working.
     /// </summary>
-    public float[] Run(OnnxInputs inputs, string output, CancellationToken cancellationToken = default)
+    public float[] Run(OnnxInputs inputs, string output, CancellationToken cancellationToken = default) =>
+        Run(inputs, [output], static results => results[0].GetTensorDataAsSpan<float>().ToArray(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(OnnxInputs, string, CancellationToken)"/>, also returning output <paramref name="second"/> (any of
+    /// int64, int32, float32 or float64) as doubles: e.g. a speech model's per-token durations beside its audio.
+    /// </summary>
+    public (float[] Output, double[] Second) Run(OnnxInputs inputs, string output, string second, CancellationToken cancellationToken = default) =>
+        Run(inputs, [output, second], static results => (results[0].GetTensorDataAsSpan<float>().ToArray(), Numbers(results[1])), cancellationToken);
+
+    private static double[] Numbers(OrtValue value) => value.GetTensorTypeAndShape().ElementDataType switch
+    {
+        TensorElementType.Int64 => [.. value.GetTensorDataAsSpan<long>().ToArray().Select(v => (double)v)],
+        TensorElementType.Int32 => [.. value.GetTensorDataAsSpan<int>().ToArray().Select(v => (double)v)],
+        TensorElementType.Float => [.. value.GetTensorDataAsSpan<float>().ToArray().Select(v => (double)v)],
+        TensorElementType.Double => value.GetTensorDataAsSpan<double>().ToArray(),
+        var type => throw new InvalidDataException($"Output of type {type} is not read as numbers."),
+    };
+
+    private T Run<T>(OnnxInputs inputs, string[] outputs, Func<IDisposableReadOnlyCollection<OrtValue>, T> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         cancellationToken.ThrowIfCancellationRequested();
@@ -77,8 +96,8 @@ public sealed class OnnxModel : IDisposable
             using var runOptions = new RunOptions();
             // Disposed before runOptions: waits for a callback already running, so it never touches a freed RunOptions.
             using var stop = cancellationToken.UnsafeRegister(static o => ((RunOptions)o!).Terminate = true, runOptions);
-            using var results = _session.Run(runOptions, inputs.Names, inputs.Values, [output]);
-            return results[0].GetTensorDataAsSpan<float>().ToArray();
+            using var results = _session.Run(runOptions, inputs.Names, inputs.Values, outputs);
+            return read(results);
         }
         catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
         {

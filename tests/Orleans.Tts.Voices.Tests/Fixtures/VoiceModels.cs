@@ -28,6 +28,7 @@ public sealed class VoiceModels : IDisposable
 
     public PiperConstants Piper => _models.Piper;
     public KokoroConstants Kokoro => _models.Kokoro;
+    public KokoroDurationConstants KokoroDurations => _models.KokoroDurations;
     public OnnxRuntimeProvider Onnx => _models.Onnx;
     public InferenceThreads Inference { get; }
 
