@@ -106,7 +106,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
                 load.AddQueued(-1);
                 throw Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({attempt.InUse} of {attempt.Limit} permits in use).", attempt);
             }
-            var waiter = new Waiter();
+            var waiter = new Waiter(request.ClientId);
             LinkedListNode<Waiter> node;
             lock (_queue) node = _queue.AddLast(waiter);
             try
@@ -184,6 +184,12 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
 
     private int QueueLength { get { lock (_queue) return _queue.Count; } }
 
+    /// <summary>Whether the first waiter of this process is <paramref name="clientId"/>'s (it can take that client's permit at once).</summary>
+    protected bool FirstWaiterIs(string clientId)
+    {
+        lock (_queue) return _queue.First?.Value.ClientId == clientId;
+    }
+
     /// <summary>Wakes the waiter after <paramref name="node"/> (the first waiter when null).</summary>
     private void WakeAfter(LinkedListNode<Waiter>? node)
     {
@@ -194,8 +200,10 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         }
     }
 
-    private sealed class Waiter
+    private sealed class Waiter(string clientId)
     {
+        public string ClientId => clientId;
+
         public TaskCompletionSource Signal { get; set; } = NewSignal();
     }
 

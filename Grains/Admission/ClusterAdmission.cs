@@ -102,9 +102,10 @@ public sealed class ClusterAdmission : AdmissionGrainBase
             return;
         }
         var clientId = ((GrainPermit)handle).ClientId;
-        if (Load.QueuedHere > 0)
+        if (FirstWaiterIs(clientId))
         {
-            // Someone waits here: the permit lingers for the same client; the base class wakes the first waiter.
+            // The next in line here is the same client: the permit lingers for it (no round trip); the base class wakes it.
+            // Any other client's waiter needs the permit back at the grain first: lingering, it waited for the next poll.
             lock (_gate) Increment(_spare, clientId);
             _ = ReturnSpareLaterAsync(clientId);
             return;
