@@ -57,7 +57,9 @@ public sealed class KubernetesTests(TestClusters clusters)
         await using var b = await SiloProcess.StartAsync(ClusterSilo.Options("tts-silo-b", db, PodEnvironment("tts-silo-b", "false")));
         foreach (var silo in new[] { a, b })
         {
-            await Poll.UntilAsync(async () => ActiveMembers(await silo.HttpClient.ClusterAsync()).Count == 2, TimeSpan.FromSeconds(30), $"{silo.Id} sees both silos");
+            // By name: a peer's name reaches the view a moment after the peer itself (its address stands in until then).
+            await Poll.UntilAsync(async () => ActiveMembers(await silo.HttpClient.ClusterAsync()).Select(m => m.GetProperty("id").GetString()).Order()
+                .SequenceEqual(["tts-silo-a", "tts-silo-b"]), TimeSpan.FromSeconds(30), $"{silo.Id} sees both silos by name");
             Assert.Contains("Orleans Kubernetes hosting off: TTS_KUBERNETES_HOSTING=false", silo.Output);
         }
         var members = ActiveMembers(await a.HttpClient.ClusterAsync());
