@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,29 +34,8 @@ public sealed class ClientLoad : IAsyncDisposable
         return new ClientLoad(host);
     }
 
-    public async Task<List<Outcome>> RunAsync(double rate, TimeSpan duration, CancellationToken ct = default, Action<double>? everySecond = null)
-    {
-        var outcomes = new ConcurrentBag<Outcome>();
-        var pending = new List<Task>();
-        var clock = Stopwatch.StartNew();
-        var total = (long)(rate * duration.TotalSeconds);
-        var lastSecond = 0;
-        for (long i = 0; i < total && !ct.IsCancellationRequested; i++)
-        {
-            var wait = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, CancellationToken.None);
-            if ((int)clock.Elapsed.TotalSeconds > lastSecond)
-            {
-                lastSecond = (int)clock.Elapsed.TotalSeconds;
-                everySecond?.Invoke(clock.Elapsed.TotalSeconds);
-            }
-            var started = clock.Elapsed.TotalSeconds;
-            pending.Add(Task.Run(async () => outcomes.Add(await SendAsync(started))));
-            if (pending.Count > 4096) pending.RemoveAll(t => t.IsCompleted);
-        }
-        await Task.WhenAll(pending);
-        return outcomes.OrderBy(o => o.StartedAt).ToList();
-    }
+    public Task<List<Outcome>> RunAsync(double rate, TimeSpan duration, CancellationToken ct = default, Action<double>? everySecond = null) =>
+        OpenLoad.ScheduleAsync(rate, duration, ct, everySecond, (_, started) => SendAsync(started));
 
     private async Task<Outcome> SendAsync(double startedAt)
     {

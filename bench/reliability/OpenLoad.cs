@@ -57,7 +57,20 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
     public bool JobsAvailable { get; private set; } = true;
 
     /// <summary>Runs <paramref name="rate"/> requests per second for <paramref name="duration"/>; returns once every request answered.</summary>
-    public async Task<List<Outcome>> RunAsync(double rate, TimeSpan duration, Func<long, RequestKind> mix, CancellationToken ct = default, Action<double>? everySecond = null)
+    public Task<List<Outcome>> RunAsync(double rate, TimeSpan duration, Func<long, RequestKind> mix, CancellationToken ct = default, Action<double>? everySecond = null) =>
+        ScheduleAsync(rate, duration, ct, everySecond, (i, started) =>
+        {
+            var kind = mix(i);
+            if (kind == RequestKind.Job && !JobsAvailable) kind = RequestKind.Short;
+            return SendAsync(kind, started, CancellationToken.None);
+        });
+
+    /// <summary>
+    /// The open loop itself: request <c>i</c> starts at <c>i / rate</c> seconds (its start time passed to <paramref name="send"/>)
+    /// whatever the earlier ones are doing; <paramref name="everySecond"/> is called once a second with the elapsed time.
+    /// </summary>
+    public static async Task<List<Outcome>> ScheduleAsync(double rate, TimeSpan duration, CancellationToken ct, Action<double>? everySecond,
+        Func<long, double, Task<Outcome>> send)
     {
         var outcomes = new ConcurrentBag<Outcome>();
         var pending = new List<Task>();
@@ -66,18 +79,15 @@ public sealed class OpenLoad(Uri frontend, TextWriter log) : IDisposable
         var lastSecond = 0;
         for (long i = 0; i < total && !ct.IsCancellationRequested; i++)
         {
-            var due = TimeSpan.FromSeconds(i / rate);
-            var wait = due - clock.Elapsed;
+            var wait = TimeSpan.FromSeconds(i / rate) - clock.Elapsed;
             if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, CancellationToken.None);
             if ((int)clock.Elapsed.TotalSeconds > lastSecond)
             {
                 lastSecond = (int)clock.Elapsed.TotalSeconds;
                 everySecond?.Invoke(clock.Elapsed.TotalSeconds);
             }
-            var kind = mix(i);
-            if (kind == RequestKind.Job && !JobsAvailable) kind = RequestKind.Short;
-            var started = clock.Elapsed.TotalSeconds;
-            pending.Add(Task.Run(async () => outcomes.Add(await SendAsync(kind, started, CancellationToken.None))));
+            var (index, started) = (i, clock.Elapsed.TotalSeconds);
+            pending.Add(Task.Run(async () => outcomes.Add(await send(index, started))));
             if (pending.Count > 4096) pending.RemoveAll(t => t.IsCompleted);
         }
         await Task.WhenAll(pending);
