@@ -74,7 +74,8 @@ public static class SpeechWords
         return map;
     }
 
-    private static double Ms(long samples, int rate) => Math.Round(samples * 1000.0 / rate, 1);
+    /// <summary>A word's time in milliseconds, to a tenth (0 for audio without a rate: a job whose units are all empty).</summary>
+    public static double Ms(long samples, int rate) => rate > 0 ? Math.Round(samples * 1000.0 / rate, 1) : 0;
 
     /// <summary>The cache's form of a timed result.</summary>
     public static byte[] Pack(IReadOnlyList<SpokenWord> words, byte[] audio)

@@ -62,14 +62,12 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
             {
                 var (start, end) = (Math.Clamp(w.TextStart, 0, source.Input.Length), Math.Clamp(w.TextEnd, 0, source.Input.Length));
                 if (end <= start) continue;
-                words.Add(new SpokenWord(source.Input[start..end], start, end, Ms(before + w.StartSample, rate), Ms(before + w.EndSample, rate)));
+                words.Add(new SpokenWord(source.Input[start..end], start, end, SpeechWords.Ms(before + w.StartSample, rate), SpeechWords.Ms(before + w.EndSample, rate)));
             }
             before += units[i];
         }
         return new JobWords(source.Input, words);
     }
-
-    private static double Ms(long samples, int rate) => rate > 0 ? Math.Round(samples * 1000.0 / rate, 1) : 0;
 
     public async IAsyncEnumerable<JobRecord?> WatchAsync(string id, TimeSpan quiet, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
