@@ -57,7 +57,7 @@ public static class SpeechValidation
     {
         // An id no speaker can have (Orleans refuses empty keys) is simply unknown.
         var speaker = SpeakerIds.IsValid(speakerId) ? await speakers.GetSpeaker(speakerId).GetAsync(ct) : null;
-        return speaker ?? throw Invalid("Unknown speaker", $"There is no speaker '{ShownId(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
+        return speaker ?? throw Invalid("Unknown speaker", $"There is no speaker '{Echo(speakerId)}'. GET /v1/speakers lists them; POST /v1/speakers creates one.",
             new Dictionary<string, object?> { ["speakersUrl"] = "/v1/speakers" });
     }
 
@@ -96,9 +96,6 @@ public static class SpeechValidation
         var cut = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
         return value[..cut] + "…";
     }
-
-    /// <summary>A speaker id as quoted back: at most 64 characters.</summary>
-    public static string ShownId(string id) => id.Length > 64 ? id[..64] + "…" : id;
 
     public static SpeechRequestInvalidException Invalid(string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
         new(title, detail, extensions);

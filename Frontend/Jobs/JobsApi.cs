@@ -316,7 +316,7 @@ public static class JobsApi
 
     private static IResult NotFound(string id) =>
         Problem.Of(StatusCodes.Status404NotFound, "Unknown job",
-            $"There is no job '{id}' (or it expired and was forgotten). Job ids come from POST /v1/jobs, in its Location header.");
+            $"There is no job '{SpeechValidation.Echo(id)}' (or it expired and was forgotten). Job ids come from POST /v1/jobs, in its Location header.");
 
     /// <summary>The public status; the ETA comes from the sentences done since the job started.</summary>
     public static JobStatus Status(JobRecord job)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Orleans.Tts.Speech;
 
 namespace Orleans.Tts.Frontend.Problems;
 
@@ -92,7 +93,7 @@ public static class ProblemResponses
     }
 
     /// <summary>Client-supplied text echoed in a detail: at most <see cref="MaxEchoedChars"/> characters.</summary>
-    private static string Echo(string value) => value.Length > MaxEchoedChars ? value[..MaxEchoedChars] + "…" : value;
+    private static string Echo(string value) => SpeechValidation.Echo(value, MaxEchoedChars);
 
     /// <summary>Turns Kestrel's plain <see cref="IOException"/>s about the body's framing into 400 <see cref="BadHttpRequestException"/>s.</summary>
     private sealed class ClientBodyStream(Stream inner) : Stream

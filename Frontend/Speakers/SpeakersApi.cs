@@ -66,7 +66,7 @@ public static class SpeakersApi
             if (!SpeakerIds.IsValid(id)) return BadId(id);
             var (body, problem) = await ReadAsync(http, ct);
             if (problem is not null) return problem;
-            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{SpeechValidation.ShownId(body.Id)}' differs from the URL's '{id}'; leave it out or make them equal.");
+            if (body!.Id is not null && body.Id != id) return Problem.BadRequest("Id mismatch", $"The body's id '{SpeechValidation.Echo(body.Id)}' differs from the URL's '{SpeechValidation.Echo(id)}'; leave it out or make them equal.");
             var (definition, invalid) = await ValidateAsync(body, voices, ct);
             if (invalid is not null) return invalid;
             return await Storage(http, async () =>
@@ -115,7 +115,7 @@ public static class SpeakersApi
     }
 
     private static IResult NotFound(string id) =>
-        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{SpeechValidation.ShownId(id)}'. GET /v1/speakers lists them.");
+        Problem.Of(StatusCodes.Status404NotFound, "Unknown speaker", $"There is no speaker '{SpeechValidation.Echo(id)}'. GET /v1/speakers lists them.");
 
     /// <summary>A 409 when the cluster already keeps <see cref="FrontendOptions.MaxSpeakers"/> speakers (checked before a new one is stored).</summary>
     private static async ValueTask<IResult?> LimitReachedAsync(ISpeakerDirectory directory, FrontendOptions options, CancellationToken ct) =>
@@ -126,7 +126,7 @@ public static class SpeakersApi
             : null;
 
     private static IResult BadId(string id) =>
-        Problem.BadRequest("Bad speaker id", $"Speaker id '{SpeechValidation.ShownId(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
+        Problem.BadRequest("Bad speaker id", $"Speaker id '{SpeechValidation.Echo(id)}' is invalid: use 1–64 characters of a–z, 0–9, '-' and '_', starting with a letter or digit.");
 
     private static async Task<IResult> Storage(HttpContext http, Func<Task<IResult>> action)
     {

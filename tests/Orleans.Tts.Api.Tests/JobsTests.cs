@@ -210,6 +210,21 @@ public sealed class JobsTests(SiloFactory factory)
         Assert.Equal(HttpStatusCode.NotFound, error.Status);
     }
 
+    [Fact]
+    public async Task An_unknown_job_id_of_five_thousand_characters_gets_a_404_that_quotes_only_its_start()
+    {
+        var client = factory.CreateClient();
+        var id = "job_" + new string('f', 5000);
+        var response = await client.GetAsync($"/v1/jobs/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal("Unknown job", problem.GetProperty("title").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("job_ffff", detail);
+        Assert.Contains("…", detail);
+        Assert.InRange(detail.Length, 40, 400);
+    }
+
     public static async Task<JobStatus> SubmitAsync(HttpClient client, object body)
     {
         var response = await client.PostAsJsonAsync("/v1/jobs", body);

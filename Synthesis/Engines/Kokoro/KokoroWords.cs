@@ -111,7 +111,7 @@ public static class KokoroWords
         return false;
     }
 
-    private static bool IsPunctuation(Rune symbol) => Rune.GetUnicodeCategory(symbol) is UnicodeCategory.OtherPunctuation
-        or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
-        or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation;
+    // Connector punctuation (the IPA tie ‿, '_') joins sounds inside a word; it does not end one.
+    private static bool IsPunctuation(Rune symbol) =>
+        Rune.IsPunctuation(symbol) && Rune.GetUnicodeCategory(symbol) != UnicodeCategory.ConnectorPunctuation;
 }
