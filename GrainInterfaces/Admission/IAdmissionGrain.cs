@@ -18,6 +18,13 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
     [Alias("release")]
     Task<PermitAnswer> ReleaseAsync(PermitClaim claim);
 
+    /// <summary>
+    /// The holder's exact holdings (<see cref="PermitClaim.Holding"/>), sent every second: they replace what this activation
+    /// counts for that holder, so a grant whose answer was lost, or a give-back that never arrived, stops counting.
+    /// </summary>
+    [Alias("report")]
+    Task ReportAsync(PermitClaim claim);
+
     /// <summary>The limit and the permits held now, by holder.</summary>
     [Alias("snapshot")]
     Task<AdmissionSnapshot> GetSnapshotAsync();
@@ -27,7 +34,7 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
 /// <param name="Silo">The holder is a silo (<see cref="Holder"/> is then its parsable address).</param>
 /// <param name="Capacity">Syntheses the holder runs at once (0 for a frontend): the live silos' sum is the default limit.</param>
 /// <param name="ClientId">The client the permit is for (acquire), or whose permit is given back (release).</param>
-/// <param name="Holding">What the holder holds, per client: only in a holder's answer to a new activation of the grain.</param>
+/// <param name="Holding">What the holder holds, per client: in a holder's answer to a new activation of the grain and in its reports.</param>
 [GenerateSerializer, Immutable, Alias("tts.PermitClaim")]
 public sealed record PermitClaim([property: Id(0)] string Holder, [property: Id(1)] bool Silo, [property: Id(2)] int Capacity,
     [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null);

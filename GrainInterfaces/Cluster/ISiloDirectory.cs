@@ -14,6 +14,12 @@ public interface ISiloDirectory
 
     /// <summary>Reads the list again now (e.g. after every known silo failed).</summary>
     Task RefreshAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A silo (by <see cref="SiloGateway.Id"/>) could not be reached by a refresh or left the active silos: calls in flight to it
+    /// will not be answered before Orleans' response timeout.
+    /// </summary>
+    event Action<string>? SiloLost;
 }
 
 /// <param name="Id">The silo's address in Orleans' parsable form: also the key of its <see cref="Synthesis.ISynthesisGrain"/>.</param>

@@ -86,6 +86,15 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         return Task.FromResult(new PermitAnswer(false, Limit, _inUse, _byClient.GetValueOrDefault(claim.ClientId)));
     }
 
+    public Task ReportAsync(PermitClaim claim)
+    {
+        DropDeadSilos();
+        // A silo Orleans declared dead stays forgotten, even if its report was still on the way.
+        if (!claim.Silo || membership.CurrentSnapshot.Members.GetValueOrDefault(SiloAddress.FromParsableString(claim.Holder))?.Status != SiloStatus.Dead)
+            Record(claim, claim.Holding ?? new Dictionary<string, int>());
+        return Task.CompletedTask;
+    }
+
     public Task<AdmissionSnapshot> GetSnapshotAsync()
     {
         DropDeadSilos();

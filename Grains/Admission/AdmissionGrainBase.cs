@@ -173,6 +173,9 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     /// <summary>Queue at or above the threshold, or every permit taken at the last look.</summary>
     protected bool Saturated => load.QueuedHere + load.QueuedElsewhere >= options.DegradeQueueThreshold || (_lastLimit > 0 && _lastInUse >= _lastLimit);
 
+    /// <summary>The limit last seen (the cluster's, through the admission grain).</summary>
+    protected int LastLimit => _lastLimit;
+
     protected void Observed(int limit, int inUse)
     {
         _lastLimit = limit;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Telemetry;
@@ -14,6 +16,19 @@ namespace Orleans.Tts.Grains.Admission;
 public sealed class ClusterAdmission : AdmissionGrainBase
 {
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan GrainAnswerTimeout = TimeSpan.FromSeconds(1);
+    // Calls to the grain while it is out of reach (its silo killed, not yet declared dead) each cost up to a second (Orleans
+    // retries the placement): after a few failures they stop for half a second at a time and requests admit locally at once.
+    private readonly ResiliencePipeline _grain = new ResiliencePipelineBuilder()
+        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+            FailureRatio = 0.5,
+            MinimumThroughput = 2,
+            SamplingDuration = TimeSpan.FromSeconds(2),
+            BreakDuration = TimeSpan.FromMilliseconds(500), // Polly's shortest
+        })
+        .Build();
     private readonly IGrainFactory _grains;
     private readonly AdmissionHolder _holder;
     private readonly InMemoryAdmissionGrain _local;
@@ -30,8 +45,11 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         _grains = grains;
         _holder = holder;
         _logger = logger;
+        // A frontend has no workers of its own: while the grain is out of reach (its silo was killed and is not yet declared
+        // dead) it admits up to the cluster's limit it last saw, not one request at a time. The silos' own bounded pools still
+        // refuse what they cannot run.
         _local = new InMemoryAdmissionGrain(new AdmissionOptions { LocalCapacity = Math.Max(1, holder.Capacity), ClientMaxShare = options.ClientMaxShare },
-            new ClusterLoad(), AdmissionBackends.LocalFallback);
+            new ClusterLoad(), AdmissionBackends.LocalFallback, capacity: holder.IsSilo ? null : () => Math.Max(1, LastLimit));
         holder.Attach(this);
     }
 
@@ -43,7 +61,18 @@ public sealed class ClusterAdmission : AdmissionGrainBase
 
     private IAdmissionGrain Grain => _grains.GetGrain<IAdmissionGrain>(0);
 
-    /// <summary>What this process holds from the grain now, per client (for a new activation of the grain).</summary>
+    /// <summary>Tells the grain what this process holds (<see cref="IAdmissionGrain.ReportAsync"/>); not while it is out of reach.</summary>
+    public async Task ReportAsync(CancellationToken cancellationToken)
+    {
+        if (_degraded) return;
+        try { await Grain.ReportAsync(Holding()).WaitAsync(GrainAnswerTimeout, cancellationToken); }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Holdings not reported to the admission grain ({Error})", e.GetBaseException().Message);
+        }
+    }
+
+    /// <summary>What this process holds from the grain now, per client (for a new activation of the grain, and every report).</summary>
     public PermitClaim Holding()
     {
         lock (_gate) return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, "", new Dictionary<string, int>(_held));
@@ -59,27 +88,9 @@ public sealed class ClusterAdmission : AdmissionGrainBase
                 return new Attempt(new GrainPermit(clientId), 0, 0, _held.GetValueOrDefault(clientId));
             }
         }
-        var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
         try
         {
-            PermitAnswer answer;
-            try
-            {
-                answer = await call.WaitAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // The caller left, but the grain may still grant: a permit granted to nobody is given straight back, or the
-                // cluster's limit would shrink by one for good.
-                _ = call.ContinueWith(async t =>
-                {
-                    if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
-                    lock (_gate) Increment(_held, clientId);
-                    await GiveBackAsync(clientId);
-                }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-                throw;
-            }
-            if (answer.Granted) lock (_gate) Increment(_held, clientId);
+            var answer = await _grain.ExecuteAsync(token => AcquireFromGrainAsync(clientId, token), ct);
             if (_degraded) _logger.LogInformation("The admission grain answers again; permits are the cluster's again");
             _degraded = false;
             Observed(answer.Limit, answer.InUse);
@@ -87,11 +98,37 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            if (!_degraded) _logger.LogWarning("The admission grain did not answer ({Error}); admitting against this process's capacity", e.GetBaseException().Message);
+            if (!_degraded) _logger.LogWarning("The admission grain did not answer ({Error}); admitting locally, up to {Limit} at once", e.GetBaseException().Message, _local.Limit);
             _degraded = true;
             var local = await _local.TryAcquireForFallbackAsync(clientId, ct);
             return local.Handle is null ? local : local with { Handle = new LocalPermit(local.Handle) };
         }
+    }
+
+    /// <summary>One permit from the grain, counted in <c>_held</c> when granted.</summary>
+    private async ValueTask<PermitAnswer> AcquireFromGrainAsync(string clientId, CancellationToken ct)
+    {
+        var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
+        PermitAnswer answer;
+        try
+        {
+            answer = await call.WaitAsync(GrainAnswerTimeout, ct);
+        }
+        catch (Exception e) when (e is TimeoutException || e is OperationCanceledException && ct.IsCancellationRequested)
+        {
+            // The caller left, or the grain did not answer in time (a call in flight to a silo that was just killed waits for
+            // Orleans' response timeout). The grain may still grant: a permit granted to nobody is given straight back, or the
+            // cluster's limit would shrink by one until the next report.
+            _ = call.ContinueWith(async t =>
+            {
+                if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
+                lock (_gate) Increment(_held, clientId);
+                await GiveBackAsync(clientId);
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            throw;
+        }
+        if (answer.Granted) lock (_gate) Increment(_held, clientId);
+        return answer;
     }
 
     protected override async ValueTask ReleaseAsync(object handle)
@@ -130,12 +167,14 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         lock (_gate) Decrement(_held, clientId);
         try
         {
-            var answer = await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
+            var answer = await _grain.ExecuteAsync(async token =>
+                await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId)).WaitAsync(GrainAnswerTimeout, token));
             Observed(answer.Limit, answer.InUse);
         }
         catch (Exception e)
         {
-            // Lost with the grain's silo: a new activation asks this silo what it holds, which no longer includes this permit.
+            // Out of reach (its silo was killed): this process's next report, or a new activation asking it, has the holdings
+            // without this permit.
             _logger.LogDebug(e, "Permit of {Client} not given back to the admission grain", clientId);
         }
         Pulse();
@@ -163,4 +202,18 @@ public sealed class AdmissionHolder(string id, bool isSilo, int capacity)
 
     /// <summary>What this process holds, for the admission grain (nothing before its admission started).</summary>
     public PermitClaim Holding() => _admission?.Holding() ?? new PermitClaim(Id, IsSilo, Capacity, "", new Dictionary<string, int>());
+}
+
+/// <summary>Reports this process's holdings to the admission grain every second (<see cref="ClusterAdmission.ReportAsync"/>).</summary>
+public sealed class AdmissionReporter(ClusterAdmission admission) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await admission.ReportAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
 }

@@ -202,24 +202,19 @@ public sealed class ResultCache : IResultCache, IDisposable
         var grain = _grains!.GetGrain<IResultFlightGrain>(key);
         var caller = new FlightCaller(Guid.NewGuid(), _silo, _options.MaxPendingWait);
         var deadline = DateTime.UtcNow + _options.MaxPendingWait;
-        var failures = 0;
         while (_store.Available && DateTime.UtcNow < deadline)
         {
             FlightTurn turn;
             try
             {
-                turn = await grain.EnterAsync(caller, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && ++failures < 5)
-            {
-                // The grain's silo died (or the call timed out): a new activation answers once Orleans has noticed.
-                _logger.LogDebug(e, "The flight of result {Key} could not be entered; trying again", key);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << failures), ct);
-                continue;
+                turn = await grain.EnterAsync(caller, ct).WaitAsync(ResultFlightGrain.WaitSlice + TimeSpan.FromMilliseconds(500), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogWarning(e, "The flight of result {Key} could not be entered; synthesising without it", key);
+                // The flight grain's silo was just killed: a call already sent gets no answer before Orleans' response timeout
+                // (30 s), and a new one is refused until membership declares the silo dead, both longer than a request's
+                // deadline allows. Synthesising without the flight costs at worst one duplicate synthesis.
+                _logger.LogDebug(e, "The flight of result {Key} could not be entered; synthesising without it", key);
                 break;
             }
             if (turn == FlightTurn.Wait) continue;

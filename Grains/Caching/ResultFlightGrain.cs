@@ -14,7 +14,9 @@ namespace Orleans.Tts.Grains.Caching;
 public sealed class ResultFlightGrain(IClusterMembershipService membership) : Grain, IResultFlightGrain
 {
     /// <summary>Longest one call waits (well inside the 30 s response timeout); the caller asks again.</summary>
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(10);
+    // A follower's call returns Wait after this and the follower calls again: no call outlives a second by much, so a caller can
+    // tell a call lost with a killed silo from one that waits (ResultCache bounds each call).
+    internal static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a waiter looks at this silo's copy of the membership table for the leader's silo (no remote call).</summary>
     private static readonly TimeSpan LeaderCheck = TimeSpan.FromMilliseconds(250);

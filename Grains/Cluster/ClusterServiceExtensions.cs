@@ -59,6 +59,7 @@ public static class ClusterServiceExtensions
             : new AdmissionHolder($"frontend:{cluster.Self.Id}", isSilo: false, 0));
         services.AddSingleton<ClusterAdmission>();
         services.AddSingleton<IAdmission>(sp => sp.GetRequiredService<ClusterAdmission>());
+        services.AddHostedService<AdmissionReporter>();
         services.AddSingleton(new SiloDirectoryOptions(TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_SILOS_REFRESH_MS", 1000, min: 50))));
         services.AddSingleton<OrleansSiloDirectory>();
         services.AddSingleton<ISiloDirectory>(sp => sp.GetRequiredService<OrleansSiloDirectory>());

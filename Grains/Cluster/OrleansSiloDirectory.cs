@@ -16,6 +16,7 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
     : BackgroundService, ISiloDirectory
 {
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HostsTimeout = TimeSpan.FromSeconds(2);
     private volatile IReadOnlyList<SiloGateway> _gateways = [];
     private DateTimeOffset? _refreshedAt;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
@@ -26,9 +27,15 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
 
     public DateTimeOffset? RefreshedAt => _refreshedAt;
 
+    public event Action<string>? SiloLost;
+
+    private HashSet<string> _active = new(StringComparer.Ordinal);
+
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken);
+        // Bounded: a call in flight through a gateway that was just killed waits for the response timeout (30 s), and this list
+        // would keep a dead silo and miss its replacement for as long. The next refresh asks again.
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(HostsTimeout, cancellationToken);
         var loads = await Task.WhenAll(hosts.Keys.Select(async silo =>
         {
             try
@@ -40,14 +47,25 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogDebug("Silo {Silo} did not report its load ({Error})", silo, e.GetBaseException().Message);
+                if (GrainCallRetry.IsUndelivered(e)) Lost(SynthesisGrainKey.Of(silo));
                 return default;
             }
         }));
+        // Silos no longer active (declared dead, or gone after shutdown) are lost too.
+        var active = hosts.Keys.Select(SynthesisGrainKey.Of).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _active.Except(active)) Lost(gone);
+        _active = active;
         foreach (var (gateway, _) in loads) if (gateway is not null) _names[gateway.Id] = gateway.Name;
         var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && l.reported.Ready && !l.reported.Draining).ToList();
         _gateways = live.Select(l => l.Gateway).OrderBy(g => g.Id, StringComparer.Ordinal).ToList();
         load.QueuedElsewhere = live.Sum(l => l.reported.AdmissionQueued) - load.QueuedHere;
         _refreshedAt = DateTimeOffset.UtcNow;
+    }
+
+    private void Lost(string siloId)
+    {
+        try { SiloLost?.Invoke(siloId); }
+        catch (Exception e) { logger.LogWarning(e, "A handler of the loss of silo {Silo} failed", siloId); }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Tts.Cluster;
+using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Jobs;
 using Orleans.Tts.Speech;
 using Orleans.Tts.Streams;
@@ -26,7 +27,9 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
     {
         var units = planner.Plan(spec.Input, spec.Words).Select(u => new JobUnitText(u.Text, u.Sentences, u.LineStarts)).ToList();
         var input = new JobInput(spec, units, JobStorageBudget.Estimate(spec), clock.GetUtcNow());
-        return (await Call(() => Job(JobIds.New()).CreateAsync(input), cancellationToken)).Accepted();
+        // One id for every try: a retried creation finds the job if the first try made it.
+        var job = Job(JobIds.New());
+        return (await Call(() => job.CreateAsync(input), cancellationToken)).Accepted();
     }
 
     public async ValueTask<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -51,14 +54,14 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
     {
         if (!IsJobId(id) || await Call(() => Job(id).GetCaptionSourceAsync(), cancellationToken) is not { } source) return null;
         var (rate, units) = (source.Audio.SampleRate, source.Audio.UnitSamples);
+        var stored = await Call(() => audio.ReadWordsAsync(id, units.Count), cancellationToken);
+        // A unit without words was purged or expired while being read.
+        if (Array.IndexOf(stored, null) >= 0) return null;
         var words = new List<SpokenWord>();
         long before = 0;
         for (var i = 0; i < units.Count; i++)
         {
-            var unit = i;
-            // Missing: purged or expired while being read.
-            if (await Call(() => audio.ReadWordsAsync(id, unit), cancellationToken) is not { } stored) return null;
-            foreach (var w in JobUnitWords.Decode(stored))
+            foreach (var w in JobUnitWords.Decode(stored[i]!))
             {
                 var (start, end) = (Math.Clamp(w.TextStart, 0, source.Input.Length), Math.Clamp(w.TextEnd, 0, source.Input.Length));
                 if (end <= start) continue;
@@ -141,13 +144,14 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
     /// <summary>Ids come from <see cref="JobIds.New"/>; anything else is unknown without a grain call.</summary>
     private static bool IsJobId(string id) => id.Length == 36 && id.StartsWith("job_", StringComparison.Ordinal) && id.AsSpan(4).IndexOfAnyExcept("0123456789abcdef") < 0;
 
+    /// <summary>A grain call, retried while a dead silo's grains cannot be reached yet (<see cref="GrainCallRetry"/>).</summary>
     private static async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
-        try { return await call().WaitAsync(cancellationToken); }
+        try { return await GrainCallRetry.RunAsync(async ct => await call().WaitAsync(ct), cancellationToken); }
         catch (Exception e) when (e is not (OperationCanceledException or StorageUnavailableException or JobBacklogFullException or JobStorageFullException or JobTooLargeException))
         {
-            // Orleans could not reach the grain, or its storage (Redis) failed: the client retries.
-            throw new StorageUnavailableException($"Jobs are unavailable right now: {e.GetBaseException().Message}", e);
+            // The client retries; the exception itself (Orleans' message carries a stack trace) is not for the client.
+            throw new StorageUnavailableException($"Jobs are unavailable right now: {GrainCallRetry.Reason(e)}.", e);
         }
     }
 }

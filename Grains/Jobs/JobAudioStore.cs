@@ -23,8 +23,8 @@ public interface IJobAudioStore
     /// <summary>Null when the unit is not (or no longer) stored.</summary>
     Task<byte[]?> ReadUnitAsync(string jobId, int index);
 
-    /// <summary>The unit's encoded words; null when it has none or is not (or no longer) stored.</summary>
-    Task<byte[]?> ReadWordsAsync(string jobId, int index);
+    /// <summary>The encoded words of units 0 to <paramref name="units"/> − 1 in one read; an element is null when that unit has none or is not (or no longer) stored.</summary>
+    Task<byte[]?[]> ReadWordsAsync(string jobId, int units);
 
     /// <summary>Moves the expiry of the job's whole audio (its result's TTL once it succeeded).</summary>
     Task ExpireAsync(string jobId, DateTimeOffset expiresAt);
@@ -57,7 +57,8 @@ public sealed class RedisJobAudioStore(JobAudioRedis redis, IOptions<ClusterOpti
 
     public Task<byte[]?> ReadUnitAsync(string jobId, int index) => Guard(async db => (byte[]?)await db.HashGetAsync(Key(jobId), index));
 
-    public Task<byte[]?> ReadWordsAsync(string jobId, int index) => Guard(async db => (byte[]?)await db.HashGetAsync(Key(jobId), WordsField(index)));
+    public Task<byte[]?[]> ReadWordsAsync(string jobId, int units) => Guard(async db =>
+        Array.ConvertAll(await db.HashGetAsync(Key(jobId), Enumerable.Range(0, units).Select(WordsField).ToArray()), v => (byte[]?)v));
 
     private static RedisValue WordsField(int index) => $"w{index}";
 
@@ -104,8 +105,9 @@ public sealed class InMemoryJobAudioStore : IJobAudioStore
     public Task<byte[]?> ReadUnitAsync(string jobId, int index) =>
         Task.FromResult(_jobs.TryGetValue(jobId, out var units) && units.TryGetValue(index, out var unit) ? unit.Audio : null);
 
-    public Task<byte[]?> ReadWordsAsync(string jobId, int index) =>
-        Task.FromResult(_jobs.TryGetValue(jobId, out var units) && units.TryGetValue(index, out var unit) ? unit.Words : null);
+    public Task<byte[]?[]> ReadWordsAsync(string jobId, int units) =>
+        Task.FromResult(Enumerable.Range(0, units)
+            .Select(i => _jobs.TryGetValue(jobId, out var stored) && stored.TryGetValue(i, out var unit) ? unit.Words : null).ToArray());
 
     // Expiry is the job grains' sweep here (the index purges expired results).
     public Task ExpireAsync(string jobId, DateTimeOffset expiresAt) => Task.CompletedTask;

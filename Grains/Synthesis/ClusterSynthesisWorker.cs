@@ -41,6 +41,8 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     // Silo id → Stopwatch timestamp until which it is passed over (unreachable, broke off, or draining).
     private readonly ConcurrentDictionary<string, long> _avoid = new();
+    // Silo id → cancelled when a call to that silo finds it unreachable: its sentences in flight are asked of other silos.
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _reachable = new();
     private readonly ISynthesisPlanner? _planner;
     private VoiceList? _voices;
     private readonly SemaphoreSlim _voicesRefresh = new(1, 1);
@@ -55,6 +57,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         _directory = directory;
         _options = options;
         _logger = logger;
+        _directory.SiloLost += Unreachable;
     }
 
     private ISynthesisGrain SynthesisOn(SiloGateway silo) => _grains.GetGrain<ISynthesisGrain>(silo.Id);
@@ -254,18 +257,24 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             try
             {
                 SentenceResult answer;
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id));
                 try
                 {
                     answer = await (plan is not null
-                        ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), cancellationToken)
-                        : SynthesisOn(silo).SynthesizeItemAsync(request, index, cancellationToken));
+                        ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), call.Token)
+                        : SynthesisOn(silo).SynthesizeItemAsync(request, index, call.Token)).WaitAsync(call.Token);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UnknownVoiceException)
                 {
                     // Unreachable, died mid-sentence or timed out: the sentence goes to another silo.
-                    last = $"{silo.Name}: {e.GetBaseException().Message}";
+                    var error = e is OperationCanceledException ? "another call found the silo unreachable" : e.GetBaseException().Message;
+                    last = $"{silo.Name}: {error}";
                     Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
-                    _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Name, index + 1, e.GetBaseException().Message);
+                    // A killed silo never answers the sentences it had, and Orleans gives up on them only when the call times out
+                    // (30 s), each holding its request's permit. The first call (or directory refresh) that cannot reach the silo
+                    // sends them all elsewhere.
+                    if (GrainCallRetry.IsUndelivered(e)) Unreachable(silo.Id);
+                    _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Name, index + 1, error);
                     continue;
                 }
                 switch (answer.Outcome)
@@ -459,6 +468,14 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         return best;
     }
 
+    private CancellationToken Reachable(string siloId) => _reachable.GetOrAdd(siloId, _ => new CancellationTokenSource()).Token;
+
+    /// <summary>Ends the waits of every sentence in flight at the silo; calls made after this get a fresh token.</summary>
+    private void Unreachable(string siloId)
+    {
+        if (_reachable.TryRemove(siloId, out var calls)) calls.Cancel();
+    }
+
     private void Avoid(string siloId, TimeSpan span) =>
         _avoid[siloId] = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
@@ -470,5 +487,9 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         return false;
     }
 
-    public void Dispose() => _voicesRefresh.Dispose();
+    public void Dispose()
+    {
+        _directory.SiloLost -= Unreachable;
+        _voicesRefresh.Dispose();
+    }
 }

@@ -76,6 +76,15 @@ public sealed class LoopbackCluster : IAsyncDisposable
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
         foreach (var (k, v) in extra) o = o.WithEnvironment(k, v);
+        // RELIABILITY_LOGS=<dir>: every process's output, time-stamped, in <dir>/<id>.log (to see why a fault cost what it did).
+        if (Environment.GetEnvironmentVariable("RELIABILITY_LOGS") is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+            var file = TextWriter.Synchronized(new StreamWriter(Path.Combine(dir, id + ".log"), append: true) { AutoFlush = true });
+            o = (o with { OnOutput = line => file.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}") })
+                .WithEnvironment("Logging__LogLevel__Orleans.Runtime.MembershipService", "Information")
+                .WithEnvironment("Logging__LogLevel__Orleans.Tts.Grains.Admission", "Information");
+        }
         return o;
     }
 

@@ -124,6 +124,9 @@ public sealed class Scenarios(ScenarioSettings settings, TextWriter log)
             parts.Add($"{inside.Count} failed {name} (+5 s; {F(seconds, "0")} s in all)");
         }
         parts.Add($"{failed.Count(o => !placed.Contains(o))} outside those windows");
+        // When they happened: failed requests per 5 s of the run (by start), where any failed.
+        var timeline = failed.GroupBy(o => (int)(o.StartedAt / 5) * 5).OrderBy(g => g.Key).Select(g => $"{g.Key}s:{g.Count()}");
+        if (failed.Count > 0) parts.Add($"failures by start time [{string.Join(" ", timeline)}]");
         return string.Join(", ", parts);
     }
 

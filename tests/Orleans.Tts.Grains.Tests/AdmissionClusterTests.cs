@@ -99,6 +99,25 @@ public sealed class AdmissionClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grant_whose_answer_was_lost_stops_counting_at_the_holders_next_report_and_held_permits_stay()
+    {
+        var grain = _cluster.Client.GetGrain<IAdmissionGrain>(0);
+        await using var held = await AdmissionOn(1).AcquireAsync(Request("kept"));
+        // A grant the holder (silo 0) never learnt of: the grain counts it, the holder does not hold it.
+        var lostHolder = _cluster.Silos[0].ServiceProvider.GetRequiredService<AdmissionHolder>();
+        var lost = await grain.AcquireAsync(new PermitClaim(lostHolder.Id, true, lostHolder.Capacity, "ghost"));
+        Assert.True(lost.Granted);
+        Assert.Equal(2, (await grain.GetSnapshotAsync()).InUse);
+
+        await AdmissionOn(0).ReportAsync(CancellationToken.None);
+        await AdmissionOn(1).ReportAsync(CancellationToken.None);
+
+        var after = await grain.GetSnapshotAsync();
+        Assert.Equal(1, after.InUse);
+        Assert.Equal(1, after.ByHolder[AdmissionOn(1).Holding().Holder]);
+    }
+
+    [Fact]
     public async Task The_permits_of_a_killed_silo_come_back_once_Orleans_declares_it_dead()
     {
         var grain = _cluster.Client.GetGrain<IAdmissionGrain>(0);
