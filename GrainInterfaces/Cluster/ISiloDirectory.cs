@@ -16,7 +16,7 @@ public interface ISiloDirectory
     Task RefreshAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// A silo (by <see cref="SiloGateway.Id"/>) could not be reached by a refresh or left the active silos: calls in flight to it
+    /// A silo (by <see cref="SiloGateway.Id"/>) could not be reached by a refresh or was declared dead: calls in flight to it
     /// will not be answered before Orleans' response timeout.
     /// </summary>
     event Action<string>? SiloLost;

@@ -35,8 +35,9 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
     {
         // Bounded: a call in flight through a gateway that was just killed waits for the response timeout (30 s), and this list
         // would keep a dead silo and miss its replacement for as long. The next refresh asks again.
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(HostsTimeout, cancellationToken);
-        var loads = await Task.WhenAll(hosts.Keys.Select(async silo =>
+        var members = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false).WaitAsync(HostsTimeout, cancellationToken);
+        var hosts = members.Where(m => m.Value == SiloStatus.Active).Select(m => m.Key).ToList();
+        var loads = await Task.WhenAll(hosts.Select(async silo =>
         {
             try
             {
@@ -51,10 +52,11 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
                 return default;
             }
         }));
-        // Silos no longer active (declared dead, or gone after shutdown) are lost too.
-        var active = hosts.Keys.Select(SynthesisGrainKey.Of).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in _active.Except(active)) Lost(gone);
-        _active = active;
+        // A silo declared dead is lost too; one shutting down is not (its work in flight finishes there).
+        var status = members.ToDictionary(m => SynthesisGrainKey.Of(m.Key), m => m.Value, StringComparer.Ordinal);
+        foreach (var id in _active)
+            if (!status.TryGetValue(id, out var now) || now == SiloStatus.Dead) Lost(id);
+        _active = hosts.Select(SynthesisGrainKey.Of).ToHashSet(StringComparer.Ordinal);
         foreach (var (gateway, _) in loads) if (gateway is not null) _names[gateway.Id] = gateway.Name;
         var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && l.reported.Ready && !l.reported.Draining).ToList();
         _gateways = live.Select(l => l.Gateway).OrderBy(g => g.Id, StringComparer.Ordinal).ToList();

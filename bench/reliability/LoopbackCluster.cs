@@ -182,8 +182,11 @@ public sealed class LoopbackCluster : IAsyncDisposable
     public static async Task<double> MetricAsync(SiloProcess process, string name)
     {
         var text = await process.HttpClient.GetStringAsync("/metrics");
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
-        return line is null ? double.NaN : double.Parse(line[(name.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+        // "name value" or, from the OpenTelemetry exporter, "name{labels} value [timestamp]".
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is ' ' or '{');
+        if (line is null) return double.NaN;
+        var value = line[(line.IndexOf('}') is var close and >= 0 ? close + 1 : name.Length)..].Trim().Split(' ')[0];
+        return double.Parse(value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Stops the cluster's Redis (SIGKILL: what a crashed server or a lost node looks like); its AOF stays.</summary>
