@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Tts.Frontend.Problems;
 using Orleans.Tts.Models;
 using Orleans.Tts.Voices;
@@ -45,8 +46,10 @@ public static class ModelsAdminApi
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            // Orleans' messages carry exception text and stack traces: they go to the log, not to the client.
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Tts.Admin.Models").LogWarning(e, "A model reload was not sent");
             return Problem.Of(StatusCodes.Status503ServiceUnavailable, "Model reload not sent",
-                $"The cluster's model-reload stream could not be reached ({e.GetBaseException().Message}); try again.");
+                "The cluster's model-reload stream could not be reached; try again.");
         }
         var self = outcomes.FirstOrDefault(o => o.Self);
         var shown = self?.Report ?? (catalog is null ? outcomes.FirstOrDefault(o => o.Report is not null)?.Report : null);
