@@ -3,27 +3,33 @@ namespace Orleans.Tts.Admission;
 /// <summary>
 /// The cluster's synthesis permits (one activation, key 0): at most the global limit are held at any instant, and one
 /// client holds at most its share of them. Holders are silos and frontends; each holder queues its own requests and asks
-/// here only for the permit itself. Nothing is stored: a new activation of this grain (its silo died) asks every live silo
-/// what it holds (<see cref="IAdmissionHolderGrain"/>) before it grants anything. The permits of a silo that Orleans
-/// declares dead return at once.
+/// here only for permits. They are leased: a grant may carry a few more permits than asked while the cluster has room, and a
+/// holder keeps a permit its client gave back for a moment, so steady traffic is admitted by the holders alone and this
+/// activation sees only changes in demand. Nothing is stored: a new activation of this grain (its silo died) asks every live
+/// silo what it holds (<see cref="IAdmissionHolderGrain"/>) before it grants anything. The permits of a silo that Orleans
+/// declares dead return at once, a frontend's once it has not been heard from for a few seconds.
 /// </summary>
 [Alias("tts.IAdmissionGrain")]
 public interface IAdmissionGrain : IGrainWithIntegerKey
 {
-    /// <summary>One permit for <see cref="PermitClaim.ClientId"/>, granted or refused at once.</summary>
+    /// <summary>
+    /// At least one permit for <see cref="PermitClaim.ClientId"/>, granted or refused at once; while the cluster has room the grant
+    /// carries a few more (<see cref="PermitAnswer.Count"/>), which the holder keeps for that client's next requests.
+    /// </summary>
     [Alias("acquire")]
     Task<PermitAnswer> AcquireAsync(PermitClaim claim);
 
-    /// <summary>Gives one permit of <see cref="PermitClaim.ClientId"/> back.</summary>
+    /// <summary>Gives <see cref="PermitClaim.Count"/> permits of <see cref="PermitClaim.ClientId"/> back.</summary>
     [Alias("release")]
     Task<PermitAnswer> ReleaseAsync(PermitClaim claim);
 
     /// <summary>
     /// The holder's exact holdings (<see cref="PermitClaim.Holding"/>), sent every second: they replace what this activation
-    /// counts for that holder, so a grant whose answer was lost, or a give-back that never arrived, stops counting.
+    /// counts for that holder, so a grant whose answer was lost, or a give-back that never arrived, stops counting. The answer
+    /// says whether the cluster is short of permits (<see cref="PermitAnswer.Pressure"/>).
     /// </summary>
     [Alias("report")]
-    Task ReportAsync(PermitClaim claim);
+    Task<PermitAnswer> ReportAsync(PermitClaim claim);
 
     /// <summary>The limit and the permits held now, by holder.</summary>
     [Alias("snapshot")]
@@ -35,16 +41,20 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
 /// <param name="Capacity">Syntheses the holder runs at once (0 for a frontend): the live silos' sum is the default limit.</param>
 /// <param name="ClientId">The client the permit is for (acquire), or whose permit is given back (release).</param>
 /// <param name="Holding">What the holder holds, per client: in a holder's answer to a new activation of the grain and in its reports.</param>
+/// <param name="Count">Permits given back (release); 0 reads as 1.</param>
 [GenerateSerializer, Immutable, Alias("tts.PermitClaim")]
 public sealed record PermitClaim([property: Id(0)] string Holder, [property: Id(1)] bool Silo, [property: Id(2)] int Capacity,
-    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null);
+    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null, [property: Id(5)] int Count = 1);
 
 /// <param name="Granted">The permit is the holder's (acquire only).</param>
 /// <param name="Limit">Permits of the cluster.</param>
 /// <param name="InUse">Permits held now, cluster-wide.</param>
 /// <param name="ClientInUse">Permits the client holds now, cluster-wide.</param>
+/// <param name="Count">Permits granted (acquire only): the one asked for and any leased with it.</param>
+/// <param name="Pressure">A request was refused a permit within the last second: holders give back the permits they keep unused.</param>
 [GenerateSerializer, Immutable, Alias("tts.PermitAnswer")]
-public sealed record PermitAnswer([property: Id(0)] bool Granted, [property: Id(1)] int Limit, [property: Id(2)] int InUse, [property: Id(3)] int ClientInUse);
+public sealed record PermitAnswer([property: Id(0)] bool Granted, [property: Id(1)] int Limit, [property: Id(2)] int InUse, [property: Id(3)] int ClientInUse,
+    [property: Id(4)] int Count = 0, [property: Id(5)] bool Pressure = false);
 
 /// <param name="ByHolder">Permits held per holder.</param>
 [GenerateSerializer, Immutable, Alias("tts.AdmissionSnapshot")]

@@ -8,9 +8,12 @@ namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>
 /// The cluster's permit count (<see cref="IAdmissionGrain"/>): grants and returns, per holder and client. Nothing is stored: a
-/// new activation asks each live silo's <see cref="IAdmissionHolderGrain"/> what it holds first. A frontend's permits granted by
-/// an earlier activation are not known to a new one (it cannot ask a client): until they are given back the cluster may admit
-/// that many more. Silos that Orleans declares dead lose their permits at the next call or the next tick of a one-second timer.
+/// new activation asks each live silo's <see cref="IAdmissionHolderGrain"/> what it holds first, and frontends say at their next
+/// report (every second). Silos that Orleans declares dead lose their permits at the next call or the next tick of a one-second
+/// timer; a frontend not heard from for <see cref="FrontendSilence"/> (killed: it cannot be asked) loses them then.
+/// Grants are leases: while a quarter of the limit stays free, a grant carries up to <see cref="MaxLease"/> more permits than asked
+/// (an eighth of the limit, within the client's share), so a holder serves its clients' next requests without a call here.
+/// Holders give unused permits back within a moment, at once when this activation had to refuse someone.
 /// </summary>
 [KeepAlive]
 public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipService membership, ILogger<AdmissionGrain> logger) : Grain, IAdmissionGrain
@@ -18,9 +21,22 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     private readonly Dictionary<string, Holder> _holders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _byClient = new(StringComparer.Ordinal);
     private int _inUse;
+    private long _refusedAt;
+
+    /// <summary>A frontend silent this long is taken for dead: it reports every second.</summary>
+    internal static readonly TimeSpan FrontendSilence = TimeSpan.FromSeconds(5);
+    /// <summary>The most permits a grant carries beyond the one asked for.</summary>
+    internal const int MaxLease = 8;
+    // Bounds on what a caller may claim: any Orleans client can call this grain, and a record out of these bounds is a bug or
+    // hostile, never a holder's real state.
+    internal const int MaxIdLength = 256, MaxCapacity = 4096, MaxClientsPerHolder = 4096;
 
     /// <param name="Silo">The holder's silo address when it is a silo (parsed once: every call checks the silos' status).</param>
-    private sealed record Holder(SiloAddress? Silo, int Capacity, Dictionary<string, int> Holding);
+    /// <param name="HeardAt">When the holder last called (frontends are forgotten after <see cref="FrontendSilence"/> of silence).</param>
+    private sealed record Holder(SiloAddress? Silo, int Capacity, Dictionary<string, int> Holding)
+    {
+        public long HeardAt { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +45,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         this.RegisterGrainTimer(async ct =>
         {
             DropDeadSilos();
+            DropSilentFrontends();
             await LearnSilosAsync(ct);
         }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         logger.LogInformation("Admission grain active on {Silo}: limit {Limit}, {InUse} permits held by {Holders} holders", RuntimeIdentity, Limit, _inUse, _holders.Count);
@@ -61,38 +78,80 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
 
     public Task<PermitAnswer> AcquireAsync(PermitClaim claim)
     {
+        Validate(claim);
         DropDeadSilos();
         var holding = HolderOf(claim).Holding;
         var limit = Limit;
+        var clientLimit = options.ClientLimit(limit);
         var client = _byClient.GetValueOrDefault(claim.ClientId);
-        if (_inUse >= limit || client >= options.ClientLimit(limit)) return Task.FromResult(new PermitAnswer(false, limit, _inUse, client));
-        holding[claim.ClientId] = holding.GetValueOrDefault(claim.ClientId) + 1;
-        _byClient[claim.ClientId] = client + 1;
-        _inUse++;
-        return Task.FromResult(new PermitAnswer(true, limit, _inUse, client + 1));
+        if (_inUse >= limit || client >= clientLimit)
+        {
+            _refusedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            return Task.FromResult(new PermitAnswer(false, limit, _inUse, client, 0, Pressure: true));
+        }
+        // The lease: more permits only while a quarter of the limit stays free for others, and within the client's share.
+        var lease = Pressure ? 0 : Math.Clamp(Math.Min(Math.Min(limit / 8, MaxLease), Math.Min(limit - limit / 4 - _inUse - 1, clientLimit - client - 1)), 0, MaxLease);
+        var granted = 1 + lease;
+        holding[claim.ClientId] = holding.GetValueOrDefault(claim.ClientId) + granted;
+        _byClient[claim.ClientId] = client + granted;
+        _inUse += granted;
+        return Task.FromResult(new PermitAnswer(true, limit, _inUse, client + granted, granted, Pressure));
     }
 
     public Task<PermitAnswer> ReleaseAsync(PermitClaim claim)
     {
+        Validate(claim);
         DropDeadSilos();
         var holding = HolderOf(claim).Holding;
-        // A permit this activation never granted (an earlier one did, to a frontend) is not counted: nothing to take back.
-        if (holding.GetValueOrDefault(claim.ClientId) > 0)
+        // Permits this activation never granted (an earlier one did, and the holder has not reported since) are not counted:
+        // nothing to take back.
+        var count = Math.Min(Math.Max(1, claim.Count), holding.GetValueOrDefault(claim.ClientId));
+        if (count > 0)
         {
-            if (--holding[claim.ClientId] == 0) holding.Remove(claim.ClientId);
-            if (--_byClient[claim.ClientId] == 0) _byClient.Remove(claim.ClientId);
-            _inUse--;
+            if ((holding[claim.ClientId] -= count) == 0) holding.Remove(claim.ClientId);
+            if ((_byClient[claim.ClientId] -= count) == 0) _byClient.Remove(claim.ClientId);
+            _inUse -= count;
         }
-        return Task.FromResult(new PermitAnswer(false, Limit, _inUse, _byClient.GetValueOrDefault(claim.ClientId)));
+        return Task.FromResult(new PermitAnswer(false, Limit, _inUse, _byClient.GetValueOrDefault(claim.ClientId), 0, Pressure));
     }
 
-    public Task ReportAsync(PermitClaim claim)
+    public Task<PermitAnswer> ReportAsync(PermitClaim claim)
     {
+        Validate(claim);
         DropDeadSilos();
         // A silo Orleans declared dead stays forgotten, even if its report was still on the way.
         if (!claim.Silo || membership.CurrentSnapshot.Members.GetValueOrDefault(SiloAddress.FromParsableString(claim.Holder))?.Status != SiloStatus.Dead)
             Record(claim, claim.Holding ?? new Dictionary<string, int>());
-        return Task.CompletedTask;
+        return Task.FromResult(new PermitAnswer(false, Limit, _inUse, 0, 0, Pressure));
+    }
+
+    /// <summary>Someone was refused within the last second: no leases, and holders give back what they keep unused.</summary>
+    private bool Pressure => _refusedAt != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_refusedAt) < TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Refuses a claim no holder of this service makes (<see cref="ArgumentException"/>, to the caller): ids empty or longer than
+    /// <see cref="MaxIdLength"/>, a capacity or count out of range, a silo address that does not parse, more than
+    /// <see cref="MaxClientsPerHolder"/> clients, or negative holdings.
+    /// </summary>
+    private static void Validate(PermitClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (string.IsNullOrEmpty(claim.Holder) || claim.Holder.Length > MaxIdLength)
+            throw new ArgumentException($"A holder id has 1 to {MaxIdLength} characters.", nameof(claim));
+        if (claim.ClientId is null || claim.ClientId.Length > MaxIdLength)
+            throw new ArgumentException($"A client id has at most {MaxIdLength} characters.", nameof(claim));
+        if (claim.Capacity is < 0 or > MaxCapacity || claim.Count is < 0 or > MaxCapacity)
+            throw new ArgumentException($"A holder's capacity and a count of permits are 0 to {MaxCapacity}.", nameof(claim));
+        if (claim.Silo && !SiloAddressParses(claim.Holder))
+            throw new ArgumentException("A silo holder's id is its parsable silo address.", nameof(claim));
+        if (claim.Holding is { } holding && (holding.Count > MaxClientsPerHolder || holding.Any(h => h.Value is < 0 or > MaxCapacity || h.Key is null || h.Key.Length > MaxIdLength)))
+            throw new ArgumentException($"Holdings name at most {MaxClientsPerHolder} clients, each holding 0 to {MaxCapacity} permits.", nameof(claim));
+    }
+
+    private static bool SiloAddressParses(string holder)
+    {
+        try { return SiloAddress.FromParsableString(holder) is not null; }
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException) { return false; }
     }
 
     public Task<AdmissionSnapshot> GetSnapshotAsync()
@@ -107,8 +166,9 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     /// <summary>The record of the claim's holder (new ones start empty; a silo's capacity counts from its first call).</summary>
     private Holder HolderOf(PermitClaim claim)
     {
-        if (_holders.TryGetValue(claim.Holder, out var holder)) return holder;
-        return Record(claim, new Dictionary<string, int>());
+        if (!_holders.TryGetValue(claim.Holder, out var holder)) return Record(claim, new Dictionary<string, int>());
+        holder.HeardAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        return holder;
     }
 
     /// <summary>Replaces the record of the claim's holder with <paramref name="held"/>.</summary>
@@ -123,7 +183,10 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
             _byClient[client] = _byClient.GetValueOrDefault(client) + count;
             _inUse += count;
         }
-        return _holders[claim.Holder] = new Holder(claim.Silo ? SiloAddress.FromParsableString(claim.Holder) : null, Math.Max(0, claim.Capacity), holding);
+        var silo = claim.Silo ? SiloAddress.FromParsableString(claim.Holder) : null;
+        // Only a member's capacity counts toward the default limit: a claim naming no silo of the cluster cannot raise it.
+        var capacity = silo is null || membership.CurrentSnapshot.Members.ContainsKey(silo) ? claim.Capacity : 0;
+        return _holders[claim.Holder] = new Holder(silo, capacity, holding);
     }
 
     private void Forget(string holder)
@@ -133,6 +196,19 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         {
             _inUse -= count;
             if ((_byClient[client] -= count) <= 0) _byClient.Remove(client);
+        }
+    }
+
+    /// <summary>Frontends that stopped reporting (killed) give back everything; a live one's next report restores its record.</summary>
+    private void DropSilentFrontends()
+    {
+        List<string>? silent = null;
+        foreach (var (key, holder) in _holders)
+            if (holder.Silo is null && System.Diagnostics.Stopwatch.GetElapsedTime(holder.HeardAt) > FrontendSilence) (silent ??= []).Add(key);
+        foreach (var key in silent ?? [])
+        {
+            logger.LogWarning("Frontend {Frontend} has not reported for {Seconds} s: its {Permits} permits return", key, FrontendSilence.TotalSeconds, _holders[key].Holding.Values.Sum());
+            Forget(key);
         }
     }
 

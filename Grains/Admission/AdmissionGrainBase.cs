@@ -171,10 +171,19 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
     private static string? Combine(string? a, string? b) => a is null ? b : b is null ? a : $"{a}, {b}";
 
     /// <summary>Queue at or above the threshold, or every permit taken at the last look.</summary>
-    protected bool Saturated => load.QueuedHere + load.QueuedElsewhere >= options.DegradeQueueThreshold || (_lastLimit > 0 && _lastInUse >= _lastLimit);
+    protected bool Saturated => load.QueuedHere + load.QueuedElsewhere >= options.DegradeQueueThreshold || (_lastLimit > 0 && _lastInUse - IdleHere >= _lastLimit);
+
+    /// <summary>Permits counted in use that this process holds unused (leased, or lingering for their client): free in all but name.</summary>
+    protected virtual int IdleHere => 0;
 
     /// <summary>The limit last seen (the cluster's, through the admission grain).</summary>
     protected int LastLimit => _lastLimit;
+
+    /// <summary>The permits in use last seen.</summary>
+    protected int LastInUse => _lastInUse;
+
+    /// <summary>Requests wait here for a permit.</summary>
+    protected bool Waiting => QueueLength > 0;
 
     protected void Observed(int limit, int inUse)
     {

@@ -26,6 +26,16 @@ public sealed class AdmissionOptions
     public bool DeadlineCoversService { get; init; } = true;
     /// <summary>The service time assumed per request until the first permit is given back.</summary>
     public TimeSpan InitialServiceTime { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long a permit a client gave back (or one leased with a grant) stays with its holder for that client's next request
+    /// before it goes back to the admission grain (TTS_ADMISSION_LINGER_MS; zero: at once, a grain call for every permit).
+    /// </summary>
+    public TimeSpan LeaseLinger { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long a process waits for the admission grain's answer before it admits locally (<c>X-Tts-Degraded: local-admission</c>):
+    /// a call in flight to a silo just killed waits for Orleans' response timeout (30 s) otherwise.
+    /// </summary>
+    public TimeSpan GrainAnswerTimeout { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How often a waiter re-checks without a wake-up signal.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -8,15 +8,15 @@ using Orleans.Tts.Telemetry;
 namespace Orleans.Tts.Grains.Admission;
 
 /// <summary>
-/// A process's admission in an Orleans cluster: its requests queue here (<see cref="AdmissionGrainBase"/>) and each permit is
-/// granted by the cluster's <see cref="IAdmissionGrain"/>. A permit given back while requests of the same client wait here is
-/// kept for them for a moment instead of going back and forth. When the admission grain cannot be reached, this process admits
-/// against its own capacity (<c>X-Tts-Degraded: local-admission</c>) until it can.
+/// A process's admission in an Orleans cluster: its requests queue here (<see cref="AdmissionGrainBase"/>) and permits come from the
+/// cluster's <see cref="IAdmissionGrain"/> as leases. A permit a client gives back, and any the grain leased with a grant, stay here
+/// for that client's next requests for <see cref="AdmissionOptions.LeaseLinger"/>; then (at once when the grain reports pressure, or another client waits
+/// here) they go back in one call. Steady traffic is thus admitted here without a call to the grain, and the grain still counts
+/// every permit kept, so the cluster's limit and each client's share hold at every instant. When the grain cannot be reached,
+/// this process admits against its own capacity (<c>X-Tts-Degraded: local-admission</c>) until it can.
 /// </summary>
-public sealed class ClusterAdmission : AdmissionGrainBase
+public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
 {
-    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan GrainAnswerTimeout = TimeSpan.FromSeconds(1);
     // Calls to the grain while it is out of reach (its silo killed, not yet declared dead) each cost up to a second (Orleans
     // retries the placement): after a few failures they stop for half a second at a time and requests admit locally at once.
     private readonly ResiliencePipeline _grain = new ResiliencePipelineBuilder()
@@ -34,13 +34,17 @@ public sealed class ClusterAdmission : AdmissionGrainBase
     private readonly InMemoryAdmissionGrain _local;
     private readonly ILogger<ClusterAdmission> _logger;
     private readonly Lock _gate = new();
-    // Per client: permits held from the grain (in use or lingering), and those lingering for a waiter of the same client.
+    // Per client: permits held from the grain (in use or spare), and the spare ones with when they last became spare.
     private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _spare = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, long Since)> _spare = new(StringComparer.Ordinal);
+    private readonly ITimer _sweep;
+    private int _sweeping;
     private volatile bool _degraded;
+    private volatile bool _pressure;
+    private long _grainCalls;
 
     public ClusterAdmission(IGrainFactory grains, AdmissionHolder holder, AdmissionOptions options, ClusterLoad load, ILogger<ClusterAdmission> logger,
-        TtsMetrics? metrics = null) : base(options, load, metrics)
+        TtsMetrics? metrics = null, TimeProvider? time = null) : base(options, load, metrics)
     {
         _grains = grains;
         _holder = holder;
@@ -51,49 +55,68 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         _local = new InMemoryAdmissionGrain(new AdmissionOptions { LocalCapacity = Math.Max(1, holder.Capacity), ClientMaxShare = options.ClientMaxShare },
             new ClusterLoad(), AdmissionBackends.LocalFallback, capacity: holder.IsSilo ? null : () => Math.Max(1, LastLimit));
         holder.Attach(this);
+        var period = options.LeaseLinger > TimeSpan.Zero ? options.LeaseLinger / 2 : TimeSpan.FromMilliseconds(100);
+        _sweep = (time ?? TimeProvider.System).CreateTimer(_ => _ = SweepAsync(), null, period, period);
     }
 
     protected override string Backend => _degraded ? AdmissionBackends.LocalFallback : AdmissionBackends.Orleans;
     protected override string? DegradationOf(object handle) => handle is LocalPermit ? "local-admission" : null;
 
+    /// <summary>Calls this process made to the admission grain (acquire, release, report).</summary>
+    public long GrainCalls => Interlocked.Read(ref _grainCalls);
+
     private sealed record GrainPermit(string ClientId);
     private sealed record LocalPermit(object Handle);
 
-    private IAdmissionGrain Grain => _grains.GetGrain<IAdmissionGrain>(0);
+    private IAdmissionGrain Grain
+    {
+        get
+        {
+            Interlocked.Increment(ref _grainCalls);
+            return _grains.GetGrain<IAdmissionGrain>(0);
+        }
+    }
 
-    /// <summary>Tells the grain what this process holds (<see cref="IAdmissionGrain.ReportAsync"/>); not while it is out of reach.</summary>
+    /// <summary>Tells the grain what this process holds (<see cref="IAdmissionGrain.ReportAsync"/>), and learns whether it is short of permits.</summary>
     public async Task ReportAsync(CancellationToken cancellationToken)
     {
-        if (_degraded) return;
-        try { await Grain.ReportAsync(Holding()).WaitAsync(GrainAnswerTimeout, cancellationToken); }
+        try
+        {
+            var answer = await Grain.ReportAsync(Holding()).WaitAsync(Options.GrainAnswerTimeout, cancellationToken);
+            Learn(answer);
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _logger.LogDebug("Holdings not reported to the admission grain ({Error})", e.GetBaseException().Message);
         }
     }
 
-    /// <summary>What this process holds from the grain now, per client (for a new activation of the grain, and every report).</summary>
+    /// <summary>What this process holds from the grain now, per client, spare permits included (for a new activation of the grain, and every report).</summary>
     public PermitClaim Holding()
     {
         lock (_gate) return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, "", new Dictionary<string, int>(_held));
     }
 
+    /// <summary>Permits held here unused, all clients together.</summary>
+    public int Spare
+    {
+        get { lock (_gate) return _spare.Values.Sum(s => s.Count); }
+    }
+
+    protected override int IdleHere => Spare;
+
     protected override async ValueTask<Attempt> TryAcquireAsync(string clientId, CancellationToken ct)
     {
         lock (_gate)
         {
-            if (_spare.GetValueOrDefault(clientId) > 0)
-            {
-                Decrement(_spare, clientId);
-                return new Attempt(new GrainPermit(clientId), 0, 0, _held.GetValueOrDefault(clientId));
-            }
+            if (TakeSpare(clientId)) return new Attempt(new GrainPermit(clientId), LastLimit, LastInUse, _held.GetValueOrDefault(clientId));
         }
         try
         {
             var answer = await _grain.ExecuteAsync(token => AcquireFromGrainAsync(clientId, token), ct);
             if (_degraded) _logger.LogInformation("The admission grain answers again; permits are the cluster's again");
             _degraded = false;
-            Observed(answer.Limit, answer.InUse);
+            Learn(answer);
             return new Attempt(answer.Granted ? new GrainPermit(clientId) : null, answer.Limit, answer.InUse, answer.ClientInUse);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -105,29 +128,38 @@ public sealed class ClusterAdmission : AdmissionGrainBase
         }
     }
 
-    /// <summary>One permit from the grain, counted in <c>_held</c> when granted.</summary>
+    /// <summary>Permits from the grain, counted in <c>_held</c> when granted; those beyond the first are spare.</summary>
     private async ValueTask<PermitAnswer> AcquireFromGrainAsync(string clientId, CancellationToken ct)
     {
         var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
         PermitAnswer answer;
         try
         {
-            answer = await call.WaitAsync(GrainAnswerTimeout, ct);
+            answer = await call.WaitAsync(Options.GrainAnswerTimeout, ct);
         }
         catch (Exception e) when (e is TimeoutException || e is OperationCanceledException && ct.IsCancellationRequested)
         {
             // The caller left, or the grain did not answer in time (a call in flight to a silo that was just killed waits for
-            // Orleans' response timeout). The grain may still grant: a permit granted to nobody is given straight back, or the
-            // cluster's limit would shrink by one until the next report.
+            // Orleans' response timeout). The grain may still grant: permits granted to nobody are given straight back, or the
+            // cluster's limit would shrink by them until the next report.
             _ = call.ContinueWith(async t =>
             {
                 if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
-                lock (_gate) Increment(_held, clientId);
-                await GiveBackAsync(clientId);
+                var count = Math.Max(1, t.Result.Count);
+                lock (_gate) _held[clientId] = _held.GetValueOrDefault(clientId) + count;
+                await GiveBackAsync(clientId, count);
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             throw;
         }
-        if (answer.Granted) lock (_gate) Increment(_held, clientId);
+        if (answer.Granted)
+        {
+            var count = Math.Max(1, answer.Count);
+            lock (_gate)
+            {
+                _held[clientId] = _held.GetValueOrDefault(clientId) + count;
+                if (count > 1) AddSpare(clientId, count - 1);
+            }
+        }
         return answer;
     }
 
@@ -139,55 +171,85 @@ public sealed class ClusterAdmission : AdmissionGrainBase
             return;
         }
         var clientId = ((GrainPermit)handle).ClientId;
-        if (FirstWaiterIs(clientId))
+        // The permit stays for this client's next request (the base class wakes its waiter, if it is first here); it goes back
+        // now when another client waits here or the cluster is short, since only the grain can hand it to them.
+        if (FirstWaiterIs(clientId) || !_pressure && !Waiting && Options.LeaseLinger > TimeSpan.Zero)
         {
-            // The next in line here is the same client: the permit lingers for it (no round trip); the base class wakes it.
-            // Any other client's waiter needs the permit back at the grain first: lingering, it waited for the next poll.
-            lock (_gate) Increment(_spare, clientId);
-            _ = ReturnSpareLaterAsync(clientId);
+            lock (_gate) AddSpare(clientId, 1);
             return;
         }
-        await GiveBackAsync(clientId);
+        await GiveBackAsync(clientId, 1);
     }
 
-    private async Task ReturnSpareLaterAsync(string clientId)
+    /// <summary>Gives back, one call per client, the spare permits that lingered long enough (all of them under pressure or when others wait).</summary>
+    private async Task SweepAsync()
     {
-        await Task.Delay(Linger);
-        bool unused;
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1) return;
+        try
+        {
+            List<(string Client, int Count)>? due = null;
+            var all = _pressure || Waiting || Options.LeaseLinger <= TimeSpan.Zero;
+            lock (_gate)
+            {
+                foreach (var (client, spare) in _spare)
+                    if (all || System.Diagnostics.Stopwatch.GetElapsedTime(spare.Since) >= Options.LeaseLinger) (due ??= []).Add((client, spare.Count));
+                foreach (var (client, _) in due ?? []) _spare.Remove(client);
+            }
+            foreach (var (client, count) in due ?? []) await GiveBackAsync(client, count);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Spare permits not given back; the next report corrects the grain's count");
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    private async Task GiveBackAsync(string clientId, int count)
+    {
         lock (_gate)
         {
-            unused = _spare.GetValueOrDefault(clientId) > 0;
-            if (unused) Decrement(_spare, clientId);
+            var held = _held.GetValueOrDefault(clientId) - count;
+            if (held <= 0) _held.Remove(clientId);
+            else _held[clientId] = held;
         }
-        if (unused) await GiveBackAsync(clientId);
-    }
-
-    private async Task GiveBackAsync(string clientId)
-    {
-        lock (_gate) Decrement(_held, clientId);
         try
         {
             var answer = await _grain.ExecuteAsync(async token =>
-                await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId)).WaitAsync(GrainAnswerTimeout, token));
-            Observed(answer.Limit, answer.InUse);
+                await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, Count: count)).WaitAsync(Options.GrainAnswerTimeout, token));
+            Learn(answer);
         }
         catch (Exception e)
         {
             // Out of reach (its silo was killed): this process's next report, or a new activation asking it, has the holdings
-            // without this permit.
-            _logger.LogDebug(e, "Permit of {Client} not given back to the admission grain", clientId);
+            // without these permits.
+            _logger.LogDebug(e, "{Count} permits of {Client} not given back to the admission grain", count, clientId);
         }
         Pulse();
     }
 
-    private static void Increment(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
-
-    private static void Decrement(Dictionary<string, int> counts, string key)
+    private void Learn(PermitAnswer answer)
     {
-        if (counts.GetValueOrDefault(key) <= 1) counts.Remove(key);
-        else counts[key]--;
+        Observed(answer.Limit, answer.InUse);
+        _pressure = answer.Pressure;
+        // Someone was refused (perhaps this process, just now): what is kept unused here goes back at once.
+        if (answer.Pressure && Spare > 0) _ = SweepAsync();
     }
 
+    private bool TakeSpare(string clientId)
+    {
+        if (!_spare.TryGetValue(clientId, out var spare)) return false;
+        if (spare.Count <= 1) _spare.Remove(clientId);
+        else _spare[clientId] = spare with { Count = spare.Count - 1 };
+        return true;
+    }
+
+    private void AddSpare(string clientId, int count) =>
+        _spare[clientId] = (_spare.GetValueOrDefault(clientId).Count + count, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    public void Dispose() => _sweep.Dispose();
 }
 
 /// <summary>Who holds this process's permits: its silo address, or a frontend's id (<see cref="IsSilo"/> false).</summary>

@@ -45,6 +45,7 @@ public static class ClusterServiceExtensions
             LongTextChars = Setting.PositiveInt(config, "TTS_LONG_TEXT_CHARS", 1000),
             DegradeQueueThreshold = Setting.PositiveInt(config, "TTS_DEGRADE_QUEUE", 4),
             DeadlineCoversService = DeadlineCoversService(config),
+            LeaseLinger = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_ADMISSION_LINGER_MS", 250, min: 0, max: 10000)),
         };
         services.AddSingleton(cluster).AddSingleton(admission);
         services.AddSingleton<ClusterLoad>();

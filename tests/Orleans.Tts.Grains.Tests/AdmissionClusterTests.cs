@@ -1,11 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Grains.Admission;
-using Orleans.Tts.Grains.Cluster;
 using Orleans.Tts.Testing;
 
 namespace Orleans.Tts.Grains.Tests;
@@ -19,38 +16,13 @@ public sealed class AdmissionClusterTests : IAsyncLifetime
     private const int Limit = 4;
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _cluster = await AdmissionClusters.StartAsync(3, new AdmissionOptions
     {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Configure<ClusterMembershipOptions>(FastFailureDetection);
-            silo.AddSiloKeyedPlacement();
-            silo.ConfigureServices(services =>
-            {
-                services.AddSingleton(new AdmissionOptions
-                {
-                    GlobalMaxInflight = Limit, ClientMaxShare = 0.5, QueueLimit = 200, DefaultWait = TimeSpan.FromSeconds(60),
-                    MaxWait = TimeSpan.FromSeconds(60), DeadlineCoversService = false,
-                });
-                services.AddSingleton<ClusterLoad>();
-                services.AddSingleton(sp => new AdmissionHolder(sp.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString(), isSilo: true, capacity: 2));
-                services.AddSingleton<ClusterAdmission>();
-            });
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+        GlobalMaxInflight = Limit, ClientMaxShare = 0.5, QueueLimit = 200, DefaultWait = TimeSpan.FromSeconds(60),
+        MaxWait = TimeSpan.FromSeconds(60), DeadlineCoversService = false,
+    });
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
-
-    /// <summary>Orleans' own tests' settings: a silo killed is declared dead within a few seconds.</summary>
-    internal static void FastFailureDetection(ClusterMembershipOptions o)
-    {
-        o.ProbeTimeout = TimeSpan.FromSeconds(1);
-        o.NumMissedProbesLimit = 1;
-        o.NumVotesForDeathDeclaration = 1;
-    }
 
     private ClusterAdmission AdmissionOn(int silo) => _cluster.Silos[silo].ServiceProvider.GetRequiredService<ClusterAdmission>();
 
@@ -163,6 +135,25 @@ public sealed class AdmissionClusterTests : IAsyncLifetime
         await Task.WhenAll(attempts).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(left > 0, "some callers left before their permit came");
         await Poll.UntilAsync(async () => (await grain.GetSnapshotAsync()).InUse == 0, TimeSpan.FromSeconds(10), "every permit is back");
+    }
+
+    [Fact]
+    public async Task A_clients_repeated_requests_are_admitted_from_its_silos_lease_and_the_unused_permit_goes_back()
+    {
+        var grain = _cluster.Client.GetGrain<IAdmissionGrain>(0);
+        var admission = AdmissionOn(1);
+        var callsBefore = admission.GrainCalls;
+        for (var i = 0; i < 200; i++)
+        {
+            await using var permit = await admission.AcquireAsync(Request("steady"));
+            Assert.True((await grain.GetSnapshotAsync()).InUse <= Limit);
+        }
+        var calls = admission.GrainCalls - callsBefore;
+        // The first request asks the grain; the next ones reuse the permit the silo kept (a give-back after a pause counts too).
+        Assert.True(calls <= 5, $"{calls} calls to the admission grain for 200 requests of one client on one silo");
+        // Unused, the permit goes back by itself.
+        await Poll.UntilAsync(async () => (await grain.GetSnapshotAsync()).InUse == 0, TimeSpan.FromSeconds(10), "the kept permit is back");
+        Assert.Equal(0, admission.Spare);
     }
 
     private static void InterlockedMax(ref int target, int value)

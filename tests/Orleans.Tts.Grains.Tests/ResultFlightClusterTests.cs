@@ -23,7 +23,7 @@ public sealed class ResultFlightClusterTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Configure<ClusterMembershipOptions>(AdmissionClusterTests.FastFailureDetection);
+            silo.Configure<ClusterMembershipOptions>(AdmissionClusters.FastFailureDetection);
             silo.ConfigureServices(services => services.AddResultCache(new ConfigurationBuilder()
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["TTS_REDIS_CACHE"] = RedisServer.ConnectionString }).Build()));
         });
