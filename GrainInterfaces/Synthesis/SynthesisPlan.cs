@@ -34,9 +34,15 @@ public interface ISynthesisPlanner
 /// synthesise, in the request voice <paramref name="VoiceId"/> (their rate) and for <paramref name="Speaker"/> if any; the
 /// answer is one sentence frame per item, in order.
 /// </summary>
+/// <param name="Stream">The request these items belong to when its sentences go to silos one call each, and <paramref name="Index"/>
+/// the first item's place in it: a silo whose workers are all busy starts the earliest waiting sentence of a stream first.</param>
 [GenerateSerializer, Alias("tts.PlannedSynthesisRequest")]
-public sealed record PlannedSynthesisRequest([property: Id(0)] string VoiceId, [property: Id(1)] IReadOnlyList<PlannedItem> Items, [property: Id(2)] Orleans.Tts.Speakers.SpeakerRef? Speaker = null)
+public sealed record PlannedSynthesisRequest([property: Id(0)] string VoiceId, [property: Id(1)] IReadOnlyList<PlannedItem> Items, [property: Id(2)] Orleans.Tts.Speakers.SpeakerRef? Speaker = null,
+    [property: Id(3)] string? Stream = null, [property: Id(4)] int Index = 0)
 {
     /// <summary>Items one request may carry.</summary>
     public const int MaxItems = 64;
+
+    /// <summary>Longest <see cref="Stream"/> a silo orders by (a longer one is ignored).</summary>
+    public const int MaxStreamLength = 64;
 }

@@ -56,8 +56,11 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
         var status = members.ToDictionary(m => SynthesisGrainKey.Of(m.Key), m => m.Value, StringComparer.Ordinal);
         foreach (var id in _active)
             if (!status.TryGetValue(id, out var now) || now == SiloStatus.Dead) Lost(id);
-        _active = hosts.Select(SynthesisGrainKey.Of).ToHashSet(StringComparer.Ordinal);
+        // Every silo not yet dead is watched, so one that shut down gracefully is lost too (its callers forget it).
+        _active = status.Where(s => s.Value != SiloStatus.Dead).Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (gateway, _) in loads) if (gateway is not null) _names[gateway.Id] = gateway.Name;
+        // Names of dead silos stay while Orleans keeps them in its membership table (it removes defunct entries after a week).
+        foreach (var id in _names.Keys) if (!status.ContainsKey(id)) _names.TryRemove(id, out _);
         var live = loads.Where(l => l.Gateway is not null && l.Gateway.Capacity > 0 && l.reported.Ready && !l.reported.Draining).ToList();
         _gateways = live.Select(l => l.Gateway).OrderBy(g => g.Id, StringComparer.Ordinal).ToList();
         load.QueuedElsewhere = live.Sum(l => l.reported.AdmissionQueued) - load.QueuedHere;

@@ -57,7 +57,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         _directory = directory;
         _options = options;
         _logger = logger;
-        _directory.SiloLost += Unreachable;
+        _directory.SiloLost += Lost;
     }
 
     private ISynthesisGrain SynthesisOn(SiloGateway silo) => _grains.GetGrain<ISynthesisGrain>(silo.Id);
@@ -164,7 +164,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         Interlocked.Increment(ref _running);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var plan = planned is { } p ? new RequestPlan(request.VoiceId, p.Rate, p.Items) : await PlanAsync(request, cancellationToken);
-        var spread = new SpreadSentences(this, request, plan, Lanes * SentencesPerLane, stop.Token);
+        var spread = new SpreadSentences(this, request, plan, Lanes, stop.Token);
         spread.Start();
         try
         {
@@ -208,8 +208,11 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         }
     }
 
-    /// <summary>A request planned by this frontend: its items, rendered at <paramref name="Rate"/>.</summary>
-    private sealed record RequestPlan(string VoiceId, int Rate, IReadOnlyList<PlannedItem> Items);
+    /// <summary>A request planned by this frontend: its items, rendered at <paramref name="Rate"/>; <paramref name="Stream"/> names it to the silos.</summary>
+    private sealed record RequestPlan(string VoiceId, int Rate, IReadOnlyList<PlannedItem> Items)
+    {
+        public string Stream { get; } = Guid.NewGuid().ToString("N");
+    }
 
     private static int EstimatedSentences(SynthesisRequest request) =>
         request.Segments is { Count: > 0 } segments
@@ -229,7 +232,23 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     /// A planned request sends the silo that item alone (a pause is silence made here); a request this process could not plan
     /// sends the whole request and the index, for the silo to plan.
     /// </summary>
-    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, CancellationToken cancellationToken)
+    /// <param name="issued">Set once the first call for the sentence is on its way (or none will be): the next sentence's call waits
+    /// for it, so sentences sharing a silo reach its queue in order and the first is never behind a later one of its own request.</param>
+    private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, TaskCompletionSource issued,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FetchOnceIssuedAsync(request, plan, index, issued, cancellationToken);
+        }
+        finally
+        {
+            issued.TrySetResult();
+        }
+    }
+
+    private async Task<(AudioClip? Clip, int Total)> FetchOnceIssuedAsync(SynthesisRequest request, RequestPlan? plan, int index, TaskCompletionSource issued,
+        CancellationToken cancellationToken)
     {
         if (plan is not null && plan.Items[index].IsPause) return (plan.Items[index].Silence(plan.Rate), plan.Items.Count);
         var tried = new HashSet<string>();
@@ -260,9 +279,11 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                 using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id));
                 try
                 {
-                    answer = await (plan is not null
-                        ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker), call.Token)
-                        : SynthesisOn(silo).SynthesizeItemAsync(request, index, call.Token)).WaitAsync(call.Token);
+                    var sent = plan is not null
+                        ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker, plan.Stream, index), call.Token)
+                        : SynthesisOn(silo).SynthesizeItemAsync(request, index, call.Token);
+                    issued.TrySetResult();
+                    answer = await sent.WaitAsync(call.Token);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UnknownVoiceException)
                 {
@@ -297,7 +318,9 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             }
             finally
             {
-                _inFlight.AddOrUpdate(silo.Id, 0, (_, n) => n - 1);
+                // An entry lives only while sentences are in flight at its silo, so silos that come and go leave nothing behind.
+                lock (_inFlight)
+                    if (_inFlight.AddOrUpdate(silo.Id, 0, (_, n) => n - 1) <= 0) _inFlight.TryRemove(silo.Id, out _);
             }
         }
     }
@@ -327,6 +350,22 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         public Task Completion { get { lock (_lanes) return Task.WhenAll(_lanes); } }
 
         public Task<AudioClip?> Result(int index) => Slot(index).Task;
+
+        private readonly Dictionary<int, TaskCompletionSource> _issued = [];
+
+        /// <summary>Set once sentence <paramref name="index"/>'s first call has left; entries two windows behind are dropped.</summary>
+        private TaskCompletionSource Issued(int index)
+        {
+            lock (_issued)
+            {
+                if (!_issued.TryGetValue(index, out var issued))
+                {
+                    _issued[index] = issued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _issued.Remove(index - 2 * _window);
+                }
+                return issued;
+            }
+        }
 
         public void Start()
         {
@@ -409,7 +448,9 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                     i = Interlocked.Increment(ref _next);
                     var total = Volatile.Read(ref _total);
                     if (total >= 0 && i >= total) return;
-                    var (clip, learnt) = await worker.FetchAsync(request, plan, i, cancellationToken);
+                    // Calls go out in sentence order (see FetchAsync); a lane waits only for the previous sentence's call to leave.
+                    if (i > 0) await Issued(i - 1).Task.WaitAsync(cancellationToken);
+                    var (clip, learnt) = await worker.FetchAsync(request, plan, i, Issued(i), cancellationToken);
                     Learn(learnt);
                     Slot(i).TrySetResult(clip);
                     if (clip is null) return;
@@ -470,11 +511,23 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
 
     private CancellationToken Reachable(string siloId) => _reachable.GetOrAdd(siloId, _ => new CancellationTokenSource()).Token;
 
+    /// <summary>A silo left the cluster (killed, or stopped): its sentences in flight go elsewhere, and nothing is kept about it.</summary>
+    private void Lost(string siloId)
+    {
+        Unreachable(siloId);
+        _avoid.TryRemove(siloId, out _);
+    }
+
     /// <summary>Ends the waits of every sentence in flight at the silo; calls made after this get a fresh token.</summary>
     private void Unreachable(string siloId)
     {
-        if (_reachable.TryRemove(siloId, out var calls)) calls.Cancel();
+        if (!_reachable.TryRemove(siloId, out var calls)) return;
+        // Not disposed: a lane may be reading its token right now.
+        calls.Cancel();
     }
+
+    /// <summary>Silos this worker keeps state about (sentences in flight, passed over, or cancellable calls): for tests.</summary>
+    internal int TrackedSilos => _inFlight.Keys.Concat(_avoid.Keys).Concat(_reachable.Keys).Distinct().Count();
 
     private void Avoid(string siloId, TimeSpan span) =>
         _avoid[siloId] = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
@@ -489,7 +542,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
 
     public void Dispose()
     {
-        _directory.SiloLost -= Unreachable;
+        _directory.SiloLost -= Lost;
         _voicesRefresh.Dispose();
     }
 }

@@ -29,7 +29,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     private readonly WorkerPoolOptions _options;
     private readonly ILogger<SynthesisWorkerPool> _logger;
     private readonly TtsMetrics? _metrics;
-    private readonly SemaphoreSlim _slots;
+    private readonly WorkerSlots _slots;
     private readonly SynthesisPlanner _planner;
     private readonly Dictionary<string, string> _startFailures = [];
     private readonly ModelOptions? _modelOptions;
@@ -66,7 +66,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         _options = options;
         _logger = logger;
         _metrics = metrics;
-        _slots = new SemaphoreSlim(options.Parallelism, options.Parallelism);
+        _slots = new WorkerSlots(options.Parallelism);
         _planner = new SynthesisPlanner(normalizer ?? SpeechTextNormalizer.Default, options.MaxSentenceChars);
     }
 
@@ -193,13 +193,15 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         var rate = Resolve(request.VoiceId).Voice.SampleRate;
         var items = request.Items.Select(item => ToWorkItem(item, rate, request.VoiceId, speaker)).ToList();
         if (items.Count == 0) yield break;
-        await foreach (var clip in RunAsync(items, cancellationToken)) yield return clip;
+        var stream = request.Stream is { Length: > 0 and <= PlannedSynthesisRequest.MaxStreamLength } id ? id : null;
+        await foreach (var clip in RunAsync(items, cancellationToken, stream, request.Index)) yield return clip;
     }
 
     /// <summary>Work items on a worker the request queues for (more while workers are free), yielded in order.</summary>
-    private async IAsyncEnumerable<AudioClip> RunAsync(List<WorkItem> sentences, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<AudioClip> RunAsync(List<WorkItem> sentences, [EnumeratorCancellation] CancellationToken cancellationToken,
+        string? stream = null, int index = 0)
     {
-        await AcquireSlotAsync(cancellationToken);
+        await AcquireSlotAsync(cancellationToken, stream, index);
         _metrics?.SynthesesInFlightChanged(1);
         var started = Stopwatch.GetTimestamp();
         var audio = TimeSpan.Zero;
@@ -254,9 +256,11 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     }
 
     /// <summary>Takes a worker, waiting in the bounded queue; throws <see cref="WorkerPoolSaturatedException"/> when it is full.</summary>
-    private async ValueTask AcquireSlotAsync(CancellationToken cancellationToken)
+    /// <param name="stream">The request's stream when a frontend sends its sentences one call each (<see cref="PlannedSynthesisRequest.Stream"/>);
+    /// <paramref name="index"/> orders its waiting sentences.</param>
+    private async ValueTask AcquireSlotAsync(CancellationToken cancellationToken, string? stream = null, int index = 0)
     {
-        if (!_slots.Wait(0))
+        if (!_slots.TryTake())
         {
             var waiting = Interlocked.Increment(ref _waiting);
             _metrics?.WorkerQueueChanged(1);
@@ -267,7 +271,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                     _metrics?.Rejected("worker_queue_full");
                     throw new WorkerPoolSaturatedException(RetryAfter(waiting), waiting - 1, _options.QueueLimit);
                 }
-                await _slots.WaitAsync(cancellationToken);
+                await _slots.TakeAsync(stream, index, cancellationToken);
             }
             finally
             {
@@ -281,7 +285,7 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// <summary>Takes a worker only when one is free and nobody is queued for it (extra lanes never jump the queue).</summary>
     private bool TryTakeFreeSlot()
     {
-        if (Volatile.Read(ref _waiting) > 0 || !_slots.Wait(0)) return false;
+        if (Volatile.Read(ref _waiting) > 0 || !_slots.TryTake()) return false;
         Interlocked.Increment(ref _running);
         return true;
     }
@@ -534,7 +538,6 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _slots.Dispose();
             _reloading.Dispose();
         }
         return ValueTask.CompletedTask;

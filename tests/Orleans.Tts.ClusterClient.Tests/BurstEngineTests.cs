@@ -98,12 +98,12 @@ public sealed class BurstEngineTests(CountedEnginesCluster cluster, Xunit.Abstra
 {
     /// <summary>
     /// What the global limit bounds: permits, i.e. requests in synthesis, not sentences. A permit's request spread over silos
-    /// (<c>ClusterSynthesisWorker</c>) runs 2 × lanes fetches at first and 4 × lanes once its first sentence is back (the spread
-    /// is handed lanes × 2 and doubles that again), each a sentence that synthesises at once if its silo has a free worker; a
-    /// request kept on one silo runs at most the pool's request parallelism (workers / 2). So the engines never hold more than
-    /// limit × max(4 × lanes, workers / 2) sentences at once, nor more than the silos' workers.
+    /// (<c>ClusterSynthesisWorker</c>) runs one fetch a lane at first and two once its first sentence is back (one synthesising and
+    /// one queued behind it), each a sentence that synthesises at once if its silo has a free worker; a request kept on one silo
+    /// runs at most the pool's request parallelism (workers / 2). So the engines never hold more than
+    /// limit × max(2 × lanes, workers / 2) sentences at once, nor more than the silos' workers.
     /// </summary>
-    private const int SentencesPerPermit = 4 * CountedEnginesCluster.Lanes;
+    private const int SentencesPerPermit = 2 * CountedEnginesCluster.Lanes;
 
     [Fact]
     public async Task A_burst_of_ten_times_the_limit_across_silos_never_has_more_in_synthesis_than_the_limit_allows_counted_by_the_grain_and_by_the_engines()
