@@ -26,7 +26,8 @@ public sealed class OrleansMembership(IGrainFactory grains, ISiloDirectory direc
             {
                 var id = h.SiloAddress.ToParsableString();
                 var load = loads.GetValueOrDefault(id);
-                return new SiloMember(directory.Names.TryGetValue(id, out var name) && name.Length > 0 ? name : id, id, options.Self.Version, load?.Capacity ?? 0, load?.Load ?? 0, load?.Queued ?? 0,
+                var name = h.SiloName is { Length: > 0 } named ? named : directory.Names.TryGetValue(id, out var reported) && reported.Length > 0 ? reported : id;
+                return new SiloMember(name, id, options.Self.Version, load?.Capacity ?? 0, load?.Load ?? 0, load?.Queued ?? 0,
                     h.Status.ToString().ToLowerInvariant(), new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)), id == self);
             })
             .OrderBy(m => m.Id, StringComparer.Ordinal)

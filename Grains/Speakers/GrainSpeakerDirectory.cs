@@ -9,7 +9,7 @@ namespace Orleans.Tts.Grains.Speakers;
 /// <summary>
 /// <see cref="ISpeakerDirectory"/> over the speaker grains, with this process's copies of their embeddings in an LRU bounded
 /// in bytes and keyed by (speaker id, version): a version is never reused, so a changed speaker is simply a new key and
-/// nothing has to be invalidated. Concurrent misses for one speaker share one call to its grain.
+/// nothing has to be invalidated. Concurrent misses for one speaker version share one call to its grain.
 /// </summary>
 public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes) : ISpeakerDirectory, IDisposable
 {
@@ -37,10 +37,13 @@ public sealed class GrainSpeakerDirectory(IGrainFactory grains, long cacheBytes)
         }
         if (_embeddings.TryGetValue(Key(speaker.Id, version), out SpeakerEmbedding? cached)) return cached;
 
+        // Shared per version asked for: a fetch started for an older version (perhaps finished, its entry not yet removed) must
+        // not answer for a newer one.
+        var key = Key(speaker.Id, version);
         var fetch = new Lazy<Task<SpeakerEmbedding?>>(() => FetchAsync(speaker.Id));
-        var shared = _fetching.GetOrAdd(speaker.Id, fetch);
+        var shared = _fetching.GetOrAdd(key, fetch);
         if (ReferenceEquals(shared, fetch))
-            _ = fetch.Value.ContinueWith(_ => _fetching.TryRemove(KeyValuePair.Create(speaker.Id, fetch)), TaskScheduler.Default);
+            _ = fetch.Value.ContinueWith(_ => _fetching.TryRemove(KeyValuePair.Create(key, fetch)), TaskScheduler.Default);
         // A caller that leaves stops waiting; the fetch goes on for the others (and for the cache).
         return await shared.Value.WaitAsync(cancellationToken);
     }
