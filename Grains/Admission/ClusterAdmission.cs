@@ -44,7 +44,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
     private long _grainCalls;
 
     public ClusterAdmission(IGrainFactory grains, AdmissionHolder holder, AdmissionOptions options, ClusterLoad load, ILogger<ClusterAdmission> logger,
-        TtsMetrics? metrics = null, TimeProvider? time = null) : base(options, load, metrics)
+        TtsMetrics? metrics = null) : base(options, load, metrics)
     {
         _grains = grains;
         _holder = holder;
@@ -56,7 +56,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
             new ClusterLoad(), AdmissionBackends.LocalFallback, capacity: holder.IsSilo ? null : () => Math.Max(1, LastLimit));
         holder.Attach(this);
         var period = options.LeaseLinger > TimeSpan.Zero ? options.LeaseLinger / 2 : TimeSpan.FromMilliseconds(100);
-        _sweep = (time ?? TimeProvider.System).CreateTimer(_ => _ = SweepAsync(), null, period, period);
+        _sweep = TimeProvider.System.CreateTimer(_ => _ = SweepAsync(), null, period, period);
     }
 
     protected override string Backend => _degraded ? AdmissionBackends.LocalFallback : AdmissionBackends.Orleans;
@@ -146,7 +146,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
             {
                 if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
                 var count = Math.Max(1, t.Result.Count);
-                lock (_gate) _held[clientId] = _held.GetValueOrDefault(clientId) + count;
+                lock (_gate) AddHeld(clientId, count);
                 await GiveBackAsync(clientId, count);
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             throw;
@@ -156,7 +156,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
             var count = Math.Max(1, answer.Count);
             lock (_gate)
             {
-                _held[clientId] = _held.GetValueOrDefault(clientId) + count;
+                AddHeld(clientId, count);
                 if (count > 1) AddSpare(clientId, count - 1);
             }
         }
@@ -209,12 +209,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
 
     private async Task GiveBackAsync(string clientId, int count)
     {
-        lock (_gate)
-        {
-            var held = _held.GetValueOrDefault(clientId) - count;
-            if (held <= 0) _held.Remove(clientId);
-            else _held[clientId] = held;
-        }
+        lock (_gate) AddHeld(clientId, -count);
         try
         {
             var answer = await _grain.ExecuteAsync(async token =>
@@ -236,6 +231,14 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
         _pressure = answer.Pressure;
         // Someone was refused (perhaps this process, just now): what is kept unused here goes back at once.
         if (answer.Pressure && Spare > 0) _ = SweepAsync();
+    }
+
+    /// <summary>Counts <paramref name="delta"/> more (or fewer) permits of the client held from the grain; call under <c>_gate</c>.</summary>
+    private void AddHeld(string clientId, int delta)
+    {
+        var held = _held.GetValueOrDefault(clientId) + delta;
+        if (held <= 0) _held.Remove(clientId);
+        else _held[clientId] = held;
     }
 
     private bool TakeSpare(string clientId)

@@ -232,22 +232,9 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     /// A planned request sends the silo that item alone (a pause is silence made here); a request this process could not plan
     /// sends the whole request and the index, for the silo to plan.
     /// </summary>
-    /// <param name="issued">Set once the first call for the sentence is on its way (or none will be): the next sentence's call waits
-    /// for it, so sentences sharing a silo reach its queue in order and the first is never behind a later one of its own request.</param>
+    /// <param name="issued">Set once the first call for the sentence is on its way: the next sentence's call waits for it, so
+    /// sentences sharing a silo reach its queue in order and the first is never behind a later one of its own request.</param>
     private async Task<(AudioClip? Clip, int Total)> FetchAsync(SynthesisRequest request, RequestPlan? plan, int index, TaskCompletionSource issued,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await FetchOnceIssuedAsync(request, plan, index, issued, cancellationToken);
-        }
-        finally
-        {
-            issued.TrySetResult();
-        }
-    }
-
-    private async Task<(AudioClip? Clip, int Total)> FetchOnceIssuedAsync(SynthesisRequest request, RequestPlan? plan, int index, TaskCompletionSource issued,
         CancellationToken cancellationToken)
     {
         if (plan is not null && plan.Items[index].IsPause) return (plan.Items[index].Silence(plan.Rate), plan.Items.Count);
@@ -448,9 +435,14 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                     i = Interlocked.Increment(ref _next);
                     var total = Volatile.Read(ref _total);
                     if (total >= 0 && i >= total) return;
-                    // Calls go out in sentence order (see FetchAsync); a lane waits only for the previous sentence's call to leave.
+                    // Calls go out in sentence order (see FetchAsync); a lane waits only for the previous sentence's call to leave,
+                    // and a sentence that needs no call (a pause) or fails lets the next one go all the same.
                     if (i > 0) await Issued(i - 1).Task.WaitAsync(cancellationToken);
-                    var (clip, learnt) = await worker.FetchAsync(request, plan, i, Issued(i), cancellationToken);
+                    var issued = Issued(i);
+                    (AudioClip? Clip, int Total) fetched;
+                    try { fetched = await worker.FetchAsync(request, plan, i, issued, cancellationToken); }
+                    finally { issued.TrySetResult(); }
+                    var (clip, learnt) = fetched;
                     Learn(learnt);
                     Slot(i).TrySetResult(clip);
                     if (clip is null) return;
@@ -525,9 +517,6 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         // Not disposed: a lane may be reading its token right now.
         calls.Cancel();
     }
-
-    /// <summary>Silos this worker keeps state about (sentences in flight, passed over, or cancellable calls): for tests.</summary>
-    internal int TrackedSilos => _inFlight.Keys.Concat(_avoid.Keys).Concat(_reachable.Keys).Distinct().Count();
 
     private void Avoid(string siloId, TimeSpan span) =>
         _avoid[siloId] = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
