@@ -32,7 +32,8 @@ public sealed class AdmissionOptions
     /// </summary>
     public TimeSpan LeaseLinger { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>
-    /// How long a process waits for the admission grain's answer before it admits locally (<c>X-Tts-Degraded: local-admission</c>):
+    /// How long a process waits for the admission grain's answer before it admits locally (<c>X-Tts-Degraded: local-admission</c>;
+    /// TTS_ADMISSION_GRAIN_TIMEOUT_MS):
     /// a call in flight to a silo just killed waits for Orleans' response timeout (30 s) otherwise.
     /// </summary>
     public TimeSpan GrainAnswerTimeout { get; init; } = TimeSpan.FromSeconds(1);

@@ -46,6 +46,7 @@ public static class ClusterServiceExtensions
             DegradeQueueThreshold = Setting.PositiveInt(config, "TTS_DEGRADE_QUEUE", 4),
             DeadlineCoversService = DeadlineCoversService(config),
             LeaseLinger = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_ADMISSION_LINGER_MS", 250, min: 0, max: 10000)),
+            GrainAnswerTimeout = TimeSpan.FromMilliseconds(Setting.PositiveInt(config, "TTS_ADMISSION_GRAIN_TIMEOUT_MS", 1000, min: 100, max: 60000)),
         };
         services.AddSingleton(cluster).AddSingleton(admission);
         services.AddSingleton<ClusterLoad>();

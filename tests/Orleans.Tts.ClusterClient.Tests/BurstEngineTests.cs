@@ -24,6 +24,9 @@ public sealed class CountedEnginesCluster() : ClusterFixture(3)
         ["TTS_GLOBAL_MAX_INFLIGHT"] = $"{Limit}",
         ["TTS_FRONTEND_REQUEST_LANES"] = $"{Lanes}",
         ["TTS_ADMISSION_WAIT_MS"] = "1500",
+        // Permits from the grain only: past the default 1 s a silo admits locally (by design), which a starved CPU once
+        // triggered here (3 engine syntheses at once against a bound of 2).
+        ["TTS_ADMISSION_GRAIN_TIMEOUT_MS"] = "30000",
     };
 
     protected override void ConfigureSilo(IServiceCollection services)
@@ -113,6 +116,7 @@ public sealed class BurstEngineTests(CountedEnginesCluster cluster, Xunit.Abstra
         var slots = cluster.Silos.Count * CountedEnginesCluster.WorkersPerSilo;
         Assert.True(engineBound < slots, "the engines alone would allow more than the limit does: the test would prove nothing");
         var grain = cluster.Silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IAdmissionGrain>(0);
+        Assert.Equal(TimeSpan.FromSeconds(30), cluster.Silo.Services.GetRequiredService<Orleans.Tts.Grains.Admission.AdmissionOptions>().GrainAnswerTimeout);
         await Poll.UntilAsync(() => Task.FromResult(cluster.Engines.Now == 0), TimeSpan.FromSeconds(30), "no engine is synthesising before the burst");
         cluster.Engines.Reset();
 

@@ -34,6 +34,7 @@ public sealed class TtsClusterTests(OneSiloCluster cluster)
         rest = await cluster.Http.PostAsJsonAsync("/v1/audio/speech", new { input = text, voice = "alloy", response_format = "wav" });
         audio = await cluster.Tts.SynthesizeAsync(new SpeechCommand(text, "alloy", "wav"));
 
+        Assert.True(rest.IsSuccessStatusCode, $"{(int)rest.StatusCode} {string.Join("; ", rest.Headers.Select(h => $"{h.Key}: {string.Join(",", h.Value)}"))} {await rest.Content.ReadAsStringAsync()}");
         Assert.Equal("miss", rest.Headers.GetValues("X-Tts-Cache").Single());
         Assert.True(audio.CacheHit);
         Assert.Equal(await rest.Content.ReadAsByteArrayAsync(), audio.Content);
