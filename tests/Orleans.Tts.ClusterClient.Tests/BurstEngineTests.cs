@@ -44,26 +44,43 @@ public sealed class CountedEnginesCluster() : ClusterFixture(3)
             ?? ActivatorUtilities.CreateInstance(services, engine.ImplementationType!));
 }
 
-/// <summary>Sentences inside engines now, and the most there ever were at once.</summary>
+/// <summary>Sentences inside engines now, and the most there ever were at once (with which sentences they were).</summary>
 public sealed class EngineGauge
 {
-    private int _now, _most;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, string> _inside = [];
+    private long _next;
+    private int _most;
+    private string _atMost = "";
 
-    public int Most => Volatile.Read(ref _most);
+    public int Most { get { lock (_gate) return _most; } }
 
-    public int Now => Volatile.Read(ref _now);
+    public int Now { get { lock (_gate) return _inside.Count; } }
 
-    public void Enter()
+    /// <summary>The sentences inside engines when the most were there.</summary>
+    public string AtMost { get { lock (_gate) return _atMost; } }
+
+    public long Enter(string sentence)
     {
-        var now = Interlocked.Increment(ref _now);
-        int seen;
-        while (now > (seen = Volatile.Read(ref _most)) && Interlocked.CompareExchange(ref _most, now, seen) != seen) { }
+        lock (_gate)
+        {
+            var id = _next++;
+            _inside[id] = sentence;
+            if (_inside.Count > _most) (_most, _atMost) = (_inside.Count, string.Join(" / ", _inside.Values));
+            return id;
+        }
     }
 
-    public void Exit() => Interlocked.Decrement(ref _now);
+    public void Exit(long id)
+    {
+        lock (_gate) _inside.Remove(id);
+    }
 
     /// <summary>Forgets the most seen so far (the silos' start-up warms their engines up, all at once).</summary>
-    public void Reset() => Volatile.Write(ref _most, Volatile.Read(ref _now));
+    public void Reset()
+    {
+        lock (_gate) (_most, _atMost) = (_inside.Count, string.Join(" / ", _inside.Values));
+    }
 }
 
 /// <summary>An engine that counts the sentences it is rendering in a <see cref="EngineGauge"/>, and otherwise is the engine it wraps.</summary>
@@ -78,14 +95,14 @@ public sealed class CountingEngine(ITtsEngine inner, EngineGauge gauge) : ITtsEn
 
     public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions options, CancellationToken cancellationToken)
     {
-        gauge.Enter();
+        var id = gauge.Enter(sentence);
         try
         {
             return await inner.SynthesizeSentenceAsync(voiceId, sentence, options, cancellationToken);
         }
         finally
         {
-            gauge.Exit();
+            gauge.Exit(id);
         }
     }
 }
@@ -150,7 +167,7 @@ public sealed class BurstEngineTests(CountedEnginesCluster cluster, Xunit.Abstra
         Assert.All(outcomes.Where(o => !o.Ok), o => Assert.True(o.RetryAfter >= TimeSpan.FromSeconds(1), "a busy answer without a retry time"));
         Assert.InRange(mostInUse, 1, limit);
         // Fresh texts, so none came from the result cache: the engines did synthesise, never more at once than the limit allows.
-        Assert.True(cluster.Engines.Most is >= 1 && cluster.Engines.Most <= engineBound, $"{cluster.Engines.Most} engine syntheses at once, bound {engineBound}: " + string.Join(" | ", log));
+        Assert.True(cluster.Engines.Most is >= 1 && cluster.Engines.Most <= engineBound, $"{cluster.Engines.Most} engine syntheses at once, bound {engineBound} ({cluster.Engines.AtMost}): " + string.Join(" | ", log));
         await Poll.UntilAsync(async () => (await grain.GetSnapshotAsync()).InUse == 0 && cluster.Engines.Now == 0, TimeSpan.FromSeconds(10),
             "every permit is back and no engine is synthesising");
         output.WriteLine($"burst: {outcomes.Count(o => o.Ok)} of {outcomes.Length} served; at most {mostInUse} permits and {cluster.Engines.Most} engine syntheses at once (bound {engineBound}, {slots} slots)");
