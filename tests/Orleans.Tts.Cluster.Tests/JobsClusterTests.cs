@@ -62,7 +62,7 @@ public sealed partial class JobsClusterTests(TestClusters clusters, ITestOutputH
             catch (TimeoutException e)
             {
                 // What the survivors did instead (seen once in a busy full run; it passes alone and under load).
-                throw new TimeoutException($"{e.Message}; killed {holder.Id}; survivors:\n" + string.Join("\n", survivors.Select(s => $"--- {s.Id}\n{s.FormatOutput()}")), e);
+                throw new TimeoutException($"{e.Message}; killed {holder.Id}; survivors:\n{Outputs(survivors)}", e);
             }
             var resumed = clock.Elapsed;
             Assert.Contains(survivors, s => s.Output.Contains($"Job {job.Id} active on silo"));

@@ -24,8 +24,8 @@ public sealed class CountedEnginesCluster() : ClusterFixture(3)
         ["TTS_GLOBAL_MAX_INFLIGHT"] = $"{Limit}",
         ["TTS_FRONTEND_REQUEST_LANES"] = $"{Lanes}",
         ["TTS_ADMISSION_WAIT_MS"] = "1500",
-        // Permits from the grain only: past the default 1 s a silo admits locally (by design), which a starved CPU once
-        // triggered here (3 engine syntheses at once against a bound of 2).
+        // Permits from the grain only: past the default 1 s a silo admits locally (by design), which this test of the grain's
+        // limit must not count on a starved CPU.
         ["TTS_ADMISSION_GRAIN_TIMEOUT_MS"] = "30000",
     };
 

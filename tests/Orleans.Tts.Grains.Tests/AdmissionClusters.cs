@@ -35,6 +35,13 @@ internal static class AdmissionClusters
         return cluster;
     }
 
+    /// <summary>The <see cref="ClusterAdmission"/> of silo <paramref name="silo"/>.</summary>
+    public static ClusterAdmission AdmissionOn(this InProcessTestCluster cluster, int silo) =>
+        cluster.Silos[silo].ServiceProvider.GetRequiredService<ClusterAdmission>();
+
+    /// <summary>A request of <paramref name="client"/> willing to wait a minute for its permit.</summary>
+    public static AdmissionRequest Request(string client) => new(client, "espeak:en-us", 40, TimeSpan.FromSeconds(60));
+
     /// <summary>Orleans' own tests' settings: a silo killed is declared dead within a few seconds.</summary>
     internal static void FastFailureDetection(ClusterMembershipOptions o)
     {

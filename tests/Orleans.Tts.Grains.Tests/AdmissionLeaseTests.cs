@@ -5,6 +5,7 @@ using Orleans.TestingHost;
 using Orleans.Tts.Admission;
 using Orleans.Tts.Grains.Admission;
 using Orleans.Tts.Testing;
+using static Orleans.Tts.Grains.Tests.AdmissionClusters;
 
 namespace Orleans.Tts.Grains.Tests;
 
@@ -35,9 +36,7 @@ public sealed class AdmissionLeaseTests : IAsyncLifetime
 
     private IAdmissionGrain Grain => _cluster.Client.GetGrain<IAdmissionGrain>(0);
 
-    private ClusterAdmission AdmissionOn(int silo) => _cluster.Silos[silo].ServiceProvider.GetRequiredService<ClusterAdmission>();
-
-    private static AdmissionRequest Request(string client) => new(client, "espeak:en-us", 40, TimeSpan.FromSeconds(60));
+    private ClusterAdmission AdmissionOn(int silo) => _cluster.AdmissionOn(silo);
 
     [Fact]
     public async Task Permits_one_silo_keeps_unused_go_back_when_clients_on_another_silo_are_refused()
