@@ -24,9 +24,11 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
     Task<PermitAnswer> ReleaseAsync(PermitClaim claim);
 
     /// <summary>
-    /// The holder's exact holdings (<see cref="PermitClaim.Holding"/>), sent every second: they replace what this activation
-    /// counts for that holder, so a grant whose answer was lost, or a give-back that never arrived, stops counting. The answer
-    /// says whether the cluster is short of permits (<see cref="PermitAnswer.Pressure"/>).
+    /// The holder's holdings (<see cref="PermitClaim.Holding"/>) as of its operation <see cref="PermitClaim.Seq"/>, sent every
+    /// second: they replace what this activation counts for that holder, except for the grants and give-backs the snapshot could
+    /// not reflect yet (numbered after it, or still on the way: <see cref="PermitClaim.Granting"/>, <see cref="PermitClaim.Releasing"/>).
+    /// So a grant whose answer was lost, or a give-back that never arrived, stops counting, and one that crossed the report on
+    /// the way counts exactly once. The answer says whether the cluster is short of permits (<see cref="PermitAnswer.Pressure"/>).
     /// </summary>
     [Alias("report")]
     Task<PermitAnswer> ReportAsync(PermitClaim claim);
@@ -42,9 +44,16 @@ public interface IAdmissionGrain : IGrainWithIntegerKey
 /// <param name="ClientId">The client the permit is for (acquire), or whose permit is given back (release).</param>
 /// <param name="Holding">What the holder holds, per client: in a holder's answer to a new activation of the grain and in its reports.</param>
 /// <param name="Count">Permits given back (release); 0 reads as 1.</param>
+/// <param name="Seq">
+/// The holder's own running number of its calls: the number of this acquire or release, or for <see cref="Holding"/> the last
+/// one numbered when it was taken. 0 (unnumbered) makes a report replace the holder's record as it is.
+/// </param>
+/// <param name="Granting">Acquires numbered up to <see cref="Seq"/> whose answer <see cref="Holding"/> does not reflect yet.</param>
+/// <param name="Releasing">Releases numbered up to <see cref="Seq"/> that <see cref="Holding"/> reflects but whose answer has not come back.</param>
 [GenerateSerializer, Immutable, Alias("tts.PermitClaim")]
 public sealed record PermitClaim([property: Id(0)] string Holder, [property: Id(1)] bool Silo, [property: Id(2)] int Capacity,
-    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null, [property: Id(5)] int Count = 1);
+    [property: Id(3)] string ClientId, [property: Id(4)] IReadOnlyDictionary<string, int>? Holding = null, [property: Id(5)] int Count = 1,
+    [property: Id(6)] long Seq = 0, [property: Id(7)] IReadOnlyList<long>? Granting = null, [property: Id(8)] IReadOnlyList<long>? Releasing = null);
 
 /// <param name="Granted">The permit is the holder's (acquire only).</param>
 /// <param name="Limit">Permits of the cluster.</param>

@@ -29,13 +29,31 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     internal const int MaxLease = 8;
     // Bounds on what a caller may claim: any Orleans client can call this grain, and a record out of these bounds is a bug or
     // hostile, never a holder's real state.
-    internal const int MaxIdLength = 256, MaxCapacity = 4096, MaxClientsPerHolder = 4096;
+    internal const int MaxIdLength = 256, MaxCapacity = 4096, MaxClientsPerHolder = 4096, MaxCallsOnTheWay = 65_536;
+    /// <summary>Numbered grants and returns kept per holder between its reports (a holder reports every second).</summary>
+    internal const int MaxLog = 65_536;
 
     /// <param name="Silo">The holder's silo address when it is a silo (parsed once: every call checks the silos' status).</param>
     /// <param name="HeardAt">When the holder last called (frontends are forgotten after <see cref="FrontendSilence"/> of silence).</param>
+    /// <param name="Log">
+    /// Numbered grants (+) and returns (−, 0 for one the holder's report already reflected) applied since the holder's last
+    /// report, and older ones its report said were still on the way: what its next report cannot have counted.
+    /// </param>
+    /// <param name="Reflected">Returns the holder's report already subtracted that have not arrived yet: not subtracted again.</param>
+    /// <param name="Through">The number of the newest report applied: an older one, overtaken on the way, is stale.</param>
     private sealed record Holder(SiloAddress? Silo, int Capacity, Dictionary<string, int> Holding)
     {
         public long HeardAt { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+        public List<(long Seq, string Client, int Delta)> Log { get; set; } = [];
+        public HashSet<long> Reflected { get; set; } = [];
+        public long Through { get; set; } = -1;
+
+        public void Logged(long seq, string client, int delta)
+        {
+            if (seq <= 0) return;
+            if (Log.Count >= MaxLog) Log.RemoveRange(0, Log.Count - MaxLog + 1);
+            Log.Add((seq, client, delta));
+        }
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -71,16 +89,17 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
                 return (PermitClaim?)null;
             }
         }));
-        // A silo's own call may have arrived meanwhile: its record is then newer than the answer.
+        // A silo's own calls may have arrived meanwhile: they count on top of the answer as they would on top of a report.
         foreach (var claim in answers)
-            if (claim is not null && !_holders.ContainsKey(claim.Holder)) Record(claim, claim.Holding ?? new Dictionary<string, int>());
+            if (claim is not null) Reconcile(claim);
     }
 
     public Task<PermitAnswer> AcquireAsync(PermitClaim claim)
     {
         Validate(claim);
         DropDeadSilos();
-        var holding = HolderOf(claim).Holding;
+        var holder = HolderOf(claim);
+        var holding = holder.Holding;
         var limit = Limit;
         var clientLimit = options.ClientLimit(limit);
         var client = _byClient.GetValueOrDefault(claim.ClientId);
@@ -92,6 +111,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         // The lease: more permits only while a quarter of the limit stays free for others, and within the client's share.
         var lease = Pressure ? 0 : Math.Clamp(Math.Min(Math.Min(limit / 8, MaxLease), Math.Min(limit - limit / 4 - _inUse - 1, clientLimit - client - 1)), 0, MaxLease);
         var granted = 1 + lease;
+        holder.Logged(claim.Seq, claim.ClientId, granted);
         holding[claim.ClientId] = holding.GetValueOrDefault(claim.ClientId) + granted;
         _byClient[claim.ClientId] = client + granted;
         _inUse += granted;
@@ -102,10 +122,12 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
     {
         Validate(claim);
         DropDeadSilos();
-        var holding = HolderOf(claim).Holding;
+        var holder = HolderOf(claim);
+        var holding = holder.Holding;
         // Permits this activation never granted (an earlier one did, and the holder has not reported since) are not counted:
-        // nothing to take back.
-        var count = Math.Min(Math.Max(1, claim.Count), holding.GetValueOrDefault(claim.ClientId));
+        // nothing to take back. Nor are those the holder's report already left out while this call was on the way.
+        var count = holder.Reflected.Remove(claim.Seq) ? 0 : Math.Min(Math.Max(1, claim.Count), holding.GetValueOrDefault(claim.ClientId));
+        holder.Logged(claim.Seq, claim.ClientId, -count);
         if (count > 0)
         {
             if ((holding[claim.ClientId] -= count) == 0) holding.Remove(claim.ClientId);
@@ -121,7 +143,7 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         DropDeadSilos();
         // A silo Orleans declared dead stays forgotten, even if its report was still on the way.
         if (!claim.Silo || membership.CurrentSnapshot.Members.GetValueOrDefault(SiloAddress.FromParsableString(claim.Holder))?.Status != SiloStatus.Dead)
-            Record(claim, claim.Holding ?? new Dictionary<string, int>());
+            Reconcile(claim);
         return Task.FromResult(new PermitAnswer(false, Limit, _inUse, 0, 0, Pressure));
     }
 
@@ -142,6 +164,9 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
             throw new ArgumentException($"A client id has at most {MaxIdLength} characters.", nameof(claim));
         if (claim.Capacity is < 0 or > MaxCapacity || claim.Count is < 0 or > MaxCapacity)
             throw new ArgumentException($"A holder's capacity and a count of permits are 0 to {MaxCapacity}.", nameof(claim));
+        if (claim.Seq < 0 || claim.Granting?.Count > MaxCallsOnTheWay || claim.Releasing?.Count > MaxCallsOnTheWay
+            || claim.Granting?.Any(n => n <= 0 || n > claim.Seq) == true || claim.Releasing?.Any(n => n <= 0 || n > claim.Seq) == true)
+            throw new ArgumentException($"A call's number is not negative; at most {MaxCallsOnTheWay} calls on the way, each numbered 1 to the claim's number.", nameof(claim));
         if (claim.Silo && !SiloAddressParses(claim.Holder))
             throw new ArgumentException("A silo holder's id is its parsable silo address.", nameof(claim));
         if (claim.Holding is { } holding && (holding.Count > MaxClientsPerHolder || holding.Any(h => h.Value is < 0 or > MaxCapacity || h.Key is null || h.Key.Length > MaxIdLength)))
@@ -169,6 +194,39 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         if (!_holders.TryGetValue(claim.Holder, out var holder)) return Record(claim, new Dictionary<string, int>());
         holder.HeardAt = System.Diagnostics.Stopwatch.GetTimestamp();
         return holder;
+    }
+
+    /// <summary>
+    /// Replaces the record of the claim's holder with its holdings (a report, or its answer to a new activation), plus what
+    /// they cannot reflect: grants and returns numbered after the snapshot, and grants whose answer had not reached the holder.
+    /// Returns numbered before it that have not arrived are remembered so as not to be subtracted twice. A snapshot older than
+    /// the last one applied changes nothing.
+    /// </summary>
+    private void Reconcile(PermitClaim claim)
+    {
+        var old = _holders.GetValueOrDefault(claim.Holder);
+        if (old is not null && claim.Seq < old.Through) return;
+        var held = new Dictionary<string, int>(claim.Holding ?? new Dictionary<string, int>(), StringComparer.Ordinal);
+        var granting = claim.Granting is { Count: > 0 } g ? g.ToHashSet() : null;
+        var releasing = claim.Releasing is { Count: > 0 } r ? r.ToHashSet() : null;
+        List<(long, string, int)> log = [];
+        HashSet<long> reflected = [];
+        if (old is not null)
+        {
+            foreach (var (seq, client, delta) in old.Log)
+            {
+                var unseen = seq > claim.Seq || delta > 0 && granting?.Contains(seq) == true;
+                if (unseen) held[client] = held.GetValueOrDefault(client) + delta;
+                // Returns still on the way stay logged: they arrived, so the holder's next report needs no guard against them.
+                if (unseen || delta <= 0 && releasing?.Contains(seq) == true) log.Add((seq, client, delta));
+            }
+            releasing?.ExceptWith(old.Log.Select(e => e.Seq));
+        }
+        if (releasing is not null) reflected.UnionWith(releasing);
+        var holder = Record(claim, held);
+        holder.Log = log;
+        holder.Reflected = reflected;
+        holder.Through = claim.Seq;
     }
 
     /// <summary>Replaces the record of the claim's holder with <paramref name="held"/>.</summary>

@@ -37,6 +37,11 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
     // Per client: permits held from the grain (in use or spare), and the spare ones with when they last became spare.
     private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, long Since)> _spare = new(StringComparer.Ordinal);
+    // Calls to the grain are numbered, so that a report taken while some were on the way lets the grain count each exactly
+    // once (IAdmissionGrain.ReportAsync): acquires whose answer is not applied here yet, and releases not answered yet.
+    private long _seq;
+    private readonly HashSet<long> _granting = [];
+    private readonly HashSet<long> _releasing = [];
     private readonly ITimer _sweep;
     private int _sweeping;
     private volatile bool _degraded;
@@ -94,7 +99,9 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
     /// <summary>What this process holds from the grain now, per client, spare permits included (for a new activation of the grain, and every report).</summary>
     public PermitClaim Holding()
     {
-        lock (_gate) return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, "", new Dictionary<string, int>(_held));
+        lock (_gate)
+            return new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, "", new Dictionary<string, int>(_held), Seq: _seq,
+                Granting: [.. _granting], Releasing: [.. _releasing]);
     }
 
     /// <summary>Permits held here unused, all clients together.</summary>
@@ -131,7 +138,11 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
     /// <summary>Permits from the grain, counted in <c>_held</c> when granted; those beyond the first are spare.</summary>
     private async ValueTask<PermitAnswer> AcquireFromGrainAsync(string clientId, CancellationToken ct)
     {
-        var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId));
+        long seq;
+        lock (_gate) _granting.Add(seq = ++_seq);
+        var call = Grain.AcquireAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, Seq: seq));
+        // An acquire that failed (its answer lost) no longer counts as on the way: the grain drops its grant, if any, at the next report.
+        _ = call.ContinueWith(t => { lock (_gate) _granting.Remove(seq); }, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
         PermitAnswer answer;
         try
         {
@@ -144,18 +155,24 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
             // cluster's limit would shrink by them until the next report.
             _ = call.ContinueWith(async t =>
             {
-                if (!t.IsCompletedSuccessfully || !t.Result.Granted) return;
+                if (!t.IsCompletedSuccessfully) return;
                 var count = Math.Max(1, t.Result.Count);
-                lock (_gate) AddHeld(clientId, count);
+                lock (_gate)
+                {
+                    _granting.Remove(seq);
+                    if (!t.Result.Granted) return;
+                    AddHeld(clientId, count);
+                }
                 await GiveBackAsync(clientId, count);
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             throw;
         }
-        if (answer.Granted)
+        lock (_gate)
         {
-            var count = Math.Max(1, answer.Count);
-            lock (_gate)
+            _granting.Remove(seq);
+            if (answer.Granted)
             {
+                var count = Math.Max(1, answer.Count);
                 AddHeld(clientId, count);
                 if (count > 1) AddSpare(clientId, count - 1);
             }
@@ -209,11 +226,23 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
 
     private async Task GiveBackAsync(string clientId, int count)
     {
-        lock (_gate) AddHeld(clientId, -count);
+        long seq;
+        lock (_gate)
+        {
+            AddHeld(clientId, -count);
+            _releasing.Add(seq = ++_seq);
+        }
+        var sent = false;
         try
         {
             var answer = await _grain.ExecuteAsync(async token =>
-                await Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, Count: count)).WaitAsync(Options.GrainAnswerTimeout, token));
+            {
+                sent = true;
+                var call = Grain.ReleaseAsync(new PermitClaim(_holder.Id, _holder.IsSilo, _holder.Capacity, clientId, Count: count, Seq: seq));
+                // On the way until Orleans itself answers or gives up, even after this process stopped waiting for it.
+                _ = call.ContinueWith(_ => { lock (_gate) _releasing.Remove(seq); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                return await call.WaitAsync(Options.GrainAnswerTimeout, token);
+            });
             Learn(answer);
         }
         catch (Exception e)
@@ -221,6 +250,7 @@ public sealed class ClusterAdmission : AdmissionGrainBase, IDisposable
             // Out of reach (its silo was killed): this process's next report, or a new activation asking it, has the holdings
             // without these permits.
             _logger.LogDebug(e, "{Count} permits of {Client} not given back to the admission grain", count, clientId);
+            if (!sent) lock (_gate) _releasing.Remove(seq);
         }
         Pulse();
     }

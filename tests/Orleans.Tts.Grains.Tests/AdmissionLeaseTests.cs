@@ -119,6 +119,52 @@ public sealed class AdmissionLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_report_that_crosses_a_grant_or_a_give_back_on_the_way_counts_each_permit_exactly_once()
+    {
+        // One frontend's calls, numbered as ClusterAdmission numbers them, delivered in the orders a loaded machine produces.
+        const string holder = "frontend:crossing";
+        async Task<int> Held() => (await Grain.GetSnapshotAsync()).ByHolder.GetValueOrDefault(holder);
+        Task Report(long seq, Dictionary<string, int> holding, long[]? granting = null, long[]? releasing = null) =>
+            Grain.ReportAsync(new PermitClaim(holder, false, 0, "", holding, Seq: seq, Granting: granting, Releasing: releasing));
+
+        // Acquire 1 is granted; the holder's report was taken before its answer arrived, so it lists 1 as on the way.
+        var first = await Grain.AcquireAsync(new PermitClaim(holder, false, 0, "c", Seq: 1));
+        Assert.True(first.Granted);
+        await Report(1, [], granting: [1]);
+        Assert.Equal(first.Count, await Held());
+        await Report(1, new() { ["c"] = first.Count });
+        Assert.Equal(first.Count, await Held());
+
+        // Acquire 2 was sent after a report was taken (numbered 1) but is granted before that report arrives.
+        var second = await Grain.AcquireAsync(new PermitClaim(holder, false, 0, "d", Seq: 2));
+        Assert.True(second.Granted);
+        await Report(1, new() { ["c"] = first.Count });
+        Assert.Equal(first.Count + second.Count, await Held());
+        await Report(2, new() { ["c"] = first.Count, ["d"] = second.Count });
+        Assert.Equal(first.Count + second.Count, await Held());
+
+        // Release 3 gives one of d's back; the report taken after it (numbered 3, listing 3 as on the way) arrives first.
+        await Report(3, new() { ["c"] = first.Count, ["d"] = second.Count - 1 }, releasing: [3]);
+        Assert.Equal(first.Count + second.Count - 1, await Held());
+        await Grain.ReleaseAsync(new PermitClaim(holder, false, 0, "d", Count: 1, Seq: 3));
+        Assert.Equal(first.Count + second.Count - 1, await Held());
+        await Report(3, new() { ["c"] = first.Count, ["d"] = second.Count - 1 });
+        Assert.Equal(first.Count + second.Count - 1, await Held());
+
+        // A report overtaken on the way by a newer one changes nothing.
+        await Report(2, []);
+        Assert.Equal(first.Count + second.Count - 1, await Held());
+
+        // Acquire 4 is granted but its answer never reaches the holder: its next report (not listing 4) drops it.
+        Assert.True((await Grain.AcquireAsync(new PermitClaim(holder, false, 0, "e", Seq: 4))).Granted);
+        await Report(4, new() { ["c"] = first.Count, ["d"] = second.Count - 1 });
+        Assert.Equal(first.Count + second.Count - 1, await Held());
+
+        await Report(5, []);
+        Assert.Equal(0, await Held());
+    }
+
+    [Fact]
     public async Task Claims_no_holder_makes_are_refused_and_a_claim_naming_no_member_cannot_raise_the_limit()
     {
         var tooLong = new string('c', 10_000);
@@ -128,6 +174,8 @@ public sealed class AdmissionLeaseTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Grain.ReportAsync(new PermitClaim("frontend:x", false, 1_000_000, "")));
         var flood = Enumerable.Range(0, 5000).ToDictionary(i => $"client-{i}", _ => 1);
         await Assert.ThrowsAsync<ArgumentException>(() => Grain.ReportAsync(new PermitClaim("frontend:x", false, 0, "", flood)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Grain.ReportAsync(new PermitClaim("frontend:x", false, 0, "", Seq: 3, Granting: [4])));
+        await Assert.ThrowsAsync<ArgumentException>(() => Grain.ReleaseAsync(new PermitClaim("frontend:x", false, 0, "c", Seq: -1)));
 
         // A well-formed silo address that is no member of the cluster, claiming a large capacity: the limit stays the members'.
         var stranger = SiloAddress.New(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 11111), 1).ToParsableString();
