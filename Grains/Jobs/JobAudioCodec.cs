@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using Microsoft.IO;
 
 namespace Orleans.Tts.Grains.Jobs;
 
@@ -15,9 +16,21 @@ public static class JobAudioCodec
 {
     public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotli;
 
+    // The compressor's output grows in pooled blocks instead of a MemoryStream's doubling arrays: those were 44 % of a silo's
+    // allocations during a job backlog (bench/RESULTS.md, "GC pauses under a job backlog"), and the collections they caused
+    // paused interactive requests. What stays free in the pool is bounded.
+    private static readonly RecyclableMemoryStreamManager Buffers = new(new RecyclableMemoryStreamManager.Options
+    {
+        BlockSize = 64 * 1024,
+        LargeBufferMultiple = 1024 * 1024,
+        MaximumBufferSize = 16 * 1024 * 1024,
+        MaximumSmallPoolFreeBytes = 16 * 1024 * 1024,
+        MaximumLargePoolFreeBytes = 32 * 1024 * 1024,
+    });
+
     public static byte[] Encode(ReadOnlySpan<short> samples, JobAudioFormat format = Stored)
     {
-        using var writer = new Writer(format, samples.Length);
+        using var writer = new Writer(format);
         writer.Append(samples);
         return writer.Finish();
     }
@@ -25,7 +38,7 @@ public static class JobAudioCodec
     /// <summary>The parts (a unit's sentences, in order) encoded as one: the same bytes as their concatenation, without making it.</summary>
     public static byte[] EncodeParts(IReadOnlyList<short[]> parts, JobAudioFormat format = Stored)
     {
-        using var writer = new Writer(format, parts.Sum(p => p.Length));
+        using var writer = new Writer(format);
         foreach (var part in parts) writer.Append(part);
         return writer.Finish();
     }
@@ -35,15 +48,15 @@ public static class JobAudioCodec
     {
         private const int ChunkSamples = 16 * 1024;
         private readonly JobAudioFormat _format;
-        private readonly MemoryStream _output;
+        private readonly RecyclableMemoryStream _output;
         private readonly Stream _compressor;
         private readonly byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
         private short _previous;
 
-        public Writer(JobAudioFormat format, int samples)
+        public Writer(JobAudioFormat format)
         {
             _format = format;
-            _output = new MemoryStream(samples + 16);
+            _output = Buffers.GetStream("job-audio");
             _output.WriteByte((byte)format);
             _compressor = Compressor(_output, format);
         }
@@ -72,7 +85,9 @@ public static class JobAudioCodec
         public byte[] Finish()
         {
             _compressor.Dispose();
-            return _output.ToArray();
+            var stored = GC.AllocateUninitializedArray<byte>(checked((int)_output.Length));
+            System.Buffers.BuffersExtensions.CopyTo(_output.GetReadOnlySequence(), stored);
+            return stored;
         }
 
         public void Dispose()

@@ -215,7 +215,7 @@ static Dictionary<string, string> Args(string[] args)
 }
 
 // The silo process's own CPU and its garbage collections (from /metrics), to see what job work costs the process that serves interactive requests.
-sealed record Usage(double CpuMs, long Gen0, long Gen1, long Gen2)
+sealed record Usage(double CpuMs, long Gen0, long Gen1, long Gen2, double GcPauseMs)
 {
     public static async Task<Usage> ReadAsync(HttpClient http, int pid)
     {
@@ -226,9 +226,10 @@ sealed record Usage(double CpuMs, long Gen0, long Gen1, long Gen2)
         var metrics = await http.GetStringAsync("metrics");
         long Gc(string generation) => long.Parse(System.Text.RegularExpressions.Regex.Match(metrics,
             $@"(?m)^dotnet_gc_collections_total\{{generation=""{generation}""\}} (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
-        return new Usage(cpu, Gc("gen0"), Gc("gen1"), Gc("gen2"));
+        var pause = double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, @"(?m)^dotnet_gc_pause_time_seconds_total(?:\{\})? (\S+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        return new Usage(cpu, Gc("gen0"), Gc("gen1"), Gc("gen2"), pause * 1000);
     }
 
     public string Since(Usage before, int seconds) =>
-        $"CPU {(CpuMs - before.CpuMs) / seconds / 10:0.0} % of a core; GCs gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}";
+        $"CPU {(CpuMs - before.CpuMs) / seconds / 10:0.0} % of a core; GCs gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}, paused {GcPauseMs - before.GcPauseMs:0} ms";
 }
