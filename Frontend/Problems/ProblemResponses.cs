@@ -19,7 +19,13 @@ public static class ProblemResponses
 
     public static WebApplication UseProblemResponses(this WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, StatusCodeSelector = StatusFor });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = HandleExceptionAsync,
+            StatusCodeSelector = StatusFor,
+            // A body the client broke is its error, answered with a 4xx problem: not an "unhandled exception" in the operators' log.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
         app.UseStatusCodePages(context => WriteStatusProblemAsync(context.HttpContext));
         // A body Kestrel cannot decode (e.g. a chunk size that overflows) surfaces as a plain IOException; make it a client error.
         app.Use((http, next) =>

@@ -198,6 +198,24 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
         Assert.DoesNotContain(live.AdminKey, rest);
     }
 
+    [Fact]
+    public async Task A_broken_chunked_body_is_a_400_problem_and_not_an_error_in_the_silo_log()
+    {
+        using var tcp = await RawRequestAsync(
+            $"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.ClientKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"inp\r\nzz\r\n");
+        using var reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal("HTTP/1.1 400 Bad Request", await reader.ReadLineAsync(timeout.Token));
+        var rest = await reader.ReadToEndAsync(timeout.Token);
+        Assert.Contains("Content-Type: application/problem+json", rest);
+        Assert.Contains("Malformed request body", rest);
+
+        // The silo logs at Trace here: once the request's end is logged, any error entry for it would be there too.
+        await Poll.UntilAsync(() => Task.FromResult(live.Log.Any(l => l.Contains("/v1/audio/speech - 400", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(10), "the silo to log the end of the request");
+        Assert.DoesNotContain(live.Log, l => l.Contains("ExceptionHandlerMiddleware", StringComparison.Ordinal) || l.Contains("An unhandled exception", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("/v1/speakers/a%00b")]
     [InlineData("/v1/audio/speech%00.onnx")]
