@@ -133,6 +133,14 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
         return tcp;
     }
 
+    /// <summary>The silo's answer on a raw connection: its status line, and the headers and body after it (up to the close).</summary>
+    private static async Task<(string? Status, string HeadersAndBody)> ResponseAsync(TcpClient tcp)
+    {
+        using var reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return (await reader.ReadLineAsync(timeout.Token), await reader.ReadToEndAsync(timeout.Token));
+    }
+
     /// <summary>Writes <paramref name="chunk"/> every 200 ms until the silo closes the connection; returns what it answered.</summary>
     private static async Task<(bool Closed, string Received)> TrickleUntilClosedAsync(TcpClient tcp, byte[] chunk, string what)
     {
@@ -187,11 +195,8 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
         // Raw socket: the silo answers as soon as it sees Content-Length, before the client could send 5 MB.
         using var tcp = await RawRequestAsync(
             $"POST /v1/speakers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.AdminKey}\r\nContent-Type: application/json\r\nContent-Length: {5 * 1024 * 1024}\r\n\r\n{{\"voice\":\"espeak:en-us\",\"engine_speaker\":\"aaaa");
-        using var reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var status = await reader.ReadLineAsync(timeout.Token);
+        var (status, rest) = await ResponseAsync(tcp);
         Assert.Equal("HTTP/1.1 413 Payload Too Large", status);
-        var rest = await reader.ReadToEndAsync(timeout.Token);
         Assert.Contains("Content-Type: application/problem+json", rest);
         Assert.Contains("larger than this endpoint accepts (at most 4194304 bytes)", rest);
         Assert.Contains("\"maxBodyBytes\":4194304", rest);
@@ -203,10 +208,8 @@ public sealed class LiveSiloSecurityTests(LiveSiloFixture live) : IClassFixture<
     {
         using var tcp = await RawRequestAsync(
             $"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {live.ClientKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"inp\r\nzz\r\n");
-        using var reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal("HTTP/1.1 400 Bad Request", await reader.ReadLineAsync(timeout.Token));
-        var rest = await reader.ReadToEndAsync(timeout.Token);
+        var (status, rest) = await ResponseAsync(tcp);
+        Assert.Equal("HTTP/1.1 400 Bad Request", status);
         Assert.Contains("Content-Type: application/problem+json", rest);
         Assert.Contains("Malformed request body", rest);
 
