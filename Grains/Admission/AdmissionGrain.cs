@@ -208,24 +208,19 @@ public sealed class AdmissionGrain(AdmissionOptions options, IClusterMembershipS
         if (old is not null && claim.Seq < old.Through) return;
         var held = new Dictionary<string, int>(claim.Holding ?? new Dictionary<string, int>(), StringComparer.Ordinal);
         var granting = claim.Granting is { Count: > 0 } g ? g.ToHashSet() : null;
-        var releasing = claim.Releasing is { Count: > 0 } r ? r.ToHashSet() : null;
+        // Returns the report lists as still on the way; those not in the log (not arrived yet) are left at the end.
+        var releasing = claim.Releasing is { Count: > 0 } r ? r.ToHashSet() : [];
         List<(long, string, int)> log = [];
-        HashSet<long> reflected = [];
-        if (old is not null)
+        foreach (var (seq, client, delta) in old?.Log ?? [])
         {
-            foreach (var (seq, client, delta) in old.Log)
-            {
-                var unseen = seq > claim.Seq || delta > 0 && granting?.Contains(seq) == true;
-                if (unseen) held[client] = held.GetValueOrDefault(client) + delta;
-                // Returns still on the way stay logged: they arrived, so the holder's next report needs no guard against them.
-                if (unseen || delta <= 0 && releasing?.Contains(seq) == true) log.Add((seq, client, delta));
-            }
-            releasing?.ExceptWith(old.Log.Select(e => e.Seq));
+            var unseen = seq > claim.Seq || delta > 0 && granting?.Contains(seq) == true;
+            if (unseen) held[client] = held.GetValueOrDefault(client) + delta;
+            // Returns still on the way stay logged: they arrived, so the holder's next report needs no guard against them.
+            if (unseen || delta <= 0 && releasing.Remove(seq)) log.Add((seq, client, delta));
         }
-        if (releasing is not null) reflected.UnionWith(releasing);
         var holder = Record(claim, held);
         holder.Log = log;
-        holder.Reflected = reflected;
+        holder.Reflected = releasing;
         holder.Through = claim.Seq;
     }
 
