@@ -16,16 +16,13 @@ public static class JobAudioCodec
 {
     public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotli;
 
-    // The compressor's output grows in pooled blocks instead of a MemoryStream's doubling arrays: those were 44 % of a silo's
-    // allocations during a job backlog (bench/RESULTS.md, "GC pauses under a job backlog"), and the collections they caused
-    // paused interactive requests. What stays free in the pool is bounded.
+    // The compressor's output grows in pooled blocks instead of a MemoryStream's initial array and doublings: those were 44 %
+    // of a silo's allocations during a job backlog (bench/RESULTS.md, "Interactive p99 under a job backlog: what it is not").
+    // Only blocks are used (the output is read as a sequence, never as one buffer); the free ones kept are bounded.
     private static readonly RecyclableMemoryStreamManager Buffers = new(new RecyclableMemoryStreamManager.Options
     {
         BlockSize = 64 * 1024,
-        LargeBufferMultiple = 1024 * 1024,
-        MaximumBufferSize = 16 * 1024 * 1024,
         MaximumSmallPoolFreeBytes = 16 * 1024 * 1024,
-        MaximumLargePoolFreeBytes = 32 * 1024 * 1024,
     });
 
     public static byte[] Encode(ReadOnlySpan<short> samples, JobAudioFormat format = Stored)
