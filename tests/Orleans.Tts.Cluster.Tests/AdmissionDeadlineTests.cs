@@ -13,11 +13,14 @@ public sealed class AdmissionDeadlineTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
+    // No polling: a waiter wakes only on a release or at its deadline. A 100 ms poll fired by the test's moving the clock 1 s ran an
+    // attempt beside the holder's release, which had just measured a 1 s hold and so reserved 1 s for the synthesis: the waiter
+    // with 1 s left was refused (1 run in 8 with the CPU busy).
     private static InMemoryAdmissionGrain Admission(ManualTime time, int limit, bool finish = true) =>
         new(new AdmissionOptions
         {
             GlobalMaxInflight = limit, ClientMaxShare = 1, QueueLimit = 64, DefaultWait = TimeSpan.FromSeconds(2),
-            InitialServiceTime = TimeSpan.FromMilliseconds(500), DeadlineCoversService = finish,
+            InitialServiceTime = TimeSpan.FromMilliseconds(500), DeadlineCoversService = finish, PollInterval = TimeSpan.FromSeconds(10),
         }, new ClusterLoad(), time: time);
 
     private static AdmissionRequest Req(string client, int chars = 40) => new(client, "espeak:en-us", chars, TimeSpan.Zero, null);
