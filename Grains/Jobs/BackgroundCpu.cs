@@ -26,6 +26,9 @@ public sealed partial class BackgroundCpu : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on a low-priority thread; its continuation runs on the thread pool, not there.</summary>
+    public Task RunAsync(Action work, CancellationToken cancellationToken = default) => RunAsync(() => { work(); return true; }, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a low-priority thread; its continuation runs on the thread pool, not there.</summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
     {
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -40,8 +40,12 @@ public static class JobAudioCodec
         return writer.Finish();
     }
 
-    /// <summary>Feeds the compressor through one pooled chunk, so a unit's audio is never copied whole into a byte array first.</summary>
-    private sealed class Writer : IDisposable
+    /// <summary>
+    /// One stored unit encoded part by part as its sentences arrive (the same bytes as <see cref="EncodeParts"/>): a caller can drop each
+    /// sentence's samples once appended. Feeds the compressor through one pooled chunk, so the audio is never copied whole into a byte
+    /// array first. Not thread-safe: one append at a time.
+    /// </summary>
+    public sealed class Writer : IDisposable
     {
         private const int ChunkSamples = 16 * 1024;
         private readonly JobAudioFormat _format;
@@ -50,7 +54,7 @@ public static class JobAudioCodec
         private readonly byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
         private short _previous;
 
-        public Writer(JobAudioFormat format)
+        public Writer(JobAudioFormat format = Stored)
         {
             _format = format;
             _output = Buffers.GetStream("job-audio");

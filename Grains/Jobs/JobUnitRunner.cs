@@ -42,13 +42,9 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
             // The pool reads the speaker's current embedding (computed once for the cluster) by id.
             var speaker = work.SpeakerId is { } id ? new SpeakerRef(id, 0) : null;
             var request = new SynthesisRequest(work.Text, work.VoiceId, work.Speed, work.Pitch, work.Volume, speaker, Words: work.LineStarts is not null);
-            var clips = new List<AudioClip>();
-            await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, stop.Token)) clips.Add(clip);
-            var rate = clips.Count > 0 ? clips[0].SampleRate : 0;
-            var samples = clips.Sum(c => c.Samples.Length);
-            var words = work.LineStarts is { } starts ? JobUnitWords.Encode(JobUnitWords.ToInput(work.Text, starts, clips)) : null;
+            var (encoded, rate, samples, clips) = await EncodeAsync(request, work.LineStarts is not null, stop.Token);
+            var words = work.LineStarts is { } starts ? JobUnitWords.Encode(JobUnitWords.ToInput(work.Text, starts, clips!)) : null;
             // Cancelled during its last sentence (or while waiting for the encoder): a cancelled job's audio is not stored.
-            var encoded = await cpu.RunAsync(() => JobAudioCodec.EncodeParts(clips.Select(c => c.Samples).ToList()), stop.Token);
             stop.Token.ThrowIfCancellationRequested();
             await audio.WriteUnitAsync(work.JobId, work.Index, encoded, words, work.AudioExpiresAt);
             logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples);
@@ -80,6 +76,39 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
         {
             _running.TryRemove(new KeyValuePair<(string, int), CancellationTokenSource>(key, stop));
             Interlocked.Decrement(ref _count);
+        }
+    }
+
+    /// <summary>
+    /// The unit's sentences synthesised in the background lane and compressed on a low-priority thread, each while the next is
+    /// synthesised; a sentence's samples are dropped once compressed. Holding the unit's PCM whole until its last sentence kept
+    /// megabytes alive across collections, which the GC copied from generation to generation during a job backlog.
+    /// </summary>
+    private async Task<(byte[] Encoded, int Rate, int Samples, List<(IReadOnlyList<WordTiming>?, int)>? Clips)> EncodeAsync(SynthesisRequest request, bool words,
+        CancellationToken cancellationToken)
+    {
+        using var writer = new JobAudioCodec.Writer();
+        var clips = words ? new List<(IReadOnlyList<WordTiming>?, int)>() : null;
+        int rate = 0, samples = 0;
+        var appended = Task.CompletedTask;
+        try
+        {
+            await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, cancellationToken))
+            {
+                if (rate == 0) rate = clip.SampleRate;
+                samples += clip.Samples.Length;
+                clips?.Add((clip.Words, clip.Samples.Length));
+                await appended;
+                appended = cpu.RunAsync(() => writer.Append(clip.Samples), cancellationToken);
+            }
+            await appended;
+            return (await cpu.RunAsync(writer.Finish, cancellationToken), rate, samples, clips);
+        }
+        finally
+        {
+            // The writer is disposed only once no append runs on it.
+            try { await appended; }
+            catch (Exception) { /* the failure already being thrown is the one to report */ }
         }
     }
 

@@ -14,10 +14,11 @@ public static class JobUnitWords
     private const byte Format = 1;
 
     /// <summary>
-    /// The words of a unit's clips (in order; each clip's words in samples of that clip and spans of the unit's
-    /// <paramref name="text"/>) in samples of the unit and spans of the job's input, whose line <c>k</c> starts at <paramref name="lineStarts"/>[k].
+    /// The words of a unit's clips (in order: each clip's words in samples of that clip and spans of the unit's
+    /// <paramref name="text"/>, and its length in samples) in samples of the unit and spans of the job's input, whose line <c>k</c>
+    /// starts at <paramref name="lineStarts"/>[k].
     /// </summary>
-    public static IReadOnlyList<WordTiming> ToInput(string text, IReadOnlyList<int> lineStarts, IEnumerable<AudioClip> clips)
+    public static IReadOnlyList<WordTiming> ToInput(string text, IReadOnlyList<int> lineStarts, IEnumerable<(IReadOnlyList<WordTiming>? Words, int Samples)> clips)
     {
         var lines = text.Split('\n');
         if (lines.Length != lineStarts.Count)
@@ -31,14 +32,14 @@ public static class JobUnitWords
         var source = map.Build();
         var words = new List<WordTiming>();
         var offset = 0;
-        foreach (var clip in clips)
+        foreach (var (clipWords, samples) in clips)
         {
-            foreach (var word in clip.Words ?? [])
+            foreach (var word in clipWords ?? [])
             {
                 var (start, end) = source.SourceOf(word.TextStart, word.TextEnd);
                 if (end > start) words.Add(new WordTiming(start, end, offset + word.StartSample, offset + word.EndSample));
             }
-            offset += clip.Samples.Length;
+            offset += samples;
         }
         return words;
     }

@@ -101,6 +101,8 @@ try
     Console.WriteLine($"baseline  {Summary(baseline)}");
     Console.WriteLine($"backlog   {Summary(loaded)}   jobs progressed at {jobSentences / Math.Max(1, jobSeconds):0.0} sentences/s");
     Console.WriteLine($"ratio     p50 {ratio50:0.00}×  p99 {ratio99:0.00}×  (target p99 ≤ 1.20×: {(ratio99 <= 1.2 ? "met" : "NOT met")}); errors {errors}");
+    var (low, high) = Interval(baseline, loaded, 0.99);
+    Console.WriteLine($"          p99 ratio's 90 % bootstrap interval {low:0.00}–{high:0.00}× (how far the sampling of {baseline.Count} + {loaded.Count} requests alone moves it)");
 }
 finally
 {
@@ -196,6 +198,26 @@ static double P(List<double> values, double q)
 {
     var sorted = values.Order().ToList();
     return sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, q * sorted.Count)];
+}
+
+// Both sides resampled with replacement, 2,000 times: a p99 is the 1 % tail of a few hundred requests, so one run's ratio moves
+// by tenths with no change to the code (bench/RESULTS.md, issue 19); the interval says by how much.
+static (double Low, double High) Interval(List<double> baseline, List<double> loaded, double q)
+{
+    var random = new Random(19);
+    var ratios = new double[2000];
+    var a = new List<double>(baseline.Count);
+    var b = new List<double>(loaded.Count);
+    for (var i = 0; i < ratios.Length; i++)
+    {
+        a.Clear();
+        b.Clear();
+        for (var j = 0; j < baseline.Count; j++) a.Add(baseline[random.Next(baseline.Count)]);
+        for (var j = 0; j < loaded.Count; j++) b.Add(loaded[random.Next(loaded.Count)]);
+        ratios[i] = P(b, q) / P(a, q);
+    }
+    Array.Sort(ratios);
+    return (ratios[(int)(0.05 * ratios.Length)], ratios[(int)(0.95 * ratios.Length)]);
 }
 
 static string Summary(List<double> values) => $"n {values.Count,4}  p50 {P(values, 0.5),6:0.0} ms  p99 {P(values, 0.99),6:0.0} ms";

@@ -31,7 +31,7 @@ public sealed class JobUnitWordsTests
         // Two sentence clips: the words of each are in samples of its clip and spans of the unit's text (the worker pool maps them so).
         var first = new AudioClip(1000, new short[500], [new WordTiming(0, 5, 10, 200), new WordTiming(10, 14, 220, 400)]);
         var second = new AudioClip(1000, new short[300], [new WordTiming(16, 22, 5, 100), new WordTiming(33, 38, 150, 250)]);
-        var words = JobUnitWords.ToInput(unit.Text, unit.LineStarts!, [first, second]);
+        var words = JobUnitWords.ToInput(unit.Text, unit.LineStarts!, [(first.Words, first.Samples.Length), (second.Words, second.Samples.Length)]);
 
         Assert.Equal(["First", "here", "Second", "third"], words.Select(w => Input[w.TextStart..w.TextEnd]));
         Assert.Equal([10, 220, 505, 650], words.Select(w => w.StartSample));
