@@ -6,7 +6,7 @@ namespace Orleans.Tts.Grains.Jobs;
 
 /// <summary>
 /// Dedicated threads at below-normal OS priority (nice 10, as the background engine hosts) for the silo's own CPU work on
-/// job units: joining a unit's sentences and compressing them (<see cref="JobAudioCodec"/>). On the thread pool that work ran
+/// job units: compressing their sentences (<see cref="JobAudioCodec"/>). On the thread pool that work ran
 /// at normal priority beside interactive requests (Brotli was 44 % of the silo's CPU during a job backlog, bench/RESULTS.md);
 /// here the kernel gives it the cores interactive work leaves idle, so an idle silo still runs it at full speed. One thread per
 /// job worker (<c>TTS_JOB_MAX_WORKERS</c>), so compression keeps up with as many units as the silo runs at once.

@@ -44,7 +44,7 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
             var request = new SynthesisRequest(work.Text, work.VoiceId, work.Speed, work.Pitch, work.Volume, speaker, Words: work.LineStarts is not null);
             var (encoded, rate, samples, clips) = await EncodeAsync(request, work.LineStarts is not null, stop.Token);
             var words = work.LineStarts is { } starts ? JobUnitWords.Encode(JobUnitWords.ToInput(work.Text, starts, clips!)) : null;
-            // Cancelled during its last sentence (or while waiting for the encoder): a cancelled job's audio is not stored.
+            // Cancelled during its last sentence (or while the encoder finished): a cancelled job's audio is not stored.
             stop.Token.ThrowIfCancellationRequested();
             await audio.WriteUnitAsync(work.JobId, work.Index, encoded, words, work.AudioExpiresAt);
             logger.LogInformation("Job {Job} unit {Unit} stored: {Samples} samples", work.JobId, work.Index, samples);
@@ -87,7 +87,8 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
     private async Task<(byte[] Encoded, int Rate, int Samples, List<(IReadOnlyList<WordTiming>?, int)>? Clips)> EncodeAsync(SynthesisRequest request, bool words,
         CancellationToken cancellationToken)
     {
-        using var writer = new JobAudioCodec.Writer();
+        // Made at the first sentence: the compressor's state is not held while the unit waits for its turn.
+        JobAudioCodec.Writer? writer = null;
         var clips = words ? new List<(IReadOnlyList<WordTiming>?, int)>() : null;
         int rate = 0, samples = 0;
         var appended = Task.CompletedTask;
@@ -99,16 +100,19 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
                 samples += clip.Samples.Length;
                 clips?.Add((clip.Words, clip.Samples.Length));
                 await appended;
-                appended = cpu.RunAsync(() => writer.Append(clip.Samples), cancellationToken);
+                var unit = writer ??= new JobAudioCodec.Writer();
+                appended = cpu.RunAsync(() => unit.Append(clip.Samples), cancellationToken);
             }
             await appended;
-            return (await cpu.RunAsync(writer.Finish, cancellationToken), rate, samples, clips);
+            var encoded = await cpu.RunAsync(() => writer is null ? JobAudioCodec.Encode([]) : writer.Finish(), cancellationToken);
+            return (encoded, rate, samples, clips);
         }
         finally
         {
             // The writer is disposed only once no append runs on it.
             try { await appended; }
             catch (Exception) { /* the failure already being thrown is the one to report */ }
+            writer?.Dispose();
         }
     }
 

@@ -13,9 +13,9 @@ public sealed class AdmissionDeadlineTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
-    // No polling: a waiter wakes only on a release or at its deadline. A 100 ms poll fired by the test's moving the clock 1 s ran an
-    // attempt beside the holder's release, which had just measured a 1 s hold and so reserved 1 s for the synthesis: the waiter
-    // with 1 s left was refused (1 run in 8 with the CPU busy).
+    // No polling: a waiter wakes only on a release or when its time left only just covers its synthesis. A 100 ms poll fired by the
+    // test's moving the clock 1 s ran an attempt beside the holder's release, which had just measured a 1 s hold and so reserved 1 s
+    // for the synthesis: the waiter with 1 s left was refused (2 of 15 runs with the CPU busy).
     private static InMemoryAdmissionGrain Admission(ManualTime time, int limit, bool finish = true) =>
         new(new AdmissionOptions
         {
