@@ -50,7 +50,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         var seen = new Attempt(null, _lastLimit, _lastInUse, 0);
         if (waiting >= options.QueueLimit)
             return Reject("admission_queue_full", $"All {options.QueueLimit} waiting places of this silo are taken ({seen.InUse} of {seen.Limit} permits in use).", seen);
-        return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, request, seen);
+        return ExpectedWaitTooLong(waiting + load.QueuedElsewhere, request, seen, IdleHere);
     }
 
     /// <summary>How long ago the request arrived, when it says (its wait runs from then).</summary>
@@ -66,11 +66,12 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
 
     /// <summary>
     /// The refusal of a request with <paramref name="ahead"/> waiters before it when every permit is taken and their turns
-    /// (plus, when the deadline covers it, the request's own service time) take longer than its wait.
+    /// (plus, when the deadline covers it, the request's own service time) take longer than its wait. Permits counted in use but
+    /// kept unused here (<paramref name="idle"/>) are no wait: they go back as soon as anyone waits.
     /// </summary>
-    private AdmissionRejectedException? ExpectedWaitTooLong(int ahead, AdmissionRequest request, Attempt attempt)
+    private AdmissionRejectedException? ExpectedWaitTooLong(int ahead, AdmissionRequest request, Attempt attempt, int idle)
     {
-        if (attempt.Limit <= 0 || attempt.InUse < attempt.Limit) return null;
+        if (attempt.Limit <= 0 || attempt.InUse - idle < attempt.Limit) return null;
         var wait = WaitOf(request);
         var spent = Spent(request);
         var queued = _service.MeanHold * (ahead + 1) / attempt.Limit + _attempts.Expected(0);
@@ -98,6 +99,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
         }
 
         // Waiters are served first come, first served: a newcomer behind a queue does not jump it (nor cost a round trip).
+        var idle = IdleHere;
         var attempt = QueueLength == 0 ? await TryTimedAsync(request.ClientId, cancellationToken) : new Attempt(null, _lastLimit, _lastInUse, 0);
         if (attempt.Handle is null)
         {
@@ -113,7 +115,7 @@ public abstract class AdmissionGrainBase(AdmissionOptions options, ClusterLoad l
             {
                 // Refuse at once what cannot be served in time: the queue ahead at the observed hold time (and the request's own
                 // service time) is longer than this request's wait.
-                if (ExpectedWaitTooLong(QueueLength - 1 + load.QueuedElsewhere, request, attempt) is { } tooLong) throw tooLong;
+                if (ExpectedWaitTooLong(QueueLength - 1 + load.QueuedElsewhere, request, attempt, idle) is { } tooLong) throw tooLong;
                 while (attempt.Handle is null)
                 {
                     // Admitted with less time left than a synthesis takes, the request would finish after its deadline: refused now instead.

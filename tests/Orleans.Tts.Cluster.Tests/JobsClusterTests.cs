@@ -83,13 +83,14 @@ public sealed partial class JobsClusterTests(TestClusters clusters, ITestOutputH
     public async Task Kill_9_of_a_silo_running_a_unit_the_unit_runs_again_elsewhere_and_the_audio_is_whole_with_each_unit_once()
     {
         var db = await clusters.NewAsync();
-        // Units of 6 sentences (well over 100 ms of synthesis each, even on fast cores): long enough that the kill lands while a
-        // unit is running; 2-sentence units often finished between the log line being seen and the kill. Twenty units: the job
-        // still has work for the second try when the first kill came too late (with ten, CI's fast cores finished it meanwhile).
-        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobunit{i}", db, SiloSettings(6)));
+        // Units of 10 sentences (well over 100 ms of synthesis each, even on fast cores): long enough that the kill lands while a
+        // unit is running; 2-sentence units often finished between the log line being seen and the kill, and with 6 both victims'
+        // units did once with the CPU busy (their "stored" lines reach the test late then). Twenty units: the job still has work
+        // for the second try when the first kill came too late (with ten, CI's fast cores finished it meanwhile).
+        var silos = await SiloProcess.StartManyAsync(3, i => ClusterSilo.Options($"jobunit{i}", db, SiloSettings(10)));
         try
         {
-            var text = Text(120);
+            var text = Text(200);
             var job = await SubmitAsync(silos[0].HttpClient, text);
             var holder = await Poll.UntilAsync(() => Task.FromResult(HolderOf(silos, job.Id)), TimeSpan.FromSeconds(30), "the silo holding the job's grain");
             // A silo other than the grain's, in the middle of a unit, after some unit finished. Its unit may finish in the moment
@@ -146,7 +147,7 @@ public sealed partial class JobsClusterTests(TestClusters clusters, ITestOutputH
             var survivors = alive.ToArray();
 
             var done = await WaitForStateAsync(holder.HttpClient, job.Id, "succeeded");
-            Assert.Equal(120, done.Progress.Done);
+            Assert.Equal(200, done.Progress.Done);
             await AssertSameAudioAsAFaultFreeRunAsync(survivors[0].HttpClient, job.Id, text, units: 20);
             // The re-run unit stored its words too: the captions cover the whole text.
             await AssertCaptionsAsync(survivors[^1].HttpClient, job.Id, text);
