@@ -79,6 +79,13 @@ try
         {
             var posted = Stopwatch.GetTimestamp();
             var response = await http.PostAsJsonAsync("v1/jobs", new { input = texts[j], voice = "en-us", response_format = "wav" });
+            // The previous round's cancelled jobs may still hold the backlog or the storage budget for a moment: a 503 says when to retry.
+            for (var retry = 0; response.StatusCode == HttpStatusCode.ServiceUnavailable && retry < 30; retry++)
+            {
+                Console.WriteLine($"          submit: 503, retry in {response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 1:0} s: {await response.Content.ReadAsStringAsync()}");
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                response = await http.PostAsJsonAsync("v1/jobs", new { input = texts[j], voice = "en-us", response_format = "wav" });
+            }
             response.EnsureSuccessStatusCode();
             posts.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
             jobs.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
