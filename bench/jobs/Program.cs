@@ -45,8 +45,7 @@ try
 
     var counter = 0;
     await Interactive(http, rate, 5, () => Interlocked.Increment(ref counter)); // warm-up
-    var baseline = new List<double>();
-    var loaded = new List<double>();
+    // Latencies round by round: the interval below resamples whole rounds.
     var baselineRounds = new List<List<double>>();
     var loadedRounds = new List<List<double>>();
     var errors = 0;
@@ -56,7 +55,6 @@ try
     {
         var usage = await Usage.ReadAsync(http, process.Id);
         var a = await Interactive(http, rate, seconds, () => Interlocked.Increment(ref counter));
-        baseline.AddRange(a.Latencies);
         baselineRounds.Add(a.Latencies);
         errors += a.Errors;
         Console.WriteLine($"round {round} baseline: {Summary(a.Latencies)}  errors {a.Errors}; slowest at {Slowest(a.Sent, a.Latencies)}; load {Load()}");
@@ -78,13 +76,15 @@ try
         for (var j = 0; j < jobCount; j++)
         {
             var posted = Stopwatch.GetTimestamp();
-            var response = await http.PostAsJsonAsync("v1/jobs", new { input = texts[j], voice = "en-us", response_format = "wav" });
+            var text = texts[j];
+            Task<HttpResponseMessage> Submit() => http.PostAsJsonAsync("v1/jobs", new { input = text, voice = "en-us", response_format = "wav" });
+            var response = await Submit();
             // The previous round's cancelled jobs may still hold the backlog or the storage budget for a moment: a 503 says when to retry.
             for (var retry = 0; response.StatusCode == HttpStatusCode.ServiceUnavailable && retry < 30; retry++)
             {
                 Console.WriteLine($"          submit: 503, retry in {response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 1:0} s: {await response.Content.ReadAsStringAsync()}");
                 await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                response = await http.PostAsJsonAsync("v1/jobs", new { input = texts[j], voice = "en-us", response_format = "wav" });
+                response = await Submit();
             }
             response.EnsureSuccessStatusCode();
             posts.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
@@ -96,7 +96,6 @@ try
         var after = await Done(http, jobs);
         jobSentences += after;
         jobSeconds += clock.Elapsed.TotalSeconds;
-        loaded.AddRange(b.Latencies);
         loadedRounds.Add(b.Latencies);
         errors += b.Errors;
         Console.WriteLine($"round {round} backlog:  {Summary(b.Latencies)}  errors {b.Errors}  job sentences done {after} ({after / clock.Elapsed.TotalSeconds:0.0}/s)");
@@ -106,6 +105,8 @@ try
         Console.WriteLine($"          {Overlaps(b.Sent, b.Latencies)}");
         foreach (var id in jobs) await http.DeleteAsync($"v1/jobs/{id}");
     }
+    var baseline = baselineRounds.SelectMany(r => r).ToList();
+    var loaded = loadedRounds.SelectMany(r => r).ToList();
     var ratio50 = P(loaded, 0.5) / P(baseline, 0.5);
     var ratio99 = P(loaded, 0.99) / P(baseline, 0.99);
     Console.WriteLine();
