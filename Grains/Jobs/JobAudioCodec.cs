@@ -2,19 +2,23 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using Microsoft.IO;
+using Orleans.Tts.Audio.Codecs;
 
 namespace Orleans.Tts.Grains.Jobs;
 
 /// <summary>
 /// How a job unit's 16-bit mono PCM is stored: a one-byte format tag, then the encoded samples. The stored format is
-/// <see cref="JobAudioFormat.DeltaBrotli"/>: each sample minus the previous one (speech is smooth at 22–24 kHz, so the
-/// differences are small numbers a general-purpose compressor packs tightly), compressed with Brotli at quality 4.
+/// <see cref="JobAudioFormat.DeltaBrotliParts"/>: the unit's sentences one after another, each packed on its own
+/// (<see cref="PackedPcm"/>: first differences, Brotli quality 4), so a sentence an engine host packed is stored as it came.
 /// bench/RESULTS.md ("Job audio encoding") has the measured size and CPU of the candidates; every format here stays
 /// decodable, so results written before a change remain readable. Lossless: a job's audio is the samples the engine made.
 /// </summary>
 public static class JobAudioCodec
 {
-    public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotli;
+    public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotliParts;
+
+    /// <summary>A stored unit holds at most this many samples (about 6 hours at 24 kHz): a larger count is corrupt data.</summary>
+    private const long MaxSamples = int.MaxValue / 4;
 
     // The compressor's output grows in pooled blocks instead of a MemoryStream's initial array and doublings: those were 44 %
     // of a silo's allocations during a job backlog (bench/RESULTS.md, "Interactive p99 under a job backlog: what it is not").
@@ -32,7 +36,7 @@ public static class JobAudioCodec
         return writer.Finish();
     }
 
-    /// <summary>The parts (a unit's sentences, in order) encoded as one: the same bytes as their concatenation, without making it.</summary>
+    /// <summary>The parts (a unit's sentences, in order) encoded as one unit, without making their concatenation.</summary>
     public static byte[] EncodeParts(IReadOnlyList<short[]> parts, JobAudioFormat format = Stored)
     {
         using var writer = new Writer(format);
@@ -42,15 +46,16 @@ public static class JobAudioCodec
 
     /// <summary>
     /// One stored unit encoded part by part as its sentences arrive (the same bytes as <see cref="EncodeParts"/>): a caller can drop each
-    /// sentence's samples once appended. Feeds the compressor through one pooled chunk, so the audio is never copied whole into a byte
-    /// array first. Not thread-safe: one append at a time.
+    /// sentence's samples once appended, and a sentence already packed (<see cref="AppendPacked"/>) is copied in as it is. The single-stream
+    /// formats feed their compressor through one pooled chunk, so the audio is never copied whole into a byte array first. Not thread-safe:
+    /// one append at a time.
     /// </summary>
     public sealed class Writer : IDisposable
     {
         private const int ChunkSamples = 16 * 1024;
         private readonly JobAudioFormat _format;
         private readonly RecyclableMemoryStream _output;
-        private readonly Stream _compressor;
+        private readonly Stream? _compressor;
         private readonly byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
         private short _previous;
 
@@ -59,11 +64,24 @@ public static class JobAudioCodec
             _format = format;
             _output = Buffers.GetStream("job-audio");
             _output.WriteByte((byte)format);
-            _compressor = Compressor(_output, format);
+            _compressor = format == JobAudioFormat.DeltaBrotliParts ? null : Compressor(_output, format);
         }
 
         public void Append(ReadOnlySpan<short> samples)
         {
+            if (_compressor is null)
+            {
+                if (samples.IsEmpty) return;
+                // The part's header is written once its packed length is known.
+                var header = _output.Position;
+                _output.Write(stackalloc byte[PartHeaderBytes]);
+                var packed = PackedPcm.Pack(samples, _output);
+                var end = _output.Position;
+                _output.Position = header;
+                WritePartHeader(samples.Length, packed);
+                _output.Position = end;
+                return;
+            }
             var delta = _format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib;
             while (!samples.IsEmpty)
             {
@@ -83,9 +101,27 @@ public static class JobAudioCodec
             }
         }
 
+        /// <summary>A part already packed (<see cref="PackedPcm"/>) of <paramref name="samples"/> samples, stored as it is.</summary>
+        public void AppendPacked(int samples, ReadOnlySpan<byte> packed)
+        {
+            if (_compressor is not null) throw new InvalidOperationException($"Packed parts are stored only in {JobAudioFormat.DeltaBrotliParts}.");
+            ArgumentOutOfRangeException.ThrowIfNegative(samples);
+            if (samples == 0) return;
+            WritePartHeader(samples, packed.Length);
+            _output.Write(packed);
+        }
+
+        private void WritePartHeader(int samples, int packedBytes)
+        {
+            Span<byte> header = stackalloc byte[PartHeaderBytes];
+            BinaryPrimitives.WriteInt32LittleEndian(header, samples);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], packedBytes);
+            _output.Write(header);
+        }
+
         public byte[] Finish()
         {
-            _compressor.Dispose();
+            _compressor?.Dispose();
             var stored = GC.AllocateUninitializedArray<byte>(checked((int)_output.Length));
             System.Buffers.BuffersExtensions.CopyTo(_output.GetReadOnlySequence(), stored);
             return stored;
@@ -93,7 +129,7 @@ public static class JobAudioCodec
 
         public void Dispose()
         {
-            _compressor.Dispose();
+            _compressor?.Dispose();
             _output.Dispose();
             System.Buffers.ArrayPool<byte>.Shared.Return(_chunk);
         }
@@ -103,6 +139,7 @@ public static class JobAudioCodec
     {
         if (stored.Length == 0) throw new InvalidDataException("Empty job audio.");
         var format = (JobAudioFormat)stored[0];
+        if (format == JobAudioFormat.DeltaBrotliParts) return DecodeParts(stored.AsSpan(1));
         using var input = new MemoryStream(stored, 1, stored.Length - 1);
         using var decompressor = Decompressor(input, format);
         using var pcm = new MemoryStream();
@@ -115,6 +152,41 @@ public static class JobAudioCodec
             for (var i = 0; i < samples.Length; i++) previous = samples[i] = unchecked((short)(previous + samples[i]));
         }
         return samples;
+    }
+
+    /// <summary>Each part: its sample count and packed length (32-bit little-endian), then the packed bytes.</summary>
+    private const int PartHeaderBytes = 8;
+
+    private static short[] DecodeParts(ReadOnlySpan<byte> parts)
+    {
+        long total = 0;
+        for (var rest = parts; !rest.IsEmpty;)
+        {
+            var (samples, packed) = PartHeader(rest);
+            total += samples;
+            if (total > MaxSamples) throw new InvalidDataException("Job audio holds more samples than a unit can.");
+            rest = rest[(PartHeaderBytes + packed)..];
+        }
+        var pcm = GC.AllocateUninitializedArray<short>((int)total);
+        var at = 0;
+        while (!parts.IsEmpty)
+        {
+            var (samples, packed) = PartHeader(parts);
+            PackedPcm.Unpack(parts.Slice(PartHeaderBytes, packed), pcm.AsSpan(at, samples));
+            at += samples;
+            parts = parts[(PartHeaderBytes + packed)..];
+        }
+        return pcm;
+    }
+
+    private static (int Samples, int Packed) PartHeader(ReadOnlySpan<byte> parts)
+    {
+        if (parts.Length < PartHeaderBytes) throw new InvalidDataException("Job audio ends inside a part's header.");
+        var samples = BinaryPrimitives.ReadInt32LittleEndian(parts);
+        var packed = BinaryPrimitives.ReadInt32LittleEndian(parts[4..]);
+        if (samples < 0 || packed < 0 || packed > parts.Length - PartHeaderBytes)
+            throw new InvalidDataException("Job audio has a part whose lengths do not fit it.");
+        return (samples, packed);
     }
 
     private static Stream Compressor(Stream output, JobAudioFormat format) => format switch
@@ -141,4 +213,6 @@ public enum JobAudioFormat : byte
     DeltaBrotli = 2,
     /// <summary>First differences, ZLib at its fastest level.</summary>
     DeltaZLib = 3,
+    /// <summary>Sentences packed one by one (<see cref="PackedPcm"/>: first differences, Brotli quality 4), each after its sample count and packed length.</summary>
+    DeltaBrotliParts = 4,
 }

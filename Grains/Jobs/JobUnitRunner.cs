@@ -80,9 +80,10 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
     }
 
     /// <summary>
-    /// The unit's sentences synthesised in the background lane and compressed on a low-priority thread, each while the next is
-    /// synthesised; a sentence's samples are dropped once compressed. Holding the unit's PCM whole until its last sentence kept
-    /// megabytes alive across collections, which the GC copied from generation to generation during a job backlog.
+    /// The unit's sentences synthesised in the background lane. Sentences come packed from the engine host that made them where
+    /// the engine can (eSpeak) and are stored as they came: the silo neither holds their samples nor compresses them, which kept
+    /// half a core busy and the GC collecting every few hundred milliseconds during a job backlog (bench/RESULTS.md). Others are
+    /// compressed on a low-priority thread while the next is synthesised, and dropped once compressed.
     /// </summary>
     private async Task<(byte[] Encoded, int Rate, int Samples, List<(IReadOnlyList<WordTiming>?, int)>? Clips)> EncodeAsync(SynthesisRequest request, bool words,
         CancellationToken cancellationToken)
@@ -94,14 +95,20 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
         var appended = Task.CompletedTask;
         try
         {
-            await foreach (var clip in pool.StreamInBackgroundAsync(request, options.MaxWorkers, cancellationToken))
+            await foreach (var sentence in pool.StreamInBackgroundAsync(request, options.MaxWorkers, packed: true, cancellationToken))
             {
-                if (rate == 0) rate = clip.SampleRate;
-                samples += clip.Samples.Length;
-                clips?.Add((clip.Words, clip.Samples.Length));
+                using var packed = sentence.Packed;
+                if (rate == 0) rate = sentence.SampleRate;
+                samples += sentence.SampleCount;
+                clips?.Add((sentence.Words, sentence.SampleCount));
                 await appended;
                 var unit = writer ??= new JobAudioCodec.Writer();
-                appended = cpu.RunAsync(() => unit.Append(clip.Samples), cancellationToken);
+                if (packed is not null) unit.AppendPacked(packed.SampleCount, packed.Bytes);
+                else
+                {
+                    var clip = sentence.Clip!;
+                    appended = cpu.RunAsync(() => unit.Append(clip.Samples), cancellationToken);
+                }
             }
             await appended;
             var encoded = await cpu.RunAsync(() => writer is null ? JobAudioCodec.Encode([]) : writer.Finish(), cancellationToken);

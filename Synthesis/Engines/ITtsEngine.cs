@@ -30,6 +30,14 @@ public interface ITtsEngine : IAsyncDisposable
     /// <summary>Renders one sentence (already split by <c>SentenceSplitter</c>) at the voice's native rate.</summary>
     ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions options, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Renders a background sentence with its audio packed where it is synthesised (eSpeak's engine hosts), or null where this
+    /// engine, or these options, cannot; the caller then renders it with <see cref="SynthesizeSentenceAsync"/>. The caller
+    /// disposes the sentence.
+    /// </summary>
+    ValueTask<PackedSentence?> SynthesizeSentencePackedAsync(string voiceId, string sentence, SynthesisOptions options, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<PackedSentence?>(null);
+
     /// <summary>Facts for <c>/ready</c> details (versions, failures).</summary>
     IReadOnlyDictionary<string, string> Describe();
 }

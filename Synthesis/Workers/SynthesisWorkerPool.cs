@@ -306,23 +306,32 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// background work apart (<see cref="ITtsEngine.RunsBackgroundApart"/>: eSpeak's low-priority hosts) takes no worker, so an
     /// interactive request never waits for one behind it; any other takes a free worker and gives it back after the sentence,
     /// so an interactive request waits at most one sentence for it. Background work never queues and is never refused: it
-    /// waits for its turn instead.
+    /// waits for its turn instead. With <paramref name="packed"/>, a sentence whose engine can pack it where it is synthesised
+    /// (<see cref="ITtsEngine.SynthesizeSentencePackedAsync"/>) and whose samples the silo need not change (no gain or resampling
+    /// from SSML) comes packed, with its words when asked for; the caller disposes it.
     /// </summary>
-    public async IAsyncEnumerable<AudioClip> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers,
+    public async IAsyncEnumerable<BackgroundSentence> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers, bool packed = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var item in Plan(request, await SpeakerEmbeddingAsync(request.Speaker, cancellationToken)))
         {
             if (item.Engine is null)
             {
-                yield return await RenderAsync(item, cancellationToken);
+                yield return new BackgroundSentence(await RenderAsync(item, cancellationToken));
                 continue;
             }
             var apart = item.Engine.RunsBackgroundApart;
             await TakeBackgroundTurnAsync(maxWorkers, apart, cancellationToken);
-            AudioClip clip;
+            BackgroundSentence sentence;
             // Marked as background: an engine with low-priority hosts (eSpeak) runs it there, so the kernel prefers interactive sentences.
-            try { clip = await RenderAsync(item with { Options = item.Options! with { Background = true } }, cancellationToken); }
+            var background = item with { Options = item.Options! with { Background = true } };
+            try
+            {
+                sentence = packed && item.Gain == 1.0 && Resolve(item.VoiceId!).Voice.SampleRate == item.Rate
+                                  && await RenderPackedAsync(background, cancellationToken) is { } bytes
+                    ? new BackgroundSentence(Packed: bytes)
+                    : new BackgroundSentence(await RenderAsync(background, cancellationToken));
+            }
             finally
             {
                 Interlocked.Decrement(ref _background);
@@ -332,8 +341,24 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
                     ReleaseSlot();
                 }
             }
-            yield return clip;
+            yield return sentence;
         }
+    }
+
+    /// <summary>The sentence packed by its engine, its words mapped to the request's input; null where the engine cannot pack it.</summary>
+    private async Task<PackedSentence?> RenderPackedAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        var packed = await item.Engine!.SynthesizeSentencePackedAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
+        if (packed is null) return null;
+        Interlocked.Increment(ref _sentences);
+        if (item.Source is null) return packed;
+        if (packed.Words is null)
+        {
+            packed.Dispose();
+            throw new InvalidOperationException($"Engine {item.Engine.Name} packed a sentence without the words asked for.");
+        }
+        packed.Words = WordMapping.ToInput(packed.Words, item.Source);
+        return packed;
     }
 
     /// <summary>

@@ -14,11 +14,14 @@ public static class WordMapping
     /// last's end. An engine that gave no words (a neural voice whose model outputs no durations) gets one word: the whole
     /// sentence's span over its sounding stretch.
     /// </summary>
-    public static IReadOnlyList<WordTiming> ToInput(AudioClip clip, MappedText source)
+    public static IReadOnlyList<WordTiming> ToInput(AudioClip clip, MappedText source) =>
+        clip.Words is null ? SentenceSpan(clip, source) : ToInput(clip.Words, source);
+
+    /// <summary>An engine's words (spans of the sentence it was given) as spans of the input, joined as for a clip's.</summary>
+    public static IReadOnlyList<WordTiming> ToInput(IReadOnlyList<WordTiming> engineWords, MappedText source)
     {
-        if (clip.Words is null) return SentenceSpan(clip, source);
-        var words = new List<WordTiming>(clip.Words.Count);
-        foreach (var word in clip.Words)
+        var words = new List<WordTiming>(engineWords.Count);
+        foreach (var word in engineWords)
         {
             var (start, end) = source.SourceOf(word.TextStart, word.TextEnd);
             if (end <= start) continue;

@@ -1,6 +1,6 @@
 // Size and CPU of the job audio encodings (Grains/Jobs/JobAudioCodec) on real eSpeak NG output: a silo this program starts
-// speaks a few paragraphs as WAV (16-bit mono), each is encoded and decoded with every format, and the figures are per second
-// of audio on one thread. Usage: dotnet JobAudio.dll --silo Orleans.Tts.Silo.dll [--rounds 5]
+// speaks a few paragraphs sentence by sentence as WAV (16-bit mono), each paragraph is encoded from its sentences (as a unit is)
+// and decoded with every format, and the figures are per second of audio on one thread. Usage: dotnet JobAudio.dll --silo Orleans.Tts.Silo.dll [--rounds 5]
 // With --words: what recording a job's words costs (CPU per job with and without, the stored words' size).
 using System.Diagnostics;
 using System.Globalization;
@@ -44,15 +44,23 @@ try
         "She asked whether the letters had arrived. He said no, not yet; the post from the north was late again, as it had been all winter.",
         "In the long evenings they read aloud from old travel books, stories of deserts, mountain passes, markets full of spice and noise.",
     ];
-    var clips = new List<(short[] Samples, int Rate)>();
+    // A unit is stored from its sentences, each synthesised on its own: each paragraph's sentences are requested one by one.
+    var clips = new List<(short[] Samples, int Rate, List<short[]> Sentences)>();
     foreach (var (text, voice) in texts.SelectMany(t => new[] { (t, "alloy"), (t, "nova") }))
     {
-        var wav = await (await http.PostAsJsonAsync("v1/audio/speech", new { input = text, voice, response_format = "wav" })).EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
-        clips.Add((MemoryMarshal.Cast<byte, short>(wav.AsSpan(44)).ToArray(), BitConverter.ToInt32(wav, 24)));
+        var sentences = new List<short[]>();
+        var rate = 0;
+        foreach (var sentence in System.Text.RegularExpressions.Regex.Split(text, @"(?<=[.;])\s+"))
+        {
+            var wav = await (await http.PostAsJsonAsync("v1/audio/speech", new { input = sentence, voice, response_format = "wav" })).EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
+            sentences.Add(MemoryMarshal.Cast<byte, short>(wav.AsSpan(44)).ToArray());
+            rate = BitConverter.ToInt32(wav, 24);
+        }
+        clips.Add((sentences.SelectMany(s => s).ToArray(), rate, sentences));
     }
     var seconds = clips.Sum(c => (double)c.Samples.Length / c.Rate);
     var pcmBytes = clips.Sum(c => 2L * c.Samples.Length);
-    Console.WriteLine($"{clips.Count} clips, {seconds:0.0} s of audio at {string.Join('/', clips.Select(c => c.Rate).Distinct())} Hz, {pcmBytes:N0} bytes of PCM16; {rounds} rounds, one thread");
+    Console.WriteLine($"{clips.Count} clips of {clips.Sum(c => c.Sentences.Count)} sentences, {seconds:0.0} s of audio at {string.Join('/', clips.Select(c => c.Rate).Distinct())} Hz, {pcmBytes:N0} bytes of PCM16; {rounds} rounds, one thread");
     Console.WriteLine("| encoding | stored / PCM16 | encode ms CPU per s of audio | decode ms CPU per s of audio |");
     Console.WriteLine("|---|---|---|---|");
     foreach (var format in Enum.GetValues<JobAudioFormat>())
@@ -62,10 +70,10 @@ try
         var decode = TimeSpan.Zero;
         for (var round = 0; round < rounds + 1; round++)
         {
-            foreach (var (samples, _) in clips)
+            foreach (var (samples, _, sentences) in clips)
             {
                 var cpu = ThreadCpu();
-                var encoded = JobAudioCodec.Encode(samples, format);
+                var encoded = JobAudioCodec.EncodeParts(sentences, format);
                 var mid = ThreadCpu();
                 var back = JobAudioCodec.Decode(encoded);
                 var end = ThreadCpu();
@@ -83,7 +91,7 @@ try
     var flacCpu = TimeSpan.Zero;
     for (var round = 0; round < rounds + 1; round++)
     {
-        foreach (var (samples, rate) in clips)
+        foreach (var (samples, rate, _) in clips)
         {
             var cpu = ThreadCpu();
             using var encoder = new Orleans.Tts.Audio.Codecs.FlacEncoder(rate);

@@ -32,7 +32,7 @@ public sealed class JobLaneTests
 
         engine.FinishBackground.SetResult();
         Assert.True(await first.WaitAsync(Deadline));
-        Assert.Equal(GatedEngine.Samples, job.Current.Samples.Length);
+        Assert.Equal(GatedEngine.Samples, job.Current.SampleCount);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class JobLaneTests
     }
 
     /// <summary>The job's sentences in the background lane, once its first sentence is under way (and held by the engine).</summary>
-    private static async Task<(IAsyncEnumerator<AudioClip> Job, Task<bool> First)> StartJobAsync(SynthesisWorkerPool pool, GatedEngine engine, string text)
+    private static async Task<(IAsyncEnumerator<BackgroundSentence> Job, Task<bool> First)> StartJobAsync(SynthesisWorkerPool pool, GatedEngine engine, string text)
     {
         var job = pool.StreamInBackgroundAsync(new SynthesisRequest(text, GatedEngine.Voice), maxWorkers: 1).GetAsyncEnumerator();
         var first = job.MoveNextAsync().AsTask();

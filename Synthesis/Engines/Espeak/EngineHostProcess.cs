@@ -77,7 +77,29 @@ internal sealed class EngineHostProcess : IAsyncDisposable
         }
     }
 
-    public async Task<(HostResponse Response, short[] Pcm)> CallAsync(HostRequest request, TimeSpan timeout, CancellationToken ct)
+    public Task<(HostResponse Response, short[] Pcm)> CallAsync(HostRequest request, TimeSpan timeout, CancellationToken ct) =>
+        CallAsync(request, timeout, static async (response, stdout, token) =>
+            response.SampleCount > 0
+                ? await HostFraming.ReadPcmFrameAsync(stdout, response.SampleCount, token)
+                  ?? throw new EndOfStreamException("The engine host closed its output before the audio.")
+                : Array.Empty<short>(), ct);
+
+    /// <summary>A synthesis whose audio comes back packed (<see cref="Orleans.Tts.Audio.Codecs.PackedPcm"/>), in a rented buffer the returned sentence owns.</summary>
+    public async Task<(HostResponse Response, PackedSentence Packed)> CallPackedAsync(HostRequest request, TimeSpan timeout, CancellationToken ct)
+    {
+        var (response, packed) = await CallAsync<PackedSentence?>(request with { Packed = true }, timeout, static async (response, stdout, token) =>
+        {
+            // A failed synthesis has no audio frame; the failure is thrown once the response is read.
+            if (response.PackedBytes is not { } length) return response.Ok ? throw new InvalidDataException("The engine host did not pack the audio.") : null;
+            var rented = await HostFraming.ReadRentedFrameAsync(stdout, length, token)
+                         ?? throw new EndOfStreamException("The engine host closed its output before the audio.");
+            return new PackedSentence(response.SampleRate, response.SampleCount, rented, length);
+        }, ct);
+        return (response, packed!);
+    }
+
+    private async Task<(HostResponse Response, T Body)> CallAsync<T>(HostRequest request, TimeSpan timeout,
+        Func<HostResponse, Stream, CancellationToken, ValueTask<T>> readBody, CancellationToken ct)
     {
         if (Faulted) throw new EngineHostFaultedException($"Engine host {ProcessId} already faulted.");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -89,14 +111,13 @@ internal sealed class EngineHostProcess : IAsyncDisposable
             var frame = await HostFraming.ReadFrameAsync(_stdout, deadline.Token)
                         ?? throw new EndOfStreamException("The engine host closed its output.");
             var response = HostFraming.ReadJson<HostResponse>(frame);
-            var pcm = Array.Empty<short>();
-            if (response.SampleCount > 0)
+            var body = await readBody(response, _stdout, deadline.Token);
+            if (!response.Ok)
             {
-                pcm = await HostFraming.ReadPcmFrameAsync(_stdout, response.SampleCount, deadline.Token)
-                      ?? throw new EndOfStreamException("The engine host closed its output before the audio.");
+                (body as IDisposable)?.Dispose();
+                throw new EspeakException(response.Error ?? "The engine host failed.");
             }
-            if (!response.Ok) throw new EspeakException(response.Error ?? "The engine host failed.");
-            return (response, pcm);
+            return (response, body);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or InvalidDataException or ObjectDisposedException
                                        or System.Text.Json.JsonException || (e is OperationCanceledException && !ct.IsCancellationRequested))

@@ -20,15 +20,18 @@ public sealed record EspeakVoiceEntry(string Name, string Identifier, IReadOnlyL
 
 /// <param name="Words">A synthesis that wants eSpeak's word events back (word timings); null (not written) otherwise, so an untimed
 /// request's frames are what they always were.</param>
+/// <param name="Packed">A synthesis whose audio comes back packed (<see cref="Orleans.Tts.Audio.Codecs.PackedPcm"/>) instead of as PCM.</param>
 internal sealed record HostRequest(string Op, IReadOnlyList<EspeakSegment>? Segments = null, EspeakProsody? Prosody = null, string? Voice = null, string? Text = null,
-    string? Tie = null, bool? Words = null);
+    string? Tie = null, bool? Words = null, bool? Packed = null);
 
 /// <param name="Words">When asked for: eSpeak's word events, four numbers each (segment index, 1-based code-point position in that
 /// segment's text, length in code points, first sample in the returned audio).</param>
 /// <param name="SpeechEnd">With words: where the speech ends in the returned audio (the fixed trailing pause follows).</param>
+/// <param name="PackedBytes">When packed audio was asked for: the length of the frame that follows, which packs <paramref name="SampleCount"/> samples.</param>
+/// <param name="SoundEnds">With words and packed audio: where each word event's sound ends (<see cref="EspeakWords.SoundEnds"/>).</param>
 internal sealed record HostResponse(bool Ok, string? Error = null, int SampleRate = 0, int SampleCount = 0, string? Phonemes = null,
     IReadOnlyList<EspeakVoiceEntry>? Voices = null, string? Version = null, int ProcessId = 0, IReadOnlyList<PhonemeClause>? Clauses = null,
-    IReadOnlyList<int>? Words = null, int? SpeechEnd = null);
+    IReadOnlyList<int>? Words = null, int? SpeechEnd = null, int? PackedBytes = null, IReadOnlyList<int>? SoundEnds = null);
 
 [JsonSerializable(typeof(HostRequest))]
 [JsonSerializable(typeof(HostResponse))]
@@ -37,7 +40,7 @@ internal sealed partial class HostJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Length-prefixed frames over the engine host's stdin/stdout: a JSON request; a JSON response,
-/// followed for syntheses by one frame of little-endian 16-bit PCM. Each message crosses the pipe in one write, so the
+/// followed for syntheses by one frame of little-endian 16-bit PCM, or of packed audio when the request asked for it. Each message crosses the pipe in one write, so the
 /// reader is woken once per message, not once per piece of it.
 /// </summary>
 internal static class HostFraming
@@ -86,6 +89,43 @@ internal static class HostFraming
         }
         stream.Write(buffer.WrittenSpan);
         stream.Flush();
+    }
+
+    /// <summary>A JSON frame and the frame of packed audio after it (<paramref name="packed"/>), laid out in <paramref name="buffer"/> and written with one call.</summary>
+    public static void WritePackedResponse<T>(Stream stream, ArrayBufferWriter<byte> buffer, T value, ReadOnlySpan<byte> packed)
+    {
+        buffer.ResetWrittenCount();
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
+        var span = buffer.GetSpan(8 + json.Length + packed.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, json.Length);
+        json.CopyTo(span[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(span[(4 + json.Length)..], packed.Length);
+        packed.CopyTo(span[(8 + json.Length)..]);
+        buffer.Advance(8 + json.Length + packed.Length);
+        stream.Write(buffer.WrittenSpan);
+        stream.Flush();
+    }
+
+    /// <summary>
+    /// Reads one frame of exactly <paramref name="length"/> bytes into a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// (the caller returns it), or null at a clean end of stream.
+    /// </summary>
+    public static async ValueTask<byte[]?> ReadRentedFrameAsync(Stream stream, int length, CancellationToken ct)
+    {
+        if (await ReadLengthAsync(stream, ct) is not { } got) return null;
+        if (got != length) throw new InvalidDataException("Engine host packed audio length mismatch.");
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            if (!await ReadExactlyOrEndAsync(stream, rented.AsMemory(0, length), ct))
+                throw new EndOfStreamException("The engine host stream ended inside a frame.");
+            return rented;
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
+        }
     }
 
     /// <summary>Reads one frame, or null at a clean end of stream.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Orleans.Tts.Audio.Codecs;
 
 namespace Orleans.Tts.Synthesis.Engines.Espeak;
 
@@ -35,6 +36,9 @@ public static class EngineHostServer
         if (outputPipe is not null) PipeCapacity.TryGrow(outputPipe, OutputPipeBytes);
 
         var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        // Packed sentences (job work) are laid out and packed here, so the silo neither holds nor compresses their samples.
+        var samples = Array.Empty<short>();
+        var packed = new ArrayBufferWriter<byte>(1 << 16);
         var words = new List<int>();
         while (HostFraming.ReadFrame(input) is { } frame)
         {
@@ -51,6 +55,21 @@ public static class EngineHostServer
                     case "voices":
                         response = new HostResponse(true, SampleRate: espeak.SampleRate, Voices: espeak.ListVoices());
                         break;
+                    case "synth" when request.Packed == true:
+                        var timed = request.Words == true;
+                        var audio = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, timed ? words : null);
+                        if (samples.Length < audio.Length) samples = new short[audio.Length];
+                        var laid = samples.AsSpan(0, audio.Length);
+                        audio.CopyTo(laid);
+                        packed.ResetWrittenCount();
+                        PackedPcm.Pack(laid, packed);
+                        // Where each word's sound ends needs the samples, so it is worked out here (EspeakWords).
+                        var speechEnd = audio.Lead + audio.Speech.Length;
+                        HostFraming.WritePackedResponse(output, buffer, timed
+                            ? new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: audio.Length, Words: words, SpeechEnd: speechEnd,
+                                PackedBytes: packed.WrittenCount, SoundEnds: EspeakWords.SoundEnds(words, speechEnd, laid, espeak.SampleRate))
+                            : new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: audio.Length, PackedBytes: packed.WrittenCount), packed.WrittenSpan);
+                        continue;
                     case "synth":
                         pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, request.Words == true ? words : null);
                         response = request.Words == true

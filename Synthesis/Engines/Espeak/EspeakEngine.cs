@@ -94,17 +94,58 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
         var prosody = ProsodyFor(synthesisOptions);
         var request = new HostRequest("synth", segments, prosody, Words: synthesisOptions.Words ? true : null);
 
+        return await OnHostAsync(synthesisOptions, async host =>
+        {
+            var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
+            var stretch = StretchFor(synthesisOptions);
+            if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
+            var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd ?? pcm.Length, segments, maps, pcm, response.SampleRate, stretch);
+            return new AudioClip(response.SampleRate, pcm, words);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sentence packed by the engine host that synthesises it (a background host for job work), with its words when asked
+    /// for, so the silo neither holds nor compresses its samples; null for speeds below eSpeak's slowest rate, which the silo
+    /// stretches.
+    /// </summary>
+    public async ValueTask<PackedSentence?> SynthesizeSentencePackedAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
+    {
+        if (StretchFor(synthesisOptions) > 1.0) return null;
+        if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
+        IReadOnlyList<MappedText>? maps = null;
+        IReadOnlyList<EspeakSegment> segments;
+        if (synthesisOptions.Words) (segments, maps) = frontEnd.SegmentMapped(voice.EspeakName, voice.Info.Languages[0], sentence);
+        else segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
+        if (segments.Count == 0) return new PackedSentence(_sampleRate, 0, [], 0) { Words = maps is null ? null : [] };
+        var request = new HostRequest("synth", segments, ProsodyFor(synthesisOptions), Words: maps is null ? null : true);
+        return await OnHostAsync(synthesisOptions, async host =>
+        {
+            var (response, packed) = await host.CallPackedAsync(request, options.SentenceTimeout, cancellationToken);
+            if (maps is null) return packed;
+            try
+            {
+                packed.Words = EspeakWords.From(response.Words ?? [], response.SpeechEnd ?? packed.SampleCount, packed.SampleCount, segments, maps, response.SoundEnds ?? []);
+                return packed;
+            }
+            catch
+            {
+                packed.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>A call on an idle host of the options' kind (background or interactive), tried once more on another host if that one faults.</summary>
+    private async Task<T> OnHostAsync<T>(SynthesisOptions synthesisOptions, Func<EngineHostProcess, Task<T>> call, CancellationToken cancellationToken)
+    {
         var idle = synthesisOptions.Background && options.BackgroundHosts > 0 ? _idleBackground : _idle;
         for (var attempt = 1; ; attempt++)
         {
             var host = await idle.Reader.ReadAsync(cancellationToken);
             try
             {
-                var (response, pcm) = await host.CallAsync(request, options.SentenceTimeout, cancellationToken);
-                var stretch = StretchFor(synthesisOptions);
-                if (stretch > 1.0) pcm = TimeStretch.Stretch(pcm, response.SampleRate, stretch);
-                var words = maps is null ? null : EspeakWords.From(response.Words ?? [], response.SpeechEnd ?? pcm.Length, segments, maps, pcm, response.SampleRate, stretch);
-                return new AudioClip(response.SampleRate, pcm, words);
+                return await call(host);
             }
             catch (EngineHostFaultedException e) when (attempt < 2)
             {

@@ -259,6 +259,14 @@ internal readonly ref struct TrimmedPcm(int lead, ReadOnlySpan<short> speech, in
     public ReadOnlySpan<short> Speech { get; } = speech;
     public int Tail { get; } = tail;
     public int Length => Lead + Speech.Length + Tail;
+
+    /// <summary>The samples laid out in <paramref name="destination"/>, which must hold <see cref="Length"/> of them.</summary>
+    public void CopyTo(Span<short> destination)
+    {
+        destination[..Lead].Clear();
+        Speech.CopyTo(destination[Lead..]);
+        destination.Slice(Lead + Speech.Length, Tail).Clear();
+    }
 }
 
 public sealed class EspeakException(string message) : Exception(message);

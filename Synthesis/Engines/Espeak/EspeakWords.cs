@@ -14,11 +14,20 @@ internal static class EspeakWords
     /// scales the times of audio made longer after eSpeak (speeds below its slowest rate).
     /// </summary>
     public static IReadOnlyList<WordTiming> From(IReadOnlyList<int> events, int speechEnd, IReadOnlyList<EspeakSegment> segments,
-        IReadOnlyList<MappedText> maps, short[] pcm, int sampleRate, double stretch)
+        IReadOnlyList<MappedText> maps, short[] pcm, int sampleRate, double stretch) =>
+        From(events, speechEnd, pcm.Length, segments, maps, SoundEnds(events, speechEnd, pcm, sampleRate, stretch), stretch);
+
+    /// <summary>
+    /// The words from their events and where each one's sound ends (<see cref="SoundEnds"/>, worked out where the samples are:
+    /// the engine host, for a sentence that leaves it packed), in audio of <paramref name="sampleCount"/> samples.
+    /// </summary>
+    public static IReadOnlyList<WordTiming> From(IReadOnlyList<int> events, int speechEnd, int sampleCount, IReadOnlyList<EspeakSegment> segments,
+        IReadOnlyList<MappedText> maps, IReadOnlyList<int> soundEnds, double stretch = 1.0)
     {
         var count = events.Count / 4;
+        if (soundEnds.Count != count) throw new InvalidDataException($"{soundEnds.Count} word ends for {count} word events.");
         var words = new List<WordTiming>(count);
-        var end = Math.Min((int)Math.Round(speechEnd * stretch), pcm.Length);
+        var end = Math.Min((int)Math.Round(speechEnd * stretch), sampleCount);
         for (var w = 0; w < count; w++)
         {
             var segment = events[4 * w];
@@ -30,16 +39,36 @@ internal static class EspeakWords
             to = Joined(text, to, NextStart(events, w, segment, text));
             var (textStart, textEnd) = maps[segment].SourceOf(from, to);
             if (textEnd <= textStart) continue; // a joining space or a mark eSpeak spoke of its own accord
-            var start = Math.Min((int)Math.Round(events[4 * w + 3] * stretch), end);
-            var next = end;
-            for (var n = w + 1; n < count; n++)
-            {
-                var at = (int)Math.Round(events[4 * n + 3] * stretch);
-                if (at > start) { next = Math.Min(at, end); break; }
-            }
-            words.Add(new WordTiming(textStart, textEnd, start, SpeechEnd(pcm, start, next, sampleRate)));
+            var (start, next) = Bounds(events, w, end, stretch);
+            words.Add(new WordTiming(textStart, textEnd, start, Math.Clamp(soundEnds[w], start, next)));
         }
         return words;
+    }
+
+    /// <summary>For each word event, where its sound ends: its span up to the next event, less the pause before that one.</summary>
+    public static int[] SoundEnds(IReadOnlyList<int> events, int speechEnd, ReadOnlySpan<short> pcm, int sampleRate, double stretch = 1.0)
+    {
+        var ends = new int[events.Count / 4];
+        var end = Math.Min((int)Math.Round(speechEnd * stretch), pcm.Length);
+        for (var w = 0; w < ends.Length; w++)
+        {
+            var (start, next) = Bounds(events, w, end, stretch);
+            ends[w] = SpeechEnd(pcm, start, next, sampleRate);
+        }
+        return ends;
+    }
+
+    /// <summary>Where a word event's audio starts, and where the next later event (or the speech) begins.</summary>
+    private static (int Start, int Next) Bounds(IReadOnlyList<int> events, int w, int end, double stretch)
+    {
+        var start = Math.Min((int)Math.Round(events[4 * w + 3] * stretch), end);
+        var next = end;
+        for (var n = w + 1; n < events.Count / 4; n++)
+        {
+            var at = (int)Math.Round(events[4 * n + 3] * stretch);
+            if (at > start) { next = Math.Min(at, end); break; }
+        }
+        return (Math.Max(start, 0), Math.Max(next, 0));
     }
 
     /// <summary>Where the next word event of the same segment starts in its text (its end when none follows).</summary>
@@ -79,7 +108,7 @@ internal static class EspeakWords
     /// Where a word's sound ends before <paramref name="next"/>: the pause that follows it (a comma's, a clause's) is cut back in
     /// 5 ms windows, so the word's span is its sound. Reads only the samples of that pause.
     /// </summary>
-    private static int SpeechEnd(short[] pcm, int start, int next, int sampleRate)
+    private static int SpeechEnd(ReadOnlySpan<short> pcm, int start, int next, int sampleRate)
     {
         var window = Math.Max(1, sampleRate / 200);
         var end = next;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Tts.Audio.Codecs;
 using Orleans.Tts.Synthesis.Engines.Espeak;
 using Orleans.Tts.Synthesis;
 
@@ -48,6 +49,27 @@ public sealed class BackgroundHostTests : IAsyncLifetime
         var afterInteractive = (Cpu(normal), Cpu(background));
         Assert.True(afterInteractive.Item1 - afterBackground.Item1 >= 5, $"the interactive host used {afterInteractive.Item1 - afterBackground.Item1} ticks for 30 sentences");
         Assert.True(afterInteractive.Item2 - afterBackground.Item2 <= 2, $"the background host used {afterInteractive.Item2 - afterBackground.Item2} ticks while only interactive sentences ran");
+    }
+
+    [Fact]
+    public async Task A_packed_background_sentence_unpacks_to_the_speech_the_host_made()
+    {
+        const string text = "A job sentence is packed by the host that spoke it.";
+        var clip = await _engine.SynthesizeSentenceAsync("espeak:en-us", text, Background, CancellationToken.None);
+        using var packed = await _engine.SynthesizeSentencePackedAsync("espeak:en-us", text, Background, CancellationToken.None);
+        Assert.NotNull(packed);
+        Assert.Equal(clip.SampleRate, packed.SampleRate);
+        var samples = new short[packed.SampleCount];
+        PackedPcm.Unpack(packed.Bytes, samples);
+        AudioAssert.IsSpeech(new AudioClip(packed.SampleRate, samples), 1.5, 6.0);
+        // eSpeak's frication noise is random, so the same sentence twice differs a little: lengths within 0.1 s, levels within 1.5 dB.
+        Assert.InRange(samples.Length, clip.Samples.Length - clip.SampleRate / 10, clip.Samples.Length + clip.SampleRate / 10);
+        Assert.InRange(AudioAssert.RmsDbfs(samples), AudioAssert.RmsDbfs(clip.Samples) - 1.5, AudioAssert.RmsDbfs(clip.Samples) + 1.5);
+        Assert.True(packed.Bytes.Length < samples.Length * 2 * 0.8, $"{samples.Length} samples packed into {packed.Bytes.Length} bytes");
+
+        // Speeds below eSpeak's slowest rate are stretched in the silo after it: those sentences come back unpacked.
+        Assert.Null(await _engine.SynthesizeSentencePackedAsync("espeak:en-us", text, Background with { Speed = 0.3 }, CancellationToken.None));
+        await Assert.ThrowsAsync<UnknownVoiceException>(async () => await _engine.SynthesizeSentencePackedAsync("espeak:xx-none", text, Background, CancellationToken.None));
     }
 
     [Fact]

@@ -33,6 +33,33 @@ public sealed class WordTimingTests(EspeakEngineFixture fixture, ITestOutputHelp
         return (all, words);
     }
 
+    [Theory]
+    [InlineData("The quick brown fox jumps over the lazy dog. It ran away, far away!", "espeak:en-us")]
+    [InlineData("我们用 Kubernetes 部署服务。价格是120元。", "espeak:cmn")]
+    public async Task Job_sentences_packed_by_their_engine_host_carry_the_words_of_the_same_text_spoken_interactively(string input, string voice)
+    {
+        var (_, interactive) = await SpeakAsync(input, voice);
+        await using var pool = new SynthesisWorkerPool([fixture.Engine], new WorkerPoolOptions { Parallelism = 2 }, NullLogger<SynthesisWorkerPool>.Instance);
+        await pool.StartAsync(CancellationToken.None);
+        var samples = new List<short>();
+        var words = new List<WordTiming>();
+        var rate = 0;
+        await foreach (var sentence in pool.StreamInBackgroundAsync(new SynthesisRequest(input, voice, Words: true), maxWorkers: 1, packed: true))
+        {
+            // Every sentence leaves the engine host packed, its words worked out there and mapped to the input here.
+            using var packed = sentence.Packed;
+            Assert.NotNull(packed);
+            Assert.Null(sentence.Clip);
+            var pcm = new short[packed.SampleCount];
+            Orleans.Tts.Audio.Codecs.PackedPcm.Unpack(packed.Bytes, pcm);
+            words.AddRange(packed.Words!.Select(w => w with { StartSample = w.StartSample + samples.Count, EndSample = w.EndSample + samples.Count }));
+            samples.AddRange(pcm);
+            rate = packed.SampleRate;
+        }
+        var texts = WordTimingAssert.Valid(input, new AudioClip(rate, samples.ToArray()), words);
+        Assert.Equal(interactive.Select(w => input[w.TextStart..w.TextEnd]), texts);
+    }
+
     [Fact]
     public async Task English_words_map_to_their_spans_and_sound_where_they_are_said()
     {
