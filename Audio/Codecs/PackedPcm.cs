@@ -7,7 +7,7 @@ namespace Orleans.Tts.Audio.Codecs;
 /// <summary>
 /// 16-bit mono PCM packed losslessly for storage: each sample minus the one before it (the first minus zero), little-endian,
 /// compressed with Brotli at quality 4 (speech is smooth, so the differences are small numbers Brotli packs tightly; the measured
-/// size and CPU are in bench/RESULTS.md, "Job audio encoding"). A job sentence is packed where it is synthesised — in eSpeak's
+/// size and CPU are in bench/RESULTS.md, "Job audio encoding" and "job sentences packed by the engine host that spoke them"). A job sentence is packed where it is synthesised — in eSpeak's
 /// low-priority engine host — so the silo stores it without holding or compressing its samples.
 /// </summary>
 public static class PackedPcm
@@ -45,14 +45,8 @@ public static class PackedPcm
             output.Advance(produced);
             written += produced;
             source = source[consumed..];
-            switch (status)
-            {
-                case OperationStatus.Done when source.IsEmpty:
-                case OperationStatus.NeedMoreData when !final && source.IsEmpty:
-                    return written;
-                case OperationStatus.InvalidData:
-                    throw new InvalidOperationException("Brotli refused the samples.");
-            }
+            if (status == OperationStatus.Done && source.IsEmpty) return written;
+            if (status != OperationStatus.DestinationTooSmall) throw new InvalidOperationException($"Brotli stopped with {status}.");
         }
     }
 

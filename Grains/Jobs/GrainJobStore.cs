@@ -46,7 +46,7 @@ public sealed class GrainJobStore(IClusterClient client, IJobAudioStore audio, J
             var unit = i;
             var stored = await Call(() => audio.ReadUnitAsync(id, unit), cancellationToken);
             if (stored is null) yield break; // purged or expired while being read: the caller sees the shortfall
-            yield return new JobAudioPart(i, new AudioClip(index.SampleRate, JobAudioCodec.Decode(stored)));
+            yield return new JobAudioPart(i, new AudioClip(index.SampleRate, JobAudioCodec.Decode(stored, index.UnitSamples[i])));
         }
     }
 

@@ -17,8 +17,8 @@ public static class JobAudioCodec
 {
     public const JobAudioFormat Stored = JobAudioFormat.DeltaBrotliParts;
 
-    /// <summary>A stored unit holds at most this many samples (about 6 hours at 24 kHz): a larger count is corrupt data.</summary>
-    private const long MaxSamples = int.MaxValue / 4;
+    /// <summary>Without a count to expect, a stored unit holds at most this many samples (an hour at 24 kHz): a larger count is corrupt data.</summary>
+    private const long MaxSamples = 24_000 * 3600;
 
     // The compressor's output grows in pooled blocks instead of a MemoryStream's initial array and doublings: those were 44 %
     // of a silo's allocations during a job backlog (bench/RESULTS.md, "Interactive p99 under a job backlog: what it is not").
@@ -56,7 +56,7 @@ public static class JobAudioCodec
         private readonly JobAudioFormat _format;
         private readonly RecyclableMemoryStream _output;
         private readonly Stream? _compressor;
-        private readonly byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
+        private readonly byte[]? _chunk;
         private short _previous;
 
         public Writer(JobAudioFormat format = Stored)
@@ -64,7 +64,9 @@ public static class JobAudioCodec
             _format = format;
             _output = Buffers.GetStream("job-audio");
             _output.WriteByte((byte)format);
-            _compressor = format == JobAudioFormat.DeltaBrotliParts ? null : Compressor(_output, format);
+            if (format == JobAudioFormat.DeltaBrotliParts) return;
+            _compressor = Compressor(_output, format);
+            _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSamples * 2);
         }
 
         public void Append(ReadOnlySpan<short> samples)
@@ -86,7 +88,7 @@ public static class JobAudioCodec
             while (!samples.IsEmpty)
             {
                 var part = samples[..Math.Min(ChunkSamples, samples.Length)];
-                var bytes = _chunk.AsSpan(0, part.Length * 2);
+                var bytes = _chunk!.AsSpan(0, part.Length * 2);
                 if (delta)
                 {
                     for (var i = 0; i < part.Length; i++)
@@ -131,15 +133,26 @@ public static class JobAudioCodec
         {
             _compressor?.Dispose();
             _output.Dispose();
-            System.Buffers.ArrayPool<byte>.Shared.Return(_chunk);
+            if (_chunk is not null) System.Buffers.ArrayPool<byte>.Shared.Return(_chunk);
         }
     }
 
-    public static short[] Decode(byte[] stored)
+    /// <summary>
+    /// The unit's samples. With <paramref name="expectedSamples"/> (the count the job recorded for the unit), stored data that holds
+    /// another count is an <see cref="InvalidDataException"/>, found before the samples are allocated where the format allows.
+    /// </summary>
+    public static short[] Decode(byte[] stored, int? expectedSamples = null)
     {
         if (stored.Length == 0) throw new InvalidDataException("Empty job audio.");
         var format = (JobAudioFormat)stored[0];
-        if (format == JobAudioFormat.DeltaBrotliParts) return DecodeParts(stored.AsSpan(1));
+        var samples = format == JobAudioFormat.DeltaBrotliParts ? DecodeParts(stored.AsSpan(1), expectedSamples) : DecodeStream(stored, format);
+        if (expectedSamples is { } expected && samples.Length != expected)
+            throw new InvalidDataException($"Job audio holds {samples.Length} samples where the job recorded {expected}.");
+        return samples;
+    }
+
+    private static short[] DecodeStream(byte[] stored, JobAudioFormat format)
+    {
         using var input = new MemoryStream(stored, 1, stored.Length - 1);
         using var decompressor = Decompressor(input, format);
         using var pcm = new MemoryStream();
@@ -157,14 +170,14 @@ public static class JobAudioCodec
     /// <summary>Each part: its sample count and packed length (32-bit little-endian), then the packed bytes.</summary>
     private const int PartHeaderBytes = 8;
 
-    private static short[] DecodeParts(ReadOnlySpan<byte> parts)
+    private static short[] DecodeParts(ReadOnlySpan<byte> parts, int? expectedSamples)
     {
         long total = 0;
         for (var rest = parts; !rest.IsEmpty;)
         {
             var (samples, packed) = PartHeader(rest);
             total += samples;
-            if (total > MaxSamples) throw new InvalidDataException("Job audio holds more samples than a unit can.");
+            if (total > (expectedSamples ?? MaxSamples)) throw new InvalidDataException("Job audio holds more samples than its unit.");
             rest = rest[(PartHeaderBytes + packed)..];
         }
         var pcm = GC.AllocateUninitializedArray<short>((int)total);

@@ -82,8 +82,9 @@ public sealed class JobUnitRunner(SynthesisWorkerPool pool, IJobAudioStore audio
     /// <summary>
     /// The unit's sentences synthesised in the background lane. Sentences come packed from the engine host that made them where
     /// the engine can (eSpeak) and are stored as they came: the silo neither holds their samples nor compresses them, which kept
-    /// half a core busy and the GC collecting every few hundred milliseconds during a job backlog (bench/RESULTS.md). Others are
-    /// compressed on a low-priority thread while the next is synthesised, and dropped once compressed.
+    /// half a core busy and the GC collecting every few hundred milliseconds during a job backlog (bench/RESULTS.md, "job sentences
+    /// packed by the engine host that spoke them"). Others are compressed on a low-priority thread while the next is synthesised,
+    /// and dropped once compressed.
     /// </summary>
     private async Task<(byte[] Encoded, int Rate, int Samples, List<(IReadOnlyList<WordTiming>?, int)>? Clips)> EncodeAsync(SynthesisRequest request, bool words,
         CancellationToken cancellationToken)

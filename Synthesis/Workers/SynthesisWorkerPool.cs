@@ -307,8 +307,8 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
     /// interactive request never waits for one behind it; any other takes a free worker and gives it back after the sentence,
     /// so an interactive request waits at most one sentence for it. Background work never queues and is never refused: it
     /// waits for its turn instead. With <paramref name="packed"/>, a sentence whose engine can pack it where it is synthesised
-    /// (<see cref="ITtsEngine.SynthesizeSentencePackedAsync"/>) and whose samples the silo need not change (no gain or resampling
-    /// from SSML) comes packed, with its words when asked for; the caller disposes it.
+    /// (<see cref="ITtsEngine.SynthesizeSentencePackedAsync"/>) and whose samples the silo need not change (no gain from volume
+    /// or SSML, no resampling) comes packed, with its words when asked for; the caller disposes it.
     /// </summary>
     public async IAsyncEnumerable<BackgroundSentence> StreamInBackgroundAsync(SynthesisRequest request, int maxWorkers, bool packed = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -351,14 +351,19 @@ public sealed class SynthesisWorkerPool : ISynthesisWorker, IModelCatalog, IHost
         var packed = await item.Engine!.SynthesizeSentencePackedAsync(item.VoiceId!, item.Text!, item.Options!, cancellationToken);
         if (packed is null) return null;
         Interlocked.Increment(ref _sentences);
-        if (item.Source is null) return packed;
-        if (packed.Words is null)
+        try
+        {
+            if (packed.SampleRate != item.Rate) throw new InvalidOperationException($"Engine {item.Engine.Name} packed a sentence at {packed.SampleRate} Hz for a request at {item.Rate} Hz.");
+            if (item.Source is null) return packed;
+            packed.Words = WordMapping.ToInput(packed.Words ?? throw new InvalidOperationException($"Engine {item.Engine.Name} packed a sentence without the words asked for."),
+                item.Source);
+            return packed;
+        }
+        catch
         {
             packed.Dispose();
-            throw new InvalidOperationException($"Engine {item.Engine.Name} packed a sentence without the words asked for.");
+            throw;
         }
-        packed.Words = WordMapping.ToInput(packed.Words, item.Source);
-        return packed;
     }
 
     /// <summary>

@@ -125,6 +125,17 @@ public sealed class JobIndexGrainTests : IAsyncLifetime
         var huge = stored.ToArray();
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(huge.AsSpan(5), int.MaxValue); // packed length beyond the data
         Assert.Throws<InvalidDataException>(() => JobAudioCodec.Decode(huge));
+
+        // Against the count the job recorded: another count is refused, and a header claiming fifty million samples (within any unit's bound) is refused
+        // before anything of that size is allocated.
+        Assert.Equal(1003, JobAudioCodec.Decode(stored, expectedSamples: 1003).Length);
+        Assert.Throws<InvalidDataException>(() => JobAudioCodec.Decode(stored, expectedSamples: 1004));
+        Assert.Throws<InvalidDataException>(() => JobAudioCodec.Decode(JobAudioCodec.Encode(new short[5], JobAudioFormat.DeltaBrotli), expectedSamples: 4));
+        var inflated = stored.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(inflated.AsSpan(1), 50_000_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidDataException>(() => JobAudioCodec.Decode(inflated, expectedSamples: 1003));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "a lying header made the decoder allocate for it");
     }
 
     [Fact]

@@ -105,13 +105,13 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     }
 
     /// <summary>
-    /// The sentence packed by the engine host that synthesises it (a background host for job work), with its words when asked
-    /// for, so the silo neither holds nor compresses its samples; null for speeds below eSpeak's slowest rate, which the silo
-    /// stretches.
+    /// A background sentence packed by the low-priority engine host that synthesises it, with its words when asked for, so the
+    /// silo neither holds nor compresses its samples. Null without background hosts (packing would take CPU from the hosts
+    /// interactive requests wait for) and for speeds below eSpeak's slowest rate, which the silo stretches.
     /// </summary>
     public async ValueTask<PackedSentence?> SynthesizeSentencePackedAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
-        if (StretchFor(synthesisOptions) > 1.0) return null;
+        if (!synthesisOptions.Background || options.BackgroundHosts == 0 || StretchFor(synthesisOptions) > 1.0) return null;
         if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
         IReadOnlyList<MappedText>? maps = null;
         IReadOnlyList<EspeakSegment> segments;

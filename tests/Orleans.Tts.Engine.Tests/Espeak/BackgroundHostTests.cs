@@ -67,7 +67,9 @@ public sealed class BackgroundHostTests : IAsyncLifetime
         Assert.InRange(AudioAssert.RmsDbfs(samples), AudioAssert.RmsDbfs(clip.Samples) - 1.5, AudioAssert.RmsDbfs(clip.Samples) + 1.5);
         Assert.True(packed.Bytes.Length < samples.Length * 2 * 0.8, $"{samples.Length} samples packed into {packed.Bytes.Length} bytes");
 
-        // Speeds below eSpeak's slowest rate are stretched in the silo after it: those sentences come back unpacked.
+        // Only background sentences are packed (interactive ones are sent as they are), and not those stretched in the silo after
+        // eSpeak (speeds below its slowest rate).
+        Assert.Null(await _engine.SynthesizeSentencePackedAsync("espeak:en-us", text, Interactive, CancellationToken.None));
         Assert.Null(await _engine.SynthesizeSentencePackedAsync("espeak:en-us", text, Background with { Speed = 0.3 }, CancellationToken.None));
         await Assert.ThrowsAsync<UnknownVoiceException>(async () => await _engine.SynthesizeSentencePackedAsync("espeak:xx-none", text, Background, CancellationToken.None));
     }
