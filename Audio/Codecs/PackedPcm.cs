@@ -24,15 +24,35 @@ public static class PackedPcm
         do
         {
             var part = samples[..Math.Min(ChunkSamples, samples.Length)];
-            for (var i = 0; i < part.Length; i++)
-            {
-                BinaryPrimitives.WriteInt16LittleEndian(chunk[(i * 2)..], unchecked((short)(part[i] - previous)));
-                previous = part[i];
-            }
+            WriteDifferences(part, ref previous, chunk);
             samples = samples[part.Length..];
             written += Compress(encoder, chunk[..(part.Length * 2)], output, final: samples.IsEmpty);
         } while (!samples.IsEmpty);
         return written;
+    }
+
+    /// <summary>
+    /// Each sample minus the one before it (<paramref name="previous"/>, carried from call to call), as 16-bit little-endian values
+    /// at the start of <paramref name="destination"/>.
+    /// </summary>
+    public static void WriteDifferences(ReadOnlySpan<short> samples, ref short previous, Span<byte> destination)
+    {
+        for (var i = 0; i < samples.Length; i++)
+        {
+            BinaryPrimitives.WriteInt16LittleEndian(destination[(i * 2)..], unchecked((short)(samples[i] - previous)));
+            previous = samples[i];
+        }
+    }
+
+    /// <summary>Turns 16-bit little-endian differences (as <see cref="WriteDifferences"/> wrote them, from zero) back into the samples, in place.</summary>
+    public static void Integrate(Span<short> differences)
+    {
+        short previous = 0;
+        for (var i = 0; i < differences.Length; i++)
+        {
+            var delta = BitConverter.IsLittleEndian ? differences[i] : BinaryPrimitives.ReverseEndianness(differences[i]);
+            previous = differences[i] = unchecked((short)(previous + delta));
+        }
     }
 
     private static int Compress(BrotliEncoder encoder, ReadOnlySpan<byte> source, IBufferWriter<byte> output, bool final)
@@ -63,11 +83,6 @@ public static class PackedPcm
         var status = decoder.Decompress(packed, bytes.IsEmpty ? none : bytes, out var consumed, out var written);
         if (status != OperationStatus.Done || consumed != packed.Length || written != bytes.Length)
             throw new InvalidDataException($"Packed audio does not hold the {samples.Length} samples its header gives.");
-        short previous = 0;
-        for (var i = 0; i < samples.Length; i++)
-        {
-            var delta = BitConverter.IsLittleEndian ? samples[i] : BinaryPrimitives.ReverseEndianness(samples[i]);
-            previous = samples[i] = unchecked((short)(previous + delta));
-        }
+        Integrate(samples);
     }
 }

@@ -89,14 +89,7 @@ public static class JobAudioCodec
             {
                 var part = samples[..Math.Min(ChunkSamples, samples.Length)];
                 var bytes = _chunk!.AsSpan(0, part.Length * 2);
-                if (delta)
-                {
-                    for (var i = 0; i < part.Length; i++)
-                    {
-                        BinaryPrimitives.WriteInt16LittleEndian(bytes[(i * 2)..], unchecked((short)(part[i] - _previous)));
-                        _previous = part[i];
-                    }
-                }
+                if (delta) PackedPcm.WriteDifferences(part, ref _previous, bytes);
                 else MemoryMarshal.AsBytes(part).CopyTo(bytes);
                 _compressor.Write(bytes);
                 samples = samples[part.Length..];
@@ -158,12 +151,8 @@ public static class JobAudioCodec
         using var pcm = new MemoryStream();
         decompressor.CopyTo(pcm);
         var samples = MemoryMarshal.Cast<byte, short>(pcm.GetBuffer().AsSpan(0, (int)pcm.Length)).ToArray();
-        if (!BitConverter.IsLittleEndian) for (var i = 0; i < samples.Length; i++) samples[i] = BinaryPrimitives.ReverseEndianness(samples[i]);
-        if (format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib)
-        {
-            short previous = 0;
-            for (var i = 0; i < samples.Length; i++) previous = samples[i] = unchecked((short)(previous + samples[i]));
-        }
+        if (format is JobAudioFormat.DeltaBrotli or JobAudioFormat.DeltaZLib) PackedPcm.Integrate(samples);
+        else if (!BitConverter.IsLittleEndian) for (var i = 0; i < samples.Length; i++) samples[i] = BinaryPrimitives.ReverseEndianness(samples[i]);
         return samples;
     }
 

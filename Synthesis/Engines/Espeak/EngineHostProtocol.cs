@@ -70,12 +70,7 @@ internal static class HostFraming
     /// </summary>
     public static void WriteResponse<T>(Stream stream, ArrayBufferWriter<byte> buffer, T value, TrimmedPcm pcm)
     {
-        buffer.ResetWrittenCount();
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
-        var head = buffer.GetSpan(4 + json.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(head, json.Length);
-        json.CopyTo(head[4..]);
-        buffer.Advance(4 + json.Length);
+        StartResponse(buffer, value);
         if (pcm.Length > 0)
         {
             var bytes = pcm.Length * sizeof(short);
@@ -94,16 +89,24 @@ internal static class HostFraming
     /// <summary>A JSON frame and the frame of packed audio after it (<paramref name="packed"/>), laid out in <paramref name="buffer"/> and written with one call.</summary>
     public static void WritePackedResponse<T>(Stream stream, ArrayBufferWriter<byte> buffer, T value, ReadOnlySpan<byte> packed)
     {
-        buffer.ResetWrittenCount();
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
-        var span = buffer.GetSpan(8 + json.Length + packed.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(span, json.Length);
-        json.CopyTo(span[4..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span[(4 + json.Length)..], packed.Length);
-        packed.CopyTo(span[(8 + json.Length)..]);
-        buffer.Advance(8 + json.Length + packed.Length);
+        StartResponse(buffer, value);
+        var span = buffer.GetSpan(4 + packed.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, packed.Length);
+        packed.CopyTo(span[4..]);
+        buffer.Advance(4 + packed.Length);
         stream.Write(buffer.WrittenSpan);
         stream.Flush();
+    }
+
+    /// <summary>Empties <paramref name="buffer"/> and lays out the response's JSON frame in it.</summary>
+    private static void StartResponse<T>(ArrayBufferWriter<byte> buffer, T value)
+    {
+        buffer.ResetWrittenCount();
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), HostJsonContext.Default);
+        var head = buffer.GetSpan(4 + json.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(head, json.Length);
+        json.CopyTo(head[4..]);
+        buffer.Advance(4 + json.Length);
     }
 
     /// <summary>

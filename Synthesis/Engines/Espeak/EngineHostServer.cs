@@ -65,10 +65,9 @@ public static class EngineHostServer
                         PackedPcm.Pack(laid, packed);
                         // Where each word's sound ends needs the samples, so it is worked out here (EspeakWords).
                         var speechEnd = audio.Lead + audio.Speech.Length;
-                        HostFraming.WritePackedResponse(output, buffer, timed
-                            ? new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: audio.Length, Words: words, SpeechEnd: speechEnd,
-                                PackedBytes: packed.WrittenCount, SoundEnds: EspeakWords.SoundEnds(words, speechEnd, laid, espeak.SampleRate))
-                            : new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: audio.Length, PackedBytes: packed.WrittenCount), packed.WrittenSpan);
+                        HostFraming.WritePackedResponse(output, buffer, new HostResponse(true, SampleRate: espeak.SampleRate, SampleCount: audio.Length,
+                            Words: timed ? words : null, SpeechEnd: timed ? speechEnd : null, PackedBytes: packed.WrittenCount,
+                            SoundEnds: timed ? EspeakWords.SoundEnds(words, speechEnd, laid, espeak.SampleRate) : null), packed.WrittenSpan);
                         continue;
                     case "synth":
                         pcm = espeak.Synthesize(request.Segments ?? [], request.Prosody ?? EspeakProsody.Default, request.Words == true ? words : null);

@@ -85,11 +85,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
 
     public async ValueTask<AudioClip> SynthesizeSentenceAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
-        if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
-        IReadOnlyList<MappedText>? maps = null;
-        IReadOnlyList<EspeakSegment> segments;
-        if (synthesisOptions.Words) (segments, maps) = frontEnd.SegmentMapped(voice.EspeakName, voice.Info.Languages[0], sentence);
-        else segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
+        var (segments, maps) = Segment(voiceId, sentence, synthesisOptions.Words);
         if (segments.Count == 0) return AudioClip.Empty(_sampleRate);
         var prosody = ProsodyFor(synthesisOptions);
         var request = new HostRequest("synth", segments, prosody, Words: synthesisOptions.Words ? true : null);
@@ -112,11 +108,7 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
     public async ValueTask<PackedSentence?> SynthesizeSentencePackedAsync(string voiceId, string sentence, SynthesisOptions synthesisOptions, CancellationToken cancellationToken)
     {
         if (!synthesisOptions.Background || options.BackgroundHosts == 0 || StretchFor(synthesisOptions) > 1.0) return null;
-        if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
-        IReadOnlyList<MappedText>? maps = null;
-        IReadOnlyList<EspeakSegment> segments;
-        if (synthesisOptions.Words) (segments, maps) = frontEnd.SegmentMapped(voice.EspeakName, voice.Info.Languages[0], sentence);
-        else segments = frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence);
+        var (segments, maps) = Segment(voiceId, sentence, synthesisOptions.Words);
         if (segments.Count == 0) return new PackedSentence(_sampleRate, 0, [], 0) { Words = maps is null ? null : [] };
         var request = new HostRequest("synth", segments, ProsodyFor(synthesisOptions), Words: maps is null ? null : true);
         return await OnHostAsync(synthesisOptions, async host =>
@@ -134,6 +126,15 @@ public sealed class EspeakEngine(EspeakEngineOptions options, EspeakTextFrontEnd
                 throw;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>The sentence as eSpeak segments in the voice, with each segment's map back to the sentence when words are wanted.</summary>
+    private (IReadOnlyList<EspeakSegment> Segments, IReadOnlyList<MappedText>? Maps) Segment(string voiceId, string sentence, bool words)
+    {
+        if (!_voices.TryGetValue(voiceId, out var voice)) throw new UnknownVoiceException(voiceId);
+        return words
+            ? frontEnd.SegmentMapped(voice.EspeakName, voice.Info.Languages[0], sentence)
+            : (frontEnd.Segment(voice.EspeakName, voice.Info.Languages[0], sentence), null);
     }
 
     /// <summary>A call on an idle host of the options' kind (background or interactive), tried once more on another host if that one faults.</summary>
