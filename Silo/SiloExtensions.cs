@@ -47,6 +47,8 @@ public static class SiloExtensions
         builder.ListenOnConfiguredAddress();
         builder.AddOrleansClient();
         builder.Services
+            .AddSingleton<GatewayConnections>()
+            .AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GatewayConnections>())
             .AddHostedService<ShutdownDeadline>()
             .AddClusterServices(config, capacity: 0)
             .AddSynthesisPlanner(config)

@@ -20,6 +20,12 @@ public interface ISiloDirectory
     /// will not be answered before Orleans' response timeout.
     /// </summary>
     event Action<string>? SiloLost;
+
+    /// <summary>
+    /// This process (an Orleans client) lost its connection to a gateway: calls in flight through it will not be answered before
+    /// Orleans' response timeout, whichever silo they were for. Never raised in a silo, whose calls go to their silo directly.
+    /// </summary>
+    event Action? GatewayLost;
 }
 
 /// <param name="Id">The silo's address in Orleans' parsable form: also the key of its <see cref="Synthesis.ISynthesisGrain"/>.</param>

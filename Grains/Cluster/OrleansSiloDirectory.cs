@@ -12,9 +12,21 @@ public sealed record SiloDirectoryOptions(TimeSpan RefreshInterval);
 /// Orleans' active silos (the management grain's view of membership) with the load each one's <see cref="ISynthesisGrain"/>
 /// reports, read every refresh interval; a silo that does not answer within a second is left out of this round.
 /// </summary>
-public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOptions options, ClusterLoad load, ILogger<OrleansSiloDirectory> logger)
-    : BackgroundService, ISiloDirectory
+public sealed class OrleansSiloDirectory : BackgroundService, ISiloDirectory
 {
+    private readonly IGrainFactory grains;
+    private readonly SiloDirectoryOptions options;
+    private readonly ClusterLoad load;
+    private readonly ILogger<OrleansSiloDirectory> logger;
+
+    /// <param name="gateways">The client's gateway connections (a frontend); null in a silo.</param>
+    public OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOptions options, ClusterLoad load, ILogger<OrleansSiloDirectory> logger,
+        GatewayConnections? gateways = null)
+    {
+        (this.grains, this.options, this.load, this.logger) = (grains, options, load, logger);
+        if (gateways is not null) gateways.Closed += OnGatewayClosed;
+    }
+
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HostsTimeout = TimeSpan.FromSeconds(2);
     private volatile IReadOnlyList<SiloGateway> _gateways = [];
@@ -28,6 +40,15 @@ public sealed class OrleansSiloDirectory(IGrainFactory grains, SiloDirectoryOpti
     public DateTimeOffset? RefreshedAt => _refreshedAt;
 
     public event Action<string>? SiloLost;
+
+    public event Action? GatewayLost;
+
+    private void OnGatewayClosed()
+    {
+        logger.LogInformation("A gateway connection closed; calls in flight through it are asked again");
+        try { GatewayLost?.Invoke(); }
+        catch (Exception e) { logger.LogWarning(e, "A handler of a gateway's loss failed"); }
+    }
 
     private HashSet<string> _active = new(StringComparer.Ordinal);
 

@@ -43,6 +43,8 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ConcurrentDictionary<string, long> _avoid = new();
     // Silo id → cancelled when a call to that silo finds it unreachable: its sentences in flight are asked of other silos.
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _reachable = new();
+    // Cancelled (and replaced) when this process loses a gateway: every sentence in flight may have gone through it.
+    private CancellationTokenSource _viaGateways = new();
     private readonly ISynthesisPlanner? _planner;
     private VoiceList? _voices;
     private readonly SemaphoreSlim _voicesRefresh = new(1, 1);
@@ -58,6 +60,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         _options = options;
         _logger = logger;
         _directory.SiloLost += Lost;
+        _directory.GatewayLost += GatewayLost;
     }
 
     private ISynthesisGrain SynthesisOn(SiloGateway silo) => _grains.GetGrain<ISynthesisGrain>(silo.Id);
@@ -263,7 +266,8 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             try
             {
                 SentenceResult answer;
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id));
+                var viaGateways = Volatile.Read(ref _viaGateways).Token;
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id), viaGateways);
                 try
                 {
                     var sent = plan is not null
@@ -271,6 +275,13 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                         : SynthesisOn(silo).SynthesizeItemAsync(request, index, call.Token);
                     issued.TrySetResult();
                     answer = await sent.WaitAsync(call.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && viaGateways.IsCancellationRequested)
+                {
+                    // The call may have gone through a gateway that died: asked again, the silo itself not passed over for it.
+                    last = $"{silo.Name}: a gateway connection closed while the sentence was on its way";
+                    _logger.LogWarning("Sentence {Sentence} was on its way to silo {Silo} when a gateway connection closed; asking again", index + 1, silo.Name);
+                    continue;
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UnknownVoiceException)
                 {
@@ -510,6 +521,9 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         _avoid.TryRemove(siloId, out _);
     }
 
+    /// <summary>Ends the waits of every sentence in flight (through any gateway); calls made after this get a fresh token.</summary>
+    private void GatewayLost() => Interlocked.Exchange(ref _viaGateways, new CancellationTokenSource()).Cancel();
+
     /// <summary>Ends the waits of every sentence in flight at the silo; calls made after this get a fresh token.</summary>
     private void Unreachable(string siloId)
     {
@@ -532,6 +546,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     public void Dispose()
     {
         _directory.SiloLost -= Lost;
+        _directory.GatewayLost -= GatewayLost;
         _voicesRefresh.Dispose();
     }
 }
