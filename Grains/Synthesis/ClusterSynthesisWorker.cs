@@ -15,8 +15,10 @@ namespace Orleans.Tts.Grains.Synthesis;
 /// killed silo stays in the membership until Orleans declares it dead, and each sentence sent to it would cost an attempt.</param>
 /// <param name="VoicesRefresh">How old the silos' voice list and model versions may get before a request reads them again (a model
 /// reload on the silos adds, removes or changes voices); default 10 s.</param>
+/// <param name="GatewayGrace">How long a sentence still unanswered when this process loses a gateway connection is waited for before
+/// it is asked again (a call that went through the lost gateway is never answered; one through another is, in its usual time); 1 s.</param>
 public sealed record SpreadOptions(int Attempts = 4, int? RequestLanes = null, TimeSpan? AvoidUnreachable = null,
-    TimeSpan? VoicesRefresh = null);
+    TimeSpan? VoicesRefresh = null, TimeSpan? GatewayGrace = null);
 
 /// <summary>
 /// The synthesis workers of the whole cluster, as a frontend sees them: a synthesis is planned here once (normalised and cut
@@ -43,8 +45,8 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     private readonly ConcurrentDictionary<string, long> _avoid = new();
     // Silo id → cancelled when a call to that silo finds it unreachable: its sentences in flight are asked of other silos.
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _reachable = new();
-    // Cancelled (and replaced) when this process loses a gateway: every sentence in flight may have gone through it.
-    private CancellationTokenSource _viaGateways = new();
+    // Completed (and replaced) when this process loses a gateway: a sentence in flight may have gone through it.
+    private TaskCompletionSource _gatewayLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ISynthesisPlanner? _planner;
     private VoiceList? _voices;
     private readonly SemaphoreSlim _voicesRefresh = new(1, 1);
@@ -242,6 +244,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
     {
         if (plan is not null && plan.Items[index].IsPause) return (plan.Items[index].Silence(plan.Rate), plan.Items.Count);
         var tried = new HashSet<string>();
+        var gatewayAsks = 0;
         TimeSpan? retryAfter = null;
         string last = "no silo was tried";
         for (var attempt = 1; ; attempt++)
@@ -266,19 +269,23 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
             try
             {
                 SentenceResult answer;
-                var viaGateways = Volatile.Read(ref _viaGateways).Token;
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id), viaGateways);
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Reachable(silo.Id));
                 try
                 {
                     var sent = plan is not null
                         ? SynthesisOn(silo).SynthesizePlannedAsync(new PlannedSynthesisRequest(plan.VoiceId, [plan.Items[index]], request.Speaker, plan.Stream, index), call.Token)
                         : SynthesisOn(silo).SynthesizeItemAsync(request, index, call.Token);
                     issued.TrySetResult();
-                    answer = await sent.WaitAsync(call.Token);
+                    answer = await AnswerAsync(sent, call.Token);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && viaGateways.IsCancellationRequested)
+                catch (GatewayLostException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    // The call may have gone through a gateway that died: asked again, the silo itself not passed over for it.
+                    // Its call went through the gateway that closed: asked again (not counted against the attempts the first two
+                    // times), the silo itself not passed over for it; the abandoned call is cancelled, should it have got there.
+                    await call.CancelAsync();
+                    if (++gatewayAsks <= 2) attempt--;
+                    // The next try is numbered 1 again, which the retry count below skips.
+                    if (attempt < 1) Interlocked.Increment(ref _retries);
                     last = $"{silo.Name}: a gateway connection closed while the sentence was on its way";
                     _logger.LogWarning("Sentence {Sentence} was on its way to silo {Silo} when a gateway connection closed; asking again", index + 1, silo.Name);
                     continue;
@@ -291,7 +298,7 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
                     Avoid(silo.Id, _options.AvoidUnreachable ?? TimeSpan.FromSeconds(10));
                     // A killed silo never answers the sentences it had, and Orleans gives up on them only when the call times out
                     // (30 s), each holding its request's permit. The first call (or directory refresh) that cannot reach the silo
-                    // sends them all elsewhere.
+                    // sends them all elsewhere (and the loss of a gateway those that went through it: AnswerAsync).
                     if (GrainCallRetry.IsUndelivered(e)) Unreachable(silo.Id);
                     _logger.LogWarning("Silo {Silo} did not synthesise sentence {Sentence} ({Error}); asking another", silo.Name, index + 1, error);
                     continue;
@@ -521,8 +528,32 @@ public sealed class ClusterSynthesisWorker : ISynthesisWorker, IDisposable
         _avoid.TryRemove(siloId, out _);
     }
 
-    /// <summary>Ends the waits of every sentence in flight (through any gateway); calls made after this get a fresh token.</summary>
-    private void GatewayLost() => Interlocked.Exchange(ref _viaGateways, new CancellationTokenSource()).Cancel();
+    /// <summary>Tells every sentence in flight that a gateway was lost; calls made after this wait on the next loss.</summary>
+    private void GatewayLost() =>
+        Interlocked.Exchange(ref _gatewayLost, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>
+    /// The silo's answer; if this process loses a gateway connection meanwhile and the answer does not come within
+    /// <see cref="SpreadOptions.GatewayGrace"/> after that, <see cref="GatewayLostException"/>: Orleans' client does not fail a call
+    /// whose gateway closed, it waits for its response timeout (30 s), the request's permit held all that time.
+    /// </summary>
+    private async Task<SentenceResult> AnswerAsync(Task<SentenceResult> sent, CancellationToken call)
+    {
+        var lost = Volatile.Read(ref _gatewayLost).Task;
+        if (await Task.WhenAny(sent, lost).WaitAsync(call) == sent) return await sent;
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(call);
+        grace.CancelAfter(_options.GatewayGrace ?? TimeSpan.FromSeconds(1));
+        try
+        {
+            return await sent.WaitAsync(grace.Token);
+        }
+        catch (OperationCanceledException) when (!call.IsCancellationRequested)
+        {
+            throw new GatewayLostException();
+        }
+    }
+
+    private sealed class GatewayLostException : Exception;
 
     /// <summary>Ends the waits of every sentence in flight at the silo; calls made after this get a fresh token.</summary>
     private void Unreachable(string siloId)

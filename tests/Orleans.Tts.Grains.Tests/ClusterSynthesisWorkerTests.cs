@@ -23,7 +23,8 @@ public sealed class ClusterSynthesisWorkerTests
         // The first silo reports no load, so it is picked first; its call went through the gateway that is about to die.
         var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
         var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = through, [directory.Gateways[1].Id] = other });
-        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1), NullLogger<ClusterSynthesisWorker>.Instance);
+        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1, GatewayGrace: TimeSpan.FromMilliseconds(100)),
+            NullLogger<ClusterSynthesisWorker>.Instance);
 
         var synthesis = worker.SynthesizeAsync(new SynthesisRequest("One sentence.", "espeak:en-us")).AsTask();
         await through.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -43,6 +44,29 @@ public sealed class ClusterSynthesisWorkerTests
         through.Answer();
         Assert.Equal(through.Clip.Samples, (await next.WaitAsync(TimeSpan.FromSeconds(30))).Samples);
         Assert.Equal(1, other.Calls);
+    }
+
+    [Fact]
+    public async Task A_sentence_answered_within_the_grace_after_a_gateway_closed_is_not_asked_twice()
+    {
+        // Most calls in flight when a gateway closes went through another one: they are answered in their usual time and must not
+        // be thrown away and done again on the cluster that just lost a silo.
+        var slow = new SentenceGrain(answers: false, seed: 1);
+        var other = new SentenceGrain(answers: true, seed: 2);
+        var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
+        var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = slow, [directory.Gateways[1].Id] = other });
+        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1, GatewayGrace: TimeSpan.FromSeconds(30)),
+            NullLogger<ClusterSynthesisWorker>.Instance);
+
+        var synthesis = worker.SynthesizeAsync(new SynthesisRequest("One sentence.", "espeak:en-us")).AsTask();
+        await slow.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        directory.LoseGateway();
+        slow.Answer();
+        var clip = await synthesis.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(slow.Clip.Samples, clip.Samples);
+        Assert.Equal(0, other.Calls);
+        Assert.False(slow.Cancelled.Task.IsCompleted);
     }
 
     [Fact]
