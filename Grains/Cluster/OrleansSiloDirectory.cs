@@ -45,7 +45,7 @@ public sealed class OrleansSiloDirectory : BackgroundService, ISiloDirectory
 
     private void OnGatewayClosed()
     {
-        logger.LogInformation("A gateway connection closed; calls in flight through it are asked again");
+        logger.LogInformation("A gateway connection closed; sentences in flight still unanswered a moment later are asked again");
         try { GatewayLost?.Invoke(); }
         catch (Exception e) { logger.LogWarning(e, "A handler of a gateway's loss failed"); }
     }

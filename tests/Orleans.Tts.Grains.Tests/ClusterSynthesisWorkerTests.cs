@@ -18,13 +18,9 @@ public sealed class ClusterSynthesisWorkerTests
     [Fact]
     public async Task A_sentence_whose_call_went_through_a_gateway_that_closed_is_asked_again_of_another_silo_at_once()
     {
-        var through = new SentenceGrain(answers: false, seed: 1);
-        var other = new SentenceGrain(answers: true, seed: 2);
-        // The first silo reports no load, so it is picked first; its call went through the gateway that is about to die.
-        var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
-        var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = through, [directory.Gateways[1].Id] = other });
-        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1, GatewayGrace: TimeSpan.FromMilliseconds(100)),
-            NullLogger<ClusterSynthesisWorker>.Instance);
+        // The first silo is picked first; its call went through the gateway that is about to close.
+        var (directory, through, other, worker) = TwoSilos(TimeSpan.FromMilliseconds(100));
+        using var _ = worker;
 
         var synthesis = worker.SynthesizeAsync(new SynthesisRequest("One sentence.", "espeak:en-us")).AsTask();
         await through.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -51,12 +47,8 @@ public sealed class ClusterSynthesisWorkerTests
     {
         // Most calls in flight when a gateway closes went through another one: they are answered in their usual time and must not
         // be thrown away and done again on the cluster that just lost a silo.
-        var slow = new SentenceGrain(answers: false, seed: 1);
-        var other = new SentenceGrain(answers: true, seed: 2);
-        var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
-        var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = slow, [directory.Gateways[1].Id] = other });
-        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1, GatewayGrace: TimeSpan.FromSeconds(30)),
-            NullLogger<ClusterSynthesisWorker>.Instance);
+        var (directory, slow, other, worker) = TwoSilos(TimeSpan.FromSeconds(30));
+        using var _ = worker;
 
         var synthesis = worker.SynthesizeAsync(new SynthesisRequest("One sentence.", "espeak:en-us")).AsTask();
         await slow.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -72,11 +64,8 @@ public sealed class ClusterSynthesisWorkerTests
     [Fact]
     public async Task Without_a_lost_gateway_a_sentence_in_flight_is_not_asked_twice()
     {
-        var slow = new SentenceGrain(answers: false, seed: 1);
-        var other = new SentenceGrain(answers: true, seed: 2);
-        var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
-        var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = slow, [directory.Gateways[1].Id] = other });
-        using var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1), NullLogger<ClusterSynthesisWorker>.Instance);
+        var (directory, slow, other, worker) = TwoSilos(TimeSpan.FromSeconds(30));
+        using var _ = worker;
 
         var synthesis = worker.SynthesizeAsync(new SynthesisRequest("One sentence.", "espeak:en-us")).AsTask();
         await slow.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -85,6 +74,17 @@ public sealed class ClusterSynthesisWorkerTests
 
         Assert.Equal(slow.Clip.Samples, clip.Samples);
         Assert.Equal(0, other.Calls);
+    }
+
+    /// <summary>Two silos behind a fake directory: the first (picked first: it reports no load) holds its sentences until told to answer, the second answers at once.</summary>
+    private static (Directory Directory, SentenceGrain First, SentenceGrain Other, ClusterSynthesisWorker Worker) TwoSilos(TimeSpan gatewayGrace)
+    {
+        var first = new SentenceGrain(answers: false, seed: 1);
+        var other = new SentenceGrain(answers: true, seed: 2);
+        var directory = new Directory([Gateway("silo-a", 1, load: 0), Gateway("silo-b", 2, load: 1)]);
+        var grains = new Grains(new Dictionary<string, ISynthesisGrain> { [directory.Gateways[0].Id] = first, [directory.Gateways[1].Id] = other });
+        var worker = new ClusterSynthesisWorker(grains, directory, new SpreadOptions(RequestLanes: 1, GatewayGrace: gatewayGrace), NullLogger<ClusterSynthesisWorker>.Instance);
+        return (directory, first, other, worker);
     }
 
     private static SiloGateway Gateway(string name, int port, int load)
